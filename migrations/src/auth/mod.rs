@@ -1,0 +1,18 @@
+//! The auth store's migrations: accounts (sessions and tokens come with the auth issue).
+
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_users;
+
+pub struct AuthMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for AuthMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_create_users::Migration)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "seaql_migrations_auth".into_iden()
+    }
+}

@@ -1,0 +1,18 @@
+//! The media store's migrations: metadata of uploaded files (the bytes live in the blob directory).
+
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_media;
+
+pub struct MediaMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for MediaMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_create_media::Migration)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "seaql_migrations_media".into_iden()
+    }
+}

@@ -1,0 +1,322 @@
+//! Command line and configuration: flags, `FOLIO_*` environment variables and an
+//! optional TOML file, merged in that order of precedence over the defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::runtime::{ConcernName, RestartPolicy};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "folio",
+    version,
+    about = "Folio: a publishing platform in one binary.",
+    long_about = "Folio: a publishing platform in one binary.\n\n\
+        Settings come from flags, then FOLIO_* environment variables, then the TOML file \
+        given with --config, then the defaults shown below."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum Command {
+    /// Serve the site and the API (the default).
+    Serve,
+    /// Apply pending migrations to every store, then exit.
+    Migrate,
+}
+
+/// Every flag is optional so the TOML file and the defaults can fill what is not given.
+#[derive(Debug, Default, Args, Serialize)]
+pub struct SettingsArgs {
+    /// TOML file with settings; its keys are the long flag names with `_` for `-`,
+    /// database URLs under [database], supervision settings under [supervision].
+    #[arg(long, global = true, env = "FOLIO_CONFIG", value_name = "FILE")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, global = true, env = "FOLIO_LISTEN", value_name = "ADDR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+
+    /// Directory for the databases and media files; created if missing [default: ./data]
+    #[arg(long, global = true, env = "FOLIO_DATA_DIR", value_name = "DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Public URL of the site, used in links, feeds and cookies [default: http://<listen>]
+    #[arg(long, global = true, env = "FOLIO_PUBLIC_URL", value_name = "URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<Url>,
+
+    /// Enable POST /api/v1/admin/faults to inject panics, hangs and errors (testing only) [default: off]
+    #[arg(long, global = true, env = "FOLIO_FAULT_INJECTION")]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fault_injection: bool,
+
+    /// HTTP worker threads [default: number of cores]
+    #[arg(long, global = true, env = "FOLIO_WORKERS", value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workers: Option<usize>,
+
+    /// How long a stopping server waits for requests in flight [default: 30s]
+    #[arg(long, global = true, env = "FOLIO_SHUTDOWN_TIMEOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
+    pub shutdown_timeout: Option<Duration>,
+
+    /// Log format [default: text]
+    #[arg(long, global = true, env = "FOLIO_LOG_FORMAT", value_name = "FORMAT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+
+    /// Log filter, in tracing's EnvFilter syntax [default: info]
+    #[arg(long, global = true, env = "FOLIO_LOG", value_name = "FILTER")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+
+    #[command(flatten)]
+    #[serde(skip_serializing_if = "DatabaseArgs::is_empty")]
+    pub database: DatabaseArgs,
+
+    #[command(flatten)]
+    #[serde(skip_serializing_if = "SupervisionArgs::is_empty")]
+    pub supervision: SupervisionArgs,
+}
+
+#[derive(Debug, Default, Args, Serialize)]
+pub struct DatabaseArgs {
+    /// Database of the auth concern: sqlite:… or postgres://… [default: <data-dir>/auth.db]
+    #[arg(
+        long = "auth-database-url",
+        global = true,
+        env = "FOLIO_AUTH_DATABASE_URL",
+        value_name = "URL"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<String>,
+    /// Database of the posts concern: sqlite:… or postgres://… [default: <data-dir>/posts.db]
+    #[arg(
+        long = "posts-database-url",
+        global = true,
+        env = "FOLIO_POSTS_DATABASE_URL",
+        value_name = "URL"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posts: Option<String>,
+    /// Database of the media concern: sqlite:… or postgres://… [default: <data-dir>/media.db]
+    #[arg(
+        long = "media-database-url",
+        global = true,
+        env = "FOLIO_MEDIA_DATABASE_URL",
+        value_name = "URL"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<String>,
+}
+
+impl DatabaseArgs {
+    fn is_empty(&self) -> bool {
+        self.auth.is_none() && self.posts.is_none() && self.media.is_none()
+    }
+}
+
+#[derive(Debug, Default, Args, Serialize)]
+pub struct SupervisionArgs {
+    /// Deadline of every call from the gateway to a concern [default: 5s]
+    #[arg(long, global = true, env = "FOLIO_CALL_TIMEOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
+    pub call_timeout: Option<Duration>,
+    /// First restart delay after a crash; doubles up to --backoff-max [default: 100ms]
+    #[arg(long, global = true, env = "FOLIO_BACKOFF_MIN", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
+    pub backoff_min: Option<Duration>,
+    /// Longest restart delay [default: 30s]
+    #[arg(long, global = true, env = "FOLIO_BACKOFF_MAX", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
+    pub backoff_max: Option<Duration>,
+    /// More restarts than this within --restart-window degrade a concern [default: 5]
+    #[arg(long, global = true, env = "FOLIO_RESTART_LIMIT", value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_limit: Option<u32>,
+    /// Window over which restarts are counted [default: 30s]
+    #[arg(long, global = true, env = "FOLIO_RESTART_WINDOW", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
+    pub restart_window: Option<Duration>,
+    /// How long a degraded concern refuses calls before it serves again [default: 30s]
+    #[arg(long, global = true, env = "FOLIO_QUIET_PERIOD", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
+    pub quiet_period: Option<Duration>,
+}
+
+impl SupervisionArgs {
+    fn is_empty(&self) -> bool {
+        self.call_timeout.is_none()
+            && self.backoff_min.is_none()
+            && self.backoff_max.is_none()
+            && self.restart_limit.is_none()
+            && self.restart_window.is_none()
+            && self.quiet_period.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The settings Folio runs with, after every source is merged and checked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub public_url: Option<Url>,
+    pub fault_injection: bool,
+    pub workers: Option<usize>,
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: Duration,
+    pub log_format: LogFormat,
+    pub log: String,
+    pub database: DatabaseUrls,
+    pub supervision: RestartPolicy,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseUrls {
+    pub auth: Option<String>,
+    pub posts: Option<String>,
+    pub media: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            public_url: None,
+            fault_injection: false,
+            workers: None,
+            shutdown_timeout: Duration::from_secs(30),
+            log_format: LogFormat::Text,
+            log: "info".to_owned(),
+            database: DatabaseUrls::default(),
+            supervision: RestartPolicy::default(),
+        }
+    }
+}
+
+/// Where a concern's store lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    SqliteFile(PathBuf),
+    Url(String),
+}
+
+impl SettingsArgs {
+    /// Merges flags and environment (already in `self`, by clap) over the TOML
+    /// file over the defaults, then checks the result.
+    pub fn load(&self) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = &self.config {
+            if !path.is_file() {
+                bail!(
+                    "the configuration file {} does not exist; fix --config or FOLIO_CONFIG",
+                    path.display()
+                );
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let settings: Settings = figment
+            .merge(Serialized::defaults(self))
+            .extract()
+            .context("the configuration could not be read")?;
+        settings.check()?;
+        Ok(settings)
+    }
+}
+
+impl Settings {
+    fn check(&self) -> anyhow::Result<()> {
+        if let Some(url) = &self.public_url
+            && !matches!(url.scheme(), "http" | "https")
+        {
+            bail!("public_url must start with http:// or https://, not {url}");
+        }
+        for concern in ConcernName::ALL {
+            if let StoreLocation::Url(url) = self.store(concern)
+                && !["sqlite:", "postgres://", "postgresql://"]
+                    .iter()
+                    .any(|p| url.starts_with(p))
+            {
+                bail!(
+                    "the {concern} database URL must start with sqlite:, postgres:// or postgresql://; got {}",
+                    crate::storage::redact(&url)
+                );
+            }
+        }
+        let policy = &self.supervision;
+        if policy.call_timeout < Duration::from_millis(10) {
+            bail!("call_timeout must be at least 10ms");
+        }
+        if policy.backoff_min.is_zero() || policy.backoff_max < policy.backoff_min {
+            bail!("backoff_min must be above zero and not above backoff_max");
+        }
+        if policy.restart_limit == 0
+            || policy.restart_window.is_zero()
+            || policy.quiet_period.is_zero()
+        {
+            bail!("restart_limit, restart_window and quiet_period must be above zero");
+        }
+        if self.workers == Some(0) {
+            bail!("workers must be at least 1");
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log).with_context(|| {
+            format!(
+                "log filter {:?} is not valid; try \"info\" or \"folio=debug,info\"",
+                self.log
+            )
+        })?;
+        Ok(())
+    }
+
+    pub fn store(&self, concern: ConcernName) -> StoreLocation {
+        let url = match concern {
+            ConcernName::Auth => &self.database.auth,
+            ConcernName::Posts => &self.database.posts,
+            ConcernName::Media => &self.database.media,
+        };
+        match url {
+            Some(url) => StoreLocation::Url(url.clone()),
+            None => StoreLocation::SqliteFile(self.data_dir.join(format!("{concern}.db"))),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The public URL, or one made from the listen address.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+}

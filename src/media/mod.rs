@@ -1,0 +1,12 @@
+//! The media concern: uploads, image variants and their metadata. It owns the media store and blob directory.
+
+mod actor;
+mod client;
+mod error;
+pub mod messages;
+mod store;
+
+pub use actor::Media;
+pub use client::MediaClient;
+pub use error::MediaError;
+pub use store::MediaStore;

@@ -1,0 +1,39 @@
+//! Failures that belong to the runtime rather than to any concern's domain.
+
+use serde::{Deserialize, Serialize};
+
+use super::ConcernName;
+
+/// Why a call did not get a domain answer. Every concern error can carry one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Failure {
+    #[error("the {concern} service failed while handling this request; it is restarting")]
+    Crashed { concern: ConcernName },
+    #[error("the {concern} service is unavailable; try again in {retry_after_secs} s")]
+    Unavailable {
+        concern: ConcernName,
+        retry_after_secs: u64,
+    },
+    #[error("the {concern} service did not answer within {timeout_ms} ms")]
+    Timeout {
+        concern: ConcernName,
+        timeout_ms: u64,
+    },
+    #[error("the {concern} service is busy; try again shortly")]
+    Busy { concern: ConcernName },
+    #[error("the {concern} service failed (an injected fault)")]
+    Injected { concern: ConcernName },
+}
+
+impl Failure {
+    pub fn concern(&self) -> ConcernName {
+        match self {
+            Failure::Crashed { concern }
+            | Failure::Unavailable { concern, .. }
+            | Failure::Timeout { concern, .. }
+            | Failure::Busy { concern }
+            | Failure::Injected { concern } => *concern,
+        }
+    }
+}

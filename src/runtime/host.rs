@@ -1,0 +1,206 @@
+//! The supervised actor that hosts a concern: it guards every handler against
+//! panics, enforces the deadline, applies injected faults and records metrics.
+//!
+//! actix's `Supervisor` restarts an actor only when it stops itself, and a panic
+//! inside a handler would silently kill the actor *and* its supervisor. So every
+//! handler body runs under `catch_unwind`; on a panic the caller gets `Crashed`
+//! and the actor stops itself, which the `Supervisor` turns into a restart.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use futures::FutureExt;
+use futures::future::LocalBoxFuture;
+use tracing::Instrument;
+
+use super::concern::{Call, CallMeta};
+use super::faults::Fault;
+use super::{Concern, ConcernCell, ConcernError, ConcernMessage, Failure, Handles};
+
+pub struct ConcernHost<C: Concern> {
+    deps: C::Deps,
+    state: C,
+    cell: Arc<ConcernCell>,
+    /// Set when the watchdog respawns a dead concern: wait this long before serving.
+    initial_backoff: Duration,
+}
+
+impl<C: Concern> ConcernHost<C> {
+    pub(super) fn new(deps: C::Deps, cell: Arc<ConcernCell>, initial_backoff: Duration) -> Self {
+        Self {
+            state: C::start(&deps),
+            deps,
+            cell,
+            initial_backoff,
+        }
+    }
+
+    /// Starts the handler, turning a panic in its synchronous part into a
+    /// panicking future so one guard covers both parts.
+    fn begin<M>(
+        &mut self,
+        msg: M,
+        meta: &CallMeta,
+    ) -> LocalBoxFuture<'static, Result<M::Reply, M::Error>>
+    where
+        C: Handles<M>,
+        M: ConcernMessage,
+    {
+        match catch_unwind(AssertUnwindSafe(|| self.state.handle(msg, meta))) {
+            Ok(work) => work,
+            Err(payload) => Box::pin(async move { std::panic::resume_unwind(payload) }),
+        }
+    }
+}
+
+/// Blocks the mailbox (not the thread) for `backoff`: calls queue meanwhile.
+fn wait_out<C: Concern>(
+    backoff: Duration,
+    host: &ConcernHost<C>,
+    ctx: &mut Context<ConcernHost<C>>,
+) {
+    if !backoff.is_zero() {
+        ctx.wait(actix::clock::sleep(backoff).into_actor(host));
+    }
+}
+
+impl<C: Concern> Actor for ConcernHost<C> {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(self.cell.policy.mailbox_capacity);
+        let backoff = std::mem::take(&mut self.initial_backoff);
+        wait_out(backoff, self, ctx);
+    }
+}
+
+impl<C: Concern> Supervised for ConcernHost<C> {
+    fn restarting(&mut self, ctx: &mut Self::Context) {
+        // Fresh state: whatever the panic interrupted is thrown away.
+        self.state = C::start(&self.deps);
+        let backoff = self.cell.record_restart();
+        tracing::info!(concern = %C::NAME, ?backoff, "restarting concern");
+        wait_out(backoff, self, ctx);
+    }
+}
+
+enum Outcome<T> {
+    Done(T),
+    Panicked(String),
+    TimedOut,
+}
+
+impl<C, M> Handler<Call<M>> for ConcernHost<C>
+where
+    C: Handles<M>,
+    M: ConcernMessage,
+{
+    type Result = ResponseActFuture<Self, Result<M::Reply, M::Error>>;
+
+    fn handle(&mut self, call: Call<M>, ctx: &mut Self::Context) -> Self::Result {
+        let concern = C::NAME;
+        let Call { msg, meta } = call;
+        // Defence in depth: the handle refuses a degraded concern's calls already.
+        if let Some(refusal) = self.cell.refusal() {
+            return Box::pin(fut::ready(Err(refusal.into())));
+        }
+        let remaining = meta.remaining();
+        if remaining.is_zero() {
+            // The caller has given up while the message queued: don't do the work.
+            let timeout_ms = millis(meta.budget);
+            return Box::pin(fut::ready(Err(Failure::Timeout {
+                concern,
+                timeout_ms,
+            }
+            .into())));
+        }
+        let span = tracing::info_span!("message", concern = %concern, msg = M::NAME, request_id = %meta.request_id);
+        let work = match self.cell.faults.take() {
+            None => self.begin(msg, &meta),
+            Some(Fault::Panic) => {
+                Box::pin(async move { panic!("injected panic in the {concern} concern") })
+            }
+            Some(Fault::Hang) => Box::pin(futures::future::pending()),
+            Some(Fault::Error) => {
+                Box::pin(futures::future::ready(Err(
+                    Failure::Injected { concern }.into()
+                )))
+            }
+            Some(Fault::Delay(delay)) => {
+                let work = self.begin(msg, &meta);
+                Box::pin(async move {
+                    actix::clock::sleep(delay).await;
+                    work.await
+                })
+            }
+            Some(Fault::Crash) => {
+                // Outside the guard on purpose: this kills the actor and its
+                // supervisor, as a panic in a timer would; the watchdog must step in.
+                ctx.run_later(Duration::ZERO, move |_, _| {
+                    panic!("injected crash in the {concern} concern, outside any handler")
+                });
+                Box::pin(futures::future::ready(Err(
+                    Failure::Crashed { concern }.into()
+                )))
+            }
+        };
+        let started = Instant::now();
+        let guarded = async move {
+            match actix::clock::timeout(remaining, AssertUnwindSafe(work).catch_unwind()).await {
+                Ok(Ok(result)) => Outcome::Done(result),
+                Ok(Err(payload)) => Outcome::Panicked(panic_message(payload.as_ref())),
+                Err(_) => Outcome::TimedOut,
+            }
+        }
+        .instrument(span.clone());
+        Box::pin(guarded.into_actor(self).map(move |outcome, host, ctx| {
+            let _entered = span.enter();
+            let metrics = &host.cell.metrics;
+            metrics.messages.inc();
+            metrics.duration.observe(started.elapsed().as_secs_f64());
+            match outcome {
+                Outcome::Done(Ok(reply)) => Ok(reply),
+                Outcome::Done(Err(error)) => {
+                    if error.is_fault() {
+                        metrics.errors.inc();
+                        tracing::warn!(%error, "message failed");
+                    }
+                    Err(error)
+                }
+                Outcome::TimedOut => {
+                    metrics.errors.inc();
+                    tracing::warn!(budget = ?meta.budget, "message passed its deadline; abandoned");
+                    Err(Failure::Timeout {
+                        concern,
+                        timeout_ms: millis(meta.budget),
+                    }
+                    .into())
+                }
+                Outcome::Panicked(message) => {
+                    metrics.errors.inc();
+                    host.cell.record_panic();
+                    tracing::error!(panic = %message, "handler panicked; restarting the concern");
+                    ctx.stop();
+                    Err(Failure::Crashed { concern }.into())
+                }
+            }
+        }))
+    }
+}
+
+pub(super) fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        (*message).to_owned()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
+}

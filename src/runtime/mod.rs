@@ -1,0 +1,107 @@
+//! The runtime every concern stands on: supervision, restart policy, the watchdog,
+//! deadlines, fault injection, metrics and the bounded pool for CPU-heavy work.
+//!
+//! A concern plugs in by implementing [`Concern`] and [`Handles`] for each of its
+//! messages; the runtime hosts it in a supervised actor ([`host::ConcernHost`]) and
+//! hands out a [`ConcernHandle`] that callers use. Nothing outside this module
+//! touches an actix `Addr`.
+
+mod concern;
+mod failure;
+mod faults;
+mod handle;
+mod host;
+mod metrics;
+mod pool;
+mod supervision;
+
+pub use concern::{Call, CallMeta, Concern, ConcernError, ConcernMessage, ConcernName, Handles};
+pub use failure::Failure;
+pub use faults::{Fault, FaultKind, FaultRequest};
+pub use handle::ConcernHandle;
+pub use metrics::Metrics;
+pub use pool::{CpuPool, PoolError};
+pub use supervision::{ConcernCell, ConcernState, ConcernStatus, RestartPolicy};
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Stops one concern; kept type-erased so the runtime can hold concerns of every type.
+type Stopper = Box<dyn Fn() + Send>;
+
+/// The set of running concerns: what health, metrics and fault injection look at.
+#[derive(Clone)]
+pub struct Runtime {
+    policy: RestartPolicy,
+    metrics: Metrics,
+    cells: Arc<Mutex<BTreeMap<ConcernName, Arc<ConcernCell>>>>,
+    stoppers: Arc<Mutex<Vec<Stopper>>>,
+}
+
+impl Runtime {
+    pub fn new(policy: RestartPolicy, metrics: Metrics) -> Self {
+        Self {
+            policy,
+            metrics,
+            cells: Arc::default(),
+            stoppers: Arc::default(),
+        }
+    }
+
+    /// Starts concern `C` in its own arbiter (thread), supervised and watched.
+    /// Must be called from inside a running actix `System`.
+    pub fn start<C: Concern>(&self, deps: C::Deps) -> ConcernHandle<C> {
+        let cell = Arc::new(ConcernCell::new(
+            C::NAME,
+            self.policy.clone(),
+            self.metrics.for_concern(C::NAME),
+        ));
+        if let Ok(mut cells) = self.cells.lock() {
+            cells.insert(C::NAME, cell.clone());
+        }
+        let handle = ConcernHandle::start(deps, cell);
+        handle.watch(self.policy.watchdog_interval);
+        if let Ok(mut stoppers) = self.stoppers.lock() {
+            let handle = handle.clone();
+            stoppers.push(Box::new(move || handle.stop()));
+        }
+        handle
+    }
+
+    pub fn cell(&self, name: ConcernName) -> Option<Arc<ConcernCell>> {
+        self.cells.lock().ok()?.get(&name).cloned()
+    }
+
+    /// Every started concern's status, in a stable order.
+    pub fn statuses(&self) -> Vec<ConcernStatus> {
+        let cells: Vec<_> = match self.cells.lock() {
+            Ok(cells) => cells.values().cloned().collect(),
+            Err(_) => Vec::new(),
+        };
+        cells.iter().map(|cell| cell.status()).collect()
+    }
+
+    /// The Prometheus text exposition, with the `up` gauges read fresh.
+    pub fn render_metrics(&self) -> String {
+        for status in self.statuses() {
+            self.metrics
+                .for_concern(status.concern)
+                .set_up(status.state == ConcernState::Up);
+        }
+        self.metrics.render()
+    }
+
+    pub fn call_timeout(&self) -> Duration {
+        self.policy.call_timeout
+    }
+
+    /// Stops every concern's actor and arbiter; the stores are closed by their owners after.
+    pub fn stop(&self) {
+        if let Ok(stoppers) = self.stoppers.lock() {
+            for stop in stoppers.iter() {
+                stop();
+            }
+        }
+    }
+}
