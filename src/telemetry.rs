@@ -1,6 +1,8 @@
 //! Logging: `tracing` to stdout, human-readable by default, JSON on request, and
 //! panics routed through it so a caught panic reads as part of its request's story.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, Settings};
@@ -9,8 +11,11 @@ pub fn init(settings: &Settings) {
     // sqlx logs every statement at info; that drowns the requests.
     let filter = EnvFilter::try_new(format!("{},sqlx=warn,sea_orm=warn", settings.log))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colours only for a person at a terminal, never into files or pipes.
+    let ansi = std::io::stdout().is_terminal();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stdout);
     let installed = match settings.log_format {
         LogFormat::Text => builder.try_init(),

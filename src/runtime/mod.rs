@@ -17,7 +17,7 @@ mod supervision;
 
 pub use concern::{Call, CallMeta, Concern, ConcernError, ConcernMessage, ConcernName, Handles};
 pub use failure::Failure;
-pub use faults::{Fault, FaultKind, FaultRequest};
+pub use faults::{Fault, FaultKind, FaultPlan, FaultRequest};
 pub use handle::ConcernHandle;
 pub use metrics::Metrics;
 pub use pool::{CpuPool, PoolError};

@@ -1,0 +1,205 @@
+//! Black-box test harness: runs the real `folio` binary on port 0 with a fresh
+//! data directory and talks to it over HTTP.
+//!
+//! Set `FOLIO_TEST_POSTGRES_URL` (for example
+//! `postgres://postgres@127.0.0.1:5432/postgres`) to put the posts store of every
+//! spawned app on a fresh PostgreSQL database instead of SQLite.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+    child: Child,
+    logs: Arc<Mutex<Vec<String>>>,
+    postgres_db: Option<(String, String)>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts `folio serve` with `args` added to `--listen 127.0.0.1:0 --data-dir <fresh>`.
+    pub async fn spawn_with(args: &[&str]) -> TestApp {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
+        command
+            .arg("serve")
+            .args(["--listen", "127.0.0.1:0", "--workers", "2"])
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .args(args)
+            .env_clear()
+            .env("FOLIO_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let postgres_db = match std::env::var("FOLIO_TEST_POSTGRES_URL") {
+            Ok(admin_url) => {
+                let (db_url, name) = create_postgres_database(&admin_url).await;
+                command.args(["--posts-database-url", &db_url]);
+                Some((admin_url, name))
+            }
+            Err(_) => None,
+        };
+        let mut child = command.spawn().expect("the folio binary starts");
+        let stdout = child.stdout.take().unwrap();
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let (address_tx, address_rx) = mpsc::channel();
+        {
+            let logs = logs.clone();
+            // Keep draining stdout for the app's whole life, or it would block on a full pipe.
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    if let Some(rest) = line.split("Folio is listening on ").nth(1) {
+                        let address = rest.split_whitespace().next().unwrap_or_default().to_owned();
+                        let _ = address_tx.send(address);
+                    }
+                    logs.lock().unwrap().push(line);
+                }
+            });
+        }
+        let address = match address_rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(address) => address,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("folio did not start; its log:\n{}", logs.lock().unwrap().join("\n"));
+            }
+        };
+        TestApp {
+            address,
+            client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+            data_dir,
+            child,
+            logs,
+            postgres_db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request reaches folio")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Queues `count` faults of `kind` for `concern`'s next messages.
+    pub async fn inject(&self, concern: &str, kind: &str, count: u32) {
+        self.inject_body(json!({ "concern": concern, "kind": kind, "count": count })).await;
+    }
+
+    pub async fn inject_body(&self, body: Value) {
+        let response = self.client.post(self.url("/api/v1/admin/faults")).json(&body).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 202, "fault accepted: {}", response.text().await.unwrap());
+    }
+
+    /// The value of a metric line such as `folio_concern_panics_total{concern="posts"}`.
+    pub async fn metric(&self, series: &str) -> f64 {
+        let text = self.get("/metrics").await.text().await.unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("no metric {series} in:\n{text}"))
+    }
+
+    /// The state `/readyz` reports for one concern.
+    pub async fn state_of(&self, concern: &str) -> String {
+        let (_, body) = self.get_json("/readyz").await;
+        body["concerns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["concern"] == concern)
+            .map(|c| c["state"].as_str().unwrap().to_owned())
+            .unwrap()
+    }
+
+    pub fn logs(&self) -> String {
+        self.logs.lock().unwrap().join("\n")
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill").args(["-s", signal, &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit, at most `limit`.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some((admin_url, name)) = self.postgres_db.take() {
+            // Drop runs outside any runtime we may block on: use a thread of our own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async {
+                    if let Ok(db) = Database::connect(&admin_url).await {
+                        let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn create_postgres_database(admin_url: &str) -> (String, String) {
+    let name = format!("folio_test_{}", uuid::Uuid::new_v4().simple());
+    let db = Database::connect(admin_url).await.expect("FOLIO_TEST_POSTGRES_URL is reachable");
+    db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    db.close().await.unwrap();
+    let mut url = url::Url::parse(admin_url).unwrap();
+    url.set_path(&name);
+    (url.to_string(), name)
+}
+
+/// Polls `check` until it returns true or `limit` passes.
+pub async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}

@@ -1,0 +1,102 @@
+//! Each concern on its own, as a service would be tested: its actor and its store
+//! only, the other concerns absent. Proves a concern does not need the others to work.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use folio::auth::{AuthClient, AuthStore};
+use folio::config::StoreLocation;
+use folio::media::{MediaClient, MediaStore};
+use folio::posts::{PostsClient, PostsStore};
+use folio::runtime::{CallMeta, ConcernName, ConcernState, Failure, Fault, Metrics, RestartPolicy, Runtime};
+
+fn runtime() -> Runtime {
+    let policy = RestartPolicy {
+        backoff_min: Duration::from_millis(20),
+        ..RestartPolicy::default()
+    };
+    Runtime::new(policy, Metrics::new().unwrap())
+}
+
+fn meta() -> CallMeta {
+    CallMeta::new("test", Duration::from_secs(5))
+}
+
+fn sqlite(dir: &tempfile::TempDir, name: &str) -> StoreLocation {
+    StoreLocation::SqliteFile(dir.path().join(format!("{name}.db")))
+}
+
+#[actix_rt::test]
+async fn auth_alone_answers_from_its_own_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let auth = AuthClient::start(&runtime, AuthStore::open(&sqlite(&dir, "auth")).await.unwrap());
+
+    assert_eq!(auth.stats(meta()).await.unwrap().users, 0);
+    assert_eq!(runtime.statuses().len(), 1, "only auth runs");
+    runtime.stop();
+}
+
+#[actix_rt::test]
+async fn posts_alone_answers_from_its_own_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let posts = PostsClient::start(&runtime, PostsStore::open(&sqlite(&dir, "posts")).await.unwrap());
+
+    let stats = posts.stats(meta()).await.unwrap();
+    assert_eq!((stats.posts, stats.published), (0, 0));
+    runtime.stop();
+}
+
+#[actix_rt::test]
+async fn media_alone_answers_from_its_own_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let media = MediaClient::start(&runtime, MediaStore::open(&sqlite(&dir, "media")).await.unwrap());
+
+    assert_eq!(media.stats(meta()).await.unwrap().media, 0);
+    runtime.stop();
+}
+
+#[actix_rt::test]
+async fn a_panicking_handler_is_answered_crashed_and_the_concern_restarts_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let posts = PostsClient::start(&runtime, PostsStore::open(&sqlite(&dir, "posts")).await.unwrap());
+    let cell = runtime.cell(ConcernName::Posts).unwrap();
+    cell.faults.push(Fault::Panic, 1);
+
+    let error = posts.stats(meta()).await.unwrap_err();
+    assert_eq!(error, folio::posts::PostsError::Runtime(Failure::Crashed { concern: ConcernName::Posts }));
+
+    assert!(posts.stats(meta()).await.is_ok(), "the next call succeeds after the backoff");
+    let status = cell.status();
+    assert_eq!((status.panics, status.restarts, status.state), (1, 1, ConcernState::Up));
+    runtime.stop();
+}
+
+#[actix_rt::test]
+async fn a_call_past_its_deadline_times_out_instead_of_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let media = MediaClient::start(&runtime, MediaStore::open(&sqlite(&dir, "media")).await.unwrap());
+    runtime.cell(ConcernName::Media).unwrap().faults.push(Fault::Hang, 1);
+
+    let error = media.stats(CallMeta::new("test", Duration::from_millis(100))).await.unwrap_err();
+
+    assert!(matches!(error, folio::media::MediaError::Runtime(Failure::Timeout { .. })), "{error:?}");
+    assert!(media.stats(meta()).await.is_ok());
+    runtime.stop();
+}
+
+#[actix_rt::test]
+async fn a_stopped_runtime_is_not_brought_back_by_the_watchdog() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let auth = AuthClient::start(&runtime, AuthStore::open(&sqlite(&dir, "auth")).await.unwrap());
+    runtime.stop();
+    actix_rt::time::sleep(Duration::from_millis(600)).await;
+
+    assert!(auth.stats(meta()).await.is_err());
+    assert_eq!(runtime.cell(ConcernName::Auth).unwrap().status().restarts, 0);
+}
