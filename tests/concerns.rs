@@ -8,7 +8,9 @@ use folio::auth::{AuthClient, AuthStore};
 use folio::config::StoreLocation;
 use folio::media::{MediaClient, MediaStore};
 use folio::posts::{PostsClient, PostsStore};
-use folio::runtime::{CallMeta, ConcernName, ConcernState, Failure, Fault, Metrics, RestartPolicy, Runtime};
+use folio::runtime::{
+    CallMeta, ConcernName, ConcernState, Failure, Fault, Metrics, RestartPolicy, Runtime,
+};
 
 fn runtime() -> Runtime {
     let policy = RestartPolicy {
@@ -30,7 +32,10 @@ fn sqlite(dir: &tempfile::TempDir, name: &str) -> StoreLocation {
 async fn auth_alone_answers_from_its_own_store() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let auth = AuthClient::start(&runtime, AuthStore::open(&sqlite(&dir, "auth")).await.unwrap());
+    let auth = AuthClient::start(
+        &runtime,
+        AuthStore::open(&sqlite(&dir, "auth")).await.unwrap(),
+    );
 
     assert_eq!(auth.stats(meta()).await.unwrap().users, 0);
     assert_eq!(runtime.statuses().len(), 1, "only auth runs");
@@ -41,7 +46,10 @@ async fn auth_alone_answers_from_its_own_store() {
 async fn posts_alone_answers_from_its_own_store() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let posts = PostsClient::start(&runtime, PostsStore::open(&sqlite(&dir, "posts")).await.unwrap());
+    let posts = PostsClient::start(
+        &runtime,
+        PostsStore::open(&sqlite(&dir, "posts")).await.unwrap(),
+    );
 
     let stats = posts.stats(meta()).await.unwrap();
     assert_eq!((stats.posts, stats.published), (0, 0));
@@ -52,7 +60,10 @@ async fn posts_alone_answers_from_its_own_store() {
 async fn media_alone_answers_from_its_own_store() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let media = MediaClient::start(&runtime, MediaStore::open(&sqlite(&dir, "media")).await.unwrap());
+    let media = MediaClient::start(
+        &runtime,
+        MediaStore::open(&sqlite(&dir, "media")).await.unwrap(),
+    );
 
     assert_eq!(media.stats(meta()).await.unwrap().media, 0);
     runtime.stop();
@@ -62,16 +73,30 @@ async fn media_alone_answers_from_its_own_store() {
 async fn a_panicking_handler_is_answered_crashed_and_the_concern_restarts_fresh() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let posts = PostsClient::start(&runtime, PostsStore::open(&sqlite(&dir, "posts")).await.unwrap());
+    let posts = PostsClient::start(
+        &runtime,
+        PostsStore::open(&sqlite(&dir, "posts")).await.unwrap(),
+    );
     let cell = runtime.cell(ConcernName::Posts).unwrap();
     cell.faults.push(Fault::Panic, 1);
 
     let error = posts.stats(meta()).await.unwrap_err();
-    assert_eq!(error, folio::posts::PostsError::Runtime(Failure::Crashed { concern: ConcernName::Posts }));
+    assert_eq!(
+        error,
+        folio::posts::PostsError::Runtime(Failure::Crashed {
+            concern: ConcernName::Posts
+        })
+    );
 
-    assert!(posts.stats(meta()).await.is_ok(), "the next call succeeds after the backoff");
+    assert!(
+        posts.stats(meta()).await.is_ok(),
+        "the next call succeeds after the backoff"
+    );
     let status = cell.status();
-    assert_eq!((status.panics, status.restarts, status.state), (1, 1, ConcernState::Up));
+    assert_eq!(
+        (status.panics, status.restarts, status.state),
+        (1, 1, ConcernState::Up)
+    );
     runtime.stop();
 }
 
@@ -79,12 +104,28 @@ async fn a_panicking_handler_is_answered_crashed_and_the_concern_restarts_fresh(
 async fn a_call_past_its_deadline_times_out_instead_of_hanging() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let media = MediaClient::start(&runtime, MediaStore::open(&sqlite(&dir, "media")).await.unwrap());
-    runtime.cell(ConcernName::Media).unwrap().faults.push(Fault::Hang, 1);
+    let media = MediaClient::start(
+        &runtime,
+        MediaStore::open(&sqlite(&dir, "media")).await.unwrap(),
+    );
+    runtime
+        .cell(ConcernName::Media)
+        .unwrap()
+        .faults
+        .push(Fault::Hang, 1);
 
-    let error = media.stats(CallMeta::new("test", Duration::from_millis(100))).await.unwrap_err();
+    let error = media
+        .stats(CallMeta::new("test", Duration::from_millis(100)))
+        .await
+        .unwrap_err();
 
-    assert!(matches!(error, folio::media::MediaError::Runtime(Failure::Timeout { .. })), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            folio::media::MediaError::Runtime(Failure::Timeout { .. })
+        ),
+        "{error:?}"
+    );
     assert!(media.stats(meta()).await.is_ok());
     runtime.stop();
 }
@@ -93,10 +134,16 @@ async fn a_call_past_its_deadline_times_out_instead_of_hanging() {
 async fn a_stopped_runtime_is_not_brought_back_by_the_watchdog() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let auth = AuthClient::start(&runtime, AuthStore::open(&sqlite(&dir, "auth")).await.unwrap());
+    let auth = AuthClient::start(
+        &runtime,
+        AuthStore::open(&sqlite(&dir, "auth")).await.unwrap(),
+    );
     runtime.stop();
     actix_rt::time::sleep(Duration::from_millis(600)).await;
 
     assert!(auth.stats(meta()).await.is_err());
-    assert_eq!(runtime.cell(ConcernName::Auth).unwrap().status().restarts, 0);
+    assert_eq!(
+        runtime.cell(ConcernName::Auth).unwrap().status().restarts,
+        0
+    );
 }

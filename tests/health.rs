@@ -13,7 +13,12 @@ async fn a_fresh_start_reports_every_concern_up() {
 
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["ready"], true);
-    let concerns: Vec<_> = body["concerns"].as_array().unwrap().iter().map(|c| (c["concern"].as_str().unwrap(), c["state"].as_str().unwrap())).collect();
+    let concerns: Vec<_> = body["concerns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["concern"].as_str().unwrap(), c["state"].as_str().unwrap()))
+        .collect();
     assert_eq!(concerns, [("auth", "up"), ("posts", "up"), ("media", "up")]);
 }
 
@@ -37,9 +42,17 @@ async fn the_data_directory_holds_one_sqlite_database_per_concern_in_wal_mode() 
         }
         let path = app.data_dir.path().join(format!("{concern}.db"));
         let header = std::fs::read(&path).unwrap_or_else(|_| panic!("{} exists", path.display()));
-        assert_eq!(&header[..16], b"SQLite format 3\0", "{concern}.db is an SQLite database");
+        assert_eq!(
+            &header[..16],
+            b"SQLite format 3\0",
+            "{concern}.db is an SQLite database"
+        );
         // Bytes 18 and 19 of the header are 2 when the database is in WAL mode.
-        assert_eq!((header[18], header[19]), (2, 2), "{concern}.db is in WAL mode");
+        assert_eq!(
+            (header[18], header[19]),
+            (2, 2),
+            "{concern}.db is in WAL mode"
+        );
     }
 }
 
@@ -61,7 +74,12 @@ async fn metrics_expose_each_family_for_each_concern() {
     app.get("/api/v1/admin/stats").await;
 
     let response = app.get("/metrics").await;
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let text = response.text().await.unwrap();
 
     for concern in ["auth", "posts", "media"] {
@@ -76,8 +94,18 @@ async fn metrics_expose_each_family_for_each_concern() {
             let series = format!("{family}{{concern=\"{concern}\"}}");
             assert!(text.contains(&series), "missing {series} in:\n{text}");
         }
-        assert_eq!(app.metric(&format!("folio_concern_up{{concern=\"{concern}\"}}")).await, 1.0);
-        assert_eq!(app.metric(&format!("folio_concern_messages_total{{concern=\"{concern}\"}}")).await, 1.0);
+        assert_eq!(
+            app.metric(&format!("folio_concern_up{{concern=\"{concern}\"}}"))
+                .await,
+            1.0
+        );
+        assert_eq!(
+            app.metric(&format!(
+                "folio_concern_messages_total{{concern=\"{concern}\"}}"
+            ))
+            .await,
+            1.0
+        );
     }
 }
 
@@ -101,7 +129,13 @@ async fn an_unknown_concern_is_a_404_naming_the_known_ones() {
     let (status, body) = app.get_json("/api/v1/admin/stats/comments").await;
 
     assert_eq!(status, 404);
-    assert!(body["error"]["message"].as_str().unwrap().contains("auth, posts, media"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("auth, posts, media"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -110,9 +144,20 @@ async fn embedded_static_files_are_served_with_an_etag() {
 
     let response = app.get("/static/folio.css").await;
     assert_eq!(response.status().as_u16(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
 
-    let again = app.client.get(app.url("/static/folio.css")).header("if-none-match", etag).send().await.unwrap();
+    let again = app
+        .client
+        .get(app.url("/static/folio.css"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status().as_u16(), 304);
 }

@@ -12,12 +12,24 @@ async fn a_panicking_job_is_an_error_and_the_pool_keeps_its_workers() {
     let pool = CpuPool::new("test", 2, 4);
 
     for _ in 0..5 {
-        let error = pool.run(|| -> u32 { panic!("decoder exploded") }).await.unwrap_err();
-        assert_eq!(error, PoolError::Panicked { pool: "test", message: "decoder exploded".into() });
+        let error = pool
+            .run(|| -> u32 { panic!("decoder exploded") })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error,
+            PoolError::Panicked {
+                pool: "test",
+                message: "decoder exploded".into()
+            }
+        );
     }
 
     let results = futures::future::join_all((0..6).map(|n| pool.run(move || n * 2))).await;
-    assert_eq!(results.into_iter().map(Result::unwrap).collect::<Vec<_>>(), [0, 2, 4, 6, 8, 10]);
+    assert_eq!(
+        results.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+        [0, 2, 4, 6, 8, 10]
+    );
     assert_eq!(pool.load(), 0);
 }
 

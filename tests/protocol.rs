@@ -24,7 +24,10 @@ where
     M: ConcernMessage + PartialEq + Clone,
     M::Reply: PartialEq + Debug,
 {
-    let call = Call { msg: msg.clone(), meta: CallMeta::new("req-1", Duration::from_millis(1500)) };
+    let call = Call {
+        msg: msg.clone(),
+        meta: CallMeta::new("req-1", Duration::from_millis(1500)),
+    };
     let json = serde_json::to_string(&call).unwrap();
     let back: Call<M> = serde_json::from_str(&json).unwrap();
     assert_eq!(back.msg, msg);
@@ -36,7 +39,13 @@ where
 #[test]
 fn every_message_and_reply_round_trips_through_serde() {
     message_round_trips(auth::Stats, auth::AuthStats { users: 3 });
-    message_round_trips(posts::Stats, posts::PostsStats { posts: 5, published: 2 });
+    message_round_trips(
+        posts::Stats,
+        posts::PostsStats {
+            posts: 5,
+            published: 2,
+        },
+    );
     message_round_trips(media::Stats, media::MediaStats { media: 7 });
 }
 
@@ -45,8 +54,14 @@ fn every_error_round_trips_through_serde() {
     let failures = ConcernName::ALL.into_iter().flat_map(|concern| {
         [
             Failure::Crashed { concern },
-            Failure::Unavailable { concern, retry_after_secs: 12 },
-            Failure::Timeout { concern, timeout_ms: 5000 },
+            Failure::Unavailable {
+                concern,
+                retry_after_secs: 12,
+            },
+            Failure::Timeout {
+                concern,
+                timeout_ms: 5000,
+            },
             Failure::Busy { concern },
             Failure::Injected { concern },
         ]

@@ -42,12 +42,25 @@ async fn a_bad_fault_request_gets_a_clear_400() {
         json!({"concern": "posts", "kind": "panic", "count": 0}),
         json!({"concern": "posts", "kind": "delay"}),
     ] {
-        let response = app.client.post(app.url("/api/v1/admin/faults")).json(&body).send().await.unwrap();
+        let response = app
+            .client
+            .post(app.url("/api/v1/admin/faults"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status().as_u16(), 400, "{body}");
         let error: serde_json::Value = response.json().await.unwrap();
         assert!(!error["error"]["message"].as_str().unwrap().is_empty());
     }
-    let response = app.client.post(app.url("/api/v1/admin/faults")).body("{not json").header("content-type", "application/json").send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/v1/admin/faults"))
+        .body("{not json")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 400);
 }
 
@@ -63,8 +76,16 @@ async fn a_panic_costs_exactly_the_request_that_met_it() {
 
     let (status, body) = app.get_json("/api/v1/admin/stats/posts").await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(app.metric("folio_concern_panics_total{concern=\"posts\"}").await, 1.0);
-    assert_eq!(app.metric("folio_concern_restarts_total{concern=\"posts\"}").await, 1.0);
+    assert_eq!(
+        app.metric("folio_concern_panics_total{concern=\"posts\"}")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        app.metric("folio_concern_restarts_total{concern=\"posts\"}")
+            .await,
+        1.0
+    );
 }
 
 #[tokio::test]
@@ -75,17 +96,44 @@ async fn repeated_panics_degrade_the_concern_until_a_quiet_period_passes() {
     // Up to the limit, each panic costs one request; the other concerns never notice.
     for round in 1..=3 {
         app.inject("posts", "panic", 1).await;
-        assert_eq!(app.get("/api/v1/admin/stats/posts").await.status().as_u16(), 503, "round {round}");
-        assert_eq!(app.get("/api/v1/admin/stats/auth").await.status().as_u16(), 200, "round {round}");
-        assert_eq!(app.get("/api/v1/admin/stats/media").await.status().as_u16(), 200, "round {round}");
-        assert_eq!(app.get("/api/v1/admin/stats/posts").await.status().as_u16(), 200, "round {round}");
+        assert_eq!(
+            app.get("/api/v1/admin/stats/posts").await.status().as_u16(),
+            503,
+            "round {round}"
+        );
+        assert_eq!(
+            app.get("/api/v1/admin/stats/auth").await.status().as_u16(),
+            200,
+            "round {round}"
+        );
+        assert_eq!(
+            app.get("/api/v1/admin/stats/media").await.status().as_u16(),
+            200,
+            "round {round}"
+        );
+        assert_eq!(
+            app.get("/api/v1/admin/stats/posts").await.status().as_u16(),
+            200,
+            "round {round}"
+        );
     }
-    assert_eq!(app.metric("folio_concern_panics_total{concern=\"posts\"}").await, 3.0);
-    assert_eq!(app.metric("folio_concern_restarts_total{concern=\"posts\"}").await, 3.0);
+    assert_eq!(
+        app.metric("folio_concern_panics_total{concern=\"posts\"}")
+            .await,
+        3.0
+    );
+    assert_eq!(
+        app.metric("folio_concern_restarts_total{concern=\"posts\"}")
+            .await,
+        3.0
+    );
 
     // One more restart than the limit: posts is degraded and refused at once.
     app.inject("posts", "panic", 1).await;
-    assert_eq!(app.get("/api/v1/admin/stats/posts").await.status().as_u16(), 503);
+    assert_eq!(
+        app.get("/api/v1/admin/stats/posts").await.status().as_u16(),
+        503
+    );
     let (status, ready) = app.get_json("/readyz").await;
     assert_eq!(status, 503);
     assert_eq!(app.state_of("posts").await, "degraded", "{ready}");
@@ -93,19 +141,38 @@ async fn repeated_panics_degrade_the_concern_until_a_quiet_period_passes() {
 
     let started = Instant::now();
     let refused = app.get("/api/v1/admin/stats/posts").await;
-    assert!(started.elapsed() < Duration::from_millis(500), "refused at once");
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "refused at once"
+    );
     assert_eq!(refused.status().as_u16(), 503);
-    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=2).contains(&retry_after), "Retry-After {retry_after}");
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "concern_unavailable");
-    assert_eq!(app.get("/api/v1/admin/stats/auth").await.status().as_u16(), 200);
-    assert_eq!(app.get("/api/v1/admin/stats/media").await.status().as_u16(), 200);
+    assert_eq!(
+        app.get("/api/v1/admin/stats/auth").await.status().as_u16(),
+        200
+    );
+    assert_eq!(
+        app.get("/api/v1/admin/stats/media").await.status().as_u16(),
+        200
+    );
 
     // After the quiet period it is back, in the same process.
-    let back = eventually(Duration::from_secs(6), || async { app.get("/readyz").await.status().as_u16() == 200 }).await;
+    let back = eventually(Duration::from_secs(6), || async {
+        app.get("/readyz").await.status().as_u16() == 200
+    })
+    .await;
     assert!(back, "posts came back after its quiet period");
-    assert_eq!(app.get("/api/v1/admin/stats/posts").await.status().as_u16(), 200);
+    assert_eq!(
+        app.get("/api/v1/admin/stats/posts").await.status().as_u16(),
+        200
+    );
     assert!(app.is_running());
     assert_eq!(app.pid(), pid);
 }
@@ -121,7 +188,10 @@ async fn a_hang_is_answered_within_the_deadline_and_the_concern_recovers() {
 
     assert_eq!(status, 504, "{body}");
     assert_eq!(body["error"]["code"], "concern_timeout");
-    assert!(waited >= Duration::from_millis(350) && waited < Duration::from_millis(2000), "waited {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(350) && waited < Duration::from_millis(2000),
+        "waited {waited:?}"
+    );
     let (status, _) = app.get_json("/api/v1/admin/stats/posts").await;
     assert_eq!(status, 200);
     assert_eq!(app.state_of("posts").await, "up");
@@ -137,9 +207,20 @@ async fn an_injected_error_fails_one_request_and_is_counted() {
         assert_eq!(status, 500);
         assert_eq!(body["error"]["code"], "injected_fault");
     }
-    assert_eq!(app.get("/api/v1/admin/stats/media").await.status().as_u16(), 200);
-    assert_eq!(app.metric("folio_concern_errors_total{concern=\"media\"}").await, 2.0);
-    assert_eq!(app.metric("folio_concern_restarts_total{concern=\"media\"}").await, 0.0);
+    assert_eq!(
+        app.get("/api/v1/admin/stats/media").await.status().as_u16(),
+        200
+    );
+    assert_eq!(
+        app.metric("folio_concern_errors_total{concern=\"media\"}")
+            .await,
+        2.0
+    );
+    assert_eq!(
+        app.metric("folio_concern_restarts_total{concern=\"media\"}")
+            .await,
+        0.0
+    );
 }
 
 #[tokio::test]
@@ -150,9 +231,20 @@ async fn a_concern_killed_outside_a_handler_is_respawned_by_the_watchdog() {
     let (status, _) = app.get_json("/api/v1/admin/stats/auth").await;
     assert_eq!(status, 503);
 
-    let back = eventually(Duration::from_secs(5), || async { app.get("/api/v1/admin/stats/auth").await.status().as_u16() == 200 }).await;
-    assert!(back, "auth answers again after the watchdog respawned it:\n{}", app.logs());
-    assert_eq!(app.metric("folio_concern_restarts_total{concern=\"auth\"}").await, 1.0);
+    let back = eventually(Duration::from_secs(5), || async {
+        app.get("/api/v1/admin/stats/auth").await.status().as_u16() == 200
+    })
+    .await;
+    assert!(
+        back,
+        "auth answers again after the watchdog respawned it:\n{}",
+        app.logs()
+    );
+    assert_eq!(
+        app.metric("folio_concern_restarts_total{concern=\"auth\"}")
+            .await,
+        1.0
+    );
     assert!(app.logs().contains("the watchdog respawns it"));
 }
 

@@ -61,7 +61,11 @@ impl TestApp {
             std::thread::spawn(move || {
                 for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                     if let Some(rest) = line.split("Folio is listening on ").nth(1) {
-                        let address = rest.split_whitespace().next().unwrap_or_default().to_owned();
+                        let address = rest
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned();
                         let _ = address_tx.send(address);
                     }
                     logs.lock().unwrap().push(line);
@@ -72,12 +76,18 @@ impl TestApp {
             Ok(address) => address,
             Err(_) => {
                 let _ = child.kill();
-                panic!("folio did not start; its log:\n{}", logs.lock().unwrap().join("\n"));
+                panic!(
+                    "folio did not start; its log:\n{}",
+                    logs.lock().unwrap().join("\n")
+                );
             }
         };
         TestApp {
             address,
-            client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
             data_dir,
             child,
             logs,
@@ -90,7 +100,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request reaches folio")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches folio")
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
@@ -101,19 +115,34 @@ impl TestApp {
 
     /// Queues `count` faults of `kind` for `concern`'s next messages.
     pub async fn inject(&self, concern: &str, kind: &str, count: u32) {
-        self.inject_body(json!({ "concern": concern, "kind": kind, "count": count })).await;
+        self.inject_body(json!({ "concern": concern, "kind": kind, "count": count }))
+            .await;
     }
 
     pub async fn inject_body(&self, body: Value) {
-        let response = self.client.post(self.url("/api/v1/admin/faults")).json(&body).send().await.unwrap();
-        assert_eq!(response.status().as_u16(), 202, "fault accepted: {}", response.text().await.unwrap());
+        let response = self
+            .client
+            .post(self.url("/api/v1/admin/faults"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status().as_u16(),
+            202,
+            "fault accepted: {}",
+            response.text().await.unwrap()
+        );
     }
 
     /// The value of a metric line such as `folio_concern_panics_total{concern="posts"}`.
     pub async fn metric(&self, series: &str) -> f64 {
         let text = self.get("/metrics").await.text().await.unwrap();
         text.lines()
-            .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.trim().parse().ok()))
+            .find_map(|line| {
+                line.strip_prefix(series)
+                    .and_then(|rest| rest.trim().parse().ok())
+            })
             .unwrap_or_else(|| panic!("no metric {series} in:\n{text}"))
     }
 
@@ -142,7 +171,10 @@ impl TestApp {
     }
 
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill").args(["-s", signal, &self.child.id().to_string()]).status().unwrap();
+        let status = Command::new("kill")
+            .args(["-s", signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(status.success());
     }
 
@@ -166,10 +198,17 @@ impl Drop for TestApp {
         if let Some((admin_url, name)) = self.postgres_db.take() {
             // Drop runs outside any runtime we may block on: use a thread of our own.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 runtime.block_on(async {
                     if let Ok(db) = Database::connect(&admin_url).await {
-                        let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = db
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
                     }
                 });
             })
@@ -180,8 +219,12 @@ impl Drop for TestApp {
 
 async fn create_postgres_database(admin_url: &str) -> (String, String) {
     let name = format!("folio_test_{}", uuid::Uuid::new_v4().simple());
-    let db = Database::connect(admin_url).await.expect("FOLIO_TEST_POSTGRES_URL is reachable");
-    db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let db = Database::connect(admin_url)
+        .await
+        .expect("FOLIO_TEST_POSTGRES_URL is reachable");
+    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
     db.close().await.unwrap();
     let mut url = url::Url::parse(admin_url).unwrap();
     url.set_path(&name);
