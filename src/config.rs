@@ -155,6 +155,10 @@ pub struct SupervisionArgs {
     #[arg(long, global = true, env = "FOLIO_RESTART_WINDOW", value_name = "DURATION", value_parser = humantime::parse_duration)]
     #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
     pub restart_window: Option<Duration>,
+    /// Calls timing out this many times in a row restart a concern on a fresh thread [default: 3]
+    #[arg(long, global = true, env = "FOLIO_TIMEOUT_LIMIT", value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_limit: Option<u32>,
     /// How long a degraded concern refuses calls before it serves again [default: 30s]
     #[arg(long, global = true, env = "FOLIO_QUIET_PERIOD", value_name = "DURATION", value_parser = humantime::parse_duration)]
     #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
@@ -169,6 +173,7 @@ impl SupervisionArgs {
             && self.restart_limit.is_none()
             && self.restart_window.is_none()
             && self.quiet_period.is_none()
+            && self.timeout_limit.is_none()
     }
 }
 
@@ -277,6 +282,9 @@ impl Settings {
         }
         if policy.backoff_min.is_zero() || policy.backoff_max < policy.backoff_min {
             bail!("backoff_min must be above zero and not above backoff_max");
+        }
+        if policy.timeout_limit == 0 {
+            bail!("timeout_limit must be at least 1");
         }
         if policy.restart_limit == 0
             || policy.restart_window.is_zero()

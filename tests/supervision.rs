@@ -260,3 +260,65 @@ async fn the_aggregate_stats_report_the_failing_part_and_keep_the_others() {
     assert_eq!(body["auth"]["ok"]["users"], 0);
     assert_eq!(body["media"]["ok"]["media"], 0);
 }
+
+#[tokio::test]
+async fn a_concern_wedged_by_a_blocking_handler_is_restarted_on_a_fresh_thread() {
+    let app = spawn_with_faults(&["--call-timeout", "300ms", "--timeout-limit", "2"]).await;
+    app.inject_body(json!({"concern": "media", "kind": "block", "delay_ms": 5000, "count": 1}))
+        .await;
+
+    // The first call blocks media's thread; the second queues behind it. Both
+    // time out at their deadline: the caller's clock is not on the blocked thread.
+    for _ in 0..2 {
+        let started = Instant::now();
+        let (status, _) = app.get_json("/api/v1/admin/stats/media").await;
+        assert_eq!(status, 504);
+        assert!(
+            started.elapsed() < Duration::from_millis(2000),
+            "answered near the deadline"
+        );
+    }
+
+    // Two timeouts in a row: media was restarted on a fresh thread and serves
+    // again while the old thread is still blocked.
+    let started = Instant::now();
+    let (status, body) = app.get_json("/api/v1/admin/stats/media").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(started.elapsed() < Duration::from_millis(1000));
+    assert_eq!(
+        app.metric("folio_concern_restarts_total{concern=\"media\"}")
+            .await,
+        1.0
+    );
+    assert!(
+        app.logs()
+            .contains("restarting the concern on a fresh thread")
+    );
+    assert_eq!(
+        app.get("/api/v1/admin/stats/posts").await.status().as_u16(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_request_id_is_returned_and_travels_into_the_concern() {
+    let app = spawn_with_faults(&[]).await;
+    app.inject("posts", "error", 1).await;
+
+    let response = app.get("/api/v1/admin/stats/posts").await;
+
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let logs = app.logs();
+    let line = logs
+        .lines()
+        .find(|line| line.contains("message failed"))
+        .expect("the concern logged the failure");
+    assert!(
+        line.contains(&id),
+        "the concern's log line carries the request id: {line}"
+    );
+}

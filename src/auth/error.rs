@@ -23,4 +23,11 @@ impl ConcernError for AuthError {
     fn is_fault(&self) -> bool {
         true
     }
+
+    fn as_failure(&self) -> Option<&Failure> {
+        match self {
+            AuthError::Runtime(failure) => Some(failure),
+            _ => None,
+        }
+    }
 }

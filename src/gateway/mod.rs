@@ -10,9 +10,12 @@ pub use error::ApiError;
 
 use std::net::SocketAddr;
 
+use actix_web::HttpMessage;
 use actix_web::dev::Server;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpRequest, HttpServer, web};
-use tracing_actix_web::TracingLogger;
+use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::AuthClient;
 use crate::config::Settings;
@@ -39,6 +42,28 @@ impl Services {
 /// JSON bodies are small control messages here; uploads get their own limits later.
 const JSON_LIMIT: usize = 64 * 1024;
 
+/// Returns the request id (set by `TracingLogger`, which wraps this) as
+/// `x-request-id`, so a user's report can be matched to the server's logs.
+fn echo_request_id<S>(
+    request: ServiceRequest,
+    service: &S,
+) -> impl Future<Output = Result<ServiceResponse, actix_web::Error>> + use<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let id = request.extensions().get::<RequestId>().copied();
+    let response = service.call(request);
+    async move {
+        let mut response = response.await?;
+        if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static("x-request-id"), value);
+        }
+        Ok(response)
+    }
+}
+
 /// Binds the listener and returns the server (not yet awaited) with its address.
 pub fn bind(settings: &Settings, services: Services) -> anyhow::Result<(Server, SocketAddr)> {
     let services = web::Data::new(services);
@@ -54,6 +79,7 @@ pub fn bind(settings: &Settings, services: Services) -> anyhow::Result<(Server, 
                     .into()
                 },
             ))
+            .wrap_fn(echo_request_id)
             .wrap(TracingLogger::default())
             .configure(health::routes)
             .configure(admin::routes)

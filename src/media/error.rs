@@ -23,4 +23,11 @@ impl ConcernError for MediaError {
     fn is_fault(&self) -> bool {
         true
     }
+
+    fn as_failure(&self) -> Option<&Failure> {
+        match self {
+            MediaError::Runtime(failure) => Some(failure),
+            _ => None,
+        }
+    }
 }

@@ -56,6 +56,8 @@ pub trait ConcernError:
     From<Failure> + Serialize + DeserializeOwned + fmt::Debug + fmt::Display + Send + 'static
 {
     fn is_fault(&self) -> bool;
+    /// The runtime failure this error carries, if it is one.
+    fn as_failure(&self) -> Option<&Failure>;
 }
 
 /// A concern's state. It is rebuilt from `Deps` on every restart, so whatever a

@@ -20,6 +20,10 @@ pub enum FaultKind {
     Error,
     /// The handler waits `delay_ms` and then answers normally (slow dependency).
     Delay,
+    /// The handler blocks the concern's thread for `delay_ms` (a wedged handler):
+    /// callers time out; after `timeout_limit` timeouts in a row the concern is
+    /// restarted on a fresh thread.
+    Block,
     /// The actor dies outside any handler (like a panic in a timer): the watchdog
     /// must notice and respawn it.
     Crash,
@@ -32,6 +36,7 @@ pub enum Fault {
     Hang,
     Error,
     Delay(Duration),
+    Block(Duration),
     Crash,
 }
 
@@ -64,13 +69,18 @@ impl FaultRequest {
             (FaultKind::Delay, Some(ms)) if ms <= Self::MAX_DELAY_MS => {
                 Fault::Delay(Duration::from_millis(ms))
             }
-            (FaultKind::Delay, _) => {
+            (FaultKind::Block, Some(ms)) if ms <= Self::MAX_DELAY_MS => {
+                Fault::Block(Duration::from_millis(ms))
+            }
+            (FaultKind::Delay | FaultKind::Block, _) => {
                 return Err(format!(
-                    "a delay fault needs delay_ms between 0 and {}",
+                    "a delay or block fault needs delay_ms between 0 and {}",
                     Self::MAX_DELAY_MS
                 ));
             }
-            (_, Some(_)) => return Err("delay_ms only applies to the delay kind".into()),
+            (_, Some(_)) => {
+                return Err("delay_ms only applies to the delay and block kinds".into());
+            }
             (FaultKind::Panic, None) => Fault::Panic,
             (FaultKind::Hang, None) => Fault::Hang,
             (FaultKind::Error, None) => Fault::Error,

@@ -10,7 +10,7 @@ use actix::prelude::*;
 
 use super::concern::{Call, CallMeta};
 use super::host::{ConcernHost, millis};
-use super::{Concern, ConcernCell, ConcernMessage, Failure, Handles};
+use super::{Concern, ConcernCell, ConcernError, ConcernMessage, Failure, Handles};
 
 pub struct ConcernHandle<C: Concern> {
     inner: Arc<Inner<C>>,
@@ -80,7 +80,7 @@ impl<C: Concern> ConcernHandle<C> {
         let budget = meta.remaining();
         let timeout_ms = millis(meta.budget);
         let addr = self.addr();
-        match actix::clock::timeout(budget, addr.send(Call { msg, meta })).await {
+        let result = match actix::clock::timeout(budget, addr.send(Call { msg, meta })).await {
             Ok(Ok(reply)) => reply,
             // The actor died or restarted with this call in flight.
             Ok(Err(MailboxError::Closed)) => {
@@ -92,7 +92,17 @@ impl<C: Concern> ConcernHandle<C> {
                 timeout_ms,
             }
             .into()),
+        };
+        match &result {
+            Err(error) if matches!(error.as_failure(), Some(Failure::Timeout { .. })) => {
+                if self.inner.cell.record_timeout() {
+                    self.recycle();
+                }
+            }
+            Err(_) => {}
+            Ok(_) => self.inner.cell.record_answer(),
         }
+        result
     }
 
     fn addr(&self) -> Addr<ConcernHost<C>> {
@@ -112,16 +122,37 @@ impl<C: Concern> ConcernHandle<C> {
         if addr.connected() || self.inner.stopped.load(Ordering::SeqCst) {
             return false;
         }
+        self.inner.cell.record_panic();
+        tracing::error!(concern = %C::NAME, "concern actor died outside a handler; the watchdog respawns it");
+        self.respawn(&mut addr, false);
+        true
+    }
+
+    /// Restarts a concern whose calls keep timing out on a fresh thread: if a
+    /// handler is blocking the old one, neither its timers nor a stop message
+    /// would get through there. The old thread ends once it unblocks.
+    fn recycle(&self) {
+        let mut addr = match self.inner.addr.write() {
+            Ok(addr) => addr,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if self.inner.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        tracing::error!(concern = %C::NAME, "calls keep timing out; restarting the concern on a fresh thread");
+        self.respawn(&mut addr, true);
+    }
+
+    fn respawn(&self, addr: &mut Addr<ConcernHost<C>>, fresh_thread: bool) {
         let cell = &self.inner.cell;
-        cell.record_panic();
         let backoff = cell.record_restart();
-        tracing::error!(concern = %C::NAME, ?backoff, "concern actor died outside a handler; the watchdog respawns it");
         let mut arbiter = match self.inner.arbiter.lock() {
             Ok(arbiter) => arbiter,
             Err(poisoned) => poisoned.into_inner(),
         };
         // An arbiter whose thread is gone refuses work; give the concern a new one.
-        if !arbiter.spawn(async {}) {
+        if fresh_thread || !arbiter.spawn(async {}) {
+            arbiter.stop();
             *arbiter = Arbiter::new();
         }
         *addr = spawn_host::<C>(
@@ -130,7 +161,6 @@ impl<C: Concern> ConcernHandle<C> {
             cell.clone(),
             backoff,
         );
-        true
     }
 
     /// Starts the watchdog for this concern on the current arbiter. It stops by

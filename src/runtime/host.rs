@@ -136,6 +136,12 @@ where
                     work.await
                 })
             }
+            Some(Fault::Block(duration)) => {
+                // Deliberately blocks the thread, as a wedged handler would: the
+                // caller-side deadline and the handle's recycling must cope.
+                std::thread::sleep(duration);
+                self.begin(msg, &meta)
+            }
             Some(Fault::Crash) => {
                 // Outside the guard on purpose: this kills the actor and its
                 // supervisor, as a panic in a timer would; the watchdog must step in.

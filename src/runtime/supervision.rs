@@ -37,6 +37,9 @@ pub struct RestartPolicy {
     pub watchdog_interval: Duration,
     /// Messages a concern queues before senders wait (backpressure).
     pub mailbox_capacity: usize,
+    /// Calls timing out this many times in a row mean the concern is wedged
+    /// (perhaps a handler blocking its thread): it is restarted on a fresh thread.
+    pub timeout_limit: u32,
 }
 
 impl Default for RestartPolicy {
@@ -50,6 +53,7 @@ impl Default for RestartPolicy {
             call_timeout: Duration::from_secs(5),
             watchdog_interval: Duration::from_millis(250),
             mailbox_capacity: 256,
+            timeout_limit: 3,
         }
     }
 }
@@ -100,6 +104,7 @@ struct Record {
     degraded_until: Option<Instant>,
     restarts: u64,
     panics: u64,
+    consecutive_timeouts: u32,
 }
 
 /// Shared between a concern's actor, its handle and the watchdog.
@@ -174,6 +179,24 @@ impl ConcernCell {
     pub fn record_panic(&self) {
         self.metrics.panics.inc();
         self.with_record(|record| record.panics += 1);
+    }
+
+    /// Counts a call that timed out; true when the run of timeouts reaches the
+    /// limit and the concern should be restarted on a fresh thread.
+    pub fn record_timeout(&self) -> bool {
+        self.with_record(|record| {
+            record.consecutive_timeouts += 1;
+            let wedged = record.consecutive_timeouts >= self.policy.timeout_limit;
+            if wedged {
+                record.consecutive_timeouts = 0;
+            }
+            wedged
+        })
+    }
+
+    /// A call was answered in time: the run of timeouts is broken.
+    pub fn record_answer(&self) {
+        self.with_record(|record| record.consecutive_timeouts = 0);
     }
 
     /// Counts a restart and returns how long the fresh actor waits before serving.
