@@ -118,7 +118,9 @@ where
             .into())));
         }
         let span = tracing::info_span!("message", concern = %concern, msg = M::NAME, request_id = %meta.request_id);
-        let work = match self.cell.faults.take() {
+        let fault = self.cell.faults.take();
+        let entered = span.enter();
+        let work = match fault {
             None => self.begin(msg, &meta),
             Some(Fault::Panic) => {
                 Box::pin(async move { panic!("injected panic in the {concern} concern") })
@@ -153,6 +155,7 @@ where
                 )))
             }
         };
+        drop(entered);
         let started = Instant::now();
         let guarded = async move {
             match actix::clock::timeout(remaining, AssertUnwindSafe(work).catch_unwind()).await {
