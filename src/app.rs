@@ -1,17 +1,22 @@
 //! Wiring: opens each concern's store, starts the concerns under the runtime,
 //! binds the gateway, and on a stop signal winds everything down in order.
+//! Also the offline commands (`migrate`, `user add`, `token add`).
 
-use std::net::SocketAddr;
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 
 use actix_web::dev::{Server, ServerHandle};
-use anyhow::Context;
+use anyhow::{Context, bail};
 
-use crate::auth::{AuthClient, AuthStore};
-use crate::config::Settings;
+use crate::auth::domain::{DisplayName, Email, Password, TokenName, TokenScope};
+use crate::auth::messages::{CreateToken, CreateUser, OpenSetup};
+use crate::auth::{AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
+use crate::config::{Settings, TokenCommand, UserCommand};
 use crate::gateway::{self, Services};
 use crate::media::{MediaClient, MediaStore};
 use crate::posts::{PostsClient, PostsStore};
-use crate::runtime::{ConcernName, Metrics, Runtime};
+use crate::runtime::{CallMeta, ConcernName, CpuPool, Metrics, Principal, Runtime, SigningKey};
 
 /// Every concern's store, opened and migrated.
 pub struct Stores {
@@ -22,12 +27,7 @@ pub struct Stores {
 
 impl Stores {
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(settings.data_dir()).with_context(|| {
-            format!(
-                "could not create the data directory {}; set --data-dir to a writable directory",
-                settings.data_dir().display()
-            )
-        })?;
+        create_data_dir(settings)?;
         let (auth, posts, media) = (
             settings.store(ConcernName::Auth),
             settings.store(ConcernName::Posts),
@@ -49,6 +49,66 @@ impl Stores {
     }
 }
 
+fn create_data_dir(settings: &Settings) -> anyhow::Result<()> {
+    std::fs::create_dir_all(settings.data_dir()).with_context(|| {
+        format!(
+            "could not create the data directory {}; set --data-dir to a writable directory",
+            settings.data_dir().display()
+        )
+    })
+}
+
+/// The configured secret, or the one generated into the data directory on first start.
+pub fn signing_key(settings: &Settings) -> anyhow::Result<SigningKey> {
+    if let Some(secret) = &settings.secret_key {
+        return SigningKey::new(secret.as_bytes()).map_err(anyhow::Error::msg);
+    }
+    create_data_dir(settings)?;
+    let path = settings.data_dir().join("secret.key");
+    if !path.exists() {
+        write_new_secret(&path)?;
+    }
+    let secret =
+        std::fs::read(&path).with_context(|| format!("could not read {}", path.display()))?;
+    SigningKey::new(secret.trim_ascii()).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e}; delete it to have a new one generated",
+            path.display()
+        )
+    })
+}
+
+fn write_new_secret(path: &Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let bytes: [u8; 32] = rand::random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("could not create {}", path.display()))?;
+    file.write_all(hex.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+async fn auth_deps(settings: &Settings, store: AuthStore) -> anyhow::Result<AuthDeps> {
+    // Each Argon2 hash holds 19 MiB: the pool's size bounds that memory.
+    let passwords = Passwords::new(CpuPool::sized_to_cores("argon2", 64)).await?;
+    Ok(AuthDeps {
+        store,
+        passwords,
+        sessions: SessionPolicy {
+            idle_timeout: settings.auth.session_idle_timeout,
+            lifetime: settings.auth.session_lifetime,
+        },
+    })
+}
+
 /// A started Folio: the gateway is listening and every concern is running.
 pub struct Folio {
     pub addr: SocketAddr,
@@ -60,22 +120,42 @@ pub struct Folio {
 impl Folio {
     /// Must run inside an actix `System` (concerns are actors).
     pub async fn start(settings: &Settings) -> anyhow::Result<Self> {
+        let key = signing_key(settings)?;
         let stores = Stores::open(settings).await?;
-        let runtime = Runtime::new(settings.supervision.clone(), Metrics::new()?);
-        let services = Services {
-            auth: AuthClient::start(&runtime, stores.auth.clone()),
-            posts: PostsClient::start(&runtime, stores.posts.clone()),
-            media: MediaClient::start(&runtime, stores.media.clone()),
-            runtime: runtime.clone(),
-            fault_injection: settings.fault_injection,
-        };
-        let (server, addr) = gateway::bind(settings, services)?;
+        let listener = TcpListener::bind(settings.listen).map_err(|error| {
+            anyhow::anyhow!(
+                "could not listen on {}: {error}; choose another address with --listen",
+                settings.listen
+            )
+        })?;
+        let addr = listener.local_addr()?;
+        let public_url = settings.public_url_for(addr);
+        let runtime = Runtime::new(settings.supervision.clone(), Metrics::new()?, key);
+        let auth = AuthClient::start(&runtime, auth_deps(settings, stores.auth.clone()).await?);
+        let setup = auth
+            .call(OpenSetup, CallMeta::new("startup", runtime.call_timeout()))
+            .await?;
+        let services = Services::new(
+            auth,
+            PostsClient::start(&runtime, stores.posts.clone()),
+            MediaClient::start(&runtime, stores.media.clone()),
+            runtime.clone(),
+            settings,
+            public_url.clone(),
+        )?;
+        let server = gateway::serve(settings, services, listener)?;
         tracing::info!(
             data_dir = %settings.data_dir().display(),
-            public_url = %settings.public_url(addr),
+            %public_url,
             fault_injection = settings.fault_injection,
             "Folio is listening on http://{addr}"
         );
+        if let Some(secret) = setup {
+            tracing::warn!(
+                "No account exists yet. Open {public_url}/setup/{} to create the owner's account; the link works once.",
+                secret.expose()
+            );
+        }
         Ok(Self {
             addr,
             server,
@@ -112,4 +192,83 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         tracing::info!(%concern, store = ?settings.store(concern), "store is up to date");
     }
     stores.close().await
+}
+
+/// Runs `f` against the auth concern alone, as the operator.
+async fn with_auth<T, F, Fut>(settings: &Settings, f: F) -> anyhow::Result<T>
+where
+    F: FnOnce(AuthClient, CallMeta) -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
+{
+    let key = signing_key(settings)?;
+    create_data_dir(settings)?;
+    let store = AuthStore::open(&settings.store(ConcernName::Auth)).await?;
+    let runtime = Runtime::new(settings.supervision.clone(), Metrics::new()?, key.clone());
+    let auth = AuthClient::start(&runtime, auth_deps(settings, store.clone()).await?);
+    let meta =
+        CallMeta::new("cli", runtime.call_timeout()).with_principal(key.sign(&Principal::Operator));
+    let result = f(auth, meta).await;
+    runtime.stop();
+    store.close().await?;
+    result
+}
+
+pub async fn user_command(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
+    let UserCommand::Add {
+        email,
+        name,
+        role,
+        password_stdin: _,
+    } = command;
+    let email = Email::parse(&email).map_err(anyhow::Error::msg)?;
+    let name = DisplayName::parse(&name).map_err(anyhow::Error::msg)?;
+    let role = role.parse().map_err(anyhow::Error::msg)?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.strip_suffix('\n').unwrap_or(&password);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    let password = Password::parse(password).map_err(anyhow::Error::msg)?;
+    let user = with_auth(settings, |auth, meta| async move {
+        Ok(auth
+            .call(
+                CreateUser {
+                    email,
+                    name,
+                    role,
+                    password,
+                },
+                meta,
+            )
+            .await?)
+    })
+    .await?;
+    println!("created {} {} ({})", user.role, user.email, user.id);
+    Ok(())
+}
+
+pub async fn token_command(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
+    let TokenCommand::Add { email, name, scope } = command;
+    let for_email = Some(Email::parse(&email).map_err(anyhow::Error::msg)?);
+    let name = TokenName::parse(&name).map_err(anyhow::Error::msg)?;
+    let scope = TokenScope::parse(&scope).map_err(anyhow::Error::msg)?;
+    if for_email.is_none() {
+        bail!("--email is required");
+    }
+    let created = with_auth(settings, |auth, meta| async move {
+        Ok(auth
+            .call(
+                CreateToken {
+                    name,
+                    scope,
+                    for_email,
+                },
+                meta,
+            )
+            .await?)
+    })
+    .await?;
+    println!("{}", created.token.expose());
+    Ok(())
 }

@@ -30,12 +30,49 @@ pub struct Cli {
     pub settings: SettingsArgs,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Serve the site and the API (the default).
     Serve,
     /// Apply pending migrations to every store, then exit.
     Migrate,
+    /// Manage accounts without a running server.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens without a running server.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// contributor, author, editor, administrator or owner (only if there is none yet)
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input (required: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it, and nothing else, on stdout.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// read or write
+        #[arg(long)]
+        scope: String,
+    },
 }
 
 /// Every flag is optional so the TOML file and the defaults can fill what is not given.
@@ -91,9 +128,78 @@ pub struct SettingsArgs {
     #[serde(skip_serializing_if = "DatabaseArgs::is_empty")]
     pub database: DatabaseArgs,
 
+    /// Secret for signing principals and CSRF tokens, at least 32 characters
+    /// [default: generated once into <data-dir>/secret.key]
+    #[arg(
+        long,
+        global = true,
+        env = "FOLIO_SECRET_KEY",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_key: Option<String>,
+
     #[command(flatten)]
     #[serde(skip_serializing_if = "SupervisionArgs::is_empty")]
     pub supervision: SupervisionArgs,
+
+    #[command(flatten)]
+    #[serde(skip_serializing_if = "AuthArgs::is_empty")]
+    pub auth: AuthArgs,
+}
+
+#[derive(Debug, Default, Args, Serialize)]
+pub struct AuthArgs {
+    /// A session unused this long ends [default: 14days]
+    #[arg(long, global = true, env = "FOLIO_SESSION_IDLE_TIMEOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
+    pub session_idle_timeout: Option<Duration>,
+    /// A session ends this long after sign-in, used or not [default: 30days]
+    #[arg(long, global = true, env = "FOLIO_SESSION_LIFETIME", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
+    pub session_lifetime: Option<Duration>,
+    /// Failed sign-ins allowed per account and per address within --login-window [default: 5]
+    #[arg(long, global = true, env = "FOLIO_LOGIN_ATTEMPTS", value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_attempts: Option<u32>,
+    /// Window for counting failed sign-ins [default: 1m]
+    #[arg(long, global = true, env = "FOLIO_LOGIN_WINDOW", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
+    pub login_window: Option<Duration>,
+}
+
+impl AuthArgs {
+    fn is_empty(&self) -> bool {
+        self.session_idle_timeout.is_none()
+            && self.session_lifetime.is_none()
+            && self.login_attempts.is_none()
+            && self.login_window.is_none()
+    }
+}
+
+/// Sessions and sign-in limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    #[serde(with = "humantime_serde")]
+    pub session_idle_timeout: Duration,
+    #[serde(with = "humantime_serde")]
+    pub session_lifetime: Duration,
+    pub login_attempts: u32,
+    #[serde(with = "humantime_serde")]
+    pub login_window: Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_timeout: Duration::from_secs(14 * 24 * 3600),
+            session_lifetime: Duration::from_secs(30 * 24 * 3600),
+            login_attempts: 5,
+            login_window: Duration::from_secs(60),
+        }
+    }
 }
 
 #[derive(Debug, Default, Args, Serialize)]
@@ -199,7 +305,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub log: String,
     pub database: DatabaseUrls,
+    pub secret_key: Option<String>,
     pub supervision: RestartPolicy,
+    pub auth: AuthSettings,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -222,7 +330,9 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             log: "info".to_owned(),
             database: DatabaseUrls::default(),
+            secret_key: None,
             supervision: RestartPolicy::default(),
+            auth: AuthSettings::default(),
         }
     }
 }
@@ -292,6 +402,21 @@ impl Settings {
         {
             bail!("restart_limit, restart_window and quiet_period must be above zero");
         }
+        if self.secret_key.as_ref().is_some_and(|key| key.len() < 32) {
+            bail!(
+                "secret_key must be at least 32 characters; generate one with `openssl rand -hex 32`"
+            );
+        }
+        let auth = &self.auth;
+        if auth.session_idle_timeout.is_zero()
+            || auth.session_lifetime.is_zero()
+            || auth.login_window.is_zero()
+            || auth.login_attempts == 0
+        {
+            bail!(
+                "session_idle_timeout, session_lifetime, login_attempts and login_window must be above zero"
+            );
+        }
         if self.workers == Some(0) {
             bail!("workers must be at least 1");
         }
@@ -321,7 +446,7 @@ impl Settings {
     }
 
     /// The public URL, or one made from the listen address.
-    pub fn public_url(&self, bound: SocketAddr) -> String {
+    pub fn public_url_for(&self, bound: SocketAddr) -> String {
         match &self.public_url {
             Some(url) => url.as_str().trim_end_matches('/').to_owned(),
             None => format!("http://{bound}"),

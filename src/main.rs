@@ -14,12 +14,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    folio::telemetry::init(&settings);
     let command = cli.command.unwrap_or(Command::Serve);
+    // Commands print their result on stdout (a token, for scripts): logs go to stderr.
+    folio::telemetry::init(&settings, matches!(command, Command::Serve));
     let result = actix_web::rt::System::new().block_on(async move {
         match command {
             Command::Serve => folio::app::serve(&settings).await,
             Command::Migrate => folio::app::migrate(&settings).await,
+            Command::User(command) => folio::app::user_command(&settings, command).await,
+            Command::Token(command) => folio::app::token_command(&settings, command).await,
         }
     });
     match result {

@@ -7,16 +7,27 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, Settings};
 
-pub fn init(settings: &Settings) {
+/// Logs go to stdout for the server, to stderr for commands whose stdout is their answer.
+pub fn init(settings: &Settings, to_stdout: bool) {
     // sqlx logs every statement at info; that drowns the requests.
     let filter = EnvFilter::try_new(format!("{},sqlx=warn,sea_orm=warn", settings.log))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     // Colours only for a person at a terminal, never into files or pipes.
-    let ansi = std::io::stdout().is_terminal();
+    let ansi = if to_stdout {
+        std::io::stdout().is_terminal()
+    } else {
+        std::io::stderr().is_terminal()
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(std::io::stdout);
+        .with_writer(move || -> Box<dyn std::io::Write> {
+            if to_stdout {
+                Box::new(std::io::stdout())
+            } else {
+                Box::new(std::io::stderr())
+            }
+        });
     let installed = match settings.log_format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

@@ -4,12 +4,16 @@
 
 use std::time::Duration;
 
-use folio::auth::{AuthClient, AuthStore};
+use folio::auth::messages::Stats as AuthStats;
+use folio::auth::{AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
 use folio::config::StoreLocation;
+use folio::media::messages::Stats as MediaStats;
 use folio::media::{MediaClient, MediaStore};
+use folio::posts::messages::Stats as PostsStats;
 use folio::posts::{PostsClient, PostsStore};
 use folio::runtime::{
-    CallMeta, ConcernName, ConcernState, Failure, Fault, Metrics, RestartPolicy, Runtime,
+    CallMeta, ConcernName, ConcernState, CpuPool, Failure, Fault, Metrics, RestartPolicy, Runtime,
+    SigningKey,
 };
 
 fn runtime() -> Runtime {
@@ -17,11 +21,22 @@ fn runtime() -> Runtime {
         backoff_min: Duration::from_millis(20),
         ..RestartPolicy::default()
     };
-    Runtime::new(policy, Metrics::new().unwrap())
+    Runtime::new(policy, Metrics::new().unwrap(), SigningKey::random())
 }
 
 fn meta() -> CallMeta {
     CallMeta::new("test", Duration::from_secs(5))
+}
+
+async fn auth_deps(dir: &tempfile::TempDir) -> AuthDeps {
+    AuthDeps {
+        store: AuthStore::open(&sqlite(dir, "auth")).await.unwrap(),
+        passwords: Passwords::new(CpuPool::new("argon2", 1, 4)).await.unwrap(),
+        sessions: SessionPolicy {
+            idle_timeout: Duration::from_secs(60),
+            lifetime: Duration::from_secs(3600),
+        },
+    }
 }
 
 fn sqlite(dir: &tempfile::TempDir, name: &str) -> StoreLocation {
@@ -32,12 +47,9 @@ fn sqlite(dir: &tempfile::TempDir, name: &str) -> StoreLocation {
 async fn auth_alone_answers_from_its_own_store() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let auth = AuthClient::start(
-        &runtime,
-        AuthStore::open(&sqlite(&dir, "auth")).await.unwrap(),
-    );
+    let auth = AuthClient::start(&runtime, auth_deps(&dir).await);
 
-    assert_eq!(auth.stats(meta()).await.unwrap().users, 0);
+    assert_eq!(auth.call(AuthStats, meta()).await.unwrap().users, 0);
     assert_eq!(runtime.statuses().len(), 1, "only auth runs");
     runtime.stop();
 }
@@ -51,7 +63,7 @@ async fn posts_alone_answers_from_its_own_store() {
         PostsStore::open(&sqlite(&dir, "posts")).await.unwrap(),
     );
 
-    let stats = posts.stats(meta()).await.unwrap();
+    let stats = posts.call(PostsStats, meta()).await.unwrap();
     assert_eq!((stats.posts, stats.published), (0, 0));
     runtime.stop();
 }
@@ -65,7 +77,7 @@ async fn media_alone_answers_from_its_own_store() {
         MediaStore::open(&sqlite(&dir, "media")).await.unwrap(),
     );
 
-    assert_eq!(media.stats(meta()).await.unwrap().media, 0);
+    assert_eq!(media.call(MediaStats, meta()).await.unwrap().media, 0);
     runtime.stop();
 }
 
@@ -80,7 +92,7 @@ async fn a_panicking_handler_is_answered_crashed_and_the_concern_restarts_fresh(
     let cell = runtime.cell(ConcernName::Posts).unwrap();
     cell.faults.push(Fault::Panic, 1);
 
-    let error = posts.stats(meta()).await.unwrap_err();
+    let error = posts.call(PostsStats, meta()).await.unwrap_err();
     assert_eq!(
         error,
         folio::posts::PostsError::Runtime(Failure::Crashed {
@@ -89,7 +101,7 @@ async fn a_panicking_handler_is_answered_crashed_and_the_concern_restarts_fresh(
     );
 
     assert!(
-        posts.stats(meta()).await.is_ok(),
+        posts.call(PostsStats, meta()).await.is_ok(),
         "the next call succeeds after the backoff"
     );
     let status = cell.status();
@@ -115,7 +127,10 @@ async fn a_call_past_its_deadline_times_out_instead_of_hanging() {
         .push(Fault::Hang, 1);
 
     let error = media
-        .stats(CallMeta::new("test", Duration::from_millis(100)))
+        .call(
+            MediaStats,
+            CallMeta::new("test", Duration::from_millis(100)),
+        )
         .await
         .unwrap_err();
 
@@ -126,7 +141,7 @@ async fn a_call_past_its_deadline_times_out_instead_of_hanging() {
         ),
         "{error:?}"
     );
-    assert!(media.stats(meta()).await.is_ok());
+    assert!(media.call(MediaStats, meta()).await.is_ok());
     runtime.stop();
 }
 
@@ -134,14 +149,11 @@ async fn a_call_past_its_deadline_times_out_instead_of_hanging() {
 async fn a_stopped_runtime_is_not_brought_back_by_the_watchdog() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let auth = AuthClient::start(
-        &runtime,
-        AuthStore::open(&sqlite(&dir, "auth")).await.unwrap(),
-    );
+    let auth = AuthClient::start(&runtime, auth_deps(&dir).await);
     runtime.stop();
     actix_rt::time::sleep(Duration::from_millis(600)).await;
 
-    assert!(auth.stats(meta()).await.is_err());
+    assert!(auth.call(AuthStats, meta()).await.is_err());
     assert_eq!(
         runtime.cell(ConcernName::Auth).unwrap().status().restarts,
         0

@@ -63,7 +63,7 @@ async fn every_concern_answers_its_stats_message() {
     let (status, body) = app.get_json("/api/v1/admin/stats").await;
 
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["auth"]["ok"]["users"], 0);
+    assert_eq!(body["auth"]["ok"]["users"], 1, "the owner");
     assert_eq!(body["posts"]["ok"]["posts"], 0);
     assert_eq!(body["media"]["ok"]["media"], 0);
 }
@@ -99,12 +99,12 @@ async fn metrics_expose_each_family_for_each_concern() {
                 .await,
             1.0
         );
-        assert_eq!(
+        assert!(
             app.metric(&format!(
                 "folio_concern_messages_total{{concern=\"{concern}\"}}"
             ))
-            .await,
-            1.0
+            .await
+                >= 1.0
         );
     }
 }

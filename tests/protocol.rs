@@ -5,12 +5,17 @@
 use std::fmt::Debug;
 use std::time::Duration;
 
+use chrono::Utc;
+use folio::auth::domain::{DisplayName, Email, Password, Secret, TokenName, TokenScope};
 use folio::auth::{AuthError, messages as auth};
 use folio::media::{MediaError, messages as media};
 use folio::posts::{PostsError, messages as posts};
-use folio::runtime::{Call, CallMeta, ConcernMessage, ConcernName, Failure};
+use folio::runtime::{
+    Call, CallMeta, ConcernMessage, ConcernName, Failure, Principal, Role, SigningKey,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
 fn round_trips<T: Serialize + DeserializeOwned + PartialEq + Debug>(value: T) {
     let json = serde_json::to_string(&value).unwrap();
@@ -36,9 +41,181 @@ where
     round_trips(reply);
 }
 
+fn user() -> auth::UserView {
+    auth::UserView {
+        id: Uuid::new_v4(),
+        email: "ada@example.com".into(),
+        name: "Ada".into(),
+        slug: "ada".into(),
+        bio: "Writes.".into(),
+        role: Role::Editor,
+        disabled: false,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    }
+}
+
+fn token() -> auth::TokenView {
+    auth::TokenView {
+        id: Uuid::new_v4(),
+        name: "ci".into(),
+        scope: TokenScope::Read,
+        created_at: Utc::now(),
+        last_used_at: None,
+    }
+}
+
+#[test]
+fn every_auth_message_and_reply_round_trips_through_serde() {
+    let id = Uuid::new_v4();
+    let email = Email::parse("ada@example.com").unwrap();
+    let name = DisplayName::parse("Ada Lovelace").unwrap();
+    let password = Password::parse("analytical engine").unwrap();
+    let secret = Secret::generate("");
+    let granted = auth::SessionGranted {
+        secret: secret.clone(),
+        user: user(),
+        expires_at: Utc::now(),
+    };
+    message_round_trips(
+        auth::Stats,
+        auth::AuthStats {
+            users: 3,
+            sessions: 2,
+            tokens: 1,
+        },
+    );
+    message_round_trips(
+        auth::Authenticate {
+            credential: auth::Credential::Token(secret.clone()),
+        },
+        auth::Authenticated {
+            principal: Principal::User {
+                id,
+                role: Role::Author,
+            },
+            user: user(),
+            method: auth::Method::Token {
+                token_id: id,
+                scope: TokenScope::Write,
+            },
+        },
+    );
+    message_round_trips(
+        auth::SignIn {
+            email: "ada@example.com".into(),
+            password: "x".into(),
+        },
+        granted.clone(),
+    );
+    message_round_trips(
+        auth::SignOut {
+            secret: secret.clone(),
+        },
+        (),
+    );
+    message_round_trips(auth::ListUsers, vec![user()]);
+    message_round_trips(auth::GetUser { id }, user());
+    message_round_trips(
+        auth::CreateUser {
+            email: email.clone(),
+            name: name.clone(),
+            role: Role::Author,
+            password: password.clone(),
+        },
+        user(),
+    );
+    message_round_trips(
+        auth::UpdateUser {
+            id,
+            name: Some(name.clone()),
+            role: Some(Role::Editor),
+            ..Default::default()
+        },
+        user(),
+    );
+    message_round_trips(auth::DeleteUser { id }, ());
+    message_round_trips(
+        auth::ChangePassword {
+            current: secret.clone(),
+            new: password.clone(),
+            keep_session: Some(id),
+        },
+        (),
+    );
+    message_round_trips(
+        auth::ResetPassword {
+            id,
+            new: password.clone(),
+        },
+        (),
+    );
+    message_round_trips(auth::RevokeSessions { id }, ());
+    message_round_trips(auth::TransferOwnership { to: id }, user());
+    message_round_trips(auth::ListTokens, vec![token()]);
+    message_round_trips(
+        auth::CreateToken {
+            name: TokenName::parse("ci").unwrap(),
+            scope: TokenScope::Read,
+            for_email: Some(email.clone()),
+        },
+        auth::CreatedToken {
+            token: secret.clone(),
+            view: token(),
+        },
+    );
+    message_round_trips(auth::RevokeToken { id }, ());
+    message_round_trips(
+        auth::ListAuthors,
+        vec![auth::AuthorView {
+            id,
+            name: "Ada".into(),
+            slug: "ada".into(),
+            bio: String::new(),
+        }],
+    );
+    message_round_trips(auth::OpenSetup, Some(secret.clone()));
+    message_round_trips(
+        auth::CheckSetup {
+            secret: secret.clone(),
+        },
+        true,
+    );
+    message_round_trips(
+        auth::CompleteSetup {
+            secret,
+            email,
+            name,
+            password,
+        },
+        granted,
+    );
+}
+
+#[test]
+fn a_signed_principal_travels_in_the_envelope_and_verifies_on_the_other_side() {
+    let key = SigningKey::random();
+    let principal = Principal::User {
+        id: Uuid::new_v4(),
+        role: Role::Contributor,
+    };
+    let meta = CallMeta::new("req", Duration::from_secs(1)).with_principal(key.sign(&principal));
+
+    let back: CallMeta = serde_json::from_str(&serde_json::to_string(&meta).unwrap()).unwrap();
+
+    assert_eq!(
+        key.verify(back.principal.as_ref().unwrap()),
+        Some(principal)
+    );
+    assert_eq!(
+        SigningKey::random().verify(back.principal.as_ref().unwrap()),
+        None,
+        "another key rejects it"
+    );
+}
+
 #[test]
 fn every_message_and_reply_round_trips_through_serde() {
-    message_round_trips(auth::Stats, auth::AuthStats { users: 3 });
     message_round_trips(
         posts::Stats,
         posts::PostsStats {
@@ -64,6 +241,7 @@ fn every_error_round_trips_through_serde() {
             },
             Failure::Busy { concern },
             Failure::Injected { concern },
+            Failure::Unauthenticated { concern },
         ]
     });
     for failure in failures {
@@ -73,6 +251,11 @@ fn every_error_round_trips_through_serde() {
         round_trips(MediaError::Runtime(failure));
     }
     round_trips(AuthError::Unexpected("disk full".into()));
+    round_trips(AuthError::InvalidCredentials);
+    round_trips(AuthError::Forbidden("no".into()));
+    round_trips(AuthError::Conflict("owner".into()));
+    round_trips(AuthError::EmailTaken);
+    round_trips(AuthError::SetupUnavailable);
     round_trips(PostsError::Unexpected("disk full".into()));
     round_trips(MediaError::Unexpected("disk full".into()));
 }

@@ -1,8 +1,7 @@
 //! The handle other concerns and the gateway use to reach auth.
 
-use super::messages::{AuthStats, Stats};
-use super::{Auth, AuthError, AuthStore};
-use crate::runtime::{CallMeta, ConcernHandle, Runtime};
+use super::{Auth, AuthDeps, AuthError};
+use crate::runtime::{CallMeta, ConcernHandle, ConcernMessage, Handles, Runtime};
 
 #[derive(Clone)]
 pub struct AuthClient {
@@ -11,13 +10,18 @@ pub struct AuthClient {
 
 impl AuthClient {
     /// Starts the auth concern on `runtime` and returns its handle.
-    pub fn start(runtime: &Runtime, store: AuthStore) -> Self {
+    pub fn start(runtime: &Runtime, deps: AuthDeps) -> Self {
         Self {
-            handle: runtime.start::<Auth>(store),
+            handle: runtime.start::<Auth>(deps),
         }
     }
 
-    pub async fn stats(&self, meta: CallMeta) -> Result<AuthStats, AuthError> {
-        self.handle.call(Stats, meta).await
+    /// Sends any message of the auth protocol (`auth::messages`).
+    pub async fn call<M>(&self, msg: M, meta: CallMeta) -> Result<M::Reply, AuthError>
+    where
+        Auth: Handles<M>,
+        M: ConcernMessage<Error = AuthError>,
+    {
+        self.handle.call(msg, meta).await
     }
 }

@@ -8,6 +8,24 @@ use crate::runtime::{ConcernError, Failure};
 pub enum AuthError {
     #[error(transparent)]
     Runtime(#[from] Failure),
+    /// The same answer for an unknown email and a wrong password.
+    #[error("the email or password is not right")]
+    InvalidCredentials,
+    #[error("sign in first: the session or token is missing, expired or revoked")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("an account with this email address exists already")]
+    EmailTaken,
+    #[error("{0}")]
+    Invalid(String),
+    /// A rule protecting the single owner (or oneself) was about to be broken.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("this setup link has been used or has expired")]
+    SetupUnavailable,
     /// Details are logged by the concern; callers get the sentence only.
     #[error("the auth service hit an unexpected error: {0}")]
     Unexpected(String),
@@ -21,7 +39,7 @@ impl From<anyhow::Error> for AuthError {
 
 impl ConcernError for AuthError {
     fn is_fault(&self) -> bool {
-        true
+        matches!(self, AuthError::Runtime(_) | AuthError::Unexpected(_))
     }
 
     fn as_failure(&self) -> Option<&Failure> {

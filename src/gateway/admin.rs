@@ -1,11 +1,14 @@
-//! Operator routes: per-concern statistics and fault injection.
-//! (Admin-only once accounts exist: the auth issue adds the check here.)
+//! Operator routes, for administrators and the owner: per-concern statistics
+//! and fault injection.
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use serde::Serialize;
-use tracing_actix_web::RequestId;
 
-use super::{ApiError, Services};
+use super::{ApiError, Identity, Services};
+use crate::auth::messages as auth;
+use crate::auth::permissions::Action;
+use crate::media::messages as media;
+use crate::posts::messages as posts;
 use crate::runtime::{ConcernName, FaultRequest};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -20,13 +23,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 async fn stats_of(
     services: &Services,
     concern: ConcernName,
-    request_id: &RequestId,
+    identity: &Identity,
 ) -> Result<serde_json::Value, ApiError> {
-    let meta = services.meta(request_id);
+    let meta = identity.meta();
     let value = match concern {
-        ConcernName::Auth => serde_json::to_value(services.auth.stats(meta).await?),
-        ConcernName::Posts => serde_json::to_value(services.posts.stats(meta).await?),
-        ConcernName::Media => serde_json::to_value(services.media.stats(meta).await?),
+        ConcernName::Auth => serde_json::to_value(services.auth.call(auth::Stats, meta).await?),
+        ConcernName::Posts => serde_json::to_value(services.posts.call(posts::Stats, meta).await?),
+        ConcernName::Media => serde_json::to_value(services.media.call(media::Stats, meta).await?),
     };
     value.map_err(|error| ApiError::internal(concern, &error.to_string()))
 }
@@ -35,10 +38,11 @@ async fn stats_of(
 async fn concern_stats(
     services: web::Data<Services>,
     path: web::Path<String>,
-    request_id: RequestId,
+    identity: Identity,
 ) -> Result<HttpResponse, ApiError> {
+    identity.require(Action::ManageSettings)?;
     let concern = parse_concern(&path)?;
-    Ok(HttpResponse::Ok().json(stats_of(&services, concern, &request_id).await?))
+    Ok(HttpResponse::Ok().json(stats_of(&services, concern, &identity).await?))
 }
 
 #[derive(Serialize)]
@@ -51,13 +55,17 @@ enum Part {
 /// Asks every concern at once. A concern that fails spoils only its own part:
 /// the answer is 200 if all answered, 503 with the parts that did otherwise.
 #[get("/api/v1/admin/stats")]
-async fn all_stats(services: web::Data<Services>, request_id: RequestId) -> HttpResponse {
-    let (services, request_id) = (&services, &request_id);
-    let answers =
-        futures::future::join_all(ConcernName::ALL.map(|concern| async move {
-            (concern, stats_of(services, concern, request_id).await)
-        }))
-        .await;
+async fn all_stats(
+    services: web::Data<Services>,
+    identity: Identity,
+) -> Result<HttpResponse, ApiError> {
+    identity.require(Action::ManageSettings)?;
+    let (services, identity) = (&services, &identity);
+    let answers = futures::future::join_all(
+        ConcernName::ALL
+            .map(|concern| async move { (concern, stats_of(services, concern, identity).await) }),
+    )
+    .await;
     let mut complete = true;
     let mut body = serde_json::Map::new();
     for (concern, answer) in answers {
@@ -66,7 +74,7 @@ async fn all_stats(services: web::Data<Services>, request_id: RequestId) -> Http
             Err(error) => {
                 complete = false;
                 Part::Error {
-                    code: actix_web::ResponseError::status_code(&error).as_u16(),
+                    code: error.status().as_u16(),
                     message: error.to_string(),
                 }
             }
@@ -81,7 +89,7 @@ async fn all_stats(services: web::Data<Services>, request_id: RequestId) -> Http
     } else {
         HttpResponse::ServiceUnavailable()
     };
-    response.json(body)
+    Ok(response.json(body))
 }
 
 fn parse_concern(name: &str) -> Result<ConcernName, ApiError> {
@@ -89,14 +97,14 @@ fn parse_concern(name: &str) -> Result<ConcernName, ApiError> {
         .map_err(|message: String| ApiError::not_found(message))
 }
 
-fn faults_enabled(services: &Services) -> Result<(), ApiError> {
-    if services.fault_injection {
-        Ok(())
-    } else {
-        Err(ApiError::not_found(
+/// Fault injection exists only when the server was started with it, and only for administrators.
+fn faults_allowed(services: &Services, identity: &Identity) -> Result<(), ApiError> {
+    if !services.fault_injection {
+        return Err(ApiError::not_found(
             "fault injection is off; start the server with --fault-injection to use it",
-        ))
+        ));
     }
+    identity.require(Action::ManageSettings)
 }
 
 #[derive(Serialize)]
@@ -106,8 +114,11 @@ struct PendingFaults {
 }
 
 #[get("/api/v1/admin/faults")]
-async fn list_faults(services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
-    faults_enabled(&services)?;
+async fn list_faults(
+    services: web::Data<Services>,
+    identity: Identity,
+) -> Result<HttpResponse, ApiError> {
+    faults_allowed(&services, &identity)?;
     let pending: Vec<_> = services
         .runtime
         .statuses()
@@ -124,12 +135,11 @@ async fn list_faults(services: web::Data<Services>) -> Result<HttpResponse, ApiE
 #[post("/api/v1/admin/faults")]
 async fn inject_fault(
     services: web::Data<Services>,
+    identity: Identity,
     request: web::Json<FaultRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    faults_enabled(&services)?;
-    let fault = request
-        .fault()
-        .map_err(|message| ApiError::bad_request("invalid_fault", message))?;
+    faults_allowed(&services, &identity)?;
+    let fault = request.fault().map_err(ApiError::invalid)?;
     let cell = services.runtime.cell(request.concern).ok_or_else(|| {
         ApiError::not_found(format!(
             "the {} concern is not running here",
@@ -137,7 +147,7 @@ async fn inject_fault(
         ))
     })?;
     cell.faults.push(fault, request.count);
-    tracing::warn!(concern = %request.concern, kind = ?request.kind, count = request.count, "fault injected");
+    tracing::warn!(concern = %request.concern, kind = ?request.kind, count = request.count, by = %identity.user.email, "fault injected");
     Ok(HttpResponse::Accepted().json(PendingFaults {
         concern: request.concern,
         pending: cell.faults.pending(),
@@ -145,8 +155,11 @@ async fn inject_fault(
 }
 
 #[delete("/api/v1/admin/faults")]
-async fn clear_faults(services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
-    faults_enabled(&services)?;
+async fn clear_faults(
+    services: web::Data<Services>,
+    identity: Identity,
+) -> Result<HttpResponse, ApiError> {
+    faults_allowed(&services, &identity)?;
     for concern in ConcernName::ALL {
         if let Some(cell) = services.runtime.cell(concern) {
             cell.faults.clear();

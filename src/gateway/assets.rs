@@ -1,7 +1,7 @@
-//! Browser assets embedded in the binary (`static/`), and the pages shown before
-//! the public site exists.
+//! Browser assets embedded in the binary (`static/`), and the home page shown
+//! until the public site exists.
 
-use actix_web::http::header::{self, ContentType};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rust_embed::Embed;
 
@@ -42,25 +42,12 @@ async fn asset(path: web::Path<String>, request: HttpRequest) -> HttpResponse {
 }
 
 #[get("/")]
-async fn home() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(ContentType::html())
-        .body(page(
-            "Folio",
-            "<h1>Folio is running</h1>\
-         <p>The public site arrives with the posts concern. Until then:</p>\
-         <ul><li><a href=\"/readyz\">readiness of every concern</a></li>\
-         <li><a href=\"/metrics\">metrics</a></li></ul>",
-        ))
-}
-
-/// A minimal page in Folio's stylesheet.
-pub fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"/static/folio.css\"></head>\
-         <body><main>{body}</main></body></html>"
+async fn home(services: web::Data<super::Services>) -> HttpResponse {
+    services.pages.message(
+        actix_web::http::StatusCode::OK,
+        "Folio is running",
+        "The public site arrives with the posts concern. Until then, the readiness of every concern is one click away.",
+        Some(super::pages::Link { href: "/readyz", text: "Readiness of every concern" }),
     )
 }
 

@@ -53,6 +53,45 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "sign in first: the session or token is missing, expired or revoked",
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn forbidden_code(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
+    }
+
+    pub fn too_large(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
+    }
+
+    pub fn too_many_attempts(retry_after: std::time::Duration) -> Self {
+        Self {
+            retry_after_secs: Some(retry_after.as_secs_f64().ceil().max(1.0) as u64),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "too many failed sign-ins; wait a minute and try again",
+            )
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     /// An unexpected error: logged in full here, answered with a sentence only.
     pub fn internal(concern: ConcernName, detail: &str) -> Self {
         tracing::error!(%concern, detail, "unexpected error");
@@ -104,6 +143,7 @@ impl From<Failure> for ApiError {
             Failure::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "concern_timeout", None),
             Failure::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy", Some(1)),
             Failure::Injected { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "injected_fault", None),
+            Failure::Unauthenticated { .. } => (StatusCode::UNAUTHORIZED, "unauthenticated", None),
         };
         Self {
             status,
@@ -117,8 +157,21 @@ impl From<Failure> for ApiError {
 
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
+        let message = error.to_string();
         match error {
             AuthError::Runtime(failure) => failure.into(),
+            AuthError::InvalidCredentials => {
+                Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", message)
+            }
+            AuthError::Unauthenticated => Self::unauthenticated(),
+            AuthError::Forbidden(_) => Self::forbidden(message),
+            AuthError::NotFound(_) => Self::not_found(message),
+            AuthError::EmailTaken => Self::new(StatusCode::CONFLICT, "email_taken", message),
+            AuthError::Invalid(_) => Self::invalid(message),
+            AuthError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            AuthError::SetupUnavailable => {
+                Self::new(StatusCode::NOT_FOUND, "setup_unavailable", message)
+            }
             AuthError::Unexpected(detail) => Self::internal(ConcernName::Auth, &detail),
         }
     }
@@ -152,7 +205,18 @@ pub async fn not_found(request: HttpRequest) -> HttpResponse {
         ))
         .error_response();
     }
-    HttpResponse::NotFound()
-        .content_type(ContentType::html())
-        .body(super::assets::page("Not found", "<h1>Page not found</h1><p>There is nothing at this address. <a href=\"/\">Go to the home page</a>.</p>"))
+    match request.app_data::<actix_web::web::Data<super::Services>>() {
+        Some(services) => services.pages.message(
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "There is nothing at this address.",
+            Some(super::pages::Link {
+                href: "/",
+                text: "Go to the home page",
+            }),
+        ),
+        None => HttpResponse::NotFound()
+            .content_type(ContentType::plaintext())
+            .body("Page not found"),
+    }
 }

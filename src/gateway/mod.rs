@@ -1,20 +1,26 @@
-//! The gateway: Folio's only HTTP edge. It turns requests into calls on the
-//! concerns' client handles and their replies into responses.
+//! The gateway: Folio's only HTTP edge. It authenticates callers, turns requests
+//! into calls on the concerns' client handles, and their replies into responses.
 
 mod admin;
 mod assets;
 mod error;
 mod health;
+mod identity;
+mod limits;
+mod pages;
+mod session;
+mod setup;
+mod tokens;
+mod users;
 
 pub use error::ApiError;
+pub use identity::Identity;
 
-use std::net::SocketAddr;
+use std::net::TcpListener;
 
-use actix_web::HttpMessage;
-use actix_web::dev::Server;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, Service, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::{App, HttpRequest, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpRequest, HttpServer, web};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::AuthClient;
@@ -22,25 +28,92 @@ use crate::config::Settings;
 use crate::media::MediaClient;
 use crate::posts::PostsClient;
 use crate::runtime::{CallMeta, Runtime};
+use identity::IdentityCache;
+use limits::LoginLimiter;
 
-/// What every route can reach: the concerns' handles and the runtime's view of them.
+/// What every route can reach: the concerns' handles and the gateway's own state.
 pub struct Services {
     pub auth: AuthClient,
     pub posts: PostsClient,
     pub media: MediaClient,
     pub runtime: Runtime,
     pub fault_injection: bool,
+    public_url: String,
+    identities: IdentityCache,
+    logins: LoginLimiter,
+    pages: pages::Pages,
 }
 
 impl Services {
-    /// The meta for a call made on behalf of this request: its id and the default deadline.
-    pub fn meta(&self, request_id: &tracing_actix_web::RequestId) -> CallMeta {
+    pub fn new(
+        auth: AuthClient,
+        posts: PostsClient,
+        media: MediaClient,
+        runtime: Runtime,
+        settings: &Settings,
+        public_url: String,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            auth,
+            posts,
+            media,
+            runtime,
+            fault_injection: settings.fault_injection,
+            public_url,
+            identities: IdentityCache::new(),
+            logins: LoginLimiter::new(settings.auth.login_attempts, settings.auth.login_window),
+            pages: pages::Pages::new()?,
+        })
+    }
+
+    /// The meta for an anonymous call made for this request.
+    pub fn meta(&self, request_id: &RequestId) -> CallMeta {
         CallMeta::new(request_id.to_string(), self.runtime.call_timeout())
+    }
+
+    /// Cookies are `Secure` (and `__Host-`) whenever the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// Scheme, host and port of the public URL, as browsers send it in `Origin`.
+    pub fn public_origin(&self) -> &str {
+        let after_scheme = self.public_url.find("://").map_or(0, |i| i + 3);
+        let end = self.public_url[after_scheme..]
+            .find('/')
+            .map_or(self.public_url.len(), |i| after_scheme + i);
+        &self.public_url[..end]
     }
 }
 
 /// JSON bodies are small control messages here; uploads get their own limits later.
 const JSON_LIMIT: usize = 64 * 1024;
+
+fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError;
+    match error {
+        JsonPayloadError::Deserialize(error) if error.is_data() => {
+            ApiError::invalid(format!("the request body has a wrong value: {error}")).into()
+        }
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::too_large(format!(
+                "the request body is over {} KiB",
+                JSON_LIMIT / 1024
+            ))
+            .into()
+        }
+        JsonPayloadError::ContentType => ApiError::bad_request(
+            "invalid_json",
+            "send the body as JSON with Content-Type: application/json",
+        )
+        .into(),
+        other => ApiError::bad_request(
+            "invalid_json",
+            format!("the request body is not valid JSON: {other}"),
+        )
+        .into(),
+    }
+}
 
 /// Returns the request id (set by `TracingLogger`, which wraps this) as
 /// `x-request-id`, so a user's report can be matched to the server's logs.
@@ -64,25 +137,30 @@ where
     }
 }
 
-/// Binds the listener and returns the server (not yet awaited) with its address.
-pub fn bind(settings: &Settings, services: Services) -> anyhow::Result<(Server, SocketAddr)> {
+/// Serves on `listener` (already bound); the returned server is not yet awaited.
+pub fn serve(
+    settings: &Settings,
+    services: Services,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
     let services = web::Data::new(services);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(services.clone())
-            .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(
-                |error, _: &HttpRequest| {
-                    ApiError::bad_request(
-                        "invalid_json",
-                        format!("the request body is not valid JSON for this route: {error}"),
-                    )
-                    .into()
-                },
-            ))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(JSON_LIMIT)
+                    .error_handler(json_error),
+            )
+            .app_data(web::FormConfig::default().limit(JSON_LIMIT))
             .wrap_fn(echo_request_id)
             .wrap(TracingLogger::default())
             .configure(health::routes)
+            .configure(session::routes)
+            .configure(users::routes)
+            .configure(tokens::routes)
             .configure(admin::routes)
+            .configure(setup::routes)
             .configure(assets::routes)
             .default_service(web::to(error::not_found))
     })
@@ -90,16 +168,5 @@ pub fn bind(settings: &Settings, services: Services) -> anyhow::Result<(Server, 
     if let Some(workers) = settings.workers {
         server = server.workers(workers);
     }
-    let server = server.bind(settings.listen).map_err(|error| {
-        anyhow::anyhow!(
-            "could not listen on {}: {error}; choose another address with --listen",
-            settings.listen
-        )
-    })?;
-    let addr = server
-        .addrs()
-        .first()
-        .copied()
-        .ok_or_else(|| anyhow::anyhow!("the server bound no address"))?;
-    Ok((server.run(), addr))
+    Ok(server.listen(listener)?.run())
 }

@@ -4,7 +4,7 @@ use futures::future::LocalBoxFuture;
 
 use super::messages::{MediaStats, Stats};
 use super::{MediaError, MediaStore};
-use crate::runtime::{CallMeta, Concern, ConcernName, Handles};
+use crate::runtime::{Caller, Concern, ConcernName, Handles};
 
 pub struct Media {
     store: MediaStore,
@@ -25,7 +25,7 @@ impl Handles<Stats> for Media {
     fn handle(
         &mut self,
         _: Stats,
-        _: &CallMeta,
+        _: &Caller,
     ) -> LocalBoxFuture<'static, Result<MediaStats, MediaError>> {
         let store = self.store.clone();
         Box::pin(async move { Ok(store.stats().await?) })

@@ -1,8 +1,7 @@
 //! The handle other concerns and the gateway use to reach media.
 
-use super::messages::{MediaStats, Stats};
 use super::{Media, MediaError, MediaStore};
-use crate::runtime::{CallMeta, ConcernHandle, Runtime};
+use crate::runtime::{CallMeta, ConcernHandle, ConcernMessage, Handles, Runtime};
 
 #[derive(Clone)]
 pub struct MediaClient {
@@ -17,7 +16,12 @@ impl MediaClient {
         }
     }
 
-    pub async fn stats(&self, meta: CallMeta) -> Result<MediaStats, MediaError> {
-        self.handle.call(Stats, meta).await
+    /// Sends any message of the media protocol (`media::messages`).
+    pub async fn call<M>(&self, msg: M, meta: CallMeta) -> Result<M::Reply, MediaError>
+    where
+        Media: Handles<M>,
+        M: ConcernMessage<Error = MediaError>,
+    {
+        self.handle.call(msg, meta).await
     }
 }

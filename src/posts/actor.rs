@@ -4,7 +4,7 @@ use futures::future::LocalBoxFuture;
 
 use super::messages::{PostsStats, Stats};
 use super::{PostsError, PostsStore};
-use crate::runtime::{CallMeta, Concern, ConcernName, Handles};
+use crate::runtime::{Caller, Concern, ConcernName, Handles};
 
 pub struct Posts {
     store: PostsStore,
@@ -25,7 +25,7 @@ impl Handles<Stats> for Posts {
     fn handle(
         &mut self,
         _: Stats,
-        _: &CallMeta,
+        _: &Caller,
     ) -> LocalBoxFuture<'static, Result<PostsStats, PostsError>> {
         let store = self.store.clone();
         Box::pin(async move { Ok(store.stats().await?) })

@@ -1,8 +1,7 @@
 //! The handle other concerns and the gateway use to reach posts.
 
-use super::messages::{PostsStats, Stats};
 use super::{Posts, PostsError, PostsStore};
-use crate::runtime::{CallMeta, ConcernHandle, Runtime};
+use crate::runtime::{CallMeta, ConcernHandle, ConcernMessage, Handles, Runtime};
 
 #[derive(Clone)]
 pub struct PostsClient {
@@ -17,7 +16,12 @@ impl PostsClient {
         }
     }
 
-    pub async fn stats(&self, meta: CallMeta) -> Result<PostsStats, PostsError> {
-        self.handle.call(Stats, meta).await
+    /// Sends any message of the posts protocol (`posts::messages`).
+    pub async fn call<M>(&self, msg: M, meta: CallMeta) -> Result<M::Reply, PostsError>
+    where
+        Posts: Handles<M>,
+        M: ConcernMessage<Error = PostsError>,
+    {
+        self.handle.call(msg, meta).await
     }
 }

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::Failure;
+use super::principal::{Principal, SignedPrincipal};
 
 /// The concerns Folio is made of. A closed set: a typo in a fault request or a
 /// metric label is a parse error, not a silent new concern.
@@ -85,8 +86,16 @@ pub trait Handles<M: ConcernMessage>: Concern {
     fn handle(
         &mut self,
         msg: M,
-        meta: &CallMeta,
+        caller: &Caller,
     ) -> LocalBoxFuture<'static, Result<M::Reply, M::Error>>;
+}
+
+/// What a handler knows about who called: the request id and the principal,
+/// already verified by the host.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub request_id: String,
+    pub principal: Option<Principal>,
 }
 
 /// What travels with every message besides its body: who asked (the request id
@@ -97,6 +106,8 @@ pub struct CallMeta {
     pub request_id: String,
     #[serde(with = "humantime_serde")]
     pub budget: Duration,
+    /// Who the call is made for; `None` for anonymous requests.
+    pub principal: Option<SignedPrincipal>,
     /// When the budget started; across a process boundary, the time of receipt.
     #[serde(skip, default = "Instant::now")]
     started: Instant,
@@ -107,8 +118,14 @@ impl CallMeta {
         Self {
             request_id: request_id.into(),
             budget,
+            principal: None,
             started: Instant::now(),
         }
+    }
+
+    pub fn with_principal(mut self, principal: SignedPrincipal) -> Self {
+        self.principal = Some(principal);
+        self
     }
 
     /// Time left before the caller gives up; zero once it has.

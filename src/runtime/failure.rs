@@ -24,6 +24,8 @@ pub enum Failure {
     Busy { concern: ConcernName },
     #[error("the {concern} service failed (an injected fault)")]
     Injected { concern: ConcernName },
+    #[error("the {concern} service could not verify who is calling; sign in again")]
+    Unauthenticated { concern: ConcernName },
 }
 
 impl Failure {
@@ -33,7 +35,8 @@ impl Failure {
             | Failure::Unavailable { concern, .. }
             | Failure::Timeout { concern, .. }
             | Failure::Busy { concern }
-            | Failure::Injected { concern } => *concern,
+            | Failure::Injected { concern }
+            | Failure::Unauthenticated { concern } => *concern,
         }
     }
 }

@@ -16,7 +16,7 @@ use futures::FutureExt;
 use futures::future::LocalBoxFuture;
 use tracing::Instrument;
 
-use super::concern::{Call, CallMeta};
+use super::concern::{Call, Caller};
 use super::faults::Fault;
 use super::{Concern, ConcernCell, ConcernError, ConcernMessage, Failure, Handles};
 
@@ -43,13 +43,13 @@ impl<C: Concern> ConcernHost<C> {
     fn begin<M>(
         &mut self,
         msg: M,
-        meta: &CallMeta,
+        caller: &Caller,
     ) -> LocalBoxFuture<'static, Result<M::Reply, M::Error>>
     where
         C: Handles<M>,
         M: ConcernMessage,
     {
-        match catch_unwind(AssertUnwindSafe(|| self.state.handle(msg, meta))) {
+        match catch_unwind(AssertUnwindSafe(|| self.state.handle(msg, caller))) {
             Ok(work) => work,
             Err(payload) => Box::pin(async move { std::panic::resume_unwind(payload) }),
         }
@@ -117,11 +117,24 @@ where
             }
             .into())));
         }
+        let principal = match &meta.principal {
+            None => None,
+            Some(signed) => match self.cell.key.verify(signed) {
+                Some(principal) => Some(principal),
+                None => {
+                    return Box::pin(fut::ready(Err(Failure::Unauthenticated { concern }.into())));
+                }
+            },
+        };
+        let caller = Caller {
+            request_id: meta.request_id.clone(),
+            principal,
+        };
         let span = tracing::info_span!("message", concern = %concern, msg = M::NAME, request_id = %meta.request_id);
         let fault = self.cell.faults.take();
         let entered = span.enter();
         let work = match fault {
-            None => self.begin(msg, &meta),
+            None => self.begin(msg, &caller),
             Some(Fault::Panic) => {
                 Box::pin(async move { panic!("injected panic in the {concern} concern") })
             }
@@ -132,7 +145,7 @@ where
                 )))
             }
             Some(Fault::Delay(delay)) => {
-                let work = self.begin(msg, &meta);
+                let work = self.begin(msg, &caller);
                 Box::pin(async move {
                     actix::clock::sleep(delay).await;
                     work.await
@@ -142,7 +155,7 @@ where
                 // Deliberately blocks the thread, as a wedged handler would: the
                 // caller-side deadline and the handle's recycling must cope.
                 std::thread::sleep(duration);
-                self.begin(msg, &meta)
+                self.begin(msg, &caller)
             }
             Some(Fault::Crash) => {
                 // Outside the guard on purpose: this kills the actor and its

@@ -13,14 +13,18 @@ mod handle;
 mod host;
 mod metrics;
 mod pool;
+mod principal;
 mod supervision;
 
-pub use concern::{Call, CallMeta, Concern, ConcernError, ConcernMessage, ConcernName, Handles};
+pub use concern::{
+    Call, CallMeta, Caller, Concern, ConcernError, ConcernMessage, ConcernName, Handles,
+};
 pub use failure::Failure;
 pub use faults::{Fault, FaultKind, FaultPlan, FaultRequest};
 pub use handle::ConcernHandle;
 pub use metrics::Metrics;
 pub use pool::{CpuPool, PoolError};
+pub use principal::{PRINCIPAL_TTL, Principal, Role, SignedPrincipal, SigningKey};
 pub use supervision::{ConcernCell, ConcernState, ConcernStatus, RestartPolicy};
 
 use std::collections::BTreeMap;
@@ -35,15 +39,17 @@ type Stopper = Box<dyn Fn() + Send>;
 pub struct Runtime {
     policy: RestartPolicy,
     metrics: Metrics,
+    key: SigningKey,
     cells: Arc<Mutex<BTreeMap<ConcernName, Arc<ConcernCell>>>>,
     stoppers: Arc<Mutex<Vec<Stopper>>>,
 }
 
 impl Runtime {
-    pub fn new(policy: RestartPolicy, metrics: Metrics) -> Self {
+    pub fn new(policy: RestartPolicy, metrics: Metrics, key: SigningKey) -> Self {
         Self {
             policy,
             metrics,
+            key,
             cells: Arc::default(),
             stoppers: Arc::default(),
         }
@@ -56,6 +62,7 @@ impl Runtime {
             C::NAME,
             self.policy.clone(),
             self.metrics.for_concern(C::NAME),
+            self.key.clone(),
         ));
         if let Ok(mut cells) = self.cells.lock() {
             cells.insert(C::NAME, cell.clone());
@@ -90,6 +97,10 @@ impl Runtime {
                 .set_up(status.state == ConcernState::Up);
         }
         self.metrics.render()
+    }
+
+    pub fn key(&self) -> &SigningKey {
+        &self.key
     }
 
     pub fn call_timeout(&self) -> Duration {

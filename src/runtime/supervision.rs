@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::faults::FaultPlan;
 use super::metrics::ConcernMetrics;
-use super::{ConcernName, Failure};
+use super::{ConcernName, Failure, SigningKey};
 
 /// How concerns are supervised. Defaults follow Erlang/OTP and Akka practice:
 /// exponential backoff with jitter, and an intensity limit over a period.
@@ -113,16 +113,24 @@ pub struct ConcernCell {
     pub policy: RestartPolicy,
     pub metrics: ConcernMetrics,
     pub faults: FaultPlan,
+    /// Verifies the principal on every message this concern receives.
+    pub key: SigningKey,
     record: Mutex<Record>,
 }
 
 impl ConcernCell {
-    pub fn new(name: ConcernName, policy: RestartPolicy, metrics: ConcernMetrics) -> Self {
+    pub fn new(
+        name: ConcernName,
+        policy: RestartPolicy,
+        metrics: ConcernMetrics,
+        key: SigningKey,
+    ) -> Self {
         metrics.set_up(true);
         Self {
             name,
             policy,
             metrics,
+            key,
             faults: FaultPlan::default(),
             record: Mutex::default(),
         }

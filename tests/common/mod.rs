@@ -15,9 +15,16 @@ use std::time::{Duration, Instant};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
+pub const OWNER_EMAIL: &str = "owner@example.com";
+pub const OWNER_PASSWORD: &str = "correct horse battery staple";
+
 pub struct TestApp {
     pub address: String,
+    /// Sends the owner's write token with every request.
     pub client: reqwest::Client,
+    /// Sends no credentials.
+    pub anonymous: reqwest::Client,
+    pub owner_token: Option<String>,
     pub data_dir: tempfile::TempDir,
     child: Child,
     logs: Arc<Mutex<Vec<String>>>,
@@ -29,9 +36,55 @@ impl TestApp {
         Self::spawn_with(&[]).await
     }
 
-    /// Starts `folio serve` with `args` added to `--listen 127.0.0.1:0 --data-dir <fresh>`.
+    /// Starts `folio serve` with `args` added to `--listen 127.0.0.1:0 --data-dir
+    /// <fresh>`, after creating the owner and a write token for them with the CLI.
     pub async fn spawn_with(args: &[&str]) -> TestApp {
         let data_dir = tempfile::tempdir().unwrap();
+        let dir = data_dir.path().to_str().unwrap();
+        folio_cli(
+            &[
+                "user",
+                "add",
+                "--data-dir",
+                dir,
+                "--email",
+                OWNER_EMAIL,
+                "--name",
+                "Olive Owner",
+                "--role",
+                "owner",
+                "--password-stdin",
+            ],
+            OWNER_PASSWORD,
+        );
+        let token = folio_cli(
+            &[
+                "token",
+                "add",
+                "--data-dir",
+                dir,
+                "--email",
+                OWNER_EMAIL,
+                "--name",
+                "tests",
+                "--scope",
+                "write",
+            ],
+            "",
+        );
+        Self::start(data_dir, args, Some(token.trim().to_owned())).await
+    }
+
+    /// Starts with no account at all, as a fresh installation.
+    pub async fn spawn_without_accounts(args: &[&str]) -> TestApp {
+        Self::start(tempfile::tempdir().unwrap(), args, None).await
+    }
+
+    async fn start(
+        data_dir: tempfile::TempDir,
+        args: &[&str],
+        owner_token: Option<String>,
+    ) -> TestApp {
         let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
         command
             .arg("serve")
@@ -82,12 +135,22 @@ impl TestApp {
                 );
             }
         };
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(token) = &owner_token {
+            headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+        }
         TestApp {
             address,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
+                .default_headers(headers)
                 .build()
                 .unwrap(),
+            anonymous: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            owner_token,
             data_dir,
             child,
             logs,
@@ -215,6 +278,32 @@ impl Drop for TestApp {
             .join();
         }
     }
+}
+
+/// Runs a `folio` command, feeding `stdin`; returns its stdout, panics on failure.
+pub fn folio_cli(args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(args)
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "folio {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
 }
 
 async fn create_postgres_database(admin_url: &str) -> (String, String) {

@@ -1,15 +1,19 @@
-//! The auth store's migrations: accounts (sessions and tokens come with the auth issue).
+//! The auth store's migrations: accounts, sessions, API tokens, the setup link.
 
 use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_users;
+mod m20261126_000002_sessions_tokens_setup;
 
 pub struct AuthMigrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for AuthMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_create_users::Migration)]
+        vec![
+            Box::new(m20261126_000001_create_users::Migration),
+            Box::new(m20261126_000002_sessions_tokens_setup::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {
