@@ -257,6 +257,41 @@ async fn identify(request: HttpRequest) -> Result<Identity, ApiError> {
     })
 }
 
+/// On public routes: anonymous callers pass, but a credential that is
+/// presented is checked like anywhere else (a bad one is refused, not ignored).
+pub struct MaybeIdentity(pub Option<Identity>);
+
+impl MaybeIdentity {
+    /// The meta for a call made for this request, with the principal if any.
+    pub fn meta(&self, services: &Services, request_id: &tracing_actix_web::RequestId) -> CallMeta {
+        match &self.0 {
+            Some(identity) => identity.meta(),
+            None => services.meta(request_id),
+        }
+    }
+}
+
+impl FromRequest for MaybeIdentity {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let presented = request
+                .app_data::<web::Data<Services>>()
+                .is_some_and(|services| credential(&request, services).is_some());
+            if presented {
+                identify(request)
+                    .await
+                    .map(|identity| MaybeIdentity(Some(identity)))
+            } else {
+                Ok(MaybeIdentity(None))
+            }
+        })
+    }
+}
+
 impl FromRequest for Identity {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;

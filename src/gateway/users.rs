@@ -5,6 +5,7 @@ use serde::Deserialize;
 use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
+use super::identity::MaybeIdentity;
 use super::{ApiError, Identity, Services};
 use crate::auth::domain::{Bio, DisplayName, Email, Password};
 use crate::auth::messages::{
@@ -204,12 +205,9 @@ async fn transfer_ownership(
 #[get("/api/v1/authors")]
 async fn authors(
     services: web::Data<Services>,
+    identity: MaybeIdentity,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(
-        services
-            .auth
-            .call(ListAuthors, services.meta(&request_id))
-            .await?,
-    ))
+    let meta = identity.meta(&services, &request_id);
+    Ok(HttpResponse::Ok().json(services.auth.call(ListAuthors, meta).await?))
 }
