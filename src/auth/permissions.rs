@@ -26,11 +26,12 @@ pub enum Action {
 }
 
 impl Action {
+    /// In the order of the README's table.
     pub const ALL: [Action; 8] = [
         Action::WriteOwnDrafts,
+        Action::ManageOwnMedia,
         Action::PublishOwnPosts,
         Action::ManageAllPosts,
-        Action::ManageOwnMedia,
         Action::ManageAllMedia,
         Action::ManageUsers,
         Action::ManageSettings,
