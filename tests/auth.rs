@@ -1105,3 +1105,46 @@ fn the_cli_refuses_a_second_owner() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_person_sees_their_sessions_and_ends_one_by_one() {
+    let app = TestApp::spawn().await;
+    let (_, email, password) = add_user(&app, "author").await;
+    let phone = sign_in(&app, &email, &password).await;
+    let laptop = sign_in(&app, &email, &password).await;
+
+    let sessions: Value = laptop
+        .request(&app, Method::GET, "/api/v1/me/sessions")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sessions = sessions.as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap();
+
+    let end = laptop.request(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/me/sessions/{other}"),
+    );
+    assert_eq!(status(end).await, StatusCode::NO_CONTENT);
+
+    assert_eq!(
+        status(phone.request(&app, Method::GET, "/api/v1/me")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        status(laptop.request(&app, Method::GET, "/api/v1/me")).await,
+        StatusCode::OK
+    );
+    let someone_elses = app
+        .client
+        .delete(app.url(&format!("/api/v1/me/sessions/{other}")));
+    assert_eq!(status(someone_elses).await, StatusCode::NOT_FOUND);
+}

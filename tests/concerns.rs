@@ -159,3 +159,34 @@ async fn a_stopped_runtime_is_not_brought_back_by_the_watchdog() {
         0
     );
 }
+
+#[actix_rt::test]
+async fn a_restarted_concern_waits_out_its_backoff_before_serving_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = RestartPolicy {
+        backoff_min: Duration::from_millis(300),
+        ..RestartPolicy::default()
+    };
+    let runtime = Runtime::new(policy, Metrics::new().unwrap(), SigningKey::random());
+    let posts = PostsClient::start(
+        &runtime,
+        PostsStore::open(&sqlite(&dir, "posts")).await.unwrap(),
+    );
+    let cell = runtime.cell(ConcernName::Posts).unwrap();
+    cell.faults.push(Fault::Panic, 1);
+
+    assert!(posts.call(PostsStats, meta()).await.is_err());
+    // The restart is on record before the caller hears of the crash.
+    assert_eq!(cell.status().state, ConcernState::Restarting);
+    assert_eq!(cell.status().restarts, 1);
+
+    let started = std::time::Instant::now();
+    assert!(posts.call(PostsStats, meta()).await.is_ok());
+    // 300 ms less 20 % jitter: the call queued until the backoff was over.
+    assert!(
+        started.elapsed() >= Duration::from_millis(230),
+        "{:?}",
+        started.elapsed()
+    );
+    runtime.stop();
+}

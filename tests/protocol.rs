@@ -151,6 +151,16 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
         (),
     );
     message_round_trips(auth::RevokeSessions { id }, ());
+    message_round_trips(
+        auth::ListSessions,
+        vec![auth::SessionView {
+            id,
+            created_at: Utc::now(),
+            last_seen_at: Utc::now(),
+            expires_at: Utc::now(),
+        }],
+    );
+    message_round_trips(auth::RevokeSession { id }, ());
     message_round_trips(auth::TransferOwnership { to: id }, user());
     message_round_trips(auth::ListTokens, vec![token()]);
     message_round_trips(

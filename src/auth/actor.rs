@@ -72,6 +72,8 @@ handlers! {
     ChangePassword => change_password;
     ResetPassword => reset_password;
     RevokeSessions => revoke_sessions;
+    ListSessions => list_sessions;
+    RevokeSession => revoke_session;
     TransferOwnership => transfer_ownership;
     ListTokens => list_tokens;
     CreateToken => create_token;
@@ -393,6 +395,31 @@ impl AuthDeps {
         guard_owner(caller, &target)?;
         self.store.delete_sessions_of(msg.id, None).await?;
         Ok(())
+    }
+
+    async fn list_sessions(
+        &self,
+        _: ListSessions,
+        caller: &Caller,
+    ) -> Result<Vec<SessionView>, AuthError> {
+        let id = principal(caller)?
+            .user_id()
+            .ok_or(AuthError::Unauthenticated)?;
+        self.store.sessions_of(id).await
+    }
+
+    async fn revoke_session(&self, msg: RevokeSession, caller: &Caller) -> Result<(), AuthError> {
+        let id = principal(caller)?
+            .user_id()
+            .ok_or(AuthError::Unauthenticated)?;
+        if self.store.delete_session_of(id, msg.id).await? {
+            Ok(())
+        } else {
+            Err(AuthError::NotFound(format!(
+                "you have no session {}",
+                msg.id
+            )))
+        }
     }
 
     async fn transfer_ownership(

@@ -31,6 +31,8 @@ messages! {
     ChangePassword => (), "auth.password.change";
     ResetPassword => (), "auth.password.reset";
     RevokeSessions => (), "auth.sessions.revoke";
+    ListSessions => Vec<SessionView>, "auth.sessions.list";
+    RevokeSession => (), "auth.sessions.revoke_one";
     TransferOwnership => UserView, "auth.ownership.transfer";
     ListTokens => Vec<TokenView>, "auth.tokens.list";
     CreateToken => CreatedToken, "auth.tokens.create";
@@ -181,6 +183,25 @@ pub struct ResetPassword {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeSessions {
+    pub id: Uuid,
+}
+
+/// One of the caller's own sessions (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The caller's own sessions, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListSessions;
+
+/// Ends one of the caller's own sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeSession {
     pub id: Uuid,
 }
 

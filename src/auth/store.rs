@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::AuthError;
 use super::domain::{Email, TokenScope};
-use super::messages::{AuthStats, TokenView, UserView};
+use super::messages::{AuthStats, SessionView, TokenView, UserView};
 use crate::config::StoreLocation;
 use crate::runtime::Role;
 
@@ -449,6 +449,35 @@ impl AuthStore {
             .await
             .map_err(unexpected("deleting sessions"))?;
         Ok(result.rows_affected)
+    }
+
+    pub async fn sessions_of(&self, user_id: Uuid) -> Result<Vec<SessionView>, AuthError> {
+        let models = session::Entity::find()
+            .filter(session::Column::UserId.eq(user_id))
+            .order_by_desc(session::Column::CreatedAt)
+            .all(&self.db)
+            .await
+            .map_err(unexpected("listing sessions"))?;
+        Ok(models
+            .into_iter()
+            .map(|model| SessionView {
+                id: model.id,
+                created_at: model.created_at,
+                last_seen_at: model.last_seen_at,
+                expires_at: model.expires_at,
+            })
+            .collect())
+    }
+
+    /// Ends `user_id`'s session `id`; false if they have no such session.
+    pub async fn delete_session_of(&self, user_id: Uuid, id: Uuid) -> Result<bool, AuthError> {
+        let result = session::Entity::delete_many()
+            .filter(session::Column::Id.eq(id))
+            .filter(session::Column::UserId.eq(user_id))
+            .exec(&self.db)
+            .await
+            .map_err(unexpected("deleting a session"))?;
+        Ok(result.rows_affected > 0)
     }
 
     pub async fn insert_token(

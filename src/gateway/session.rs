@@ -8,13 +8,18 @@ use super::identity::{csrf_token, expired_session_cookie, same_origin, session_c
 use super::{ApiError, Identity, Services};
 use crate::auth::AuthError;
 use crate::auth::domain::{Password, Secret};
-use crate::auth::messages::{ChangePassword, Method, SessionGranted, SignIn, SignOut, UserView};
+use crate::auth::messages::{
+    ChangePassword, ListSessions, Method, RevokeSession, SessionGranted, SessionView, SignIn,
+    SignOut, UserView,
+};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(sign_in)
         .service(sign_out)
         .service(me)
-        .service(change_password);
+        .service(change_password)
+        .service(list_sessions)
+        .service(revoke_session);
 }
 
 #[derive(Deserialize)]
@@ -163,6 +168,48 @@ async fn change_password(
         keep_session: identity.session_id(),
     };
     services.auth.call(msg, identity.meta()).await?;
+    services.identities.forget_user(identity.user.id);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize)]
+struct MySession {
+    #[serde(flatten)]
+    session: SessionView,
+    /// The session this request was made with.
+    current: bool,
+}
+
+/// The caller's sessions, so they can end one they don't recognise.
+#[get("/api/v1/me/sessions")]
+async fn list_sessions(
+    services: web::Data<Services>,
+    identity: Identity,
+) -> Result<HttpResponse, ApiError> {
+    let current = identity.session_id();
+    let sessions = services.auth.call(ListSessions, identity.meta()).await?;
+    let sessions: Vec<_> = sessions
+        .into_iter()
+        .map(|session| MySession {
+            current: Some(session.id) == current,
+            session,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(sessions))
+}
+
+#[delete("/api/v1/me/sessions/{id}")]
+async fn revoke_session(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = uuid::Uuid::parse_str(&id)
+        .map_err(|_| ApiError::not_found(format!("you have no session {id}")))?;
+    services
+        .auth
+        .call(RevokeSession { id }, identity.meta())
+        .await?;
     services.identities.forget_user(identity.user.id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -24,17 +24,18 @@ pub struct ConcernHost<C: Concern> {
     deps: C::Deps,
     state: C,
     cell: Arc<ConcernCell>,
-    /// Set when the watchdog respawns a dead concern: wait this long before serving.
-    initial_backoff: Duration,
+    /// How long to wait before serving after a (re)start. Decided when the
+    /// failure is recorded, so health and metrics agree with the caller's 503.
+    backoff: Duration,
 }
 
 impl<C: Concern> ConcernHost<C> {
-    pub(super) fn new(deps: C::Deps, cell: Arc<ConcernCell>, initial_backoff: Duration) -> Self {
+    pub(super) fn new(deps: C::Deps, cell: Arc<ConcernCell>, backoff: Duration) -> Self {
         Self {
             state: C::start(&deps),
             deps,
             cell,
-            initial_backoff,
+            backoff,
         }
     }
 
@@ -72,18 +73,17 @@ impl<C: Concern> Actor for ConcernHost<C> {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(self.cell.policy.mailbox_capacity);
-        let backoff = std::mem::take(&mut self.initial_backoff);
+        let backoff = std::mem::take(&mut self.backoff);
         wait_out(backoff, self, ctx);
     }
 }
 
 impl<C: Concern> Supervised for ConcernHost<C> {
-    fn restarting(&mut self, ctx: &mut Self::Context) {
+    fn restarting(&mut self, _: &mut Self::Context) {
         // Fresh state: whatever the panic interrupted is thrown away.
+        // `started` runs next and waits out the backoff.
         self.state = C::start(&self.deps);
-        let backoff = self.cell.record_restart();
-        tracing::info!(concern = %C::NAME, ?backoff, "restarting concern");
-        wait_out(backoff, self, ctx);
+        tracing::info!(concern = %C::NAME, backoff = ?self.backoff, "restarting concern");
     }
 }
 
@@ -204,6 +204,7 @@ where
                 Outcome::Panicked(message) => {
                     metrics.errors.inc();
                     host.cell.record_panic();
+                    host.backoff = host.cell.record_restart();
                     tracing::error!(panic = %message, "handler panicked; restarting the concern");
                     ctx.stop();
                     Err(Failure::Crashed { concern }.into())
