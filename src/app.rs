@@ -5,6 +5,7 @@
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use anyhow::{Context, bail};
@@ -13,9 +14,12 @@ use crate::auth::domain::{DisplayName, Email, Password, TokenName, TokenScope};
 use crate::auth::messages::{CreateToken, CreateUser, OpenSetup};
 use crate::auth::{AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
 use crate::config::{Settings, TokenCommand, UserCommand};
-use crate::gateway::{self, Services};
+use crate::events::EventBus;
+use crate::gateway::{self, Clients, Services};
 use crate::media::{MediaClient, MediaStore};
-use crate::posts::{PostsClient, PostsStore};
+use crate::posts::{PostsClient, PostsDeps, PostsStore, scheduler};
+use crate::render::markdown::Renderer;
+use crate::render::{RenderClient, RenderDeps};
 use crate::runtime::{CallMeta, ConcernName, CpuPool, Metrics, Principal, Runtime, SigningKey};
 
 /// Every concern's store, opened and migrated.
@@ -135,27 +139,50 @@ impl Folio {
         let setup = auth
             .call(OpenSetup, CallMeta::new("startup", runtime.call_timeout()))
             .await?;
-        let services = Services::new(
+        let events = EventBus::new();
+        let render = RenderClient::start(
+            &runtime,
+            RenderDeps {
+                renderer: Renderer::new(),
+                pool: CpuPool::sized_to_cores("render", 64),
+                max_bytes: settings.max_markdown_bytes,
+            },
+        );
+        let posts = PostsClient::start(
+            &runtime,
+            PostsDeps {
+                store: stores.posts.clone(),
+                render: render.clone(),
+                events: events.clone(),
+            },
+        );
+        scheduler::spawn(posts.clone(), Duration::from_secs(1));
+        let clients = Clients {
             auth,
-            PostsClient::start(&runtime, stores.posts.clone()),
-            MediaClient::start(&runtime, stores.media.clone()),
+            posts,
+            media: MediaClient::start(&runtime, stores.media.clone()),
+            render,
+        };
+        let services = Services::new(
+            clients,
             runtime.clone(),
             settings,
             public_url.clone(),
+            &events,
         )?;
         let server = gateway::serve(settings, services, listener)?;
-        tracing::info!(
-            data_dir = %settings.data_dir().display(),
-            %public_url,
-            fault_injection = settings.fault_injection,
-            "Folio is listening on http://{addr}"
-        );
         if let Some(secret) = setup {
             tracing::warn!(
                 "No account exists yet. Open {public_url}/setup/{} to create the owner's account; the link works once.",
                 secret.expose()
             );
         }
+        tracing::info!(
+            data_dir = %settings.data_dir().display(),
+            %public_url,
+            fault_injection = settings.fault_injection,
+            "Folio is listening on http://{addr}"
+        );
         Ok(Self {
             addr,
             server,
@@ -188,7 +215,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
 /// `folio migrate`: opening a store applies its pending migrations.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let stores = Stores::open(settings).await?;
-    for concern in ConcernName::ALL {
+    for concern in ConcernName::STORED {
         tracing::info!(%concern, store = ?settings.store(concern), "store is up to date");
     }
     stores.close().await

@@ -140,6 +140,36 @@ pub struct SettingsArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_key: Option<String>,
 
+    /// The site's name, shown in pages and feeds [default: Folio]
+    #[arg(long, global = true, env = "FOLIO_SITE_TITLE", value_name = "TEXT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_title: Option<String>,
+
+    /// One line about the site, under its name and in feeds [default: none]
+    #[arg(
+        long,
+        global = true,
+        env = "FOLIO_SITE_DESCRIPTION",
+        value_name = "TEXT"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_description: Option<String>,
+
+    /// Directory whose templates (site/post.html, …) override the built-in theme [default: none]
+    #[arg(long, global = true, env = "FOLIO_THEME_DIR", value_name = "DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theme_dir: Option<PathBuf>,
+
+    /// Largest Markdown document accepted, in bytes [default: 1048576]
+    #[arg(
+        long,
+        global = true,
+        env = "FOLIO_MAX_MARKDOWN_BYTES",
+        value_name = "BYTES"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_markdown_bytes: Option<usize>,
+
     #[command(flatten)]
     #[serde(skip_serializing_if = "SupervisionArgs::is_empty")]
     pub supervision: SupervisionArgs,
@@ -306,6 +336,11 @@ pub struct Settings {
     pub log: String,
     pub database: DatabaseUrls,
     pub secret_key: Option<String>,
+    /// Largest Markdown document the render concern accepts.
+    pub max_markdown_bytes: usize,
+    pub site_title: String,
+    pub site_description: String,
+    pub theme_dir: Option<PathBuf>,
     pub supervision: RestartPolicy,
     pub auth: AuthSettings,
 }
@@ -331,6 +366,10 @@ impl Default for Settings {
             log: "info".to_owned(),
             database: DatabaseUrls::default(),
             secret_key: None,
+            max_markdown_bytes: 1024 * 1024,
+            site_title: "Folio".to_owned(),
+            site_description: String::new(),
+            theme_dir: None,
             supervision: RestartPolicy::default(),
             auth: AuthSettings::default(),
         }
@@ -374,7 +413,7 @@ impl Settings {
         {
             bail!("public_url must start with http:// or https://, not {url}");
         }
-        for concern in ConcernName::ALL {
+        for concern in ConcernName::STORED {
             if let StoreLocation::Url(url) = self.store(concern)
                 && !["sqlite:", "postgres://", "postgresql://"]
                     .iter()
@@ -434,6 +473,8 @@ impl Settings {
             ConcernName::Auth => &self.database.auth,
             ConcernName::Posts => &self.database.posts,
             ConcernName::Media => &self.database.media,
+            // Render owns no store; asking is a wiring mistake, answered with the default.
+            ConcernName::Render => &None,
         };
         match url {
             Some(url) => StoreLocation::Url(url.clone()),

@@ -9,9 +9,11 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod events;
 pub mod gateway;
 pub mod media;
 pub mod posts;
+pub mod render;
 pub mod runtime;
 pub mod storage;
 pub mod telemetry;

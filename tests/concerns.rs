@@ -7,10 +7,13 @@ use std::time::Duration;
 use folio::auth::messages::Stats as AuthStats;
 use folio::auth::{AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
 use folio::config::StoreLocation;
+use folio::events::EventBus;
 use folio::media::messages::Stats as MediaStats;
 use folio::media::{MediaClient, MediaStore};
 use folio::posts::messages::Stats as PostsStats;
-use folio::posts::{PostsClient, PostsStore};
+use folio::posts::{PostsClient, PostsDeps, PostsStore};
+use folio::render::markdown::Renderer;
+use folio::render::{RenderClient, RenderDeps};
 use folio::runtime::{
     CallMeta, ConcernName, ConcernState, CpuPool, Failure, Fault, Metrics, RestartPolicy, Runtime,
     SigningKey,
@@ -39,6 +42,23 @@ async fn auth_deps(dir: &tempfile::TempDir) -> AuthDeps {
     }
 }
 
+/// Posts needs render for saves; render is stateless, so the real one is started beside it.
+async fn posts_deps(dir: &tempfile::TempDir, runtime: &Runtime) -> PostsDeps {
+    let render = RenderClient::start(
+        runtime,
+        RenderDeps {
+            renderer: Renderer::new(),
+            pool: CpuPool::new("render", 1, 4),
+            max_bytes: 1 << 20,
+        },
+    );
+    PostsDeps {
+        store: PostsStore::open(&sqlite(dir, "posts")).await.unwrap(),
+        render,
+        events: EventBus::new(),
+    }
+}
+
 fn sqlite(dir: &tempfile::TempDir, name: &str) -> StoreLocation {
     StoreLocation::SqliteFile(dir.path().join(format!("{name}.db")))
 }
@@ -58,10 +78,7 @@ async fn auth_alone_answers_from_its_own_store() {
 async fn posts_alone_answers_from_its_own_store() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let posts = PostsClient::start(
-        &runtime,
-        PostsStore::open(&sqlite(&dir, "posts")).await.unwrap(),
-    );
+    let posts = PostsClient::start(&runtime, posts_deps(&dir, &runtime).await);
 
     let stats = posts.call(PostsStats, meta()).await.unwrap();
     assert_eq!((stats.posts, stats.published), (0, 0));
@@ -85,10 +102,7 @@ async fn media_alone_answers_from_its_own_store() {
 async fn a_panicking_handler_is_answered_crashed_and_the_concern_restarts_fresh() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let posts = PostsClient::start(
-        &runtime,
-        PostsStore::open(&sqlite(&dir, "posts")).await.unwrap(),
-    );
+    let posts = PostsClient::start(&runtime, posts_deps(&dir, &runtime).await);
     let cell = runtime.cell(ConcernName::Posts).unwrap();
     cell.faults.push(Fault::Panic, 1);
 
@@ -168,10 +182,7 @@ async fn a_restarted_concern_waits_out_its_backoff_before_serving_again() {
         ..RestartPolicy::default()
     };
     let runtime = Runtime::new(policy, Metrics::new().unwrap(), SigningKey::random());
-    let posts = PostsClient::start(
-        &runtime,
-        PostsStore::open(&sqlite(&dir, "posts")).await.unwrap(),
-    );
+    let posts = PostsClient::start(&runtime, posts_deps(&dir, &runtime).await);
     let cell = runtime.cell(ConcernName::Posts).unwrap();
     cell.faults.push(Fault::Panic, 1);
 

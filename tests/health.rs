@@ -19,7 +19,15 @@ async fn a_fresh_start_reports_every_concern_up() {
         .iter()
         .map(|c| (c["concern"].as_str().unwrap(), c["state"].as_str().unwrap()))
         .collect();
-    assert_eq!(concerns, [("auth", "up"), ("posts", "up"), ("media", "up")]);
+    assert_eq!(
+        concerns,
+        [
+            ("auth", "up"),
+            ("posts", "up"),
+            ("media", "up"),
+            ("render", "up")
+        ]
+    );
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use crate::auth::messages as auth;
 use crate::auth::permissions::Action;
 use crate::media::messages as media;
 use crate::posts::messages as posts;
+use crate::render::messages as render;
 use crate::runtime::{ConcernName, FaultRequest};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -30,6 +31,9 @@ async fn stats_of(
         ConcernName::Auth => serde_json::to_value(services.auth.call(auth::Stats, meta).await?),
         ConcernName::Posts => serde_json::to_value(services.posts.call(posts::Stats, meta).await?),
         ConcernName::Media => serde_json::to_value(services.media.call(media::Stats, meta).await?),
+        ConcernName::Render => {
+            serde_json::to_value(services.render.call(render::Stats, meta).await?)
+        }
     };
     value.map_err(|error| ApiError::internal(concern, &error.to_string()))
 }

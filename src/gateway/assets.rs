@@ -1,5 +1,4 @@
-//! Browser assets embedded in the binary (`static/`), and the home page shown
-//! until the public site exists.
+//! Browser assets embedded in the binary (`static/`).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -10,7 +9,7 @@ use rust_embed::Embed;
 struct Assets;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(asset).service(home);
+    cfg.service(asset);
 }
 
 /// Serves `/static/{path}` from the embedded files, with their hash as ETag.
@@ -39,16 +38,6 @@ async fn asset(path: web::Path<String>, request: HttpRequest) -> HttpResponse {
     response
         .content_type(file.metadata.mimetype())
         .body(file.data.into_owned())
-}
-
-#[get("/")]
-async fn home(services: web::Data<super::Services>) -> HttpResponse {
-    services.pages.message(
-        actix_web::http::StatusCode::OK,
-        "Folio is running",
-        "The public site arrives with the posts concern. Until then, the readiness of every concern is one click away.",
-        Some(super::pages::Link { href: "/readyz", text: "Readiness of every concern" }),
-    )
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::auth::AuthError;
 use crate::media::MediaError;
 use crate::posts::PostsError;
+use crate::render::RenderError;
 use crate::runtime::{ConcernName, Failure};
 
 /// An error as the API answers it: `{"error": {"code", "message", "concern"?}}`.
@@ -179,9 +180,29 @@ impl From<AuthError> for ApiError {
 
 impl From<PostsError> for ApiError {
     fn from(error: PostsError) -> Self {
+        let message = error.to_string();
         match error {
             PostsError::Runtime(failure) => failure.into(),
+            PostsError::NotFound(_) => Self::not_found(message),
+            PostsError::Forbidden(_) => Self::forbidden(message),
+            PostsError::Unauthenticated => Self::unauthenticated(),
+            PostsError::Invalid(_) | PostsError::Unrenderable(_) => Self::invalid(message),
+            PostsError::SlugTaken(_) => Self::new(StatusCode::CONFLICT, "slug_taken", message),
+            PostsError::Stale { .. } => Self::new(StatusCode::CONFLICT, "stale_revision", message),
+            PostsError::TooLarge(_) => Self::too_large(message),
             PostsError::Unexpected(detail) => Self::internal(ConcernName::Posts, &detail),
+        }
+    }
+}
+
+impl From<RenderError> for ApiError {
+    fn from(error: RenderError) -> Self {
+        let message = error.to_string();
+        match error {
+            RenderError::Runtime(failure) => failure.into(),
+            RenderError::TooLarge { .. } => Self::too_large(message),
+            RenderError::TooDeep { .. } => Self::invalid(message),
+            RenderError::Unexpected(detail) => Self::internal(ConcernName::Render, &detail),
         }
     }
 }

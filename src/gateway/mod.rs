@@ -8,8 +8,10 @@ mod health;
 mod identity;
 mod limits;
 mod pages;
+mod posts;
 mod session;
 mod setup;
+mod site;
 mod tokens;
 mod users;
 
@@ -25,44 +27,72 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::AuthClient;
 use crate::config::Settings;
+use crate::events::EventBus;
 use crate::media::MediaClient;
 use crate::posts::PostsClient;
+use crate::render::RenderClient;
 use crate::runtime::{CallMeta, Runtime};
 use identity::IdentityCache;
 use limits::LoginLimiter;
+
+/// The handles of every concern the gateway talks to.
+pub struct Clients {
+    pub auth: AuthClient,
+    pub posts: PostsClient,
+    pub media: MediaClient,
+    pub render: RenderClient,
+}
 
 /// What every route can reach: the concerns' handles and the gateway's own state.
 pub struct Services {
     pub auth: AuthClient,
     pub posts: PostsClient,
     pub media: MediaClient,
+    pub render: RenderClient,
     pub runtime: Runtime,
     pub fault_injection: bool,
     public_url: String,
     identities: IdentityCache,
     logins: LoginLimiter,
     pages: pages::Pages,
+    pages_cache: site::PageCache,
+    site_title: String,
+    site_description: String,
+    json_limit: usize,
 }
 
 impl Services {
     pub fn new(
-        auth: AuthClient,
-        posts: PostsClient,
-        media: MediaClient,
+        clients: Clients,
         runtime: Runtime,
         settings: &Settings,
         public_url: String,
+        events: &EventBus,
     ) -> anyhow::Result<Self> {
+        let Clients {
+            auth,
+            posts,
+            media,
+            render,
+        } = clients;
+        let pages_cache = site::PageCache::new();
+        pages_cache.follow(events);
         Ok(Self {
             auth,
             posts,
             media,
+            render,
             runtime,
             fault_injection: settings.fault_injection,
             public_url,
             identities: IdentityCache::new(),
             logins: LoginLimiter::new(settings.auth.login_attempts, settings.auth.login_window),
-            pages: pages::Pages::new()?,
+            pages: pages::Pages::new(settings.theme_dir.clone())?,
+            pages_cache,
+            site_title: settings.site_title.clone(),
+            site_description: settings.site_description.clone(),
+            // A post's JSON carries its Markdown: room for the largest allowed.
+            json_limit: settings.max_markdown_bytes + 64 * 1024,
         })
     }
 
@@ -86,22 +116,20 @@ impl Services {
     }
 }
 
-/// JSON bodies are small control messages here; uploads get their own limits later.
-const JSON_LIMIT: usize = 64 * 1024;
-
 fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError;
     match error {
         JsonPayloadError::Deserialize(error) if error.is_data() => {
             ApiError::invalid(format!("the request body has a wrong value: {error}")).into()
         }
-        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            ApiError::too_large(format!(
-                "the request body is over {} KiB",
-                JSON_LIMIT / 1024
-            ))
-            .into()
-        }
+        JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::too_large(format!(
+            "the request body is {length} bytes; the limit is {limit}"
+        ))
+        .into(),
+        JsonPayloadError::Overflow { limit } => ApiError::too_large(format!(
+            "the request body is over the limit of {limit} bytes"
+        ))
+        .into(),
         JsonPayloadError::ContentType => ApiError::bad_request(
             "invalid_json",
             "send the body as JSON with Content-Type: application/json",
@@ -143,16 +171,17 @@ pub fn serve(
     services: Services,
     listener: TcpListener,
 ) -> anyhow::Result<Server> {
+    let json_limit = services.json_limit;
     let services = web::Data::new(services);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(services.clone())
             .app_data(
                 web::JsonConfig::default()
-                    .limit(JSON_LIMIT)
+                    .limit(json_limit)
                     .error_handler(json_error),
             )
-            .app_data(web::FormConfig::default().limit(JSON_LIMIT))
+            .app_data(web::FormConfig::default().limit(64 * 1024))
             .wrap_fn(echo_request_id)
             .wrap(TracingLogger::default())
             .configure(health::routes)
@@ -161,7 +190,10 @@ pub fn serve(
             .configure(tokens::routes)
             .configure(admin::routes)
             .configure(setup::routes)
+            .configure(posts::routes)
             .configure(assets::routes)
+            // Last: `/{slug}/` would otherwise shadow the routes above.
+            .configure(site::routes)
             .default_service(web::to(error::not_found))
     })
     .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1));

@@ -5,6 +5,8 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
+use std::path::PathBuf;
+
 use minijinja::Environment;
 use serde::Serialize;
 
@@ -12,6 +14,27 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("message.html", include_str!("../../templates/message.html")),
     ("setup.html", include_str!("../../templates/setup.html")),
+    (
+        "site/base.html",
+        include_str!("../../templates/site/base.html"),
+    ),
+    (
+        "site/index.html",
+        include_str!("../../templates/site/index.html"),
+    ),
+    (
+        "site/post.html",
+        include_str!("../../templates/site/post.html"),
+    ),
+    (
+        "site/404.html",
+        include_str!("../../templates/site/404.html"),
+    ),
+    ("site/rss.xml", include_str!("../../templates/site/rss.xml")),
+    (
+        "site/sitemap.xml",
+        include_str!("../../templates/site/sitemap.xml"),
+    ),
 ];
 
 pub struct Pages {
@@ -25,12 +48,53 @@ pub struct Link<'a> {
 }
 
 impl Pages {
-    pub fn new() -> anyhow::Result<Self> {
+    /// Templates come from `theme_dir` when it has a file of that name (a
+    /// theme overrides what it needs), otherwise from the built-in set.
+    pub fn new(theme_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+        if let Some(dir) = &theme_dir
+            && !dir.is_dir()
+        {
+            anyhow::bail!(
+                "the theme directory {} does not exist; fix --theme-dir",
+                dir.display()
+            );
+        }
         let mut env = Environment::new();
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source)?;
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_loader(move |name| {
+            if let Some(dir) = &theme_dir {
+                let path = dir.join(name);
+                // Names are ours (never from a request), but stay inside the theme anyway.
+                if !name.contains("..") && path.is_file() {
+                    return std::fs::read_to_string(&path).map(Some).map_err(|error| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::TemplateNotFound,
+                            format!("{}: {error}", path.display()),
+                        )
+                    });
+                }
+            }
+            Ok(TEMPLATES
+                .iter()
+                .find(|(known, _)| *known == name)
+                .map(|(_, source)| (*source).to_owned()))
+        });
+        for (name, _) in TEMPLATES {
+            // Load every template now, so a broken theme stops the start, not a request.
+            env.get_template(name)
+                .map_err(|error| anyhow::anyhow!("template {name}: {error:#}"))?;
         }
         Ok(Self { env })
+    }
+
+    /// Renders a template to a string.
+    pub fn render_to_string(
+        &self,
+        name: &str,
+        context: impl Serialize,
+    ) -> Result<String, minijinja::Error> {
+        self.env.get_template(name)?.render(context)
     }
 
     pub fn render(&self, status: StatusCode, name: &str, context: impl Serialize) -> HttpResponse {

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use folio_migrations::MediaMigrator;
 use folio_migrations::sea_orm_migration::MigratorTrait;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::messages::MediaStats;
 use crate::config::StoreLocation;
@@ -57,6 +57,22 @@ impl MediaStore {
             .await
             .context("counting media")?;
         Ok(MediaStats { media })
+    }
+
+    /// The stored images among `ids`, with their size.
+    pub async fn images(
+        &self,
+        ids: &[uuid::Uuid],
+    ) -> anyhow::Result<Vec<(uuid::Uuid, i32, i32, String)>> {
+        let models = medium::Entity::find()
+            .filter(medium::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await
+            .context("reading media")?;
+        Ok(models
+            .into_iter()
+            .map(|m| (m.id, m.width, m.height, m.content_type))
+            .collect())
     }
 
     pub async fn close(self) -> anyhow::Result<()> {

@@ -1,6 +1,6 @@
 //! The handle other concerns and the gateway use to reach posts.
 
-use super::{Posts, PostsError, PostsStore};
+use super::{Posts, PostsDeps, PostsError};
 use crate::runtime::{CallMeta, ConcernHandle, ConcernMessage, Handles, Runtime};
 
 #[derive(Clone)]
@@ -10,9 +10,9 @@ pub struct PostsClient {
 
 impl PostsClient {
     /// Starts the posts concern on `runtime` and returns its handle.
-    pub fn start(runtime: &Runtime, store: PostsStore) -> Self {
+    pub fn start(runtime: &Runtime, deps: PostsDeps) -> Self {
         Self {
-            handle: runtime.start::<Posts>(store),
+            handle: runtime.start::<Posts>(deps),
         }
     }
 

@@ -8,6 +8,26 @@ use crate::runtime::{ConcernError, Failure};
 pub enum PostsError {
     #[error(transparent)]
     Runtime(#[from] Failure),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the slug {0:?} is taken by another post")]
+    SlugTaken(String),
+    /// The save was based on an older revision than the current one.
+    #[error(
+        "this post has changed since revision {based_on}; the current revision is {current}. Reload it, then save again"
+    )]
+    Stale { based_on: i32, current: i32 },
+    /// Rendering the Markdown failed for a reason the writer can fix.
+    #[error("{0}")]
+    Unrenderable(String),
+    #[error("the Markdown is too large: {0}")]
+    TooLarge(String),
     /// Details are logged by the concern; callers get the sentence only.
     #[error("the posts service hit an unexpected error: {0}")]
     Unexpected(String),
@@ -21,7 +41,7 @@ impl From<anyhow::Error> for PostsError {
 
 impl ConcernError for PostsError {
     fn is_fault(&self) -> bool {
-        true
+        matches!(self, PostsError::Runtime(_) | PostsError::Unexpected(_))
     }
 
     fn as_failure(&self) -> Option<&Failure> {

@@ -1,9 +1,40 @@
 //! The posts concern's protocol: every message it answers and every reply, as plain serde data.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::PostsError;
+use super::domain::{Excerpt, PostKind, PostStatus, Slug, TagName, Title};
 use crate::runtime::ConcernMessage;
+
+macro_rules! messages {
+    ($($msg:ident => $reply:ty, $name:literal;)*) => {$(
+        impl ConcernMessage for $msg {
+            const NAME: &'static str = $name;
+            type Reply = $reply;
+            type Error = PostsError;
+        }
+    )*};
+}
+
+messages! {
+    Stats => PostsStats, "posts.stats";
+    CreatePost => PostView, "posts.create";
+    UpdatePost => PostView, "posts.update";
+    GetPost => PostView, "posts.get";
+    ListPosts => PostPage, "posts.list";
+    DeletePost => (), "posts.delete";
+    Publish => PostView, "posts.publish";
+    Unpublish => PostView, "posts.unpublish";
+    ListRevisions => Vec<RevisionView>, "posts.revisions.list";
+    GetRevision => RevisionView, "posts.revisions.get";
+    RestoreRevision => PostView, "posts.revisions.restore";
+    ListTags => Vec<TagView>, "posts.tags.list";
+    PublishDue => Vec<PostChange>, "posts.publish_due";
+    PublishedBySlug => PostView, "posts.public.by_slug";
+    ListPublished => PostPage, "posts.public.list";
+}
 
 /// Counts of what the posts store holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,8 +46,173 @@ pub struct PostsStats {
     pub published: u64,
 }
 
-impl ConcernMessage for Stats {
-    const NAME: &'static str = "posts.stats";
-    type Reply = PostsStats;
-    type Error = PostsError;
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagRef {
+    pub name: String,
+    pub slug: String,
+}
+
+/// A post or page as the API reads it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostView {
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    pub kind: PostKind,
+    pub title: String,
+    pub slug: String,
+    pub markdown: String,
+    /// Sanitised HTML; `media:ID` images are resolved when a page is served.
+    pub html: String,
+    pub excerpt: String,
+    pub tags: Vec<TagRef>,
+    pub status: PostStatus,
+    pub publish_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub feature_image: Option<String>,
+    pub author: Uuid,
+    pub revision: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a save sets. `None` leaves a field as it is (on update).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PostFields {
+    pub kind: Option<PostKind>,
+    pub title: Option<Title>,
+    pub slug: Option<Slug>,
+    pub markdown: Option<String>,
+    /// `Some(None)`: go back to the excerpt taken from the first paragraph.
+    pub excerpt: Option<Option<Excerpt>>,
+    pub tags: Option<Vec<TagName>>,
+    pub status: Option<PostStatus>,
+    pub publish_at: Option<Option<DateTime<Utc>>>,
+    pub feature_image: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatePost {
+    pub fields: PostFields,
+}
+
+/// A save based on `revision`: if the post has moved on since, 409.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdatePost {
+    pub id: Uuid,
+    pub revision: i32,
+    pub fields: PostFields,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetPost {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ListPosts {
+    pub status: Option<PostStatus>,
+    pub kind: Option<PostKind>,
+    pub tag: Option<String>,
+    pub author: Option<Uuid>,
+    /// Words that must appear in the title.
+    pub search: Option<String>,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostPage {
+    pub posts: Vec<PostView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletePost {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publish {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unpublish {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisionView {
+    pub revision: i32,
+    pub title: String,
+    pub slug: String,
+    pub markdown: String,
+    pub excerpt: String,
+    pub tags: Vec<String>,
+    pub feature_image: Option<String>,
+    pub saved_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRevisions {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetRevision {
+    pub id: Uuid,
+    pub revision: i32,
+}
+
+/// Makes an old revision the current content, as a new revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreRevision {
+    pub id: Uuid,
+    pub revision: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagView {
+    pub name: String,
+    pub slug: String,
+    /// Published posts with this tag.
+    pub posts: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListTags;
+
+/// Publishes scheduled posts whose time has come (sent by the scheduler).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishDue;
+
+/// What a change touched, for whoever caches public pages: old and new
+/// slugs and tags, and whether the post was or is public.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostChange {
+    pub id: Uuid,
+    pub kind: PostKind,
+    pub slugs: Vec<String>,
+    pub tags: Vec<String>,
+    pub author: Uuid,
+    pub public_before: bool,
+    pub public_after: bool,
+}
+
+/// A published post or page by its slug (the public site).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedBySlug {
+    pub slug: String,
+}
+
+/// Published posts (not pages), newest first, optionally by tag or author.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ListPublished {
+    pub tag: Option<String>,
+    pub author: Option<Uuid>,
+    pub page: u32,
+    pub per_page: u32,
 }

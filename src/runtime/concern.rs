@@ -19,16 +19,26 @@ pub enum ConcernName {
     Auth,
     Posts,
     Media,
+    Render,
 }
 
 impl ConcernName {
-    pub const ALL: [ConcernName; 3] = [ConcernName::Auth, ConcernName::Posts, ConcernName::Media];
+    pub const ALL: [ConcernName; 4] = [
+        ConcernName::Auth,
+        ConcernName::Posts,
+        ConcernName::Media,
+        ConcernName::Render,
+    ];
+    /// The concerns that own a database.
+    pub const STORED: [ConcernName; 3] =
+        [ConcernName::Auth, ConcernName::Posts, ConcernName::Media];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ConcernName::Auth => "auth",
             ConcernName::Posts => "posts",
             ConcernName::Media => "media",
+            ConcernName::Render => "render",
         }
     }
 }
@@ -46,7 +56,9 @@ impl FromStr for ConcernName {
         ConcernName::ALL
             .into_iter()
             .find(|name| name.as_str() == s)
-            .ok_or_else(|| format!("unknown concern {s:?}; expected one of auth, posts, media"))
+            .ok_or_else(|| {
+                format!("unknown concern {s:?}; expected one of auth, posts, media, render")
+            })
     }
 }
 

@@ -1,0 +1,815 @@
+//! The public site, rendered on the server: home, posts and pages, tag and
+//! author listings, feeds, sitemap, robots.txt. Built pages are kept in a
+//! cache at the edge and dropped exactly when an event says they changed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use moka::sync::Cache;
+use serde::Serialize;
+use sha2::Digest;
+
+use super::Services;
+use crate::auth::messages::{AuthorView, ListAuthors};
+use crate::events::{Event, EventBus};
+use crate::media::messages::DescribeImages;
+use crate::posts::PostsError;
+use crate::posts::domain::PostKind;
+use crate::posts::messages::{ListPublished, PostChange, PostPage, PostView, PublishedBySlug};
+use crate::render::markdown::{ImageSource, resolve_media};
+use crate::runtime::CallMeta;
+
+/// Posts per listing page.
+const PER_PAGE: u32 = 10;
+/// Items in a feed.
+const FEED_ITEMS: u32 = 20;
+/// How long a page waits for media before showing placeholders.
+const MEDIA_DEADLINE: Duration = Duration::from_millis(250);
+const PAGE_DEADLINE: Duration = Duration::from_secs(3);
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(home_index)
+        .service(home_page)
+        .service(tag_index)
+        .service(tag_page)
+        .service(tag_feed)
+        .service(author_index)
+        .service(author_page)
+        .service(site_feed)
+        .service(sitemap_xml)
+        .service(robots_txt)
+        .service(post_page);
+}
+
+/// A built page: its bytes and their validator.
+pub struct CachedPage {
+    body: Bytes,
+    etag: String,
+    content_type: &'static str,
+}
+
+#[derive(Clone)]
+pub struct PageCache(Cache<String, Arc<CachedPage>>);
+
+impl PageCache {
+    pub fn new() -> Self {
+        Self(
+            Cache::builder()
+                .max_capacity(10_000)
+                .support_invalidation_closures()
+                .build(),
+        )
+    }
+
+    /// Drops the pages a change to a post touches: the post's own page at its
+    /// old and new slugs and, when it is or was public, the listings it shows
+    /// in, the feeds and the sitemap.
+    pub fn forget(&self, change: &PostChange) {
+        for slug in &change.slugs {
+            self.0.invalidate(&format!("/{slug}/"));
+        }
+        if !(change.public_before || change.public_after) {
+            // A draft shows nowhere else.
+            return;
+        }
+        let tags: Vec<String> = change
+            .tags
+            .iter()
+            .map(|tag| format!("/tag/{tag}/"))
+            .collect();
+        let author = format!("/author/{}/", change.author);
+        let is_page = change.kind == PostKind::Page;
+        let dropped = self.0.invalidate_entries_if(move |key, _| {
+            key == "/sitemap.xml"
+                || (!is_page
+                    && (key == "/"
+                        || key.starts_with("/page/")
+                        || key == "/feed.xml"
+                        || key.starts_with(&author)
+                        || tags.iter().any(|tag| key.starts_with(tag.as_str()))))
+        });
+        if dropped.is_err() {
+            self.0.invalidate_all();
+        }
+    }
+
+    /// Follows the event bus for as long as the process runs.
+    pub fn follow(&self, events: &EventBus) {
+        let cache = self.clone();
+        let mut receiver = events.subscribe();
+        actix::spawn(async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(Event::PostChanged(change)) => cache.forget(&change),
+                    // Missed events: anything may have changed.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        cache.0.invalidate_all()
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+    }
+}
+
+fn etag_of(body: &[u8]) -> String {
+    let digest = sha2::Sha256::digest(body);
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Answers from the cache or builds the page; 304 when the browser's copy is current.
+async fn serve<F, Fut>(
+    request: &HttpRequest,
+    services: &Services,
+    key: String,
+    build: F,
+) -> HttpResponse
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Built>,
+{
+    let page = match services.pages_cache.0.get(&key) {
+        Some(page) => page,
+        None => {
+            let built = build().await;
+            if built.status != StatusCode::OK {
+                return HttpResponse::build(built.status)
+                    .content_type(built.content_type)
+                    .body(built.body);
+            }
+            let page = Arc::new(CachedPage {
+                etag: etag_of(built.body.as_bytes()),
+                body: Bytes::from(built.body),
+                content_type: built.content_type,
+            });
+            // A page with image placeholders is not kept: media may be back soon.
+            if built.complete {
+                services.pages_cache.0.insert(key, page.clone());
+            }
+            page
+        }
+    };
+    let fresh = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == page.etag));
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, page.etag.clone()))
+        // Revalidate every time: cheap with the ETag, and an edit shows at once.
+        .insert_header((header::CACHE_CONTROL, "public, max-age=0, must-revalidate"));
+    if fresh {
+        return response.finish();
+    }
+    response
+        .content_type(page.content_type)
+        .body(page.body.clone())
+}
+
+/// A page as built, before caching.
+pub struct Built {
+    status: StatusCode,
+    body: String,
+    content_type: &'static str,
+    complete: bool,
+}
+
+impl Built {
+    fn html(body: String, complete: bool) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body,
+            content_type: "text/html; charset=utf-8",
+            complete,
+        }
+    }
+
+    fn error(services: &Services, status: StatusCode) -> Self {
+        let body = match status {
+            StatusCode::NOT_FOUND => services.pages.render_to_string("site/404.html", minijinja::context! { site => site(services) }),
+            _ => Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "unavailable")),
+        }
+        .unwrap_or_else(|_| "<!doctype html><title>Temporarily unavailable</title><h1>This page is temporarily unavailable</h1><p>Please try again in a moment.</p>".to_owned());
+        Self {
+            status,
+            body,
+            content_type: "text/html; charset=utf-8",
+            complete: false,
+        }
+    }
+
+    fn from_error(services: &Services, error: &PostsError) -> Self {
+        match error {
+            PostsError::NotFound(_) => Self::error(services, StatusCode::NOT_FOUND),
+            other => {
+                tracing::warn!(error = %other, "a public page could not be built");
+                Self::error(services, StatusCode::SERVICE_UNAVAILABLE)
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Site {
+    title: String,
+    description: String,
+    url: String,
+    feed_url: String,
+}
+
+fn site(services: &Services) -> Site {
+    Site {
+        title: services.site_title.clone(),
+        description: services.site_description.clone(),
+        url: services.public_url.clone(),
+        feed_url: format!("{}/feed.xml", services.public_url),
+    }
+}
+
+fn meta(services: &Services) -> CallMeta {
+    CallMeta::new("site", PAGE_DEADLINE.min(services.runtime.call_timeout()))
+}
+
+/// Images for `ids` from the media concern; empty (placeholders) when it is
+/// down or slow — the page renders anyway.
+pub async fn describe_images(services: &Services, ids: &[String]) -> HashMap<String, ImageSource> {
+    if ids.is_empty() {
+        return HashMap::new();
+    }
+    let meta = CallMeta::new("site", MEDIA_DEADLINE);
+    match services
+        .media
+        .call(DescribeImages { ids: ids.to_vec() }, meta)
+        .await
+    {
+        Ok(images) => images.into_iter().collect(),
+        Err(error) => {
+            tracing::warn!(%error, "media did not describe images; showing placeholders");
+            HashMap::new()
+        }
+    }
+}
+
+async fn authors(services: &Services) -> Vec<AuthorView> {
+    services
+        .auth
+        .call(ListAuthors, meta(services))
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "authors unavailable; pages show no names");
+            Vec::new()
+        })
+}
+
+#[derive(Serialize)]
+struct Link {
+    name: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct AuthorOut {
+    name: String,
+    url: String,
+    bio: String,
+}
+
+#[derive(Serialize)]
+struct PostOut {
+    title: String,
+    url: String,
+    kind: PostKind,
+    html: String,
+    excerpt: String,
+    published_at: String,
+    published_human: String,
+    updated_at: String,
+    reading_minutes: usize,
+    author: AuthorOut,
+    tags: Vec<Link>,
+    feature_image: Option<FeatureImage>,
+}
+
+#[derive(Serialize)]
+struct FeatureImage {
+    #[serde(flatten)]
+    source: ImageSource,
+    alt: String,
+}
+
+fn post_out(
+    services: &Services,
+    post: &PostView,
+    authors: &[AuthorView],
+    images: &HashMap<String, ImageSource>,
+    html: String,
+) -> PostOut {
+    let author = authors.iter().find(|author| author.id == post.author);
+    let published = post.published_at.unwrap_or(post.created_at);
+    let words = post.markdown.split_whitespace().count();
+    PostOut {
+        title: post.title.clone(),
+        url: format!("{}/{}/", services.public_url, post.slug),
+        kind: post.kind,
+        html,
+        excerpt: post.excerpt.clone(),
+        published_at: published.to_rfc3339(),
+        published_human: published.format("%-d %B %Y").to_string(),
+        updated_at: post.updated_at.to_rfc3339(),
+        reading_minutes: words.div_ceil(230).max(1),
+        author: AuthorOut {
+            name: author.map_or_else(String::new, |a| a.name.clone()),
+            url: author.map_or_else(String::new, |a| format!("/author/{}/", a.slug)),
+            bio: author.map_or_else(String::new, |a| a.bio.clone()),
+        },
+        tags: post
+            .tags
+            .iter()
+            .map(|tag| Link {
+                name: tag.name.clone(),
+                url: format!("/tag/{}/", tag.slug),
+            })
+            .collect(),
+        feature_image: post
+            .feature_image
+            .as_ref()
+            .and_then(|id| images.get(id))
+            .map(|source| FeatureImage {
+                source: source.clone(),
+                alt: post.title.clone(),
+            }),
+    }
+}
+
+/// Every media id a set of posts shows: feature images and images in the body.
+fn media_of(posts: &[&PostView], with_bodies: bool) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for post in posts {
+        let body = if with_bodies {
+            crate::render::markdown::media_ids(&post.html)
+        } else {
+            Vec::new()
+        };
+        for id in post.feature_image.iter().cloned().chain(body) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+async fn build_post(services: &Services, slug: String) -> Built {
+    let post = match services
+        .posts
+        .call(PublishedBySlug { slug }, meta(services))
+        .await
+    {
+        Ok(post) => post,
+        Err(error) => return Built::from_error(services, &error),
+    };
+    let ids = media_of(&[&post], true);
+    let (images, authors) = futures::join!(describe_images(services, &ids), authors(services));
+    let complete = ids.iter().all(|id| images.contains_key(id));
+    let html = resolve_media(&post.html, |id| images.get(id).cloned());
+    let out = post_out(services, &post, &authors, &images, html);
+    let og_image = out
+        .feature_image
+        .as_ref()
+        .map(|image| absolute(services, &image.source.src));
+    let context = minijinja::context! {
+        site => site(services),
+        meta => minijinja::context! { description => post.excerpt.clone(), canonical => out.url.clone(), og_image },
+        post => out,
+    };
+    render(services, "site/post.html", context, complete)
+}
+
+fn absolute(services: &Services, src: &str) -> String {
+    if src.starts_with("http://") || src.starts_with("https://") {
+        src.to_owned()
+    } else {
+        format!("{}{src}", services.public_url)
+    }
+}
+
+fn render(services: &Services, template: &str, context: minijinja::Value, complete: bool) -> Built {
+    match services.pages.render_to_string(template, context) {
+        Ok(body) => Built::html(body, complete),
+        Err(error) => {
+            tracing::error!(%error, template, "could not render a page");
+            Built::error(services, StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+struct Listing {
+    kind: &'static str,
+    title: String,
+    description: String,
+    feed_url: Option<String>,
+    base: String,
+}
+
+async fn build_listing(services: &Services, listing: Listing, query: ListPublished) -> Built {
+    let page_number = query.page;
+    let page = match services.posts.call(query, meta(services)).await {
+        Ok(page) => page,
+        Err(error) => return Built::from_error(services, &error),
+    };
+    let last_page = page.total.div_ceil(u64::from(PER_PAGE)).max(1);
+    if u64::from(page_number) > last_page {
+        return Built::error(services, StatusCode::NOT_FOUND);
+    }
+    let refs: Vec<&PostView> = page.posts.iter().collect();
+    let ids = media_of(&refs, false);
+    let (images, authors) = futures::join!(describe_images(services, &ids), authors(services));
+    let complete = ids.iter().all(|id| images.contains_key(id));
+    let posts: Vec<PostOut> = page
+        .posts
+        .iter()
+        .map(|post| post_out(services, post, &authors, &images, String::new()))
+        .collect();
+    let page_url = |n: u32| {
+        if n == 1 {
+            listing.base.clone()
+        } else {
+            format!("{}page/{n}/", listing.base)
+        }
+    };
+    let context = minijinja::context! {
+        site => site(services),
+        listing => minijinja::context! {
+            kind => listing.kind, title => listing.title, description => listing.description, feed_url => listing.feed_url,
+        },
+        posts,
+        pagination => minijinja::context! {
+            number => page_number,
+            prev_url => (page_number > 1).then(|| page_url(page_number - 1)),
+            next_url => (u64::from(page_number) < last_page).then(|| page_url(page_number + 1)),
+        },
+    };
+    render(services, "site/index.html", context, complete)
+}
+
+fn home_listing() -> Listing {
+    Listing {
+        kind: "home",
+        title: String::new(),
+        description: String::new(),
+        feed_url: None,
+        base: "/".into(),
+    }
+}
+
+fn published(page: u32) -> ListPublished {
+    ListPublished {
+        page,
+        per_page: PER_PAGE,
+        ..ListPublished::default()
+    }
+}
+
+#[get("/")]
+async fn home_index(services: web::Data<Services>, request: HttpRequest) -> HttpResponse {
+    serve(&request, &services, "/".into(), || {
+        build_listing(&services, home_listing(), published(1))
+    })
+    .await
+}
+
+#[get("/page/{n}/")]
+async fn home_page(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    n: web::Path<u32>,
+) -> HttpResponse {
+    let n = n.into_inner().max(1);
+    serve(&request, &services, format!("/page/{n}/"), || {
+        build_listing(&services, home_listing(), published(n))
+    })
+    .await
+}
+
+async fn tag_listing(services: &Services, slug: &str, page: u32) -> Built {
+    let tags = match services
+        .posts
+        .call(crate::posts::messages::ListTags, meta(services))
+        .await
+    {
+        Ok(tags) => tags,
+        Err(error) => return Built::from_error(services, &error),
+    };
+    let Some(tag) = tags.into_iter().find(|tag| tag.slug == slug) else {
+        return Built::error(services, StatusCode::NOT_FOUND);
+    };
+    let listing = Listing {
+        kind: "tag",
+        title: tag.name.clone(),
+        description: format!("Posts tagged “{}”", tag.name),
+        feed_url: Some(format!("/tag/{slug}/feed.xml")),
+        base: format!("/tag/{slug}/"),
+    };
+    build_listing(
+        services,
+        listing,
+        ListPublished {
+            tag: Some(slug.to_owned()),
+            ..published(page)
+        },
+    )
+    .await
+}
+
+#[get("/tag/{slug}/")]
+async fn tag_index(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    serve(&request, &services, format!("/tag/{slug}/"), || {
+        tag_listing(&services, &slug, 1)
+    })
+    .await
+}
+
+#[get("/tag/{slug}/page/{n}/")]
+async fn tag_page(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    path: web::Path<(String, u32)>,
+) -> HttpResponse {
+    let (slug, n) = path.into_inner();
+    let n = n.max(1);
+    serve(
+        &request,
+        &services,
+        format!("/tag/{slug}/page/{n}/"),
+        || tag_listing(&services, &slug, n),
+    )
+    .await
+}
+
+async fn author_listing(services: &Services, slug: &str, page: u32) -> Built {
+    let Some(author) = authors(services)
+        .await
+        .into_iter()
+        .find(|author| author.slug == slug)
+    else {
+        return Built::error(services, StatusCode::NOT_FOUND);
+    };
+    let listing = Listing {
+        kind: "author",
+        title: author.name.clone(),
+        description: author.bio.clone(),
+        feed_url: None,
+        base: format!("/author/{slug}/"),
+    };
+    build_listing(
+        services,
+        listing,
+        ListPublished {
+            author: Some(author.id),
+            ..published(page)
+        },
+    )
+    .await
+}
+
+/// Author pages are cached under the author's id too, so a post event (which
+/// knows the id, not the slug) can drop them.
+fn author_key(slug: &str, page: u32) -> String {
+    if page == 1 {
+        format!("/author/{slug}/")
+    } else {
+        format!("/author/{slug}/page/{page}/")
+    }
+}
+
+#[get("/author/{slug}/")]
+async fn author_index(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    let key = author_cache_key(&services, &slug, 1).await;
+    serve(&request, &services, key, || {
+        author_listing(&services, &slug, 1)
+    })
+    .await
+}
+
+#[get("/author/{slug}/page/{n}/")]
+async fn author_page(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    path: web::Path<(String, u32)>,
+) -> HttpResponse {
+    let (slug, n) = path.into_inner();
+    let n = n.max(1);
+    let key = author_cache_key(&services, &slug, n).await;
+    serve(&request, &services, key, || {
+        author_listing(&services, &slug, n)
+    })
+    .await
+}
+
+/// `/author/{id}/…` when the slug is known, so events (which carry the id) reach it.
+async fn author_cache_key(services: &Services, slug: &str, page: u32) -> String {
+    match authors(services)
+        .await
+        .into_iter()
+        .find(|author| author.slug == slug)
+    {
+        Some(author) => author_key(&author.id.to_string(), page),
+        None => format!("/author-unknown/{slug}/{page}"),
+    }
+}
+
+#[derive(Serialize)]
+struct FeedItem {
+    title: String,
+    url: String,
+    pub_date: String,
+    html: String,
+    tags: Vec<String>,
+}
+
+async fn build_feed(services: &Services, tag: Option<String>) -> Built {
+    let tag_name = match &tag {
+        Some(slug) => match services
+            .posts
+            .call(crate::posts::messages::ListTags, meta(services))
+            .await
+        {
+            Ok(tags) => match tags.into_iter().find(|t| t.slug == *slug) {
+                Some(found) => Some(found.name),
+                None => return Built::error(services, StatusCode::NOT_FOUND),
+            },
+            Err(error) => return Built::from_error(services, &error),
+        },
+        None => None,
+    };
+    let query = ListPublished {
+        tag: tag.clone(),
+        page: 1,
+        per_page: FEED_ITEMS,
+        ..ListPublished::default()
+    };
+    let page: PostPage = match services.posts.call(query, meta(services)).await {
+        Ok(page) => page,
+        Err(error) => return Built::from_error(services, &error),
+    };
+    let refs: Vec<&PostView> = page.posts.iter().collect();
+    let images = describe_images(services, &media_of(&refs, true)).await;
+    let items: Vec<FeedItem> = page
+        .posts
+        .iter()
+        .map(|post| FeedItem {
+            title: post.title.clone(),
+            url: format!("{}/{}/", services.public_url, post.slug),
+            pub_date: post.published_at.unwrap_or(post.created_at).to_rfc2822(),
+            html: resolve_media(&post.html, |id| images.get(id).cloned()),
+            tags: post.tags.iter().map(|tag| tag.name.clone()).collect(),
+        })
+        .collect();
+    let (title, link, self_url) = match (&tag, &tag_name) {
+        (Some(slug), Some(name)) => (
+            format!("{name} — {}", services.site_title),
+            format!("{}/tag/{slug}/", services.public_url),
+            format!("{}/tag/{slug}/feed.xml", services.public_url),
+        ),
+        _ => (
+            services.site_title.clone(),
+            format!("{}/", services.public_url),
+            format!("{}/feed.xml", services.public_url),
+        ),
+    };
+    let context = minijinja::context! { title, link, self_url, description => services.site_description.clone(), items };
+    match services.pages.render_to_string("site/rss.xml", context) {
+        Ok(body) => Built {
+            status: StatusCode::OK,
+            body,
+            content_type: "application/rss+xml; charset=utf-8",
+            complete: true,
+        },
+        Err(error) => {
+            tracing::error!(%error, "could not render a feed");
+            Built::error(services, StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+#[get("/feed.xml")]
+async fn site_feed(services: web::Data<Services>, request: HttpRequest) -> HttpResponse {
+    serve(&request, &services, "/feed.xml".into(), || {
+        build_feed(&services, None)
+    })
+    .await
+}
+
+#[get("/tag/{slug}/feed.xml")]
+async fn tag_feed(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    serve(&request, &services, format!("/tag/{slug}/feed.xml"), || {
+        build_feed(&services, Some(slug.clone()))
+    })
+    .await
+}
+
+#[derive(Serialize)]
+struct SitemapEntry {
+    loc: String,
+    lastmod: Option<String>,
+}
+
+async fn build_sitemap(services: &Services) -> Built {
+    let mut entries = vec![SitemapEntry {
+        loc: format!("{}/", services.public_url),
+        lastmod: None,
+    }];
+    let mut page = 1;
+    loop {
+        let query = crate::posts::messages::ListPosts {
+            status: Some(crate::posts::domain::PostStatus::Published),
+            page,
+            per_page: 100,
+            ..Default::default()
+        };
+        let batch = match services.posts.call(query, meta(services)).await {
+            Ok(batch) => batch,
+            Err(error) => return Built::from_error(services, &error),
+        };
+        let done = batch.posts.len() < 100 || page >= 500;
+        entries.extend(batch.posts.iter().map(|post| SitemapEntry {
+            loc: format!("{}/{}/", services.public_url, post.slug),
+            lastmod: Some(post.updated_at.format("%Y-%m-%d").to_string()),
+        }));
+        if done {
+            break;
+        }
+        page += 1;
+    }
+    match services
+        .pages
+        .render_to_string("site/sitemap.xml", minijinja::context! { entries })
+    {
+        Ok(body) => Built {
+            status: StatusCode::OK,
+            body,
+            content_type: "application/xml; charset=utf-8",
+            complete: true,
+        },
+        Err(error) => {
+            tracing::error!(%error, "could not render the sitemap");
+            Built::error(services, StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+#[get("/sitemap.xml")]
+async fn sitemap_xml(services: web::Data<Services>, request: HttpRequest) -> HttpResponse {
+    serve(&request, &services, "/sitemap.xml".into(), || {
+        build_sitemap(&services)
+    })
+    .await
+}
+
+#[get("/robots.txt")]
+async fn robots_txt(services: web::Data<Services>) -> HttpResponse {
+    HttpResponse::Ok().content_type(ContentType::plaintext()).body(format!(
+        "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /admin/\nDisallow: /setup/\n\nSitemap: {}/sitemap.xml\n",
+        services.public_url
+    ))
+}
+
+/// A post or page at its slug.
+#[get("/{slug}/")]
+async fn post_page(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    serve(&request, &services, format!("/{slug}/"), || {
+        build_post(&services, slug.clone())
+    })
+    .await
+}

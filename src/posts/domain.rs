@@ -1,0 +1,218 @@
+//! Parsed post values: titles, slugs, tags, kinds and statuses.
+
+use serde::{Deserialize, Serialize};
+
+/// A URL slug: lowercase ASCII letters, digits and single hyphens, 1 to 120
+/// characters, not one of the site's own paths.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Slug(String);
+
+/// Paths the site itself answers: a post there would be unreachable.
+const RESERVED: &[&str] = &[
+    "admin",
+    "api",
+    "author",
+    "feed",
+    "healthz",
+    "media",
+    "metrics",
+    "page",
+    "readyz",
+    "robots-txt",
+    "rss",
+    "setup",
+    "sitemap",
+    "static",
+    "tag",
+];
+
+impl Slug {
+    pub const MAX: usize = 120;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let valid = !raw.is_empty()
+            && raw.len() <= Self::MAX
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !raw.starts_with('-')
+            && !raw.ends_with('-')
+            && !raw.contains("--");
+        if !valid {
+            return Err(format!(
+                "{raw:?} is not a slug: use 1 to {} lowercase letters, digits and single hyphens",
+                Self::MAX
+            ));
+        }
+        if RESERVED.contains(&raw) {
+            return Err(format!(
+                "{raw:?} is used by the site itself; choose another slug"
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// A slug made from any text: ASCII letters and digits kept, the rest
+    /// becoming hyphens (accents and other scripts are dropped).
+    pub fn derive(text: &str) -> Self {
+        let mut slug = String::new();
+        for c in text.to_lowercase().chars() {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c);
+            } else if !slug.is_empty() && !slug.ends_with('-') {
+                slug.push('-');
+            }
+        }
+        let mut slug: String = slug.chars().take(Self::MAX - 8).collect();
+        while slug.ends_with('-') {
+            slug.pop();
+        }
+        if slug.is_empty() || RESERVED.contains(&slug.as_str()) {
+            slug = format!("post-{slug}").trim_end_matches('-').to_owned();
+        }
+        Self(slug)
+    }
+
+    /// `slug-2`, `slug-3`, … for when the slug is taken.
+    pub fn numbered(&self, n: u32) -> Self {
+        Self(format!("{}-{n}", self.0))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A post title: 1 to 300 characters, trimmed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Title(String);
+
+impl Title {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let title = raw.trim();
+        if title.is_empty() {
+            return Err("the title is empty".into());
+        }
+        if title.chars().count() > 300 || title.chars().any(char::is_control) {
+            return Err(
+                "the title must be at most 300 characters, without control characters".into(),
+            );
+        }
+        Ok(Self(title.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A tag as written: 1 to 80 characters; its slug is derived.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TagName(String);
+
+impl TagName {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let name = raw.trim();
+        if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+            return Err(format!("{raw:?} is not a tag: use 1 to 80 characters"));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn slug(&self) -> Slug {
+        Slug::derive(&self.0)
+    }
+}
+
+/// An excerpt as given: at most 1000 characters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Excerpt(String);
+
+impl Excerpt {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.chars().count() > 1000 {
+            return Err("the excerpt must be at most 1000 characters".into());
+        }
+        Ok(Self(raw.trim().to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! string_conversions {
+    ($($ty:ident),*) => {$(
+        impl TryFrom<String> for $ty {
+            type Error = String;
+            fn try_from(raw: String) -> Result<Self, String> { Self::parse(&raw) }
+        }
+        impl From<$ty> for String {
+            fn from(value: $ty) -> String { value.0 }
+        }
+    )*};
+}
+
+string_conversions!(Slug, Title, TagName, Excerpt);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostKind {
+    #[default]
+    Post,
+    /// An About or Contact page: at its slug, but not in lists or feeds.
+    Page,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostStatus {
+    #[default]
+    Draft,
+    Scheduled,
+    Published,
+}
+
+impl PostKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostKind::Post => "post",
+            PostKind::Page => "page",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "post" => Some(PostKind::Post),
+            "page" => Some(PostKind::Page),
+            _ => None,
+        }
+    }
+}
+
+impl PostStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostStatus::Draft => "draft",
+            PostStatus::Scheduled => "scheduled",
+            PostStatus::Published => "published",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "draft" => Some(PostStatus::Draft),
+            "scheduled" => Some(PostStatus::Scheduled),
+            "published" => Some(PostStatus::Published),
+            _ => None,
+        }
+    }
+}

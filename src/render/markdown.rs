@@ -1,0 +1,226 @@
+//! Markdown to safe HTML: comrak (GitHub extensions, heading ids, highlighted
+//! code) then ammonia's allowlist, so nothing a writer types can run script in
+//! a reader's browser. Pure functions, run in the render pool.
+
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock};
+
+use comrak::options::Plugins;
+use comrak::plugins::syntect::SyntectAdapter;
+use comrak::{Options, markdown_to_html_with_plugins};
+
+/// Deeper nesting than this is refused before parsing: recursive descent over
+/// 50,000 nested blockquotes would otherwise exhaust a thread's stack.
+pub const MAX_NESTING: usize = 100;
+
+/// Built once: loading syntect's grammars and themes takes milliseconds.
+pub struct Renderer {
+    highlighter: SyntectAdapter,
+}
+
+impl Renderer {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            highlighter: SyntectAdapter::new(Some("InspiredGitHub")),
+        })
+    }
+}
+
+fn options() -> Options<'static> {
+    let mut options = Options::default();
+    options.extension.strikethrough = true;
+    options.extension.table = true;
+    options.extension.autolink = true;
+    options.extension.tasklist = true;
+    options.extension.footnotes = true;
+    options.extension.header_id_prefix = Some(String::new());
+    // Raw HTML is dropped by comrak and again by ammonia.
+    options.render.r#unsafe = false;
+    options
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags(["input", "section"])
+        // Heading ids for links to sections; footnote back-references use ids too.
+        .add_generic_attributes(["id"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("a", ["data-footnote-ref", "data-footnote-backref"])
+        .add_tag_attributes("section", ["class", "data-footnotes"])
+        .add_tag_attributes("ol", ["start"])
+        .add_tag_attributes("td", ["align"])
+        .add_tag_attributes("th", ["align"])
+        // Syntect's inline colours. Writers cannot set style: comrak drops raw HTML.
+        .add_tag_attributes("pre", ["style"])
+        .add_tag_attributes("span", ["style"])
+        // `media:ID` images are resolved to real images when a page is served.
+        .url_schemes(HashSet::from(["http", "https", "mailto", "media"]))
+        .id_prefix(None)
+        .link_rel(Some("noopener noreferrer nofollow"));
+    builder
+});
+
+/// How deep the document's blockquotes and lists nest, from the line prefixes.
+pub fn nesting_depth(markdown: &str) -> usize {
+    markdown.lines().map(line_depth).max().unwrap_or(0)
+}
+
+fn line_depth(line: &str) -> usize {
+    let mut depth = 0;
+    let mut indent = 0;
+    let mut rest = line;
+    loop {
+        let trimmed = rest.trim_start_matches([' ', '\t']);
+        indent += rest.len() - trimmed.len();
+        rest = trimmed;
+        if let Some(after) = rest.strip_prefix('>') {
+            depth += 1;
+            rest = after;
+        } else if let Some(after) = rest
+            .strip_prefix(['-', '*', '+'])
+            .filter(|a| a.starts_with([' ', '\t']))
+        {
+            depth += 1;
+            rest = after;
+        } else {
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            match rest[digits..].strip_prefix(['.', ')']) {
+                Some(after) if digits > 0 && after.starts_with([' ', '\t']) => {
+                    depth += 1;
+                    rest = after;
+                }
+                _ => break,
+            }
+        }
+    }
+    depth + indent / 2
+}
+
+/// Renders and sanitises. The caller has checked size and nesting.
+pub fn to_html(renderer: &Renderer, markdown: &str) -> String {
+    let options = options();
+    let mut plugins = Plugins::default();
+    plugins.render.codefence_syntax_highlighter = Some(&renderer.highlighter);
+    let html = markdown_to_html_with_plugins(markdown, &options, &plugins);
+    SANITIZER.clean(&html).to_string()
+}
+
+/// The ids of `media:ID` images in rendered HTML, in order, without repeats.
+pub fn media_ids(html: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (_, tag) in media_images(html) {
+        if let Some(id) = attribute(tag, "src").and_then(|src| src.strip_prefix("media:"))
+            && !ids.iter().any(|seen| seen == id)
+        {
+            ids.push(id.to_owned());
+        }
+    }
+    ids
+}
+
+/// Each `<img src="media:…">` tag in sanitised HTML with its byte offset.
+/// Sanitiser output is canonical (double-quoted, escaped attributes), which is
+/// what makes a scan this simple safe.
+fn media_images(html: &str) -> impl Iterator<Item = (usize, &str)> {
+    html.match_indices("<img ").filter_map(move |(start, _)| {
+        let end = html[start..].find('>')? + start + 1;
+        let tag = &html[start..end];
+        tag.contains(" src=\"media:").then_some((start, tag))
+    })
+}
+
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let needle = format!(" {name}=\"");
+    let start = tag.find(&needle)? + needle.len();
+    let end = tag[start..].find('"')? + start;
+    Some(&tag[start..end])
+}
+
+/// What the media concern says about one image, ready for an `<img>`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImageSource {
+    pub src: String,
+    pub srcset: String,
+    pub sizes: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Replaces every `media:ID` image with a responsive `<img>` when `lookup`
+/// knows the id, and with a placeholder showing its alt text when it does not
+/// (deleted, or media is down): the page renders either way.
+pub fn resolve_media(html: &str, lookup: impl Fn(&str) -> Option<ImageSource>) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut copied = 0;
+    for (start, tag) in media_images(html) {
+        out.push_str(&html[copied..start]);
+        // The sanitiser escapes attribute values for attributes only (not `<`):
+        // decode, then escape for both places the alt text goes.
+        let alt = escape(&unescape_attribute(attribute(tag, "alt").unwrap_or("")));
+        let image = attribute(tag, "src")
+            .and_then(|src| src.strip_prefix("media:"))
+            .and_then(&lookup);
+        match image {
+            Some(image) => out.push_str(&format!(
+                "<img src=\"{}\" srcset=\"{}\" sizes=\"{}\" width=\"{}\" height=\"{}\" alt=\"{alt}\" loading=\"lazy\" decoding=\"async\">",
+                escape(&image.src),
+                escape(&image.srcset),
+                escape(&image.sizes),
+                image.width,
+                image.height,
+            )),
+            None => out.push_str(&format!("<span class=\"media-missing\" role=\"img\" aria-label=\"{alt}\">{alt}</span>")),
+        }
+        copied = start + tag.len();
+    }
+    out.push_str(&html[copied..]);
+    out
+}
+
+fn unescape_attribute(value: &str) -> String {
+    value
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+fn escape(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The first paragraph as plain text, at most `max` characters: the excerpt
+/// when the writer gives none.
+pub fn first_paragraph(html: &str, max: usize) -> String {
+    let Some(start) = html.find("<p>") else {
+        return String::new();
+    };
+    let end = html[start..]
+        .find("</p>")
+        .map_or(html.len(), |end| start + end);
+    let text = ammonia::Builder::empty()
+        .clean(&html[start + 3..end])
+        .to_string();
+    let text = text
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        return text;
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut
+        .rsplit_once(' ')
+        .map_or(cut.as_str(), |(head, _)| head)
+        .to_owned();
+    format!("{cut}…")
+}

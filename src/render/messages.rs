@@ -1,0 +1,43 @@
+//! The render concern's protocol: every message it answers and every reply, as plain serde data.
+
+use serde::{Deserialize, Serialize};
+
+use super::RenderError;
+use crate::runtime::ConcernMessage;
+
+/// Markdown to sanitised HTML. `media:ID` images stay as references; they are
+/// resolved when a page is served, so a picture comes back once media does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Render {
+    pub markdown: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rendered {
+    pub html: String,
+    /// The first paragraph as plain text, for when the writer gives no excerpt.
+    pub excerpt: String,
+    /// Ids of the media the document shows, in order.
+    pub media: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderStats {
+    /// Jobs running or queued in the render pool.
+    pub pool_load: usize,
+}
+
+impl ConcernMessage for Render {
+    const NAME: &'static str = "render.render";
+    type Reply = Rendered;
+    type Error = RenderError;
+}
+
+impl ConcernMessage for Stats {
+    const NAME: &'static str = "render.stats";
+    type Reply = RenderStats;
+    type Error = RenderError;
+}
