@@ -85,6 +85,15 @@ impl TestApp {
         args: &[&str],
         owner_token: Option<String>,
     ) -> TestApp {
+        Self::start_with(data_dir, args, owner_token, true).await
+    }
+
+    async fn start_with(
+        data_dir: tempfile::TempDir,
+        args: &[&str],
+        owner_token: Option<String>,
+        fresh_postgres: bool,
+    ) -> TestApp {
         let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
         command
             .arg("serve")
@@ -97,12 +106,12 @@ impl TestApp {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         let postgres_db = match std::env::var("FOLIO_TEST_POSTGRES_URL") {
-            Ok(admin_url) => {
+            Ok(admin_url) if fresh_postgres => {
                 let (db_url, name) = create_postgres_database(&admin_url).await;
                 command.args(["--posts-database-url", &db_url]);
                 Some((admin_url, name))
             }
-            Err(_) => None,
+            _ => None,
         };
         let mut child = command.spawn().expect("the folio binary starts");
         let stdout = child.stdout.take().unwrap();
@@ -231,6 +240,27 @@ impl TestApp {
 
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Kills the process with SIGKILL (no clean shutdown) and starts a new
+    /// one on the same data directory.
+    pub async fn kill_and_restart(mut self, args: &[&str]) -> TestApp {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir().unwrap());
+        let token = self.owner_token.take();
+        let postgres = self.postgres_db.take();
+        let mut args: Vec<&str> = args.to_vec();
+        let url;
+        if let Some((admin, name)) = &postgres {
+            let mut parsed = url::Url::parse(admin).unwrap();
+            parsed.set_path(name);
+            url = parsed.to_string();
+            args.extend(["--posts-database-url", url.as_str()]);
+        }
+        let mut app = Self::start_with(data_dir, &args, token, false).await;
+        app.postgres_db = postgres;
+        app
     }
 
     pub fn signal(&self, signal: &str) {
