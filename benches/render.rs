@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 use folio::render::markdown::{Renderer, first_paragraph, media_ids, nesting_depth, to_html};
 
 fn main() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/article.md");
+    // The fixture sits beside the repository; FOLIO_FIXTURE points elsewhere.
+    let path = std::env::var("FOLIO_FIXTURE")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/article.md").to_owned());
+    let path = path.as_str();
     let article = std::fs::read_to_string(path).unwrap_or_else(|_| {
         eprintln!("{path} not found; using a small built-in document");
         "# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```rust\nfn main() {}\n```\n".to_owned()
