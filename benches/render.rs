@@ -10,8 +10,9 @@ use folio::render::markdown::{Renderer, first_paragraph, media_ids, nesting_dept
 
 fn main() {
     // The fixture sits beside the repository; FOLIO_FIXTURE points elsewhere.
-    let path = std::env::var("FOLIO_FIXTURE")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/article.md").to_owned());
+    let path = std::env::var("FOLIO_FIXTURE").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/article.md").to_owned()
+    });
     let path = path.as_str();
     let article = std::fs::read_to_string(path).unwrap_or_else(|_| {
         eprintln!("{path} not found; using a small built-in document");
