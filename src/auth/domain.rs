@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A lower-cased email address; uniqueness therefore ignores case.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
@@ -33,7 +33,7 @@ impl Email {
 }
 
 /// A password as typed: 8 to 1024 characters (the upper bound keeps hashing bounded).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Password(String);
 
@@ -67,7 +67,7 @@ impl Password {
 }
 
 /// A person's display name: 1 to 120 characters, trimmed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct DisplayName(String);
 
@@ -105,7 +105,7 @@ impl DisplayName {
 }
 
 /// A short biography shown on author pages: at most 2000 characters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Bio(String);
 
@@ -123,7 +123,7 @@ impl Bio {
 }
 
 /// The label a person gives an API token: 1 to 80 characters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct TokenName(String);
 
@@ -142,7 +142,7 @@ impl TokenName {
 }
 
 /// What an API token may do: `read` tokens only read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenScope {
     Read,

@@ -55,7 +55,7 @@ pub struct AuthStats {
 }
 
 /// An account as the API shows it (never the password hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: Uuid,
     pub email: String,
@@ -69,7 +69,7 @@ pub struct UserView {
 }
 
 /// What the public may know of a person who writes here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuthorView {
     pub id: Uuid,
     pub name: String,
@@ -90,7 +90,7 @@ pub struct Authenticate {
     pub credential: Credential,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Method {
     Session { session_id: Uuid },
@@ -187,7 +187,7 @@ pub struct RevokeSessions {
 }
 
 /// One of the caller's own sessions (never its secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub id: Uuid,
     pub created_at: DateTime<Utc>,
@@ -211,7 +211,7 @@ pub struct TransferOwnership {
     pub to: Uuid,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub id: Uuid,
     pub name: String,

@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, delete, get, post, web};
 use serde::Serialize;
 
+use super::openapi::ErrorBody;
 use super::{ApiError, Identity, Services};
 use crate::auth::messages as auth;
 use crate::auth::permissions::Action;
@@ -38,6 +39,19 @@ async fn stats_of(
     value.map_err(|error| ApiError::internal(concern, &error.to_string()))
 }
 
+/// One concern's statistics (auth, posts, media or render).
+#[utoipa::path(
+    tag = "admin",
+    params(("concern" = ConcernName, Path, description = "auth, posts, media or render")),
+    responses(
+        (status = 200, description = "The concern's statistics; their fields depend on the concern", body = Object),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Only administrators and the owner (with a write token or CSRF token for changes)", body = ErrorBody),
+        (status = 404, description = "There is no such concern", body = ErrorBody),
+        (status = 503, description = "The concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[get("/api/v1/admin/stats/{concern}")]
 async fn concern_stats(
     services: web::Data<Services>,
@@ -49,15 +63,28 @@ async fn concern_stats(
     Ok(HttpResponse::Ok().json(stats_of(&services, concern, &identity).await?))
 }
 
-#[derive(Serialize)]
+/// One concern's part of the statistics: its numbers, or why it did not answer.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-enum Part {
+pub(super) enum Part {
     Ok(serde_json::Value),
     Error { code: u16, message: String },
 }
 
-/// Asks every concern at once. A concern that fails spoils only its own part:
-/// the answer is 200 if all answered, 503 with the parts that did otherwise.
+/// Every concern's statistics, asked at once.
+///
+/// A concern that fails spoils only its own part: the answer is 200 if all
+/// answered, 503 with the parts that did otherwise.
+#[utoipa::path(
+    tag = "admin",
+    responses(
+        (status = 200, description = "Every concern's statistics, by concern name", body = HashMap<String, Part>),
+        (status = 503, description = "Some concern did not answer: its part is an error", body = HashMap<String, Part>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Only administrators and the owner (with a write token or CSRF token for changes)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[get("/api/v1/admin/stats")]
 async fn all_stats(
     services: web::Data<Services>,
@@ -111,12 +138,24 @@ fn faults_allowed(services: &Services, identity: &Identity) -> Result<(), ApiErr
     identity.require(Action::ManageSettings)
 }
 
-#[derive(Serialize)]
-struct PendingFaults {
+/// How many injected faults a concern has yet to apply.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct PendingFaults {
     concern: ConcernName,
     pending: u32,
 }
 
+/// The faults still pending, per concern.
+#[utoipa::path(
+    tag = "admin",
+    responses(
+        (status = 200, description = "Pending faults per concern", body = Vec<PendingFaults>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Only administrators and the owner (with a write token or CSRF token for changes)", body = ErrorBody),
+        (status = 404, description = "Fault injection is off (start the server with --fault-injection)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[get("/api/v1/admin/faults")]
 async fn list_faults(
     services: web::Data<Services>,
@@ -136,6 +175,18 @@ async fn list_faults(
 }
 
 /// Queues faults for the next messages a concern handles.
+#[utoipa::path(
+    tag = "admin",
+    request_body = FaultRequest,
+    responses(
+        (status = 202, description = "The faults are queued", body = PendingFaults),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Only administrators and the owner (with a write token or CSRF token for changes)", body = ErrorBody),
+        (status = 404, description = "Fault injection is off, or the concern is not running here", body = ErrorBody),
+        (status = 422, description = "The count or delay is out of range", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[post("/api/v1/admin/faults")]
 async fn inject_fault(
     services: web::Data<Services>,
@@ -158,6 +209,17 @@ async fn inject_fault(
     }))
 }
 
+/// Clears every pending fault.
+#[utoipa::path(
+    tag = "admin",
+    responses(
+        (status = 204, description = "No fault is pending any more"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Only administrators and the owner (with a write token or CSRF token for changes)", body = ErrorBody),
+        (status = 404, description = "Fault injection is off (start the server with --fault-injection)", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[delete("/api/v1/admin/faults")]
 async fn clear_faults(
     services: web::Data<Services>,

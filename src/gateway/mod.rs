@@ -7,6 +7,7 @@ mod error;
 mod health;
 mod identity;
 mod limits;
+mod openapi;
 mod pages;
 mod posts;
 mod session;
@@ -191,6 +192,7 @@ pub fn serve(
             .configure(admin::routes)
             .configure(setup::routes)
             .configure(posts::routes)
+            .configure(openapi::routes)
             .configure(assets::routes)
             // Last: `/{slug}/` would otherwise shadow the routes above.
             .configure(site::routes)

@@ -7,11 +7,12 @@ use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
 use super::identity::MaybeIdentity;
+use super::openapi::ErrorBody;
 use super::{ApiError, Identity, Services};
 use crate::posts::domain::{Excerpt, PostKind, PostStatus, Slug, TagName, Title};
 use crate::posts::messages::{
     CreatePost, DeletePost, GetPost, GetRevision, ListPosts, ListRevisions, ListTags, PostFields,
-    PostPage, PostView, Publish, RestoreRevision, Unpublish, UpdatePost,
+    PostPage, PostView, Publish, RestoreRevision, RevisionView, TagView, Unpublish, UpdatePost,
 };
 use crate::render::markdown::resolve_media;
 use crate::render::messages::Render;
@@ -32,8 +33,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// A post as the API answers it: the stored view plus its public URL.
-#[derive(Serialize)]
-struct PostOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct PostOut {
     #[serde(flatten)]
     post: PostView,
     url: String,
@@ -44,8 +45,9 @@ fn out(services: &Services, post: PostView) -> PostOut {
     PostOut { post, url }
 }
 
-#[derive(Serialize)]
-struct PageOut {
+/// One page of posts, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct PageOut {
     posts: Vec<PostOut>,
     total: u64,
     page: u32,
@@ -77,9 +79,9 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 }
 
 /// A post as written by the API: every field optional (on create the title is needed).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PostIn {
+pub(super) struct PostIn {
     #[serde(rename = "type")]
     kind: Option<PostKind>,
     title: Option<Title>,
@@ -116,18 +118,41 @@ impl PostIn {
     }
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+/// Filters and paging for the post list.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ListQuery {
+    /// Only posts with this status (anonymous callers always get published ones).
     status: Option<PostStatus>,
+    /// Only posts or only pages.
     #[serde(rename = "type")]
     kind: Option<PostKind>,
+    /// Only posts with this tag, by the tag's slug.
     tag: Option<String>,
+    /// Only posts by this author.
     author: Option<Uuid>,
+    /// Words that must appear in the title.
     q: Option<String>,
+    /// The page, from 1 (the default).
     page: Option<u32>,
+    /// Posts per page: 20 by default, at most 100.
     per_page: Option<u32>,
 }
 
+/// Lists posts and pages, newest first.
+///
+/// Anonymous callers see only what is published; signed-in ones (bearer token
+/// or session) also see what they may edit.
+#[utoipa::path(
+    tag = "posts",
+    operation_id = "list_posts",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page of posts", body = PageOut),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(()),
+)]
 #[get("/api/v1/posts")]
 async fn list(
     services: web::Data<Services>,
@@ -152,6 +177,22 @@ async fn list(
     Ok(HttpResponse::Ok().json(page_out(&services, page)))
 }
 
+/// Creates a post or page (a title is needed).
+#[utoipa::path(
+    tag = "posts",
+    operation_id = "create_post",
+    request_body = PostIn,
+    responses(
+        (status = 201, description = "The new post", body = PostOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 409, description = "The slug is taken", body = ErrorBody),
+        (status = 413, description = "The Markdown is too large", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[post("/api/v1/posts")]
 async fn create(
     services: web::Data<Services>,
@@ -166,6 +207,19 @@ async fn create(
     Ok(HttpResponse::Created().json(out(&services, post)))
 }
 
+/// One post or page.
+///
+/// Anyone may read it once it is published; before that, only those who may edit it.
+#[utoipa::path(
+    tag = "posts",
+    operation_id = "get_post",
+    responses(
+        (status = 200, description = "The post", body = PostOut),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(()),
+)]
 #[get("/api/v1/posts/{id}")]
 async fn get_one(
     services: web::Data<Services>,
@@ -181,6 +235,23 @@ async fn get_one(
     Ok(HttpResponse::Ok().json(out(&services, post)))
 }
 
+/// Saves changes to a post, based on the revision given in the body.
+#[utoipa::path(
+    tag = "posts",
+    operation_id = "update_post",
+    request_body = PostIn,
+    responses(
+        (status = 200, description = "The saved post", body = PostOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 409, description = "The slug is taken, or the post has moved on since the given revision", body = ErrorBody),
+        (status = 413, description = "The Markdown is too large", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[patch("/api/v1/posts/{id}")]
 async fn update(
     services: web::Data<Services>,
@@ -207,6 +278,19 @@ async fn update(
     Ok(HttpResponse::Ok().json(out(&services, post)))
 }
 
+/// Deletes a post or page.
+#[utoipa::path(
+    tag = "posts",
+    operation_id = "delete_post",
+    responses(
+        (status = 204, description = "The post is deleted"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[delete("/api/v1/posts/{id}")]
 async fn remove(
     services: web::Data<Services>,
@@ -221,6 +305,20 @@ async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Publishes a post now.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "The published post", body = PostOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 409, description = "The slug is taken, or the post has moved on since the given revision", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[post("/api/v1/posts/{id}/publish")]
 async fn publish(
     services: web::Data<Services>,
@@ -232,6 +330,19 @@ async fn publish(
     Ok(HttpResponse::Ok().json(out(&services, post)))
 }
 
+/// Takes a post back to draft.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "The post, now a draft", body = PostOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 409, description = "The slug is taken, or the post has moved on since the given revision", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[post("/api/v1/posts/{id}/unpublish")]
 async fn unpublish(
     services: web::Data<Services>,
@@ -246,6 +357,18 @@ async fn unpublish(
     Ok(HttpResponse::Ok().json(out(&services, post)))
 }
 
+/// A post's saved revisions.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "The revisions", body = Vec<RevisionView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[get("/api/v1/posts/{id}/revisions")]
 async fn list_revisions(
     services: web::Data<Services>,
@@ -261,6 +384,18 @@ async fn list_revisions(
     ))
 }
 
+/// One saved revision of a post.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "The revision", body = RevisionView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post or revision", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[get("/api/v1/posts/{id}/revisions/{revision}")]
 async fn get_revision(
     services: web::Data<Services>,
@@ -277,6 +412,19 @@ async fn get_revision(
     ))
 }
 
+/// Makes an old revision the current content, as a new revision.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "The restored post", body = PostOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post or revision", body = ErrorBody),
+        (status = 409, description = "The slug is taken, or the post has moved on since the given revision", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[post("/api/v1/posts/{id}/revisions/{revision}/restore")]
 async fn restore(
     services: web::Data<Services>,
@@ -292,6 +440,15 @@ async fn restore(
     Ok(HttpResponse::Ok().json(out(&services, post)))
 }
 
+/// Public: the tags in use, with how many published posts carry each.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "The tags", body = Vec<TagView>),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(()),
+)]
 #[get("/api/v1/tags")]
 async fn list_tags(
     services: web::Data<Services>,
@@ -306,19 +463,32 @@ async fn list_tags(
     ))
 }
 
-#[derive(Deserialize)]
-struct PreviewIn {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct PreviewIn {
     markdown: String,
 }
 
-#[derive(Serialize)]
-struct PreviewOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct PreviewOut {
     /// The HTML the public page will show, images resolved.
     html: String,
     excerpt: String,
 }
 
 /// The editor's live preview: the same pipeline the public page uses.
+#[utoipa::path(
+    tag = "posts",
+    request_body = PreviewIn,
+    responses(
+        (status = 200, description = "The rendered HTML and excerpt", body = PreviewOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 413, description = "The Markdown is too large", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value, or the Markdown nests too deep", body = ErrorBody),
+        (status = 503, description = "The render concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[post("/api/v1/render")]
 async fn preview(
     services: web::Data<Services>,

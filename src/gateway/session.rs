@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
 
 use super::identity::{csrf_token, expired_session_cookie, same_origin, session_cookie};
+use super::openapi::ErrorBody;
 use super::{ApiError, Identity, Services};
 use crate::auth::AuthError;
 use crate::auth::domain::{Password, Secret};
@@ -22,14 +23,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(revoke_session);
 }
 
-#[derive(Deserialize)]
-struct SignInBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct SignInBody {
     email: String,
     password: String,
 }
 
-#[derive(Serialize)]
-struct SignedIn {
+/// A new session: the cookie is set; send `csrf_token` back as `X-CSRF-Token` on every change.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct SignedIn {
     user: UserView,
     csrf_token: String,
     expires_at: chrono::DateTime<chrono::Utc>,
@@ -56,6 +58,23 @@ pub fn granted(services: &Services, granted: SessionGranted) -> HttpResponse {
         })
 }
 
+/// Signs in with email and password.
+///
+/// Sets the session cookie and answers with the CSRF token that every change
+/// made with this session must send back as `X-CSRF-Token`.
+#[utoipa::path(
+    tag = "session",
+    request_body = SignInBody,
+    responses(
+        (status = 200, description = "Signed in; the `folio_session` cookie is set", body = SignedIn),
+        (status = 401, description = "Wrong email or password", body = ErrorBody),
+        (status = 403, description = "The request comes from another site's page", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins; see Retry-After", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(()),
+)]
 #[post("/api/v1/session")]
 async fn sign_in(
     services: web::Data<Services>,
@@ -98,6 +117,18 @@ async fn sign_in(
     }
 }
 
+/// Signs out: ends the session the request was made with and clears the cookie.
+#[utoipa::path(
+    tag = "session",
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared"),
+        (status = 400, description = "Signed in with an API token, not a session", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Missing CSRF token or foreign origin", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[delete("/api/v1/session")]
 async fn sign_out(
     services: web::Data<Services>,
@@ -124,15 +155,28 @@ async fn sign_out(
         .finish())
 }
 
-#[derive(Serialize)]
-struct Me {
+/// The caller, how they signed in, and (for a session) the CSRF token.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct Me {
     user: UserView,
     #[serde(rename = "auth")]
     method: Method,
+    /// Only for a session: send it back as `X-CSRF-Token` on every change.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     csrf_token: Option<String>,
 }
 
+/// Who am I: the signed-in person and how they authenticated.
+#[utoipa::path(
+    tag = "session",
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[get("/api/v1/me")]
 async fn me(services: web::Data<Services>, identity: Identity) -> HttpResponse {
     let csrf_token = identity
@@ -148,13 +192,25 @@ async fn me(services: web::Data<Services>, identity: Identity) -> HttpResponse {
         })
 }
 
-#[derive(Deserialize)]
-struct PasswordChange {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct PasswordChange {
     current_password: String,
     new_password: Password,
 }
 
 /// The caller's own password; every other session of theirs ends.
+#[utoipa::path(
+    tag = "session",
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed; the caller's other sessions ended"),
+        (status = 401, description = "Not signed in, or the current password is wrong", body = ErrorBody),
+        (status = 403, description = "Not allowed (a read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 422, description = "The new password is not acceptable", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[post("/api/v1/me/password")]
 async fn change_password(
     services: web::Data<Services>,
@@ -172,8 +228,8 @@ async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Serialize)]
-struct MySession {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct MySession {
     #[serde(flatten)]
     session: SessionView,
     /// The session this request was made with.
@@ -181,6 +237,15 @@ struct MySession {
 }
 
 /// The caller's sessions, so they can end one they don't recognise.
+#[utoipa::path(
+    tag = "session",
+    responses(
+        (status = 200, description = "The caller's sessions, newest first", body = Vec<MySession>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[get("/api/v1/me/sessions")]
 async fn list_sessions(
     services: web::Data<Services>,
@@ -198,6 +263,18 @@ async fn list_sessions(
     Ok(HttpResponse::Ok().json(sessions))
 }
 
+/// Ends one of the caller's own sessions.
+#[utoipa::path(
+    tag = "session",
+    responses(
+        (status = 204, description = "The session is ended"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not allowed (a read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "The caller has no such session", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[delete("/api/v1/me/sessions/{id}")]
 async fn revoke_session(
     services: web::Data<Services>,

@@ -6,11 +6,12 @@ use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
 use super::identity::MaybeIdentity;
+use super::openapi::ErrorBody;
 use super::{ApiError, Identity, Services};
 use crate::auth::domain::{Bio, DisplayName, Email, Password};
 use crate::auth::messages::{
-    CreateUser, DeleteUser, GetUser, ListAuthors, ListUsers, ResetPassword, RevokeSessions,
-    TransferOwnership, UpdateUser,
+    AuthorView, CreateUser, DeleteUser, GetUser, ListAuthors, ListUsers, ResetPassword,
+    RevokeSessions, TransferOwnership, UpdateUser, UserView,
 };
 use crate::runtime::Role;
 
@@ -30,20 +31,47 @@ fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("there is no user {raw}")))
 }
 
+/// Every account (administrators and the owner).
+#[utoipa::path(
+    tag = "users",
+    operation_id = "list_users",
+    responses(
+        (status = 200, description = "Every account", body = Vec<UserView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[get("/api/v1/users")]
 async fn list(services: web::Data<Services>, identity: Identity) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(services.auth.call(ListUsers, identity.meta()).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewUser {
+pub(super) struct NewUser {
     email: Email,
     name: DisplayName,
     role: Role,
     password: Password,
 }
 
+/// Creates an account.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "create_user",
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "The new account", body = UserView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 409, description = "The email address is taken, or the role is owner", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[post("/api/v1/users")]
 async fn create(
     services: web::Data<Services>,
@@ -71,6 +99,19 @@ async fn create(
     Ok(HttpResponse::Created().json(user))
 }
 
+/// One account.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "get_user",
+    responses(
+        (status = 200, description = "The account", body = UserView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "There is no such user", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[get("/api/v1/users/{id}")]
 async fn get_one(
     services: web::Data<Services>,
@@ -81,9 +122,10 @@ async fn get_one(
     Ok(HttpResponse::Ok().json(services.auth.call(GetUser { id }, identity.meta()).await?))
 }
 
-#[derive(Deserialize)]
+/// Only the fields given change.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct UserChanges {
+pub(super) struct UserChanges {
     email: Option<Email>,
     name: Option<DisplayName>,
     bio: Option<Bio>,
@@ -91,6 +133,22 @@ struct UserChanges {
     disabled: Option<bool>,
 }
 
+/// Changes an account: its email, name, bio, role or whether it is disabled.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "update_user",
+    request_body = UserChanges,
+    responses(
+        (status = 200, description = "The changed account", body = UserView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "There is no such user", body = ErrorBody),
+        (status = 409, description = "The email address is taken, or the change is not allowed (the owner, or the caller's own role)", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[patch("/api/v1/users/{id}")]
 async fn update(
     services: web::Data<Services>,
@@ -125,6 +183,20 @@ async fn update(
     Ok(HttpResponse::Ok().json(user))
 }
 
+/// Deletes an account.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "delete_user",
+    responses(
+        (status = 204, description = "The account is deleted"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "There is no such user", body = ErrorBody),
+        (status = 409, description = "The account cannot be removed (the owner, or the caller)", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[delete("/api/v1/users/{id}")]
 async fn remove(
     services: web::Data<Services>,
@@ -140,13 +212,26 @@ async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewPassword {
+pub(super) struct NewPassword {
     new_password: Password,
 }
 
 /// An administrator sets someone's password; their sessions end.
+#[utoipa::path(
+    tag = "users",
+    request_body = NewPassword,
+    responses(
+        (status = 204, description = "The password is set and their sessions ended"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "There is no such user", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[post("/api/v1/users/{id}/password")]
 async fn reset_password(
     services: web::Data<Services>,
@@ -169,6 +254,18 @@ async fn reset_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Ends every session of an account.
+#[utoipa::path(
+    tag = "users",
+    responses(
+        (status = 204, description = "Their sessions are ended"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "There is no such user", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[delete("/api/v1/users/{id}/sessions")]
 async fn revoke_sessions(
     services: web::Data<Services>,
@@ -185,6 +282,18 @@ async fn revoke_sessions(
 }
 
 /// The owner hands the site to an administrator and becomes one.
+#[utoipa::path(
+    tag = "users",
+    responses(
+        (status = 200, description = "The new owner", body = UserView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "There is no such user", body = ErrorBody),
+        (status = 409, description = "Ownership goes to an active administrator only", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
 #[post("/api/v1/users/{id}/ownership")]
 async fn transfer_ownership(
     services: web::Data<Services>,
@@ -202,6 +311,14 @@ async fn transfer_ownership(
 }
 
 /// Public: the people who write here, without their email addresses.
+#[utoipa::path(
+    tag = "users",
+    responses(
+        (status = 200, description = "The authors", body = Vec<AuthorView>),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(()),
+)]
 #[get("/api/v1/authors")]
 async fn authors(
     services: web::Data<Services>,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A URL slug: lowercase ASCII letters, digits and single hyphens, 1 to 120
 /// characters, not one of the site's own paths.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Slug(String);
 
@@ -85,7 +85,7 @@ impl Slug {
 }
 
 /// A post title: 1 to 300 characters, trimmed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Title(String);
 
@@ -109,7 +109,7 @@ impl Title {
 }
 
 /// A tag as written: 1 to 80 characters; its slug is derived.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct TagName(String);
 
@@ -132,7 +132,7 @@ impl TagName {
 }
 
 /// An excerpt as given: at most 1000 characters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Excerpt(String);
 
@@ -163,7 +163,7 @@ macro_rules! string_conversions {
 
 string_conversions!(Slug, Title, TagName, Excerpt);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PostKind {
     #[default]
@@ -172,7 +172,7 @@ pub enum PostKind {
     Page,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PostStatus {
     #[default]

@@ -46,14 +46,14 @@ pub struct PostsStats {
     pub published: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TagRef {
     pub name: String,
     pub slug: String,
 }
 
 /// A post or page as the API reads it back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PostView {
     pub id: Uuid,
     #[serde(rename = "type")]
@@ -120,7 +120,7 @@ pub struct ListPosts {
     pub per_page: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PostPage {
     pub posts: Vec<PostView>,
     pub total: u64,
@@ -143,7 +143,7 @@ pub struct Unpublish {
     pub id: Uuid,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RevisionView {
     pub revision: i32,
     pub title: String,
@@ -174,7 +174,7 @@ pub struct RestoreRevision {
     pub revision: i32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TagView {
     pub name: String,
     pub slug: String,

@@ -13,7 +13,19 @@ use super::principal::{Principal, SignedPrincipal};
 
 /// The concerns Folio is made of. A closed set: a typo in a fault request or a
 /// metric label is a parse error, not a silent new concern.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ConcernName {
     Auth,

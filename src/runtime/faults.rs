@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ConcernName;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
     /// The handler panics (inside the guard): the caller gets "crashed", the actor restarts.
@@ -41,7 +41,7 @@ pub enum Fault {
 }
 
 /// `POST /api/v1/admin/faults` body.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRequest {
     pub concern: ConcernName,

@@ -74,7 +74,7 @@ impl RestartPolicy {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ConcernState {
     Up,
@@ -85,7 +85,7 @@ pub enum ConcernState {
 }
 
 /// What `/readyz` and the status page show for one concern.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConcernStatus {
     pub concern: ConcernName,
     pub state: ConcernState,

@@ -1,0 +1,179 @@
+//! The API's OpenAPI 3 document, generated from the handlers' annotations and
+//! served at `/api/v1/openapi.json`; also the documented shape of an API error.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use super::{admin, posts, session, tokens, users};
+use crate::auth::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
+use crate::auth::messages::{AuthorView, Method, SessionView, TokenView, UserView};
+use crate::posts::domain::{Excerpt, PostKind, PostStatus, Slug, TagName, Title};
+use crate::posts::messages::{PostPage, PostView, RevisionView, TagRef, TagView};
+use crate::runtime::{ConcernName, ConcernState, ConcernStatus, FaultKind, FaultRequest, Role};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(openapi_json);
+}
+
+// Documentation only: `ApiError` in `error.rs` writes the real thing.
+/// Every API error: `{"error": {"code", "message", "concern"?}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable, machine-readable code, such as `not_found` or `stale_revision`.
+    code: String,
+    /// A sentence for people.
+    message: String,
+    /// The concern (auth, posts, media or render) the error came from, when it
+    /// was a failure of that concern rather than of the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    concern: Option<String>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Folio API",
+        version = env!("CARGO_PKG_VERSION"),
+        description = "Folio's JSON API. Errors answer `{\"error\": {\"code\", \"message\", \"concern\"?}}`.",
+    ),
+    paths(
+        session::sign_in,
+        session::sign_out,
+        session::me,
+        session::change_password,
+        session::list_sessions,
+        session::revoke_session,
+        users::list,
+        users::create,
+        users::get_one,
+        users::update,
+        users::remove,
+        users::reset_password,
+        users::revoke_sessions,
+        users::transfer_ownership,
+        users::authors,
+        tokens::list,
+        tokens::create,
+        tokens::revoke,
+        posts::list,
+        posts::create,
+        posts::get_one,
+        posts::update,
+        posts::remove,
+        posts::publish,
+        posts::unpublish,
+        posts::list_revisions,
+        posts::get_revision,
+        posts::restore,
+        posts::list_tags,
+        posts::preview,
+        admin::concern_stats,
+        admin::all_stats,
+        admin::list_faults,
+        admin::inject_fault,
+        admin::clear_faults,
+    ),
+    components(schemas(
+        ErrorBody,
+        ErrorDetail,
+        session::SignInBody,
+        session::SignedIn,
+        session::Me,
+        session::PasswordChange,
+        session::MySession,
+        users::NewUser,
+        users::UserChanges,
+        users::NewPassword,
+        tokens::NewToken,
+        tokens::Created,
+        posts::PostOut,
+        posts::PageOut,
+        posts::PostIn,
+        posts::PreviewIn,
+        posts::PreviewOut,
+        admin::Part,
+        admin::PendingFaults,
+        UserView,
+        AuthorView,
+        TokenView,
+        SessionView,
+        Method,
+        Email,
+        Password,
+        DisplayName,
+        Bio,
+        TokenName,
+        TokenScope,
+        PostView,
+        TagRef,
+        TagView,
+        RevisionView,
+        PostPage,
+        Slug,
+        Title,
+        TagName,
+        Excerpt,
+        PostKind,
+        PostStatus,
+        Role,
+        FaultRequest,
+        FaultKind,
+        ConcernStatus,
+        ConcernState,
+        ConcernName,
+    )),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "session", description = "Signing in and out, and the caller's own account"),
+        (name = "users", description = "Accounts, and the public list of authors"),
+        (name = "tokens", description = "The caller's API tokens"),
+        (name = "posts", description = "Posts, pages, revisions, tags and the Markdown preview"),
+        (name = "admin", description = "Statistics and fault injection, for administrators"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// The two ways to authenticate, named by the paths' `security` requirements.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("folio_…")
+                    .description(Some(
+                        "An API token `folio_…`, sent as `Authorization: Bearer folio_…`. \
+                         A `read` token may only read.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "folio_session",
+                "The session cookie set by `POST /api/v1/session` (`__Host-folio_session` \
+                 over https). Changes (anything but GET, HEAD and OPTIONS) also need the \
+                 `X-CSRF-Token` header with the token that sign-in returned, and this site's \
+                 `Origin` (or `Sec-Fetch-Site: same-origin`).",
+            ))),
+        );
+    }
+}
+
+#[get("/api/v1/openapi.json")]
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
