@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -54,24 +55,47 @@ pub struct CachedPage {
 }
 
 #[derive(Clone)]
-pub struct PageCache(Cache<String, Arc<CachedPage>>);
+pub struct PageCache {
+    pages: Cache<String, Arc<CachedPage>>,
+    /// Bumped by every invalidation. A page whose build started before the
+    /// latest bump may hold the old content and is not kept.
+    generation: Arc<AtomicU64>,
+}
 
 impl PageCache {
     pub fn new() -> Self {
-        Self(
-            Cache::builder()
+        Self {
+            pages: Cache::builder()
                 .max_capacity(10_000)
                 .support_invalidation_closures()
                 .build(),
-        )
+            generation: Arc::default(),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        self.pages.get(key)
+    }
+
+    /// Keeps `page` unless the cache was invalidated since `built_at`.
+    fn insert(&self, key: String, page: Arc<CachedPage>, built_at: u64) {
+        if self.generation.load(Ordering::SeqCst) == built_at {
+            self.pages.insert(key, page);
+        }
+    }
+
+    fn invalidate_all(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.pages.invalidate_all();
     }
 
     /// Drops the pages a change to a post touches: the post's own page at its
     /// old and new slugs and, when it is or was public, the listings it shows
     /// in, the feeds and the sitemap.
     pub fn forget(&self, change: &PostChange) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         for slug in &change.slugs {
-            self.0.invalidate(&format!("/{slug}/"));
+            self.pages.invalidate(&format!("/{slug}/"));
         }
         if !(change.public_before || change.public_after) {
             // A draft shows nowhere else.
@@ -84,7 +108,7 @@ impl PageCache {
             .collect();
         let author = format!("/author/{}/", change.author);
         let is_page = change.kind == PostKind::Page;
-        let dropped = self.0.invalidate_entries_if(move |key, _| {
+        let dropped = self.pages.invalidate_entries_if(move |key, _| {
             key == "/sitemap.xml"
                 || (!is_page
                     && (key == "/"
@@ -94,7 +118,7 @@ impl PageCache {
                         || tags.iter().any(|tag| key.starts_with(tag.as_str()))))
         });
         if dropped.is_err() {
-            self.0.invalidate_all();
+            self.invalidate_all();
         }
     }
 
@@ -108,7 +132,7 @@ impl PageCache {
                     Ok(Event::PostChanged(change)) => cache.forget(&change),
                     // Missed events: anything may have changed.
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        cache.0.invalidate_all()
+                        cache.invalidate_all()
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 }
@@ -134,9 +158,10 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Built>,
 {
-    let page = match services.pages_cache.0.get(&key) {
+    let page = match services.pages_cache.get(&key) {
         Some(page) => page,
         None => {
+            let generation = services.pages_cache.generation.load(Ordering::SeqCst);
             let built = build().await;
             if built.status != StatusCode::OK {
                 return HttpResponse::build(built.status)
@@ -150,7 +175,7 @@ where
             });
             // A page with image placeholders is not kept: media may be back soon.
             if built.complete {
-                services.pages_cache.0.insert(key, page.clone());
+                services.pages_cache.insert(key, page.clone(), generation);
             }
             page
         }
