@@ -93,7 +93,11 @@ async fn sign_in(
         .peer_addr()
         .map(|addr| addr.ip().to_string())
         .unwrap_or_default();
-    let account = format!("account:{}", body.email.trim().to_lowercase());
+    // An email has at most 254 characters; a longer "email" must not grow the limiter's memory.
+    let account: String = format!("account:{}", body.email.trim().to_lowercase())
+        .chars()
+        .take(270)
+        .collect();
     let keys = [format!("address:{address}"), account.clone()];
     services
         .logins

@@ -68,33 +68,33 @@ pub fn nesting_depth(markdown: &str) -> usize {
 
 fn line_depth(line: &str) -> usize {
     let mut depth = 0;
-    let mut indent = 0;
     let mut rest = line;
     loop {
         let trimmed = rest.trim_start_matches([' ', '\t']);
-        indent += rest.len() - trimmed.len();
-        rest = trimmed;
-        if let Some(after) = rest.strip_prefix('>') {
-            depth += 1;
-            rest = after;
-        } else if let Some(after) = rest
+        let indent = rest.len() - trimmed.len();
+        let after_marker = if let Some(after) = trimmed.strip_prefix('>') {
+            Some(after)
+        } else if let Some(after) = trimmed
             .strip_prefix(['-', '*', '+'])
             .filter(|a| a.starts_with([' ', '\t']))
         {
-            depth += 1;
-            rest = after;
+            Some(after)
         } else {
-            let digits = rest.chars().take_while(char::is_ascii_digit).count();
-            match rest[digits..].strip_prefix(['.', ')']) {
-                Some(after) if digits > 0 && after.starts_with([' ', '\t']) => {
-                    depth += 1;
-                    rest = after;
-                }
-                _ => break,
+            let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
+            trimmed[digits..]
+                .strip_prefix(['.', ')'])
+                .filter(|after| digits > 0 && after.starts_with([' ', '\t']))
+        };
+        match after_marker {
+            // Indentation before a marker nests it under earlier lines' lists;
+            // indentation before plain text (a code block) nests nothing.
+            Some(after) => {
+                depth += 1 + indent / 2;
+                rest = after;
             }
+            None => return depth,
         }
     }
-    depth + indent / 2
 }
 
 /// Renders and sanitises. The caller has checked size and nesting.
@@ -223,4 +223,54 @@ pub fn first_paragraph(html: &str, max: usize) -> String {
         .map_or(cut.as_str(), |(head, _)| head)
         .to_owned();
     format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_counts_markers_and_the_indentation_before_them() {
+        assert_eq!(nesting_depth("plain text"), 0);
+        assert_eq!(nesting_depth("> > > quoted"), 3);
+        assert_eq!(nesting_depth("- a\n  - b\n    - c"), 3);
+        assert_eq!(nesting_depth(&"- ".repeat(500)), 500);
+        assert_eq!(
+            nesting_depth(&format!("{}code", " ".repeat(400))),
+            0,
+            "deeply indented code is not nesting"
+        );
+    }
+
+    #[test]
+    fn a_media_placeholder_escapes_its_alt_text() {
+        let html = "<p><img src=\"media:x\" alt=\"&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;\"></p>";
+        let out = resolve_media(html, |_| None);
+        assert!(!out.contains("<script>"), "{out}");
+        assert!(
+            out.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_known_medium_becomes_a_responsive_image() {
+        let html = "<p><img src=\"media:abc\" alt=\"A kite\"></p>";
+        let source = ImageSource {
+            src: "/media/abc/1024.jpg".into(),
+            srcset: "/media/abc/320.jpg 320w, /media/abc/1024.jpg 1024w".into(),
+            sizes: "100vw".into(),
+            width: 1024,
+            height: 768,
+        };
+        let out = resolve_media(html, |id| (id == "abc").then(|| source.clone()));
+        assert!(
+            out.contains("srcset=\"/media/abc/320.jpg 320w, /media/abc/1024.jpg 1024w\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("width=\"1024\" height=\"768\" alt=\"A kite\" loading=\"lazy\""),
+            "{out}"
+        );
+    }
 }
