@@ -5,6 +5,7 @@
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
@@ -16,7 +17,8 @@ use crate::auth::{AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
 use crate::config::{Settings, TokenCommand, UserCommand};
 use crate::events::EventBus;
 use crate::gateway::{self, Clients, Services};
-use crate::media::{MediaClient, MediaStore};
+use crate::media::images::Rules;
+use crate::media::{MediaClient, MediaDeps, MediaStore};
 use crate::posts::{PostsClient, PostsDeps, PostsStore, scheduler};
 use crate::render::markdown::Renderer;
 use crate::render::{RenderClient, RenderDeps};
@@ -160,7 +162,17 @@ impl Folio {
         let clients = Clients {
             auth,
             posts,
-            media: MediaClient::start(&runtime, stores.media.clone()),
+            media: MediaClient::start(
+                &runtime,
+                MediaDeps {
+                    store: stores.media.clone(),
+                    // A 12 MP decode holds ~50 MB: the queue bounds memory as much as the workers do.
+                    pool: CpuPool::sized_to_cores("images", 8),
+                    blobs: settings.data_dir().join("media"),
+                    rules: Arc::new(Rules::default()),
+                    events: events.clone(),
+                },
+            ),
             render,
         };
         let services = Services::new(

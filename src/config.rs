@@ -160,6 +160,16 @@ pub struct SettingsArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub theme_dir: Option<PathBuf>,
 
+    /// Largest image upload accepted, in bytes [default: 40000000]
+    #[arg(
+        long,
+        global = true,
+        env = "FOLIO_MAX_UPLOAD_BYTES",
+        value_name = "BYTES"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_upload_bytes: Option<usize>,
+
     /// Largest Markdown document accepted, in bytes [default: 1048576]
     #[arg(
         long,
@@ -338,6 +348,7 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// Largest Markdown document the render concern accepts.
     pub max_markdown_bytes: usize,
+    pub max_upload_bytes: usize,
     pub site_title: String,
     pub site_description: String,
     pub theme_dir: Option<PathBuf>,
@@ -367,6 +378,7 @@ impl Default for Settings {
             database: DatabaseUrls::default(),
             secret_key: None,
             max_markdown_bytes: 1024 * 1024,
+            max_upload_bytes: 40_000_000,
             site_title: "Folio".to_owned(),
             site_description: String::new(),
             theme_dir: None,

@@ -12,6 +12,10 @@ use crate::posts::messages::PostChange;
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     PostChanged(PostChange),
+    /// A medium was deleted or replaced: pages showing it must be rebuilt.
+    MediumChanged {
+        id: uuid::Uuid,
+    },
 }
 
 /// Publish-subscribe for [`Event`]s. A slow subscriber misses events rather

@@ -8,8 +8,9 @@ use folio::auth::messages::Stats as AuthStats;
 use folio::auth::{AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
 use folio::config::StoreLocation;
 use folio::events::EventBus;
+use folio::media::images::Rules;
 use folio::media::messages::Stats as MediaStats;
-use folio::media::{MediaClient, MediaStore};
+use folio::media::{MediaClient, MediaDeps, MediaStore};
 use folio::posts::messages::Stats as PostsStats;
 use folio::posts::{PostsClient, PostsDeps, PostsStore};
 use folio::render::markdown::Renderer;
@@ -59,6 +60,16 @@ async fn posts_deps(dir: &tempfile::TempDir, runtime: &Runtime) -> PostsDeps {
     }
 }
 
+async fn media_deps(dir: &tempfile::TempDir) -> MediaDeps {
+    MediaDeps {
+        store: MediaStore::open(&sqlite(dir, "media")).await.unwrap(),
+        pool: CpuPool::new("images", 1, 2),
+        blobs: dir.path().join("media"),
+        rules: std::sync::Arc::new(Rules::default()),
+        events: EventBus::new(),
+    }
+}
+
 fn sqlite(dir: &tempfile::TempDir, name: &str) -> StoreLocation {
     StoreLocation::SqliteFile(dir.path().join(format!("{name}.db")))
 }
@@ -89,10 +100,7 @@ async fn posts_alone_answers_from_its_own_store() {
 async fn media_alone_answers_from_its_own_store() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let media = MediaClient::start(
-        &runtime,
-        MediaStore::open(&sqlite(&dir, "media")).await.unwrap(),
-    );
+    let media = MediaClient::start(&runtime, media_deps(&dir).await);
 
     assert_eq!(media.call(MediaStats, meta()).await.unwrap().media, 0);
     runtime.stop();
@@ -130,10 +138,7 @@ async fn a_panicking_handler_is_answered_crashed_and_the_concern_restarts_fresh(
 async fn a_call_past_its_deadline_times_out_instead_of_hanging() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let media = MediaClient::start(
-        &runtime,
-        MediaStore::open(&sqlite(&dir, "media")).await.unwrap(),
-    );
+    let media = MediaClient::start(&runtime, media_deps(&dir).await);
     runtime
         .cell(ConcernName::Media)
         .unwrap()

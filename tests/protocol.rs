@@ -10,6 +10,7 @@ use folio::auth::domain::{DisplayName, Email, Password, Secret, TokenName, Token
 use folio::auth::{AuthError, messages as auth};
 use folio::media::{MediaError, messages as media};
 use folio::posts::{PostsError, messages as posts};
+use folio::render::messages as render;
 use folio::runtime::{
     Call, CallMeta, ConcernMessage, ConcernName, Failure, Principal, Role, SigningKey,
 };
@@ -222,6 +223,97 @@ fn a_signed_principal_travels_in_the_envelope_and_verifies_on_the_other_side() {
         None,
         "another key rejects it"
     );
+}
+
+#[test]
+fn every_media_and_render_message_round_trips_through_serde() {
+    let id = Uuid::new_v4();
+    let medium = media::MediumView {
+        id,
+        owner: id,
+        file_name: "kite.jpg".into(),
+        content_type: "image/jpeg".into(),
+        byte_size: 1234,
+        width: 900,
+        height: 600,
+        alt: "A kite".into(),
+        caption: String::new(),
+        version: 1,
+        animated: false,
+        original_url: "/media/x/v1/original.jpg".into(),
+        variants: vec![media::VariantView {
+            width: 320,
+            url: "/a".into(),
+            webp_url: "/b".into(),
+        }],
+        srcset: "/a 320w".into(),
+        webp_srcset: "/b 320w".into(),
+        created_at: Utc::now(),
+    };
+    message_round_trips(
+        media::Ingest {
+            upload: "/tmp/x".into(),
+            file_name: "k.jpg".into(),
+            alt: "a".into(),
+            caption: "c".into(),
+        },
+        medium.clone(),
+    );
+    message_round_trips(media::GetMedium { id }, medium.clone());
+    message_round_trips(
+        media::ListMedia {
+            owner: Some(id),
+            page: 1,
+            per_page: 10,
+        },
+        media::MediaPage {
+            media: vec![medium.clone()],
+            total: 1,
+            page: 1,
+            per_page: 10,
+        },
+    );
+    message_round_trips(
+        media::UpdateMedium {
+            id,
+            alt: Some("b".into()),
+            caption: None,
+        },
+        medium,
+    );
+    message_round_trips(media::DeleteMedium { id }, ());
+    message_round_trips(
+        media::Locate {
+            id,
+            version: 1,
+            file: "320.jpg".into(),
+        },
+        "/data/media/x/v1/320.jpg".to_owned(),
+    );
+    let source = folio::render::markdown::ImageSource {
+        src: "/a".into(),
+        srcset: "/a 320w".into(),
+        sizes: "100vw".into(),
+        width: 320,
+        height: 200,
+    };
+    message_round_trips(
+        media::DescribeImages {
+            ids: vec![id.to_string()],
+        },
+        vec![(id.to_string(), source)],
+    );
+    message_round_trips(
+        render::Render {
+            markdown: "# Hi".into(),
+        },
+        render::Rendered {
+            html: "<h1>Hi</h1>".into(),
+            excerpt: String::new(),
+            media: vec![],
+        },
+    );
+    message_round_trips(render::Stats, render::RenderStats { pool_load: 0 });
 }
 
 #[test]

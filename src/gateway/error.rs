@@ -209,8 +209,21 @@ impl From<RenderError> for ApiError {
 
 impl From<MediaError> for ApiError {
     fn from(error: MediaError) -> Self {
+        let message = error.to_string();
         match error {
             MediaError::Runtime(failure) => failure.into(),
+            MediaError::NotFound(_) => Self::not_found(message),
+            MediaError::Forbidden(_) => Self::forbidden(message),
+            MediaError::Unauthenticated => Self::unauthenticated(),
+            MediaError::Unsupported(_) => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_type",
+                message,
+            ),
+            MediaError::Refused(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "image_refused", message)
+            }
+            MediaError::Invalid(_) => Self::invalid(message),
             MediaError::Unexpected(detail) => Self::internal(ConcernName::Media, &detail),
         }
     }

@@ -7,6 +7,7 @@ mod error;
 mod health;
 mod identity;
 mod limits;
+mod media;
 mod openapi;
 mod pages;
 mod posts;
@@ -60,6 +61,8 @@ pub struct Services {
     site_title: String,
     site_description: String,
     json_limit: usize,
+    max_upload_bytes: usize,
+    uploads_dir: std::path::PathBuf,
 }
 
 impl Services {
@@ -94,6 +97,8 @@ impl Services {
             site_description: settings.site_description.clone(),
             // A post's JSON carries its Markdown: room for the largest allowed.
             json_limit: settings.max_markdown_bytes + 64 * 1024,
+            max_upload_bytes: settings.max_upload_bytes,
+            uploads_dir: settings.data_dir().join("uploads"),
         })
     }
 
@@ -192,6 +197,7 @@ pub fn serve(
             .configure(admin::routes)
             .configure(setup::routes)
             .configure(posts::routes)
+            .configure(media::routes)
             .configure(openapi::routes)
             .configure(assets::routes)
             // Last: `/{slug}/` would otherwise shadow the routes above.

@@ -6,9 +6,10 @@ use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{admin, posts, session, tokens, users};
+use super::{admin, media, posts, session, tokens, users};
 use crate::auth::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
 use crate::auth::messages::{AuthorView, Method, SessionView, TokenView, UserView};
+use crate::media::messages::{MediaPage, MediumView, VariantView};
 use crate::posts::domain::{Excerpt, PostKind, PostStatus, Slug, TagName, Title};
 use crate::posts::messages::{PostPage, PostView, RevisionView, TagRef, TagView};
 use crate::runtime::{ConcernName, ConcernState, ConcernStatus, FaultKind, FaultRequest, Role};
@@ -80,9 +81,19 @@ pub struct ErrorDetail {
         admin::list_faults,
         admin::inject_fault,
         admin::clear_faults,
+        media::upload,
+        media::list_media,
+        media::get_medium,
+        media::update_medium,
+        media::delete_medium,
     ),
     components(schemas(
         ErrorBody,
+        media::UploadForm,
+        media::MediumChanges,
+        MediumView,
+        MediaPage,
+        VariantView,
         ErrorDetail,
         session::SignInBody,
         session::SignedIn,

@@ -130,6 +130,8 @@ impl PageCache {
             loop {
                 match receiver.recv().await {
                     Ok(Event::PostChanged(change)) => cache.forget(&change),
+                    // Which pages show a medium is not tracked: rebuild them all.
+                    Ok(Event::MediumChanged { .. }) => cache.invalidate_all(),
                     // Missed events: anything may have changed.
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                         cache.invalidate_all()

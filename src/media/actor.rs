@@ -1,82 +1,379 @@
-//! The media concern's actor state and its message handlers.
+//! The media concern's actor state and the handler of every message it answers.
+//! `handlers!` maps each message to the method below that handles it.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::Utc;
 use futures::future::LocalBoxFuture;
+use sha2::Digest;
+use uuid::Uuid;
 
-use super::messages::{DescribeImages, MediaStats, Stats};
-use super::{MediaError, MediaStore};
+use super::MediaError;
+use super::images::{self, Refusal, Rules};
+use super::messages::*;
+use super::store::{MediaStore, MediumRecord};
+use crate::auth::permissions::{Action, allows};
+use crate::events::{Event, EventBus};
 use crate::render::markdown::ImageSource;
-use crate::runtime::{Caller, Concern, ConcernName, Handles};
+use crate::runtime::{Caller, Concern, ConcernMessage, ConcernName, CpuPool, Handles, Principal};
+
+/// What the media concern is built from; survives restarts.
+#[derive(Clone)]
+pub struct MediaDeps {
+    pub store: MediaStore,
+    /// Decoding, resizing and encoding run here, bounded, never on an async worker.
+    pub pool: CpuPool,
+    /// Where the files live: `{blobs}/{id}/v{version}/{file}`, names Folio makes.
+    pub blobs: PathBuf,
+    pub rules: Arc<Rules>,
+    pub events: EventBus,
+}
 
 pub struct Media {
-    store: MediaStore,
+    deps: MediaDeps,
 }
 
 impl Concern for Media {
     const NAME: ConcernName = ConcernName::Media;
-    type Deps = MediaStore;
+    type Deps = MediaDeps;
 
-    fn start(store: &MediaStore) -> Self {
-        Self {
-            store: store.clone(),
+    fn start(deps: &MediaDeps) -> Self {
+        Self { deps: deps.clone() }
+    }
+}
+
+macro_rules! handlers {
+    ($($msg:ident => $method:ident;)*) => {$(
+        impl Handles<$msg> for Media {
+            fn handle(
+                &mut self,
+                msg: $msg,
+                caller: &Caller,
+            ) -> LocalBoxFuture<'static, Result<<$msg as ConcernMessage>::Reply, MediaError>> {
+                let deps = self.deps.clone();
+                let caller = caller.clone();
+                Box::pin(async move { deps.$method(msg, &caller).await })
+            }
         }
+    )*};
+}
+
+handlers! {
+    Stats => stats;
+    DescribeImages => describe_images;
+    Ingest => ingest;
+    GetMedium => get;
+    ListMedia => list;
+    UpdateMedium => update;
+    DeleteMedium => delete;
+    Locate => locate;
+}
+
+fn principal(caller: &Caller) -> Result<(&Principal, Uuid), MediaError> {
+    let principal = caller
+        .principal
+        .as_ref()
+        .ok_or(MediaError::Unauthenticated)?;
+    let id = principal
+        .user_id()
+        .ok_or_else(|| MediaError::Forbidden("media belong to people".into()))?;
+    Ok((principal, id))
+}
+
+/// Owners manage their own media; editors and above manage all.
+fn check_manage(
+    principal: &Principal,
+    user: Uuid,
+    medium: &MediumRecord,
+) -> Result<(), MediaError> {
+    let role = principal.role();
+    if allows(role, Action::ManageAllMedia)
+        || (medium.owner == user && allows(role, Action::ManageOwnMedia))
+    {
+        Ok(())
+    } else {
+        Err(MediaError::Forbidden(
+            "you can only change your own media".into(),
+        ))
     }
 }
 
-impl Handles<Stats> for Media {
-    fn handle(
-        &mut self,
-        _: Stats,
-        _: &Caller,
-    ) -> LocalBoxFuture<'static, Result<MediaStats, MediaError>> {
-        let store = self.store.clone();
-        Box::pin(async move { Ok(store.stats().await?) })
+fn not_found(id: Uuid) -> MediaError {
+    MediaError::NotFound(format!("there is no medium {id}"))
+}
+
+fn base(record: &MediumRecord) -> String {
+    format!("/media/{}/v{}", record.id, record.version)
+}
+
+fn original_file(record: &MediumRecord) -> String {
+    let ext = match (record.animated, record.content_type.as_str()) {
+        (true, "image/gif") => "gif",
+        (true, "image/webp") => "webp",
+        _ => record.ext.as_str(),
+    };
+    format!("original.{ext}")
+}
+
+pub fn view(record: &MediumRecord) -> MediumView {
+    let base = base(record);
+    let variants: Vec<VariantView> = record
+        .widths
+        .iter()
+        .map(|w| VariantView {
+            width: *w,
+            url: format!("{base}/{w}.{}", record.ext),
+            webp_url: format!("{base}/{w}.webp"),
+        })
+        .collect();
+    let srcset = variants
+        .iter()
+        .map(|v| format!("{} {}w", v.url, v.width))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let webp_srcset = variants
+        .iter()
+        .map(|v| format!("{} {}w", v.webp_url, v.width))
+        .collect::<Vec<_>>()
+        .join(", ");
+    MediumView {
+        id: record.id,
+        owner: record.owner,
+        file_name: record.file_name.clone(),
+        content_type: record.content_type.clone(),
+        byte_size: record.byte_size,
+        width: record.width,
+        height: record.height,
+        alt: record.alt.clone(),
+        caption: record.caption.clone(),
+        version: record.version,
+        animated: record.animated,
+        original_url: format!("{base}/{}", original_file(record)),
+        variants,
+        srcset,
+        webp_srcset,
+        created_at: record.created_at,
     }
 }
 
-/// Widths a responsive set offers, never above the original's.
-const WIDTHS: [i32; 5] = [320, 640, 1024, 1600, 2048];
+/// File names keep to what a person would recognise, never a path.
+fn display_name(raw: &str) -> String {
+    let name = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
+    if name.trim().is_empty() {
+        "upload".to_owned()
+    } else {
+        name
+    }
+}
 
-impl Handles<DescribeImages> for Media {
-    fn handle(
-        &mut self,
+fn text(raw: &str, max: usize, what: &str) -> Result<String, MediaError> {
+    if raw.chars().count() > max {
+        return Err(MediaError::Invalid(format!(
+            "the {what} must be at most {max} characters"
+        )));
+    }
+    Ok(raw.trim().to_owned())
+}
+
+impl MediaDeps {
+    async fn stats(&self, _: Stats, _: &Caller) -> Result<MediaStats, MediaError> {
+        Ok(self.store.stats().await?)
+    }
+
+    async fn describe_images(
+        &self,
         msg: DescribeImages,
         _: &Caller,
-    ) -> LocalBoxFuture<'static, Result<Vec<(String, ImageSource)>, MediaError>> {
-        let store = self.store.clone();
-        Box::pin(async move {
-            let ids: Vec<uuid::Uuid> = msg
-                .ids
-                .iter()
-                .filter_map(|id| uuid::Uuid::parse_str(id).ok())
-                .collect();
-            let images = store.images(&ids).await?;
-            Ok(images
-                .into_iter()
-                .map(|(id, width, height, content_type)| {
-                    let ext = if content_type == "image/png" {
-                        "png"
-                    } else {
-                        "jpg"
-                    };
-                    let widths: Vec<i32> = WIDTHS.into_iter().filter(|w| *w <= width).collect();
-                    let srcset = widths
-                        .iter()
-                        .map(|w| format!("/media/{id}/{w}.{ext} {w}w"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let source = ImageSource {
-                        src: format!(
-                            "/media/{id}/{}.{ext}",
-                            widths.last().copied().unwrap_or(width)
-                        ),
-                        srcset,
-                        sizes: "(min-width: 48rem) 42rem, 100vw".to_owned(),
-                        width: u32::try_from(width).unwrap_or(0),
-                        height: u32::try_from(height).unwrap_or(0),
-                    };
-                    (id.to_string(), source)
-                })
-                .collect())
+    ) -> Result<Vec<(String, ImageSource)>, MediaError> {
+        let ids: Vec<Uuid> = msg
+            .ids
+            .iter()
+            .filter_map(|id| Uuid::parse_str(id).ok())
+            .collect();
+        let records = self.store.records(&ids).await?;
+        Ok(records
+            .iter()
+            .filter(|record| !record.widths.is_empty())
+            .map(|record| {
+                let view = view(record);
+                let largest = view
+                    .variants
+                    .iter()
+                    .rev()
+                    .find(|v| v.width <= 1024)
+                    .or(view.variants.last());
+                let source = ImageSource {
+                    src: largest.map_or_else(|| view.original_url.clone(), |v| v.url.clone()),
+                    srcset: view.srcset.clone(),
+                    sizes: "(min-width: 48rem) 42rem, 100vw".to_owned(),
+                    width: record.width,
+                    height: record.height,
+                };
+                (record.id.to_string(), source)
+            })
+            .collect())
+    }
+
+    async fn ingest(&self, msg: Ingest, caller: &Caller) -> Result<MediumView, MediaError> {
+        let (principal, owner) = principal(caller)?;
+        if !allows(principal.role(), Action::ManageOwnMedia) {
+            return Err(MediaError::Forbidden("you may not upload media".into()));
+        }
+        let alt = text(&msg.alt, 1000, "alt text")?;
+        let caption = text(&msg.caption, 2000, "caption")?;
+        let bytes = tokio::fs::read(&msg.upload)
+            .await
+            .map_err(|e| MediaError::Unexpected(format!("reading the upload: {e}")))?;
+        let bytes = Arc::new(bytes);
+        let hashed = bytes.clone();
+        let hash: String = self
+            .pool
+            .run(move || {
+                sha2::Sha256::digest(hashed.as_slice())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            })
+            .await?;
+        if let Some(existing) = self.store.by_hash(owner, &hash).await? {
+            // The same picture again: no second copy.
+            return Ok(view(&existing));
+        }
+        let id = Uuid::new_v4();
+        let dir = self.blobs.join(id.to_string());
+        let partial = dir.join("v1.partial");
+        let done = dir.join("v1");
+        tokio::fs::create_dir_all(&partial)
+            .await
+            .map_err(|e| MediaError::Unexpected(format!("creating {}: {e}", partial.display())))?;
+        let (rules, target) = (self.rules.clone(), partial.clone());
+        let outcome = self
+            .pool
+            .run(move || images::process(&bytes, &target, &rules))
+            .await;
+        let processed = match outcome {
+            Ok(Ok(Ok(processed))) => processed,
+            failed => {
+                // Nothing half-written stays behind.
+                let _ = tokio::fs::remove_dir_all(&dir).await;
+                return Err(match failed {
+                    Ok(Ok(Err(Refusal::UnsupportedType))) => MediaError::Unsupported(
+                        "only JPEG, PNG, WebP and GIF images are accepted".into(),
+                    ),
+                    Ok(Ok(Err(refusal))) => MediaError::Refused(refusal.to_string()),
+                    Ok(Err(io)) => MediaError::Unexpected(format!("writing variants: {io}")),
+                    Err(pool) => pool.into(),
+                    Ok(Ok(Ok(_))) => MediaError::Unexpected("unreachable".into()),
+                });
+            }
+        };
+        if let Err(error) = tokio::fs::rename(&partial, &done).await {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            return Err(MediaError::Unexpected(format!(
+                "finishing {}: {error}",
+                done.display()
+            )));
+        }
+        let record = MediumRecord {
+            id,
+            owner,
+            file_name: display_name(&msg.file_name),
+            content_type: processed.content_type.to_owned(),
+            byte_size: i64::try_from(processed.byte_size).unwrap_or(i64::MAX),
+            width: processed.width,
+            height: processed.height,
+            content_hash: processed.content_hash,
+            alt,
+            caption,
+            created_at: Utc::now(),
+            version: 1,
+            ext: processed.ext.to_owned(),
+            widths: processed.widths,
+            animated: processed.animated,
+        };
+        if let Err(error) = self.store.insert(&record).await {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            return Err(error.into());
+        }
+        tracing::info!(medium = %id, width = record.width, height = record.height, "medium stored");
+        Ok(view(&record))
+    }
+
+    async fn record(&self, id: Uuid) -> Result<MediumRecord, MediaError> {
+        self.store.get(id).await?.ok_or_else(|| not_found(id))
+    }
+
+    async fn get(&self, msg: GetMedium, caller: &Caller) -> Result<MediumView, MediaError> {
+        principal(caller)?;
+        Ok(view(&self.record(msg.id).await?))
+    }
+
+    async fn list(&self, msg: ListMedia, caller: &Caller) -> Result<MediaPage, MediaError> {
+        principal(caller)?;
+        let per_page = if msg.per_page == 0 {
+            30
+        } else {
+            msg.per_page.min(100)
+        };
+        let page = msg.page.max(1);
+        let (records, total) = self.store.list(msg.owner, page, per_page).await?;
+        Ok(MediaPage {
+            media: records.iter().map(view).collect(),
+            total,
+            page,
+            per_page,
         })
+    }
+
+    async fn update(&self, msg: UpdateMedium, caller: &Caller) -> Result<MediumView, MediaError> {
+        let (principal, user) = principal(caller)?;
+        let mut record = self.record(msg.id).await?;
+        check_manage(principal, user, &record)?;
+        if let Some(alt) = &msg.alt {
+            record.alt = text(alt, 1000, "alt text")?;
+        }
+        if let Some(caption) = &msg.caption {
+            record.caption = text(caption, 2000, "caption")?;
+        }
+        self.store
+            .update_text(record.id, &record.alt, &record.caption)
+            .await?;
+        Ok(view(&record))
+    }
+
+    async fn delete(&self, msg: DeleteMedium, caller: &Caller) -> Result<(), MediaError> {
+        let (principal, user) = principal(caller)?;
+        let record = self.record(msg.id).await?;
+        check_manage(principal, user, &record)?;
+        self.store.delete(record.id).await?;
+        let dir = self.blobs.join(record.id.to_string());
+        if let Err(error) = tokio::fs::remove_dir_all(&dir).await {
+            tracing::warn!(%error, dir = %dir.display(), "could not remove a deleted medium's files");
+        }
+        self.events.publish(Event::MediumChanged { id: record.id });
+        Ok(())
+    }
+
+    async fn locate(&self, msg: Locate, _: &Caller) -> Result<String, MediaError> {
+        let record = self.record(msg.id).await?;
+        let known = msg.version == record.version
+            && (msg.file == original_file(&record)
+                || record.widths.iter().any(|w| {
+                    msg.file == format!("{w}.{}", record.ext) || msg.file == format!("{w}.webp")
+                }));
+        if !known {
+            return Err(MediaError::NotFound(format!(
+                "medium {} has no file {}",
+                msg.id, msg.file
+            )));
+        }
+        let path = self
+            .blobs
+            .join(record.id.to_string())
+            .join(format!("v{}", record.version))
+            .join(&msg.file);
+        Ok(path.to_string_lossy().into_owned())
     }
 }

@@ -1,6 +1,6 @@
 //! The handle other concerns and the gateway use to reach media.
 
-use super::{Media, MediaError, MediaStore};
+use super::{Media, MediaDeps, MediaError};
 use crate::runtime::{CallMeta, ConcernHandle, ConcernMessage, Handles, Runtime};
 
 #[derive(Clone)]
@@ -10,9 +10,9 @@ pub struct MediaClient {
 
 impl MediaClient {
     /// Starts the media concern on `runtime` and returns its handle.
-    pub fn start(runtime: &Runtime, store: MediaStore) -> Self {
+    pub fn start(runtime: &Runtime, deps: MediaDeps) -> Self {
         Self {
-            handle: runtime.start::<Media>(store),
+            handle: runtime.start::<Media>(deps),
         }
     }
 

@@ -2,12 +2,26 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::runtime::{ConcernError, Failure};
+use crate::runtime::{ConcernError, ConcernName, Failure, PoolError};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum MediaError {
     #[error(transparent)]
     Runtime(#[from] Failure),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("sign in first")]
+    Unauthenticated,
+    /// Not an accepted image type (415).
+    #[error("{0}")]
+    Unsupported(String),
+    /// An image that can't be accepted as it is: corrupt, too big, empty (422).
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    Invalid(String),
     /// Details are logged by the concern; callers get the sentence only.
     #[error("the media service hit an unexpected error: {0}")]
     Unexpected(String),
@@ -19,9 +33,27 @@ impl From<anyhow::Error> for MediaError {
     }
 }
 
+impl From<PoolError> for MediaError {
+    fn from(error: PoolError) -> Self {
+        let concern = ConcernName::Media;
+        match error {
+            PoolError::Busy(_) => Failure::Busy { concern }.into(),
+            // A decoder that panics costs this upload only; the pool keeps its thread.
+            PoolError::Panicked { message, .. } => {
+                MediaError::Refused(format!("the image could not be processed ({message})"))
+            }
+            PoolError::Closed(_) => Failure::Unavailable {
+                concern,
+                retry_after_secs: 1,
+            }
+            .into(),
+        }
+    }
+}
+
 impl ConcernError for MediaError {
     fn is_fault(&self) -> bool {
-        true
+        matches!(self, MediaError::Runtime(_) | MediaError::Unexpected(_))
     }
 
     fn as_failure(&self) -> Option<&Failure> {

@@ -1,10 +1,33 @@
 //! The media concern's protocol: every message it answers and every reply, as plain serde data.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::MediaError;
 use crate::render::markdown::ImageSource;
 use crate::runtime::ConcernMessage;
+
+macro_rules! messages {
+    ($($msg:ident => $reply:ty, $name:literal;)*) => {$(
+        impl ConcernMessage for $msg {
+            const NAME: &'static str = $name;
+            type Reply = $reply;
+            type Error = MediaError;
+        }
+    )*};
+}
+
+messages! {
+    Stats => MediaStats, "media.stats";
+    DescribeImages => Vec<(String, ImageSource)>, "media.describe_images";
+    Ingest => MediumView, "media.ingest";
+    GetMedium => MediumView, "media.get";
+    ListMedia => MediaPage, "media.list";
+    UpdateMedium => MediumView, "media.update";
+    DeleteMedium => (), "media.delete";
+    Locate => String, "media.locate";
+}
 
 /// Counts of what the media store holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,12 +38,6 @@ pub struct MediaStats {
     pub media: u64,
 }
 
-impl ConcernMessage for Stats {
-    const NAME: &'static str = "media.stats";
-    type Reply = MediaStats;
-    type Error = MediaError;
-}
-
 /// What the pages need to show these images: URLs, `srcset`, size. Unknown
 /// ids (deleted, never uploaded) are left out; the page shows their alt text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,8 +45,82 @@ pub struct DescribeImages {
     pub ids: Vec<String>,
 }
 
-impl ConcernMessage for DescribeImages {
-    const NAME: &'static str = "media.describe_images";
-    type Reply = Vec<(String, ImageSource)>;
-    type Error = MediaError;
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct VariantView {
+    pub width: u32,
+    pub url: String,
+    pub webp_url: String,
+}
+
+/// A medium as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MediumView {
+    pub id: Uuid,
+    pub owner: Uuid,
+    /// As uploaded, for display only.
+    pub file_name: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+    pub caption: String,
+    pub version: i32,
+    pub animated: bool,
+    pub original_url: String,
+    pub variants: Vec<VariantView>,
+    pub srcset: String,
+    pub webp_srcset: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An upload already streamed to `upload` (a temporary file the gateway made
+/// and removes); processed, stored, and described.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ingest {
+    pub upload: String,
+    pub file_name: String,
+    pub alt: String,
+    pub caption: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetMedium {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ListMedia {
+    pub owner: Option<Uuid>,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MediaPage {
+    pub media: Vec<MediumView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateMedium {
+    pub id: Uuid,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteMedium {
+    pub id: Uuid,
+}
+
+/// The stored file for a public URL `/media/{id}/v{version}/{file}`, if it is
+/// one of the files Folio generated for that medium.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Locate {
+    pub id: Uuid,
+    pub version: i32,
+    pub file: String,
 }

@@ -3,10 +3,11 @@
 mod actor;
 mod client;
 mod error;
+pub mod images;
 pub mod messages;
 mod store;
 
-pub use actor::Media;
+pub use actor::{Media, MediaDeps};
 pub use client::MediaClient;
 pub use error::MediaError;
 pub use store::MediaStore;

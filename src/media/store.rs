@@ -3,7 +3,11 @@
 use anyhow::Context;
 use folio_migrations::MediaMigrator;
 use folio_migrations::sea_orm_migration::MigratorTrait;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
 
 use super::messages::MediaStats;
 use crate::config::StoreLocation;
@@ -26,12 +30,59 @@ mod medium {
         pub alt: String,
         pub caption: String,
         pub created_at: ChronoDateTimeUtc,
+        pub version: i32,
+        pub ext: String,
+        /// Variant widths, as a JSON array.
+        pub widths: String,
+        pub animated: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A medium as the concern works with it.
+#[derive(Clone, Debug)]
+pub struct MediumRecord {
+    pub id: Uuid,
+    pub owner: Uuid,
+    pub file_name: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub width: u32,
+    pub height: u32,
+    pub content_hash: String,
+    pub alt: String,
+    pub caption: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub version: i32,
+    pub ext: String,
+    pub widths: Vec<u32>,
+    pub animated: bool,
+}
+
+impl From<medium::Model> for MediumRecord {
+    fn from(model: medium::Model) -> Self {
+        Self {
+            id: model.id,
+            owner: model.owner_id,
+            file_name: model.file_name,
+            content_type: model.content_type,
+            byte_size: model.byte_size,
+            width: u32::try_from(model.width).unwrap_or(0),
+            height: u32::try_from(model.height).unwrap_or(0),
+            content_hash: model.content_hash,
+            alt: model.alt,
+            caption: model.caption,
+            created_at: model.created_at,
+            version: model.version,
+            ext: model.ext,
+            widths: serde_json::from_str(&model.widths).unwrap_or_default(),
+            animated: model.animated,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -59,20 +110,108 @@ impl MediaStore {
         Ok(MediaStats { media })
     }
 
-    /// The stored images among `ids`, with their size.
-    pub async fn images(
-        &self,
-        ids: &[uuid::Uuid],
-    ) -> anyhow::Result<Vec<(uuid::Uuid, i32, i32, String)>> {
-        let models = medium::Entity::find()
+    async fn models(&self, ids: &[Uuid]) -> anyhow::Result<Vec<medium::Model>> {
+        medium::Entity::find()
             .filter(medium::Column::Id.is_in(ids.iter().copied()))
             .all(&self.db)
             .await
-            .context("reading media")?;
-        Ok(models
+            .context("reading media")
+    }
+
+    /// The stored media among `ids`.
+    pub async fn records(&self, ids: &[Uuid]) -> anyhow::Result<Vec<MediumRecord>> {
+        Ok(self
+            .models(ids)
+            .await?
             .into_iter()
-            .map(|m| (m.id, m.width, m.height, m.content_type))
+            .map(MediumRecord::from)
             .collect())
+    }
+
+    pub async fn get(&self, id: Uuid) -> anyhow::Result<Option<MediumRecord>> {
+        Ok(self.records(&[id]).await?.pop())
+    }
+
+    /// A medium this owner uploaded before with the same bytes.
+    pub async fn by_hash(&self, owner: Uuid, hash: &str) -> anyhow::Result<Option<MediumRecord>> {
+        let model = medium::Entity::find()
+            .filter(medium::Column::OwnerId.eq(owner))
+            .filter(medium::Column::ContentHash.eq(hash))
+            .one(&self.db)
+            .await
+            .context("reading media by hash")?;
+        Ok(model.map(MediumRecord::from))
+    }
+
+    pub async fn insert(&self, record: &MediumRecord) -> anyhow::Result<()> {
+        medium::ActiveModel {
+            id: Set(record.id),
+            owner_id: Set(record.owner),
+            file_name: Set(record.file_name.clone()),
+            content_type: Set(record.content_type.clone()),
+            byte_size: Set(record.byte_size),
+            width: Set(i32::try_from(record.width).unwrap_or(i32::MAX)),
+            height: Set(i32::try_from(record.height).unwrap_or(i32::MAX)),
+            content_hash: Set(record.content_hash.clone()),
+            alt: Set(record.alt.clone()),
+            caption: Set(record.caption.clone()),
+            created_at: Set(record.created_at),
+            version: Set(record.version),
+            ext: Set(record.ext.clone()),
+            widths: Set(serde_json::to_string(&record.widths).unwrap_or_default()),
+            animated: Set(record.animated),
+        }
+        .insert(&self.db)
+        .await
+        .context("storing a medium")?;
+        Ok(())
+    }
+
+    pub async fn update_text(&self, id: Uuid, alt: &str, caption: &str) -> anyhow::Result<()> {
+        medium::ActiveModel {
+            id: Set(id),
+            alt: Set(alt.to_owned()),
+            caption: Set(caption.to_owned()),
+            ..Default::default()
+        }
+        .update(&self.db)
+        .await
+        .context("updating a medium")?;
+        Ok(())
+    }
+
+    pub async fn delete(&self, id: Uuid) -> anyhow::Result<()> {
+        medium::Entity::delete_by_id(id)
+            .exec(&self.db)
+            .await
+            .context("deleting a medium")?;
+        Ok(())
+    }
+
+    /// A page of media, newest first, optionally one owner's.
+    pub async fn list(
+        &self,
+        owner: Option<Uuid>,
+        page: u32,
+        per_page: u32,
+    ) -> anyhow::Result<(Vec<MediumRecord>, u64)> {
+        let mut query = medium::Entity::find();
+        if let Some(owner) = owner {
+            query = query.filter(medium::Column::OwnerId.eq(owner));
+        }
+        let total = query
+            .clone()
+            .count(&self.db)
+            .await
+            .context("counting media")?;
+        let models = query
+            .order_by_desc(medium::Column::CreatedAt)
+            .offset(u64::from(page.saturating_sub(1)) * u64::from(per_page))
+            .limit(u64::from(per_page))
+            .all(&self.db)
+            .await
+            .context("listing media")?;
+        Ok((models.into_iter().map(MediumRecord::from).collect(), total))
     }
 
     pub async fn close(self) -> anyhow::Result<()> {

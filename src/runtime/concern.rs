@@ -147,6 +147,12 @@ impl CallMeta {
         }
     }
 
+    /// The same call with a longer (or shorter) deadline, for work known to take long.
+    pub fn with_budget(mut self, budget: Duration) -> Self {
+        self.budget = budget;
+        self
+    }
+
     pub fn with_principal(mut self, principal: SignedPrincipal) -> Self {
         self.principal = Some(principal);
         self

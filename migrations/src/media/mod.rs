@@ -3,13 +3,17 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_media;
+mod m20261126_000002_versions_variants;
 
 pub struct MediaMigrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for MediaMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_create_media::Migration)]
+        vec![
+            Box::new(m20261126_000001_create_media::Migration),
+            Box::new(m20261126_000002_versions_variants::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

@@ -1,0 +1,326 @@
+//! Media over HTTP: uploads and the media library API (`/api/v1/media`), and
+//! the generated files at `/media/{id}/v{version}/{file}`.
+
+use std::time::Duration;
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use futures::TryStreamExt;
+use serde::Deserialize;
+use tokio::io::AsyncWriteExt;
+use uuid::Uuid;
+
+use super::openapi::ErrorBody;
+use super::{ApiError, Identity, Services};
+use crate::media::messages::{DeleteMedium, GetMedium, Ingest, ListMedia, Locate, UpdateMedium};
+use crate::media::messages::{MediaPage, MediumView};
+use crate::runtime::CallMeta;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(upload)
+        .service(list_media)
+        .service(get_medium)
+        .service(update_medium)
+        .service(delete_medium)
+        .service(serve_file);
+}
+
+/// Processing a large photo takes a while; the upload waits this long.
+const INGEST_DEADLINE: Duration = Duration::from_secs(120);
+/// Text fields of the upload form (alt, caption) stay small.
+const TEXT_FIELD_LIMIT: usize = 8 * 1024;
+
+/// Removes the temporary upload however the request ends.
+struct TempFile(std::path::PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The upload form, for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(super) struct UploadForm {
+    /// A JPEG, PNG, WebP or GIF image; the type is read from its bytes.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    alt: Option<String>,
+    caption: Option<String>,
+}
+
+/// Upload an image: `multipart/form-data` with `file` and optional `alt` and
+/// `caption`. The file is streamed to disk and the size limit enforced while
+/// streaming: too large is 413 without reading the rest.
+#[utoipa::path(
+    tag = "media",
+    operation_id = "upload_medium",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The stored image with its variants", body = MediumView),
+        (status = 400, description = "Not valid multipart form data", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 413, description = "The file is over the size limit", body = ErrorBody),
+        (status = 415, description = "Not a JPEG, PNG, WebP or GIF image", body = ErrorBody),
+        (status = 422, description = "Corrupt, truncated, or too many pixels", body = ErrorBody),
+        (status = 503, description = "The media concern is busy or unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[post("/api/v1/media")]
+async fn upload(
+    services: web::Data<Services>,
+    identity: Identity,
+    mut form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let dir = services.uploads_dir.clone();
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| ApiError::internal(crate::runtime::ConcernName::Media, &e.to_string()))?;
+    let temp = TempFile(dir.join(format!("{}.part", Uuid::new_v4())));
+    let (mut file_name, mut alt, mut caption, mut got_file) =
+        (String::new(), String::new(), String::new(), false);
+    let bad = |message: String| ApiError::bad_request("invalid_upload", message);
+    while let Some(mut field) = form
+        .try_next()
+        .await
+        .map_err(|e| bad(format!("the upload is not valid multipart form data: {e}")))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" => {
+                file_name = field
+                    .content_disposition()
+                    .and_then(|d| d.get_filename())
+                    .unwrap_or_default()
+                    .to_owned();
+                let mut out = tokio::fs::File::create(&temp.0).await.map_err(|e| {
+                    ApiError::internal(crate::runtime::ConcernName::Media, &e.to_string())
+                })?;
+                let mut written = 0usize;
+                while let Some(chunk) = field
+                    .try_next()
+                    .await
+                    .map_err(|e| bad(format!("the upload broke off: {e}")))?
+                {
+                    written += chunk.len();
+                    if written > services.max_upload_bytes {
+                        return Err(ApiError::too_large(format!(
+                            "the file is over the limit of {} MB",
+                            services.max_upload_bytes / 1_000_000
+                        )));
+                    }
+                    out.write_all(&chunk).await.map_err(|e| {
+                        ApiError::internal(crate::runtime::ConcernName::Media, &e.to_string())
+                    })?;
+                }
+                out.flush().await.map_err(|e| {
+                    ApiError::internal(crate::runtime::ConcernName::Media, &e.to_string())
+                })?;
+                got_file = true;
+            }
+            "alt" | "caption" => {
+                let mut value = Vec::new();
+                while let Some(chunk) = field
+                    .try_next()
+                    .await
+                    .map_err(|e| bad(format!("the upload broke off: {e}")))?
+                {
+                    value.extend_from_slice(&chunk);
+                    if value.len() > TEXT_FIELD_LIMIT {
+                        return Err(ApiError::invalid(format!("the {name} field is too long")));
+                    }
+                }
+                let value = String::from_utf8(value).map_err(|_| {
+                    ApiError::invalid(format!("the {name} field is not UTF-8 text"))
+                })?;
+                if name == "alt" {
+                    alt = value
+                } else {
+                    caption = value
+                }
+            }
+            // Unknown fields are drained and ignored.
+            _ => {
+                while field
+                    .try_next()
+                    .await
+                    .map_err(|e| bad(format!("the upload broke off: {e}")))?
+                    .is_some()
+                {}
+            }
+        }
+    }
+    if !got_file {
+        return Err(ApiError::invalid(
+            "send the image in a form field named \"file\"",
+        ));
+    }
+    let meta = identity.meta().with_budget(INGEST_DEADLINE);
+    let msg = Ingest {
+        upload: temp.0.to_string_lossy().into_owned(),
+        file_name,
+        alt,
+        caption,
+    };
+    let medium = services.media.call(msg, meta).await?;
+    Ok(HttpResponse::Created().json(medium))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ListQuery {
+    /// Only this person's media.
+    owner: Option<Uuid>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+/// The media library, newest first.
+#[utoipa::path(
+    tag = "media",
+    operation_id = "list_media",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page of media", body = MediaPage),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[get("/api/v1/media")]
+async fn list_media(
+    services: web::Data<Services>,
+    identity: Identity,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let msg = ListMedia {
+        owner: query.owner,
+        page: query.page.unwrap_or(1),
+        per_page: query.per_page.unwrap_or(0),
+    };
+    Ok(HttpResponse::Ok().json(services.media.call(msg, identity.meta()).await?))
+}
+
+fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("there is no medium {raw}")))
+}
+
+/// One medium: metadata, variant URLs and a ready `srcset`.
+#[utoipa::path(
+    tag = "media",
+    operation_id = "get_medium",
+    responses(
+        (status = 200, description = "The medium", body = MediumView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such medium", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[get("/api/v1/media/{id}")]
+async fn get_medium(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(HttpResponse::Ok().json(
+        services
+            .media
+            .call(GetMedium { id }, identity.meta())
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MediumChanges {
+    alt: Option<String>,
+    caption: Option<String>,
+}
+
+/// Change the alt text or caption (the owner, or an editor).
+#[utoipa::path(
+    tag = "media",
+    operation_id = "update_medium",
+    request_body = MediumChanges,
+    responses(
+        (status = 200, description = "The medium", body = MediumView),
+        (status = 403, description = "Not yours", body = ErrorBody),
+        (status = 404, description = "No such medium", body = ErrorBody),
+        (status = 422, description = "Too long", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[patch("/api/v1/media/{id}")]
+async fn update_medium(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+    body: web::Json<MediumChanges>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let MediumChanges { alt, caption } = body.into_inner();
+    Ok(HttpResponse::Ok().json(
+        services
+            .media
+            .call(UpdateMedium { id, alt, caption }, identity.meta())
+            .await?,
+    ))
+}
+
+/// Delete a medium and its files; posts showing it get a placeholder.
+#[utoipa::path(
+    tag = "media",
+    operation_id = "delete_medium",
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "Not yours", body = ErrorBody),
+        (status = 404, description = "No such medium", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[delete("/api/v1/media/{id}")]
+async fn delete_medium(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    services
+        .media
+        .call(DeleteMedium { id }, identity.meta())
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A generated file. The media concern names the file on disk from a parsed id,
+/// version and one of the medium's own file names: nothing from the request
+/// path reaches the filesystem. URLs change with each version, so they are immutable.
+#[get("/media/{id}/v{version}/{file}")]
+async fn serve_file(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    path: web::Path<(String, i32, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, version, file) = path.into_inner();
+    let id = parse_id(&id)?;
+    let meta = CallMeta::new("media-file", services.runtime.call_timeout());
+    let located = services
+        .media
+        .call(Locate { id, version, file }, meta)
+        .await?;
+    let named = actix_files::NamedFile::open_async(&located)
+        .await
+        .map_err(|_| ApiError::not_found("this file is gone"))?
+        .use_last_modified(true)
+        .use_etag(true);
+    let mut response = named.into_response(&request);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    Ok(response)
+}

@@ -1,0 +1,255 @@
+//! Image processing for uploads, pure and synchronous (it runs in the media
+//! pool): sniff the type from the bytes, check the size from the header before
+//! decoding, decode under a memory limit, apply the EXIF orientation, and write
+//! the responsive variants re-encoded without metadata.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use sha2::Digest;
+
+/// What a processed upload became.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// The upload's type, from its bytes.
+    pub content_type: &'static str,
+    /// Extension of the stored original (animated images keep theirs).
+    pub original_ext: &'static str,
+    /// Extension of the variants in the original's family: `jpg` or `png`.
+    pub ext: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub widths: Vec<u32>,
+    pub content_hash: String,
+    pub byte_size: u64,
+    pub animated: bool,
+}
+
+/// Why an upload was refused; each one is the uploader's to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the file is empty")]
+    Empty,
+    #[error("this is not a JPEG, PNG, WebP or GIF image")]
+    UnsupportedType,
+    #[error(
+        "the image is {width}×{height}; the limit is {max_side}×{max_side} and {max_megapixels} megapixels"
+    )]
+    TooBig {
+        width: u32,
+        height: u32,
+        max_side: u32,
+        max_megapixels: u32,
+    },
+    #[error("the image could not be read: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub widths: Vec<u32>,
+    pub max_side: u32,
+    pub max_megapixels: u32,
+    /// Bytes the decoder may allocate.
+    pub max_alloc: u64,
+    pub jpeg_quality: u8,
+    pub webp_quality: f32,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            widths: vec![320, 640, 1024, 1600, 2048],
+            max_side: 10_000,
+            max_megapixels: 40,
+            max_alloc: 512 * 1024 * 1024,
+            jpeg_quality: 82,
+            webp_quality: 78.0,
+        }
+    }
+}
+
+fn corrupt(error: impl std::fmt::Display) -> Refusal {
+    Refusal::Corrupt(error.to_string())
+}
+
+/// Processes `bytes` into `dir` (which must exist and be empty): `original.*`
+/// and every variant `{width}.{ext}` and `{width}.webp`.
+pub fn process(
+    bytes: &[u8],
+    dir: &Path,
+    rules: &Rules,
+) -> Result<Result<Processed, Refusal>, std::io::Error> {
+    if bytes.is_empty() {
+        return Ok(Err(Refusal::Empty));
+    }
+    let format = match image::guess_format(bytes) {
+        Ok(
+            format @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif),
+        ) => format,
+        _ => return Ok(Err(Refusal::UnsupportedType)),
+    };
+    // The header alone says how big the picture is: refuse before decoding a bomb.
+    let (width, height) =
+        match ImageReader::with_format(Cursor::new(bytes), format).into_dimensions() {
+            Ok(size) => size,
+            Err(error) => return Ok(Err(corrupt(error))),
+        };
+    let megapixels = u64::from(width) * u64::from(height);
+    if width > rules.max_side
+        || height > rules.max_side
+        || megapixels > u64::from(rules.max_megapixels) * 1_000_000
+    {
+        return Ok(Err(Refusal::TooBig {
+            width,
+            height,
+            max_side: rules.max_side,
+            max_megapixels: rules.max_megapixels,
+        }));
+    }
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        // The decoder would fill the missing part with grey and call it a picture.
+        return Ok(Err(Refusal::Corrupt(
+            "the JPEG is truncated (it has no end marker)".into(),
+        )));
+    }
+    let animated = is_animated(bytes, format);
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(rules.max_side);
+    limits.max_image_height = Some(rules.max_side);
+    limits.max_alloc = Some(rules.max_alloc);
+    reader.limits(limits);
+    let image = (|| {
+        let mut decoder = reader.into_decoder()?;
+        let orientation = decoder.orientation()?;
+        let mut image = DynamicImage::from_decoder(decoder)?;
+        image.apply_orientation(orientation);
+        Ok::<_, image::ImageError>(image)
+    })();
+    let image = match image {
+        Ok(image) => image,
+        Err(error) => return Ok(Err(corrupt(error))),
+    };
+    let (width, height) = (image.width(), image.height());
+    let transparent = image.color().has_alpha() && format != ImageFormat::Jpeg;
+    let ext = if transparent { "png" } else { "jpg" };
+    let (content_type, source_ext) = match format {
+        ImageFormat::Png => ("image/png", "png"),
+        ImageFormat::Gif => ("image/gif", "gif"),
+        ImageFormat::WebP => ("image/webp", "webp"),
+        _ => ("image/jpeg", "jpg"),
+    };
+    let original_ext = if animated { source_ext } else { ext };
+
+    // Never upscale; a picture narrower than the smallest width gets one variant at its own width.
+    let mut widths: Vec<u32> = rules
+        .widths
+        .iter()
+        .copied()
+        .filter(|w| *w < width)
+        .collect();
+    if widths.is_empty() || width < rules.widths.iter().copied().max().unwrap_or(0) {
+        widths.push(width);
+    }
+    widths.sort_unstable();
+    widths.dedup();
+
+    // Served files are re-encoded, which drops EXIF (GPS included), XMP and
+    // comments — and anything appended after the image data.
+    if animated {
+        std::fs::write(dir.join(format!("original.{original_ext}")), bytes)?;
+    } else {
+        write_encoded(
+            &image,
+            &dir.join(format!("original.{ext}")),
+            transparent,
+            rules,
+        )?;
+    }
+    // Resizing from the previous (larger) variant saves work on each smaller one.
+    let mut source = image;
+    for &w in widths.iter().rev() {
+        let h = ((u64::from(height) * u64::from(w)) / u64::from(width)).max(1) as u32;
+        let variant = if w == source.width() {
+            source.clone()
+        } else {
+            source.resize_exact(w, h, image::imageops::FilterType::Lanczos3)
+        };
+        write_encoded(
+            &variant,
+            &dir.join(format!("{w}.{ext}")),
+            transparent,
+            rules,
+        )?;
+        // Lossy WebP through libwebp: `image`'s own encoder is lossless only.
+        let webp = if transparent {
+            let rgba = variant.to_rgba8();
+            webp::Encoder::from_rgba(rgba.as_raw(), w, h)
+                .encode(rules.webp_quality)
+                .to_vec()
+        } else {
+            let rgb = variant.to_rgb8();
+            webp::Encoder::from_rgb(rgb.as_raw(), w, h)
+                .encode(rules.webp_quality)
+                .to_vec()
+        };
+        std::fs::write(dir.join(format!("{w}.webp")), webp)?;
+        source = variant;
+    }
+    let content_hash = sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Ok(Processed {
+        content_type,
+        original_ext,
+        ext,
+        width,
+        height,
+        widths,
+        content_hash,
+        byte_size: bytes.len() as u64,
+        animated,
+    }))
+}
+
+fn write_encoded(
+    image: &DynamicImage,
+    path: &Path,
+    transparent: bool,
+    rules: &Rules,
+) -> std::io::Result<()> {
+    let mut out = Vec::new();
+    let result = if transparent {
+        image.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+    } else {
+        JpegEncoder::new_with_quality(&mut out, rules.jpeg_quality).encode_image(&image.to_rgb8())
+    };
+    result.map_err(|e| std::io::Error::other(e.to_string()))?;
+    std::fs::write(path, out)
+}
+
+/// A JPEG ends its image data with an EOI marker (FF D9) after the first
+/// start-of-scan (FF DA); an earlier FF D9 could be an EXIF thumbnail's. Bytes
+/// after the EOI (a polyglot's tail) are allowed: re-encoding drops them.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let Some(scan) = bytes.windows(2).position(|w| w == [0xFF, 0xDA]) else {
+        return false;
+    };
+    bytes[scan..].windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+fn is_animated(bytes: &[u8], format: ImageFormat) -> bool {
+    use image::AnimationDecoder;
+    match format {
+        ImageFormat::Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
+            .map(|decoder| decoder.into_frames().take(2).count() > 1)
+            .unwrap_or(false),
+        ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
+            .is_ok_and(|d| d.has_animation()),
+        _ => false,
+    }
+}

@@ -1,0 +1,237 @@
+//! Uploading images and serving their variants, seen from outside.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Cursor;
+
+use common::TestApp;
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+/// A JPEG of `width`×`height` with some structure in it.
+fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Jpeg)
+        .unwrap();
+    out
+}
+
+async fn upload(app: &TestApp, bytes: Vec<u8>, name: &str) -> (StatusCode, Value) {
+    let form = Form::new()
+        .part("file", Part::bytes(bytes).file_name(name.to_owned()))
+        .text("alt", "A test card");
+    let response = app
+        .client
+        .post(app.url("/api/v1/media"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_upload_gets_responsive_variants_served_immutable_with_ranges() {
+    let app = TestApp::spawn().await;
+
+    let (status, medium) = upload(&app, jpeg(1200, 800), "card.jpg").await;
+
+    assert_eq!(status, StatusCode::CREATED, "{medium}");
+    assert_eq!(
+        (medium["width"].as_u64(), medium["height"].as_u64()),
+        (Some(1200), Some(800))
+    );
+    assert_eq!(medium["content_type"], "image/jpeg");
+    let widths: Vec<u64> = medium["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["width"].as_u64().unwrap())
+        .collect();
+    assert_eq!(widths, [320, 640, 1024, 1200], "never upscaled");
+    assert!(medium["srcset"].as_str().unwrap().contains("320w"));
+
+    let url = medium["variants"][1]["url"].as_str().unwrap();
+    let variant = app.anonymous.get(app.url(url)).send().await.unwrap();
+    assert_eq!(variant.status(), StatusCode::OK);
+    assert_eq!(variant.headers()["content-type"], "image/jpeg");
+    assert!(
+        variant.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let bytes = variant.bytes().await.unwrap();
+    let decoded = image::load_from_memory(&bytes).unwrap();
+    assert_eq!(decoded.width(), 640);
+    let webp = app
+        .anonymous
+        .get(app.url(medium["variants"][1]["webp_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(webp.headers()["content-type"], "image/webp");
+
+    let range = app
+        .anonymous
+        .get(app.url(url))
+        .header("range", "bytes=0-99")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(range.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(range.bytes().await.unwrap().len(), 100);
+
+    let unknown = app
+        .anonymous
+        .get(app.url(&url.replace("640.jpg", "641.jpg")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unknown.status(),
+        StatusCode::NOT_FOUND,
+        "no on-demand sizes"
+    );
+    let traversal = app
+        .anonymous
+        .get(app.url(&url.replace("640.jpg", "..%2F..%2Fsecret.key")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(traversal.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_files_get_clear_4xx_and_leave_nothing_behind() {
+    let app = TestApp::spawn_with(&["--max-upload-bytes", "2000000"]).await;
+    let mut truncated = jpeg(800, 600);
+    truncated.truncate(truncated.len() / 3);
+    let mut polyglot = jpeg(400, 300);
+    polyglot.extend_from_slice(b"<html><script>alert(1)</script></html>");
+    // A PNG header claiming 100000x100000 (the CRC is not checked before the size).
+    let mut bomb = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bomb.extend_from_slice(&100_000u32.to_be_bytes());
+    bomb.extend_from_slice(&100_000u32.to_be_bytes());
+    bomb.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+
+    for (bytes, name, expected) in [
+        (Vec::new(), "empty.jpg", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            b"just some text".to_vec(),
+            "text.jpg",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec(),
+            "x.svg",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (truncated, "truncated.jpg", StatusCode::UNPROCESSABLE_ENTITY),
+        (bomb, "bomb.png", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            vec![0u8; 3_000_000],
+            "huge.jpg",
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+    ] {
+        let (status, body) = upload(&app, bytes, name).await;
+        assert_eq!(status, expected, "{name}: {body}");
+    }
+    let stats: Value = app
+        .client
+        .get(app.url("/api/v1/admin/stats/media"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["media"], 0, "nothing stored");
+    let leftovers: Vec<_> = std::fs::read_dir(app.data_dir.path().join("media"))
+        .map(|d| d.collect())
+        .unwrap_or_default();
+    assert!(leftovers.is_empty(), "no blobs left behind: {leftovers:?}");
+
+    // A file name with ../ and a NUL byte: refused with the form.
+    let (status, _) = upload(&app, jpeg(100, 100), "../../etc/passwd\0.jpg").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // A polyglot is accepted as the image it is; re-encoding drops the tail.
+    let (status, medium) = upload(&app, polyglot, "../../holiday.jpg").await;
+    assert_eq!(status, StatusCode::CREATED, "{medium}");
+    assert_eq!(medium["file_name"], "holiday.jpg");
+    assert!(!medium["file_name"].as_str().unwrap().contains('/'));
+    let original = app
+        .anonymous
+        .get(app.url(medium["original_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        !original.windows(7).any(|w| w == b"<script"),
+        "the appended HTML is gone"
+    );
+}
+
+#[tokio::test]
+async fn a_post_shows_an_uploaded_image_with_srcset_and_a_placeholder_once_it_is_deleted() {
+    let app = TestApp::spawn().await;
+    let (_, medium) = upload(&app, jpeg(900, 600), "kite.jpg").await;
+    let id = medium["id"].as_str().unwrap();
+    let created = app
+        .client
+        .post(app.url("/api/v1/posts"))
+        .json(&json!({ "title": "Kites", "markdown": format!("![A red kite](media:{id})"), "status": "published" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+
+    let page = app
+        .anonymous
+        .get(app.url("/kites/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("srcset=\"/media/")
+            && page.contains("alt=\"A red kite\"")
+            && page.contains("loading=\"lazy\""),
+        "{page}"
+    );
+
+    let deleted = app
+        .client
+        .delete(app.url(&format!("/api/v1/media/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let page = app
+        .anonymous
+        .get(app.url("/kites/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("media-missing") && page.contains("A red kite"),
+        "{page}"
+    );
+}
