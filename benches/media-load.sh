@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The media issue's targets, in one run, on one core:
+#  - every JPEG variant of the 12 MP reference photo: Folio vs vipsthumbnail (one
+#    process per width, VIPS_CONCURRENCY=1) vs one ImageMagick convert writing all five;
+#  - serving a variant with wrk -t1 -c64.
+# Needs libvips-tools, imagemagick and wrk (apt-get install libvips-tools imagemagick wrk).
+#
+#   benches/media-load.sh [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-10}
+port=${FOLIO_BENCH_PORT:-18080}
+work=$(mktemp -d)
+trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+pid=
+photo=${FOLIO_PHOTO:-$work/photo.jpg}
+[ -s "$photo" ] || ../shared/fixtures/make-photo.sh "$photo" >/dev/null
+widths="320 640 1024 1600 2048"
+
+cargo build --release --quiet --bench variants 2>/dev/null || true
+echo "== JPEG variants of $(basename "$photo"), one core"
+FOLIO_PHOTO=$photo taskset -c 0 cargo bench --quiet --bench variants 2>/dev/null | sed 's/^/folio: /'
+start=$(date +%s.%N)
+for w in $widths; do VIPS_CONCURRENCY=1 taskset -c 0 vipsthumbnail "$photo" --size "${w}x" -o "$work/vips-$w.jpg[Q=82,strip]"; done
+echo "vipsthumbnail, one process per width: $(echo "$(date +%s.%N) - $start" | bc) s"
+start=$(date +%s.%N)
+args=()
+for w in $widths; do args+=( \( +clone -resize "${w}x" -quality 82 -strip -write "$work/im-$w.jpg" +delete \) ); done
+taskset -c 0 convert "$photo" "${args[@]}" null:
+echo "ImageMagick convert, decode once, five widths: $(echo "$(date +%s.%N) - $start" | bc) s"
+
+echo "== serving a variant, wrk -t1 -c64 -d${seconds}s"
+cargo build --release --quiet --bin folio
+bin=./target/release/folio
+echo "bench password" | $bin user add --data-dir "$work/data" --email bench@example.com --name Bench --role owner --password-stdin >/dev/null 2>&1
+token=$($bin token add --data-dir "$work/data" --email bench@example.com --name bench --scope write 2>/dev/null)
+$bin --listen "127.0.0.1:$port" --data-dir "$work/data" --log warn &
+pid=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+url=$(curl -fs -H "Authorization: Bearer $token" -F "file=@$photo" "http://127.0.0.1:$port/api/v1/media" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["variants"][1]["url"])')
+wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$port$url" | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx'
+echo "resident memory of the server: $(grep VmHWM /proc/$pid/status)"
