@@ -40,4 +40,17 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null &
 url=$(curl -fs -H "Authorization: Bearer $token" -F "file=@$photo" "http://127.0.0.1:$port/api/v1/media" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["variants"][1]["url"])')
 wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$port$url" | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx'
-echo "resident memory of the server: $(grep VmHWM /proc/$pid/status)"
+
+echo "== eight 12 MP uploads at once (distinct bytes, so none is de-duplicated)"
+for i in 1 2 3 4 5 6 7 8; do
+  cp "$photo" "$work/photo-$i.jpg" && printf 'folio-%s' "$i" >> "$work/photo-$i.jpg"
+done
+before=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+for i in 1 2 3 4 5 6 7 8; do
+  curl -s -o /dev/null -w "%{http_code} " -H "Authorization: Bearer $token" -F "file=@$work/photo-$i.jpg" \
+    "http://127.0.0.1:$port/api/v1/media" &
+done
+wait_for=$(jobs -p | grep -v "^$pid$" || true)
+for job in $wait_for; do wait "$job" || true; done
+echo
+echo "server resident memory: $before kB before, peak $(awk '/VmHWM/ {print $2}' "/proc/$pid/status") kB"
