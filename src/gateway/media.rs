@@ -1,7 +1,10 @@
 //! Media over HTTP: uploads and the media library API (`/api/v1/media`), and
 //! the generated files at `/media/{id}/v{version}/{file}`.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use moka::sync::Cache;
 
 use actix_multipart::Multipart;
 use actix_web::http::header;
@@ -296,22 +299,101 @@ async fn delete_medium(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Generated files recently served, by URL. URLs are immutable (a new version
+/// gets new ones), so a copy in memory never goes stale; deleting a medium
+/// drops its entries. Bounded by bytes.
+#[derive(Clone)]
+pub struct FileCache(Cache<String, Arc<CachedFile>>);
+
+pub struct CachedFile {
+    body: web::Bytes,
+    content_type: &'static str,
+    etag: String,
+}
+
+/// Files larger than this are streamed from disk every time.
+const CACHE_FILES_UP_TO: usize = 2 * 1024 * 1024;
+
+impl FileCache {
+    pub fn new(max_bytes: u64) -> Self {
+        Self(
+            Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(|_, file: &Arc<CachedFile>| {
+                    u32::try_from(file.body.len()).unwrap_or(u32::MAX)
+                })
+                .support_invalidation_closures()
+                .build(),
+        )
+    }
+
+    pub fn forget_all(&self) {
+        self.0.invalidate_all();
+    }
+
+    /// Forgets every file of medium `id`.
+    pub fn forget(&self, id: Uuid) {
+        let prefix = format!("/media/{id}/");
+        if self
+            .0
+            .invalidate_entries_if(move |key, _| key.starts_with(&prefix))
+            .is_err()
+        {
+            self.0.invalidate_all();
+        }
+    }
+}
+
+fn content_type_of(file: &str) -> &'static str {
+    match file.rsplit('.').next() {
+        Some("jpg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("webp") => "image/webp",
+        Some("gif") => "image/gif",
+        _ => "application/octet-stream",
+    }
+}
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
 /// A generated file. The media concern names the file on disk from a parsed id,
 /// version and one of the medium's own file names: nothing from the request
-/// path reaches the filesystem. URLs change with each version, so they are immutable.
+/// path reaches the filesystem. Whole-file requests are answered from memory
+/// when they can be; range requests go to actix-files.
 #[get("/media/{id}/v{version}/{file}")]
 async fn serve_file(
     services: web::Data<Services>,
     request: HttpRequest,
     path: web::Path<(String, i32, String)>,
 ) -> Result<HttpResponse, ApiError> {
+    let key = request.path().to_owned();
+    let ranged = request.headers().contains_key(header::RANGE);
+    if !ranged && let Some(file) = services.media_files.0.get(&key) {
+        return Ok(from_memory(&request, &file));
+    }
     let (id, version, file) = path.into_inner();
     let id = parse_id(&id)?;
+    let content_type = content_type_of(&file);
     let meta = CallMeta::new("media-file", services.runtime.call_timeout());
     let located = services
         .media
         .call(Locate { id, version, file }, meta)
         .await?;
+    if !ranged {
+        let body = tokio::fs::read(&located)
+            .await
+            .map_err(|_| ApiError::not_found("this file is gone"))?;
+        let etag = format!("\"{}\"", hex::short_digest(&body));
+        let cached = Arc::new(CachedFile {
+            body: web::Bytes::from(body),
+            content_type,
+            etag,
+        });
+        if cached.body.len() <= CACHE_FILES_UP_TO {
+            services.media_files.0.insert(key, cached.clone());
+        }
+        return Ok(from_memory(&request, &cached));
+    }
     let named = actix_files::NamedFile::open_async(&located)
         .await
         .map_err(|_| ApiError::not_found("this file is gone"))?
@@ -320,7 +402,42 @@ async fn serve_file(
     let mut response = named.into_response(&request);
     response.headers_mut().insert(
         header::CACHE_CONTROL,
-        header::HeaderValue::from_static("public, max-age=31536000, immutable"),
+        header::HeaderValue::from_static(IMMUTABLE),
     );
     Ok(response)
+}
+
+fn from_memory(request: &HttpRequest, file: &CachedFile) -> HttpResponse {
+    let fresh = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == file.etag));
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, file.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, IMMUTABLE))
+        .insert_header((header::ACCEPT_RANGES, "bytes"));
+    if fresh {
+        return response.finish();
+    }
+    response
+        .content_type(file.content_type)
+        .body(file.body.clone())
+}
+
+mod hex {
+    use sha2::Digest;
+
+    /// The first 12 bytes of the SHA-256, hex: an ETag for a file's bytes.
+    pub fn short_digest(bytes: &[u8]) -> String {
+        sha2::Sha256::digest(bytes)[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }

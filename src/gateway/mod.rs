@@ -63,6 +63,7 @@ pub struct Services {
     json_limit: usize,
     max_upload_bytes: usize,
     uploads_dir: std::path::PathBuf,
+    media_files: media::FileCache,
 }
 
 impl Services {
@@ -79,8 +80,9 @@ impl Services {
             media,
             render,
         } = clients;
+        let media_files = media::FileCache::new(64 * 1024 * 1024);
         let pages_cache = site::PageCache::new();
-        pages_cache.follow(events);
+        pages_cache.follow(events, media_files.clone());
         Ok(Self {
             auth,
             posts,
@@ -99,6 +101,7 @@ impl Services {
             json_limit: settings.max_markdown_bytes + 64 * 1024,
             max_upload_bytes: settings.max_upload_bytes,
             uploads_dir: settings.data_dir().join("uploads"),
+            media_files,
         })
     }
 

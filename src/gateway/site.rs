@@ -123,7 +123,8 @@ impl PageCache {
     }
 
     /// Follows the event bus for as long as the process runs.
-    pub fn follow(&self, events: &EventBus) {
+    /// Also drops a deleted medium's files from `files`.
+    pub fn follow(&self, events: &EventBus, files: super::media::FileCache) {
         let cache = self.clone();
         let mut receiver = events.subscribe();
         actix::spawn(async move {
@@ -131,10 +132,14 @@ impl PageCache {
                 match receiver.recv().await {
                     Ok(Event::PostChanged(change)) => cache.forget(&change),
                     // Which pages show a medium is not tracked: rebuild them all.
-                    Ok(Event::MediumChanged { .. }) => cache.invalidate_all(),
+                    Ok(Event::MediumChanged { id }) => {
+                        files.forget(id);
+                        cache.invalidate_all();
+                    }
                     // Missed events: anything may have changed.
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        cache.invalidate_all()
+                        files.forget_all();
+                        cache.invalidate_all();
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 }
