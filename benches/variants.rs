@@ -16,7 +16,7 @@ fn time(bytes: &[u8], rules: &Rules, runs: usize) -> Duration {
         .map(|_| {
             let dir = tempfile::tempdir().expect("a temporary directory");
             let started = Instant::now();
-            let processed = process(bytes, dir.path(), rules)
+            let processed = process(bytes, dir.path(), rules, false)
                 .expect("io")
                 .expect("an accepted photo");
             std::hint::black_box(processed);

@@ -235,3 +235,53 @@ async fn a_post_shows_an_uploaded_image_with_srcset_and_a_placeholder_once_it_is
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_original_is_re_encoded_unless_its_owner_asks_to_keep_it() {
+    let app = TestApp::spawn().await;
+    let bytes = jpeg(500, 400);
+
+    let (_, stripped) = upload(&app, bytes.clone(), "a.jpg").await;
+    let mut other = bytes.clone();
+    other.extend_from_slice(b"different bytes, same picture");
+    let form = Form::new()
+        .part(
+            "file",
+            Part::bytes(other.clone()).file_name("b.jpg".to_owned()),
+        )
+        .text("keep_metadata", "true");
+    let kept: Value = app
+        .client
+        .post(app.url("/api/v1/media"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let app = &app;
+    let fetch = |url: String| async move {
+        app.anonymous
+            .get(app.url(&url))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    };
+    let re_encoded = fetch(stripped["original_url"].as_str().unwrap().to_owned()).await;
+    assert_ne!(
+        re_encoded.as_ref(),
+        bytes.as_slice(),
+        "re-encoded by default"
+    );
+    let original = fetch(kept["original_url"].as_str().unwrap().to_owned()).await;
+    assert_eq!(
+        original.as_ref(),
+        other.as_slice(),
+        "kept byte for byte when asked"
+    );
+}

@@ -256,6 +256,7 @@ fn every_media_and_render_message_round_trips_through_serde() {
             file_name: "k.jpg".into(),
             alt: "a".into(),
             caption: "c".into(),
+            keep_metadata: true,
         },
         medium.clone(),
     );

@@ -52,6 +52,8 @@ pub(super) struct UploadForm {
     file: Vec<u8>,
     alt: Option<String>,
     caption: Option<String>,
+    /// `true` keeps the original file exactly as uploaded, EXIF included.
+    keep_metadata: Option<bool>,
 }
 
 /// Upload an image: `multipart/form-data` with `file` and optional `alt` and
@@ -85,6 +87,7 @@ async fn upload(
     let temp = TempFile(dir.join(format!("{}.part", Uuid::new_v4())));
     let (mut file_name, mut alt, mut caption, mut got_file) =
         (String::new(), String::new(), String::new(), false);
+    let mut keep_metadata = String::new();
     let bad = |message: String| ApiError::bad_request("invalid_upload", message);
     while let Some(mut field) = form
         .try_next()
@@ -124,7 +127,7 @@ async fn upload(
                 })?;
                 got_file = true;
             }
-            "alt" | "caption" => {
+            "alt" | "caption" | "keep_metadata" => {
                 let mut value = Vec::new();
                 while let Some(chunk) = field
                     .try_next()
@@ -139,10 +142,10 @@ async fn upload(
                 let value = String::from_utf8(value).map_err(|_| {
                     ApiError::invalid(format!("the {name} field is not UTF-8 text"))
                 })?;
-                if name == "alt" {
-                    alt = value
-                } else {
-                    caption = value
+                match name.as_str() {
+                    "alt" => alt = value,
+                    "caption" => caption = value,
+                    _ => keep_metadata = value,
                 }
             }
             // Unknown fields are drained and ignored.
@@ -162,11 +165,13 @@ async fn upload(
         ));
     }
     let meta = identity.meta().with_budget(INGEST_DEADLINE);
+    let keep_metadata = matches!(keep_metadata.trim(), "true" | "1" | "on" | "yes");
     let msg = Ingest {
         upload: temp.0.to_string_lossy().into_owned(),
         file_name,
         alt,
         caption,
+        keep_metadata,
     };
     let medium = services.media.call(msg, meta).await?;
     Ok(HttpResponse::Created().json(medium))

@@ -248,10 +248,11 @@ impl MediaDeps {
         tokio::fs::create_dir_all(&partial)
             .await
             .map_err(|e| MediaError::Unexpected(format!("creating {}: {e}", partial.display())))?;
-        let (rules, target) = (self.rules.clone(), partial.clone());
+        let (rules, target, keep_metadata) =
+            (self.rules.clone(), partial.clone(), msg.keep_metadata);
         let outcome = self
             .pool
-            .run(move || images::process(&bytes, &target, &rules))
+            .run(move || images::process(&bytes, &target, &rules, keep_metadata))
             .await;
         let processed = match outcome {
             Ok(Ok(Ok(processed))) => processed,

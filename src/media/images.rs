@@ -86,6 +86,7 @@ pub fn process(
     bytes: &[u8],
     dir: &Path,
     rules: &Rules,
+    keep_metadata: bool,
 ) -> Result<Result<Processed, Refusal>, std::io::Error> {
     if bytes.is_empty() {
         return Ok(Err(Refusal::Empty));
@@ -171,7 +172,9 @@ pub fn process(
     // Served files are re-encoded, which drops EXIF (GPS included), XMP and
     // comments — and anything appended after the image data.
     if !rules.webp_and_original {
-    } else if animated {
+    } else if animated || keep_metadata {
+        // Animated images keep their frames; an owner may ask to keep EXIF and
+        // the rest on the original (never on the variants).
         std::fs::write(dir.join(format!("original.{original_ext}")), bytes)?;
     } else {
         write_encoded(

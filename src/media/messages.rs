@@ -82,6 +82,9 @@ pub struct Ingest {
     pub file_name: String,
     pub alt: String,
     pub caption: String,
+    /// Keep the original file as uploaded, metadata included (variants never keep it).
+    #[serde(default)]
+    pub keep_metadata: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
