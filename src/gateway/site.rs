@@ -218,15 +218,6 @@ pub struct Built {
 }
 
 impl Built {
-    fn html(body: String, complete: bool) -> Self {
-        Self {
-            status: StatusCode::OK,
-            body,
-            content_type: "text/html; charset=utf-8",
-            complete,
-        }
-    }
-
     fn error(services: &Services, status: StatusCode) -> Self {
         let body = match status {
             StatusCode::NOT_FOUND => services.pages.render_to_string("site/404.html", minijinja::context! { site => site(services) }),
@@ -437,8 +428,29 @@ fn absolute(services: &Services, src: &str) -> String {
 }
 
 fn render(services: &Services, template: &str, context: minijinja::Value, complete: bool) -> Built {
+    render_as(
+        services,
+        template,
+        context,
+        "text/html; charset=utf-8",
+        complete,
+    )
+}
+
+fn render_as(
+    services: &Services,
+    template: &str,
+    context: minijinja::Value,
+    content_type: &'static str,
+    complete: bool,
+) -> Built {
     match services.pages.render_to_string(template, context) {
-        Ok(body) => Built::html(body, complete),
+        Ok(body) => Built {
+            status: StatusCode::OK,
+            body,
+            content_type,
+            complete,
+        },
         Err(error) => {
             tracing::error!(%error, template, "could not render a page");
             Built::error(services, StatusCode::INTERNAL_SERVER_ERROR)
@@ -731,18 +743,13 @@ async fn build_feed(services: &Services, tag: Option<String>) -> Built {
         ),
     };
     let context = minijinja::context! { title, link, self_url, description => services.site_description.clone(), items };
-    match services.pages.render_to_string("site/rss.xml", context) {
-        Ok(body) => Built {
-            status: StatusCode::OK,
-            body,
-            content_type: "application/rss+xml; charset=utf-8",
-            complete: true,
-        },
-        Err(error) => {
-            tracing::error!(%error, "could not render a feed");
-            Built::error(services, StatusCode::INTERNAL_SERVER_ERROR)
-        }
-    }
+    render_as(
+        services,
+        "site/rss.xml",
+        context,
+        "application/rss+xml; charset=utf-8",
+        true,
+    )
 }
 
 #[get("/feed.xml")]
@@ -799,21 +806,14 @@ async fn build_sitemap(services: &Services) -> Built {
         }
         page += 1;
     }
-    match services
-        .pages
-        .render_to_string("site/sitemap.xml", minijinja::context! { entries })
-    {
-        Ok(body) => Built {
-            status: StatusCode::OK,
-            body,
-            content_type: "application/xml; charset=utf-8",
-            complete: true,
-        },
-        Err(error) => {
-            tracing::error!(%error, "could not render the sitemap");
-            Built::error(services, StatusCode::INTERNAL_SERVER_ERROR)
-        }
-    }
+    let context = minijinja::context! { entries };
+    render_as(
+        services,
+        "site/sitemap.xml",
+        context,
+        "application/xml; charset=utf-8",
+        true,
+    )
 }
 
 #[get("/sitemap.xml")]
