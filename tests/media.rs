@@ -285,3 +285,47 @@ async fn the_original_is_re_encoded_unless_its_owner_asks_to_keep_it() {
         "kept byte for byte when asked"
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_uploads_is_bounded_some_get_503_and_the_next_upload_works() {
+    let app = TestApp::spawn().await;
+    let base = jpeg(1200, 900);
+    let uploads = (0..24).map(|n| {
+        let mut bytes = base.clone();
+        // Distinct bytes after the image, so none is de-duplicated.
+        bytes.extend_from_slice(format!("burst {n}").as_bytes());
+        let form = Form::new().part("file", Part::bytes(bytes).file_name(format!("b{n}.jpg")));
+        let request = app.client.post(app.url("/api/v1/media")).multipart(form);
+        async move {
+            let response = request.send().await.unwrap();
+            (
+                response.status(),
+                response.headers().contains_key("retry-after"),
+            )
+        }
+    });
+
+    let answers = futures::future::join_all(uploads).await;
+
+    let stored = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::CREATED)
+        .count();
+    let busy = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    assert_eq!(stored + busy, answers.len(), "only 201 or 503: {answers:?}");
+    assert!(
+        busy > 0,
+        "a full queue answers 503 rather than growing: {answers:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|(status, retry)| *status != StatusCode::SERVICE_UNAVAILABLE || *retry),
+        "503s carry Retry-After"
+    );
+    let (status, _) = upload(&app, jpeg(300, 200), "after.jpg").await;
+    assert_eq!(status, StatusCode::CREATED, "the next upload works");
+}
