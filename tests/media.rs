@@ -214,6 +214,31 @@ async fn a_post_shows_an_uploaded_image_with_srcset_and_a_placeholder_once_it_is
         "{page}"
     );
 
+    assert!(page.contains(&format!("/media/{id}/v1/")), "{page}");
+
+    // An edit shows on the cached page at once, under the new version's URLs.
+    let edited = app
+        .client
+        .post(app.url(&format!("/api/v1/media/{id}/edit")))
+        .json(&json!({"operations": [{"rotate": 90}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), StatusCode::OK);
+    let page = app
+        .anonymous
+        .get(app.url("/kites/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("/media/{id}/v2/")) && !page.contains(&format!("/media/{id}/v1/")),
+        "{page}"
+    );
+
     let deleted = app
         .client
         .delete(app.url(&format!("/api/v1/media/{id}")))
@@ -290,7 +315,7 @@ async fn the_original_is_re_encoded_unless_its_owner_asks_to_keep_it() {
 async fn a_burst_of_uploads_is_bounded_some_get_503_and_the_next_upload_works() {
     let app = TestApp::spawn().await;
     let base = jpeg(1200, 900);
-    let uploads = (0..24).map(|n| {
+    let uploads = (0..200).map(|n| {
         let mut bytes = base.clone();
         // Distinct bytes after the image, so none is de-duplicated.
         bytes.extend_from_slice(format!("burst {n}").as_bytes());
@@ -326,6 +351,269 @@ async fn a_burst_of_uploads_is_bounded_some_get_503_and_the_next_upload_works() 
             .all(|(status, retry)| *status != StatusCode::SERVICE_UNAVAILABLE || *retry),
         "503s carry Retry-After"
     );
+    let peak_kb: u64 = std::fs::read_to_string(format!("/proc/{}/status", app.pid()))
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    assert!(
+        peak_kb < 400 * 1024,
+        "peak resident memory {peak_kb} kB stays bounded"
+    );
     let (status, _) = upload(&app, jpeg(300, 200), "after.jpg").await;
     assert_eq!(status, StatusCode::CREATED, "the next upload works");
+    let leftovers = std::fs::read_dir(app.data_dir.path().join("uploads"))
+        .map(|dir| dir.count())
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "no temporary upload is left behind");
+}
+
+#[tokio::test]
+async fn a_one_gigabyte_body_is_refused_while_streaming_and_nothing_is_kept() {
+    let app = TestApp::spawn().await;
+    // 1 GB, made as it is sent: neither side ever holds it.
+    const CHUNK: usize = 1 << 20;
+    let chunks =
+        futures::stream::iter((0..1024).map(|_| Ok::<_, std::io::Error>(vec![0xFFu8; CHUNK])));
+    let part = Part::stream_with_length(reqwest::Body::wrap_stream(chunks), 1 << 30)
+        .file_name("huge.jpg")
+        .mime_str("image/jpeg")
+        .unwrap();
+    let started = std::time::Instant::now();
+
+    let response = app
+        .client
+        .post(app.url("/api/v1/media"))
+        .multipart(Form::new().part("file", part))
+        .send()
+        .await;
+
+    match response {
+        Ok(response) => {
+            assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+            let body: Value = response.json().await.unwrap();
+            assert!(
+                body["error"]["message"].as_str().unwrap().contains("limit"),
+                "{body}"
+            );
+        }
+        // The server may close the connection once it has answered 413,
+        // before the client has finished sending; it must not read on.
+        Err(error) => assert!(
+            app.logs().contains("413") || error.is_request() || error.is_body(),
+            "{error:?}"
+        ),
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "refused early, not after reading the whole body"
+    );
+    let leftovers = std::fs::read_dir(app.data_dir.path().join("uploads"))
+        .map(|dir| dir.count())
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "the partial upload is removed");
+    let (_, page) = app.get_json("/api/v1/media").await;
+    assert_eq!(page["total"], 0, "nothing stored");
+    let (status, _) = upload(&app, jpeg(300, 200), "after.jpg").await;
+    assert_eq!(status, StatusCode::CREATED, "the next upload works");
+}
+
+/// The pixel at (x, y) of the picture at `url`.
+async fn pixel(app: &TestApp, url: &str, x: u32, y: u32) -> (u32, u32, [u8; 3]) {
+    let bytes = app
+        .anonymous
+        .get(app.url(url))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let picture = image::load_from_memory(&bytes).unwrap().to_rgb8();
+    (picture.width(), picture.height(), picture.get_pixel(x, y).0)
+}
+
+#[tokio::test]
+async fn edits_make_new_versions_with_new_urls_and_revert_undoes_them() {
+    let app = TestApp::spawn().await;
+    // Left half red, right half blue: rotations and flips are visible.
+    let card = image::RgbImage::from_fn(800, 400, |x, _| {
+        if x < 400 {
+            image::Rgb([220, 20, 20])
+        } else {
+            image::Rgb([20, 20, 220])
+        }
+    });
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(card)
+        .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .unwrap();
+    let (status, medium) = upload(&app, bytes, "halves.png").await;
+    assert_eq!(status, StatusCode::CREATED, "{medium}");
+    let id = medium["id"].as_str().unwrap().to_owned();
+    let first_url = medium["original_url"].as_str().unwrap().to_owned();
+    let edit = |operations: Value| {
+        app.client
+            .post(app.url(&format!("/api/v1/media/{id}/edit")))
+            .json(&json!({ "operations": operations }))
+            .send()
+    };
+
+    let rotated = edit(json!([{"rotate": 90}])).await.unwrap();
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let rotated: Value = rotated.json().await.unwrap();
+    assert_eq!(
+        (rotated["width"].as_u64(), rotated["height"].as_u64()),
+        (Some(400), Some(800))
+    );
+    assert_eq!(rotated["version"], 2);
+    assert_eq!(rotated["previous_versions"], 1);
+    let rotated_url = rotated["original_url"].as_str().unwrap().to_owned();
+    assert_ne!(rotated_url, first_url, "a new version has new URLs");
+    let (w, h, top) = pixel(&app, &rotated_url, 200, 10).await;
+    assert_eq!((w, h), (400, 800));
+    assert!(
+        top[0] > 150 && top[2] < 100,
+        "red is on top after a clockwise turn: {top:?}"
+    );
+    assert_eq!(
+        app.anonymous
+            .get(app.url(&first_url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND,
+        "only the current version is served"
+    );
+
+    // Flip and crop to the bottom half (blue after the turn), in one request.
+    let cropped: Value = edit(json!([
+        {"flip": "horizontal"},
+        {"crop": {"x": 0, "y": 400, "width": 400, "height": 400}}
+    ]))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(cropped["version"], 3, "{cropped}");
+    assert_eq!(
+        (cropped["width"].as_u64(), cropped["height"].as_u64()),
+        (Some(400), Some(400))
+    );
+    let (_, _, middle) = pixel(
+        &app,
+        cropped["variants"][0]["url"].as_str().unwrap(),
+        100,
+        100,
+    )
+    .await;
+    assert!(
+        middle[2] > 150 && middle[0] < 100,
+        "the blue half was kept: {middle:?}"
+    );
+
+    // Bad edits: a sentence saying what is wrong, and the medium stays as it was.
+    for (operations, says) in [
+        (
+            json!([{"crop": {"x": 300, "y": 0, "width": 200, "height": 10}}]),
+            "does not fit",
+        ),
+        (
+            json!([{"crop": {"x": 0, "y": 0, "width": 0, "height": 10}}]),
+            "does not fit",
+        ),
+        (json!([{"rotate": 45}]), "90, 180 or 270"),
+        (json!([{"scale": 2}]), "unknown variant"),
+        (json!([]), "between 1 and"),
+        (json!("rotate"), "wrong value"),
+    ] {
+        let response = edit(operations.clone()).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{operations}"
+        );
+        let body: Value = response.json().await.unwrap();
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{operations}: {message}");
+    }
+    let broken = app
+        .client
+        .post(app.url(&format!("/api/v1/media/{id}/edit")))
+        .header("content-type", "application/json")
+        .body("{\"operations\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
+    let (_, now) = app.get_json(&format!("/api/v1/media/{id}")).await;
+    assert_eq!(now["version"], 3, "a refused edit changes nothing");
+
+    // Undo twice: back to the upload; a third undo has nothing to go back to.
+    let revert = || {
+        app.client
+            .post(app.url(&format!("/api/v1/media/{id}/revert")))
+            .send()
+    };
+    let back: Value = revert().await.unwrap().json().await.unwrap();
+    assert_eq!(back["version"], 2);
+    assert_eq!(back["original_url"], rotated_url.as_str());
+    assert_eq!(
+        pixel(&app, &rotated_url, 200, 10).await.0,
+        400,
+        "version 2 is served again"
+    );
+    let back: Value = revert().await.unwrap().json().await.unwrap();
+    assert_eq!(back["version"], 1);
+    assert_eq!(back["width"], 800);
+    assert_eq!(back["previous_versions"], 0);
+    assert_eq!(revert().await.unwrap().status(), StatusCode::CONFLICT);
+
+    // A new edit after undoing never reuses an undone version's number (and URLs).
+    let again: Value = edit(json!([{"flip": "vertical"}]))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["version"], 4);
+    let versions: Vec<String> = std::fs::read_dir(app.data_dir.path().join("media").join(&id))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut versions = versions;
+    versions.sort();
+    assert_eq!(
+        versions,
+        ["v1", "v4"],
+        "undone versions' files are removed, no scratch left"
+    );
+}
+
+#[tokio::test]
+async fn only_the_owner_or_an_editor_may_edit_a_medium() {
+    let app = TestApp::spawn().await;
+    let (_, medium) = upload(&app, jpeg(400, 300), "mine.jpg").await;
+    let id = medium["id"].as_str().unwrap();
+    let author = app.token_for_new_user("author").await;
+
+    let response = app
+        .anonymous
+        .post(app.url(&format!("/api/v1/media/{id}/edit")))
+        .bearer_auth(&author)
+        .json(&json!({"operations": [{"rotate": 180}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let anonymous = app
+        .anonymous
+        .post(app.url(&format!("/api/v1/media/{id}/revert")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }

@@ -40,47 +40,7 @@ async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
 
 /// A user of `role` with a write token; returns the token.
 async fn writer(app: &TestApp, role: &str) -> String {
-    let email = format!("{role}-{}@example.com", uuid::Uuid::new_v4().simple());
-    let created = app
-        .client
-        .post(app.url("/api/v1/users"))
-        .json(&json!({ "email": email, "name": format!("A {role}"), "role": role, "password": "long enough pw" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let session = app
-        .anonymous
-        .post(app.url("/api/v1/session"))
-        .json(&json!({ "email": email, "password": "long enough pw" }))
-        .send()
-        .await
-        .unwrap();
-    let cookie = session.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let csrf = session.json::<Value>().await.unwrap()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let token = app
-        .anonymous
-        .post(app.url("/api/v1/tokens"))
-        .header("cookie", cookie)
-        .header("origin", &app.address)
-        .header("x-csrf-token", csrf)
-        .json(&json!({ "name": "w", "scope": "write" }))
-        .send()
-        .await
-        .unwrap();
-    token.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    app.token_for_new_user(role).await
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use folio::auth::domain::{DisplayName, Email, Password, Secret, TokenName, TokenScope};
 use folio::auth::{AuthError, messages as auth};
-use folio::media::{MediaError, messages as media};
+use folio::media::{MediaError, domain as media_domain, messages as media};
 use folio::posts::{PostsError, messages as posts};
 use folio::render::messages as render;
 use folio::runtime::{
@@ -238,7 +238,14 @@ fn every_media_and_render_message_round_trips_through_serde() {
         height: 600,
         alt: "A kite".into(),
         caption: String::new(),
-        version: 1,
+        version: 2,
+        operations: vec![media_domain::Operation::Crop(media_domain::Rect {
+            x: 1,
+            y: 2,
+            width: 30,
+            height: 40,
+        })],
+        previous_versions: 1,
         animated: false,
         original_url: "/media/x/v1/original.jpg".into(),
         variants: vec![media::VariantView {
@@ -280,9 +287,15 @@ fn every_media_and_render_message_round_trips_through_serde() {
             alt: Some("b".into()),
             caption: None,
         },
-        medium,
+        medium.clone(),
     );
     message_round_trips(media::DeleteMedium { id }, ());
+    let operations: Vec<media_domain::Operation> = serde_json::from_value(serde_json::json!([
+        {"rotate": 90}, {"flip": "vertical"}, {"crop": {"x": 0, "y": 0, "width": 5, "height": 5}}
+    ]))
+    .unwrap();
+    message_round_trips(media::EditMedium { id, operations }, medium.clone());
+    message_round_trips(media::RevertMedium { id }, medium.clone());
     message_round_trips(
         media::Locate {
             id,

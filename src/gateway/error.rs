@@ -224,6 +224,7 @@ impl From<MediaError> for ApiError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "image_refused", message)
             }
             MediaError::Invalid(_) => Self::invalid(message),
+            MediaError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
             MediaError::Unexpected(detail) => Self::internal(ConcernName::Media, &detail),
         }
     }

@@ -16,7 +16,10 @@ use uuid::Uuid;
 
 use super::openapi::ErrorBody;
 use super::{ApiError, Identity, Services};
-use crate::media::messages::{DeleteMedium, GetMedium, Ingest, ListMedia, Locate, UpdateMedium};
+use crate::media::domain::Operation;
+use crate::media::messages::{
+    DeleteMedium, EditMedium, GetMedium, Ingest, ListMedia, Locate, RevertMedium, UpdateMedium,
+};
 use crate::media::messages::{MediaPage, MediumView};
 use crate::runtime::CallMeta;
 
@@ -26,6 +29,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get_medium)
         .service(update_medium)
         .service(delete_medium)
+        .service(edit_medium)
+        .service(revert_medium)
         .service(serve_file);
 }
 
@@ -302,6 +307,76 @@ async fn delete_medium(
         .call(DeleteMedium { id }, identity.meta())
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct EditRequest {
+    /// Applied in order, each to the picture the previous one left:
+    /// `{"rotate": 90}`, `{"flip": "horizontal"}`,
+    /// `{"crop": {"x": 0, "y": 0, "width": 800, "height": 600}}`.
+    operations: Vec<Operation>,
+}
+
+/// Rotate, flip or crop: makes a new version (new URLs) with its variants; the
+/// current version is kept, so `revert` undoes the edit.
+#[utoipa::path(
+    tag = "media",
+    operation_id = "edit_medium",
+    request_body = EditRequest,
+    responses(
+        (status = 200, description = "The medium at its new version", body = MediumView),
+        (status = 400, description = "Not JSON", body = ErrorBody),
+        (status = 403, description = "Not yours", body = ErrorBody),
+        (status = 404, description = "No such medium", body = ErrorBody),
+        (status = 409, description = "Another change got there first", body = ErrorBody),
+        (status = 422, description = "Not a list of known operations, or one does not fit the picture", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[post("/api/v1/media/{id}/edit")]
+async fn edit_medium(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+    body: web::Json<EditRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let operations = body.into_inner().operations;
+    let meta = identity.meta().with_budget(INGEST_DEADLINE);
+    Ok(HttpResponse::Ok().json(
+        services
+            .media
+            .call(EditMedium { id, operations }, meta)
+            .await?,
+    ))
+}
+
+/// Undo the latest edit: the previous version becomes current again.
+#[utoipa::path(
+    tag = "media",
+    operation_id = "revert_medium",
+    responses(
+        (status = 200, description = "The medium at its previous version", body = MediumView),
+        (status = 403, description = "Not yours", body = ErrorBody),
+        (status = 404, description = "No such medium", body = ErrorBody),
+        (status = 409, description = "Nothing to undo, or another change got there first", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[post("/api/v1/media/{id}/revert")]
+async fn revert_medium(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(HttpResponse::Ok().json(
+        services
+            .media
+            .call(RevertMedium { id }, identity.meta())
+            .await?,
+    ))
 }
 
 /// Generated files recently served, by URL. URLs are immutable (a new version

@@ -9,6 +9,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use super::{admin, media, posts, session, tokens, users};
 use crate::auth::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
 use crate::auth::messages::{AuthorView, Method, SessionView, TokenView, UserView};
+use crate::media::domain::{Axis, Operation, QuarterTurns, Rect};
 use crate::media::messages::{MediaPage, MediumView, VariantView};
 use crate::posts::domain::{Excerpt, PostKind, PostStatus, Slug, TagName, Title};
 use crate::posts::messages::{PostPage, PostView, RevisionView, TagRef, TagView};
@@ -86,11 +87,18 @@ pub struct ErrorDetail {
         media::get_medium,
         media::update_medium,
         media::delete_medium,
+        media::edit_medium,
+        media::revert_medium,
     ),
     components(schemas(
         ErrorBody,
         media::UploadForm,
         media::MediumChanges,
+        media::EditRequest,
+        Operation,
+        Rect,
+        Axis,
+        QuarterTurns,
         MediumView,
         MediaPage,
         VariantView,

@@ -10,9 +10,10 @@ use sha2::Digest;
 use uuid::Uuid;
 
 use super::MediaError;
+use super::domain::{self, MAX_OPERATIONS};
 use super::images::{self, Refusal, Rules};
 use super::messages::*;
-use super::store::{MediaStore, MediumRecord};
+use super::store::{MediaStore, MediumRecord, Version};
 use crate::auth::permissions::{Action, allows};
 use crate::events::{Event, EventBus};
 use crate::render::markdown::ImageSource;
@@ -68,6 +69,8 @@ handlers! {
     UpdateMedium => update;
     DeleteMedium => delete;
     Locate => locate;
+    EditMedium => edit;
+    RevertMedium => revert;
 }
 
 fn principal(caller: &Caller) -> Result<(&Principal, Uuid), MediaError> {
@@ -108,12 +111,7 @@ fn base(record: &MediumRecord) -> String {
 }
 
 fn original_file(record: &MediumRecord) -> String {
-    let ext = match (record.animated, record.content_type.as_str()) {
-        (true, "image/gif") => "gif",
-        (true, "image/webp") => "webp",
-        _ => record.ext.as_str(),
-    };
-    format!("original.{ext}")
+    format!("original.{}", record.original_ext)
 }
 
 pub fn view(record: &MediumRecord) -> MediumView {
@@ -148,6 +146,8 @@ pub fn view(record: &MediumRecord) -> MediumView {
         alt: record.alt.clone(),
         caption: record.caption.clone(),
         version: record.version,
+        operations: record.operations.clone(),
+        previous_versions: u32::try_from(record.history.len()).unwrap_or(u32::MAX),
         animated: record.animated,
         original_url: format!("{base}/{}", original_file(record)),
         variants,
@@ -243,40 +243,20 @@ impl MediaDeps {
         }
         let id = Uuid::new_v4();
         let dir = self.blobs.join(id.to_string());
-        let partial = dir.join("v1.partial");
-        let done = dir.join("v1");
-        tokio::fs::create_dir_all(&partial)
-            .await
-            .map_err(|e| MediaError::Unexpected(format!("creating {}: {e}", partial.display())))?;
-        let (rules, target, keep_metadata) =
-            (self.rules.clone(), partial.clone(), msg.keep_metadata);
-        let outcome = self
-            .pool
-            .run(move || images::process(&bytes, &target, &rules, keep_metadata))
+        let (rules, keep_metadata) = (self.rules.clone(), msg.keep_metadata);
+        let processed = self
+            .write_version(&dir, 1, move |target| {
+                images::process(&bytes, target, &rules, keep_metadata)
+            })
             .await;
-        let processed = match outcome {
-            Ok(Ok(Ok(processed))) => processed,
-            failed => {
+        let processed = match processed {
+            Ok(processed) => processed,
+            Err(error) => {
                 // Nothing half-written stays behind.
                 let _ = tokio::fs::remove_dir_all(&dir).await;
-                return Err(match failed {
-                    Ok(Ok(Err(Refusal::UnsupportedType))) => MediaError::Unsupported(
-                        "only JPEG, PNG, WebP and GIF images are accepted".into(),
-                    ),
-                    Ok(Ok(Err(refusal))) => MediaError::Refused(refusal.to_string()),
-                    Ok(Err(io)) => MediaError::Unexpected(format!("writing variants: {io}")),
-                    Err(pool) => pool.into(),
-                    Ok(Ok(Ok(_))) => MediaError::Unexpected("unreachable".into()),
-                });
+                return Err(error);
             }
         };
-        if let Err(error) = tokio::fs::rename(&partial, &done).await {
-            let _ = tokio::fs::remove_dir_all(&dir).await;
-            return Err(MediaError::Unexpected(format!(
-                "finishing {}: {error}",
-                done.display()
-            )));
-        }
         let record = MediumRecord {
             id,
             owner,
@@ -293,6 +273,10 @@ impl MediaDeps {
             ext: processed.ext.to_owned(),
             widths: processed.widths,
             animated: processed.animated,
+            original_ext: processed.original_ext.to_owned(),
+            operations: Vec::new(),
+            history: Vec::new(),
+            last_version: 1,
         };
         if let Err(error) = self.store.insert(&record).await {
             let _ = tokio::fs::remove_dir_all(&dir).await;
@@ -355,6 +339,135 @@ impl MediaDeps {
         }
         self.events.publish(Event::MediumChanged { id: record.id });
         Ok(())
+    }
+
+    /// Runs `job` in the pool to fill `{dir}/v{version}`: it writes into a
+    /// scratch directory that becomes the version only when complete, so a
+    /// failure or a concurrent edit never leaves a half-written version behind.
+    async fn write_version(
+        &self,
+        dir: &std::path::Path,
+        version: i32,
+        job: impl FnOnce(&std::path::Path) -> Result<Result<images::Processed, Refusal>, std::io::Error>
+        + Send
+        + 'static,
+    ) -> Result<images::Processed, MediaError> {
+        let partial = dir.join(format!("v{version}.partial-{}", Uuid::new_v4()));
+        let done = dir.join(format!("v{version}"));
+        tokio::fs::create_dir_all(&partial)
+            .await
+            .map_err(|e| MediaError::Unexpected(format!("creating {}: {e}", partial.display())))?;
+        let target = partial.clone();
+        let outcome = self.pool.run(move || job(&target)).await;
+        let result = match outcome {
+            Ok(Ok(Ok(processed))) => match tokio::fs::rename(&partial, &done).await {
+                Ok(()) => return Ok(processed),
+                // Another edit made this version first.
+                Err(error) if done.exists() => MediaError::Conflict(format!(
+                    "the medium changed meanwhile ({error}); reload it and try again"
+                )),
+                Err(error) => {
+                    MediaError::Unexpected(format!("finishing {}: {error}", done.display()))
+                }
+            },
+            Ok(Ok(Err(Refusal::UnsupportedType))) => {
+                MediaError::Unsupported("only JPEG, PNG, WebP and GIF images are accepted".into())
+            }
+            Ok(Ok(Err(refusal))) => MediaError::Refused(refusal.to_string()),
+            Ok(Err(io)) => MediaError::Unexpected(format!("writing variants: {io}")),
+            Err(pool) => pool.into(),
+        };
+        let _ = tokio::fs::remove_dir_all(&partial).await;
+        Err(result)
+    }
+
+    async fn edit(&self, msg: EditMedium, caller: &Caller) -> Result<MediumView, MediaError> {
+        let (principal, user) = principal(caller)?;
+        let record = self.record(msg.id).await?;
+        check_manage(principal, user, &record)?;
+        if record.animated {
+            return Err(MediaError::Refused(
+                "animated images can't be edited: their frames would be lost".into(),
+            ));
+        }
+        if msg.operations.is_empty() || msg.operations.len() > MAX_OPERATIONS {
+            return Err(MediaError::Invalid(format!(
+                "list between 1 and {MAX_OPERATIONS} operations"
+            )));
+        }
+        // Cheap to check here, before any pixel is decoded.
+        domain::size_after(&msg.operations, record.width, record.height)
+            .map_err(MediaError::Refused)?;
+        // Every version is made from the first one's original with all edits so
+        // far: one re-encoding away from the upload, however many edits.
+        let first = record.first();
+        let mut operations = record.operations.clone();
+        operations.extend(msg.operations);
+        let dir = self.blobs.join(record.id.to_string());
+        let source = dir
+            .join(format!("v{}", first.version))
+            .join(format!("original.{}", first.original_ext));
+        let bytes = tokio::fs::read(&source)
+            .await
+            .map_err(|e| MediaError::Unexpected(format!("reading {}: {e}", source.display())))?;
+        let version = record.last_version + 1;
+        let (rules, steps) = (self.rules.clone(), operations.clone());
+        let processed = self
+            .write_version(&dir, version, move |target| {
+                images::edit(&bytes, &steps, target, &rules)
+            })
+            .await?;
+        let mut next = record.clone();
+        next.history.push(record.current());
+        next.switch_to(Version {
+            version,
+            width: processed.width,
+            height: processed.height,
+            byte_size: i64::try_from(processed.byte_size).unwrap_or(i64::MAX),
+            ext: processed.ext.to_owned(),
+            original_ext: processed.original_ext.to_owned(),
+            widths: processed.widths,
+            operations,
+        });
+        if !self.store.replace_version(&next, record.version).await? {
+            let _ = tokio::fs::remove_dir_all(dir.join(format!("v{version}"))).await;
+            return Err(MediaError::Conflict(
+                "the medium changed meanwhile; reload it and try again".into(),
+            ));
+        }
+        tracing::info!(medium = %next.id, version, "medium edited");
+        self.events.publish(Event::MediumChanged { id: next.id });
+        Ok(view(&next))
+    }
+
+    async fn revert(&self, msg: RevertMedium, caller: &Caller) -> Result<MediumView, MediaError> {
+        let (principal, user) = principal(caller)?;
+        let record = self.record(msg.id).await?;
+        check_manage(principal, user, &record)?;
+        let Some(previous) = record.history.last().cloned() else {
+            return Err(MediaError::Conflict(
+                "this medium has not been edited: there is no earlier version to go back to".into(),
+            ));
+        };
+        let mut next = record.clone();
+        next.history.pop();
+        next.switch_to(previous);
+        if !self.store.replace_version(&next, record.version).await? {
+            return Err(MediaError::Conflict(
+                "the medium changed meanwhile; reload it and try again".into(),
+            ));
+        }
+        // The undone version's number is never used again (`last_version`), so
+        // a cache holding its files can't show them under another picture's URL.
+        let undone = self
+            .blobs
+            .join(record.id.to_string())
+            .join(format!("v{}", record.version));
+        if let Err(error) = tokio::fs::remove_dir_all(&undone).await {
+            tracing::warn!(%error, dir = %undone.display(), "could not remove an undone version's files");
+        }
+        self.events.publish(Event::MediumChanged { id: next.id });
+        Ok(view(&next))
     }
 
     async fn locate(&self, msg: Locate, _: &Caller) -> Result<String, MediaError> {

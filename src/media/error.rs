@@ -22,6 +22,9 @@ pub enum MediaError {
     Refused(String),
     #[error("{0}")]
     Invalid(String),
+    /// Another change got there first (409).
+    #[error("{0}")]
+    Conflict(String),
     /// Details are logged by the concern; callers get the sentence only.
     #[error("the media service hit an unexpected error: {0}")]
     Unexpected(String),

@@ -11,6 +11,8 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::Digest;
 
+use super::domain::{self, Axis, Operation};
+
 /// What a processed upload became.
 #[derive(Debug, Clone)]
 pub struct Processed {
@@ -46,6 +48,8 @@ pub enum Refusal {
     },
     #[error("the image could not be read: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Edit(String),
 }
 
 #[derive(Debug, Clone)]
@@ -80,46 +84,48 @@ fn corrupt(error: impl std::fmt::Display) -> Refusal {
     Refusal::Corrupt(error.to_string())
 }
 
-/// Processes `bytes` into `dir` (which must exist and be empty): `original.*`
-/// and every variant `{width}.{ext}` and `{width}.webp`.
-pub fn process(
-    bytes: &[u8],
-    dir: &Path,
-    rules: &Rules,
-    keep_metadata: bool,
-) -> Result<Result<Processed, Refusal>, std::io::Error> {
+/// A decoded upload: upright, in one 8-bit layout, with what was learnt on the way.
+struct Decoded {
+    image: DynamicImage,
+    transparent: bool,
+    animated: bool,
+    content_type: &'static str,
+    /// The extension of the uploaded format.
+    source_ext: &'static str,
+}
+
+/// Sniffs, checks and decodes `bytes`, applying the EXIF orientation.
+fn decode(bytes: &[u8], rules: &Rules) -> Result<Decoded, Refusal> {
     if bytes.is_empty() {
-        return Ok(Err(Refusal::Empty));
+        return Err(Refusal::Empty);
     }
     let format = match image::guess_format(bytes) {
         Ok(
             format @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif),
         ) => format,
-        _ => return Ok(Err(Refusal::UnsupportedType)),
+        _ => return Err(Refusal::UnsupportedType),
     };
     // The header alone says how big the picture is: refuse before decoding a bomb.
-    let (width, height) =
-        match ImageReader::with_format(Cursor::new(bytes), format).into_dimensions() {
-            Ok(size) => size,
-            Err(error) => return Ok(Err(corrupt(error))),
-        };
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(corrupt)?;
     let megapixels = u64::from(width) * u64::from(height);
     if width > rules.max_side
         || height > rules.max_side
         || megapixels > u64::from(rules.max_megapixels) * 1_000_000
     {
-        return Ok(Err(Refusal::TooBig {
+        return Err(Refusal::TooBig {
             width,
             height,
             max_side: rules.max_side,
             max_megapixels: rules.max_megapixels,
-        }));
+        });
     }
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         // The decoder would fill the missing part with grey and call it a picture.
-        return Ok(Err(Refusal::Corrupt(
+        return Err(Refusal::Corrupt(
             "the JPEG is truncated (it has no end marker)".into(),
-        )));
+        ));
     }
     let animated = is_animated(bytes, format);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
@@ -134,12 +140,8 @@ pub fn process(
         let mut image = DynamicImage::from_decoder(decoder)?;
         image.apply_orientation(orientation);
         Ok::<_, image::ImageError>(image)
-    })();
-    let image = match image {
-        Ok(image) => image,
-        Err(error) => return Ok(Err(corrupt(error))),
-    };
-    let (width, height) = (image.width(), image.height());
+    })()
+    .map_err(corrupt)?;
     let transparent = image.color().has_alpha() && format != ImageFormat::Jpeg;
     // One 8-bit layout for everything below: what the encoders and the SIMD resizer take.
     let image = if transparent {
@@ -147,14 +149,106 @@ pub fn process(
     } else {
         DynamicImage::ImageRgb8(image.into_rgb8())
     };
-    let ext = if transparent { "png" } else { "jpg" };
     let (content_type, source_ext) = match format {
         ImageFormat::Png => ("image/png", "png"),
         ImageFormat::Gif => ("image/gif", "gif"),
         ImageFormat::WebP => ("image/webp", "webp"),
         _ => ("image/jpeg", "jpg"),
     };
-    let original_ext = if animated { source_ext } else { ext };
+    Ok(Decoded {
+        image,
+        transparent,
+        animated,
+        content_type,
+        source_ext,
+    })
+}
+
+/// Processes an upload's `bytes` into `dir` (which must exist and be empty):
+/// `original.*` and every variant `{width}.{ext}` and `{width}.webp`.
+pub fn process(
+    bytes: &[u8],
+    dir: &Path,
+    rules: &Rules,
+    keep_metadata: bool,
+) -> Result<Result<Processed, Refusal>, std::io::Error> {
+    let decoded = match decode(bytes, rules) {
+        Ok(decoded) => decoded,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    // Animated images keep their frames; an owner may ask to keep EXIF and the
+    // rest on the original (never on the variants).
+    let as_uploaded = (decoded.animated || keep_metadata).then_some(bytes);
+    let content_hash = sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let written = write_set(&decoded, as_uploaded, dir, rules)?;
+    Ok(Ok(Processed {
+        content_hash,
+        byte_size: bytes.len() as u64,
+        ..written
+    }))
+}
+
+/// Applies `operations` to the picture in `bytes` (a stored original) and
+/// writes the edited picture's set into `dir`, as [`process`] does.
+pub fn edit(
+    bytes: &[u8],
+    operations: &[Operation],
+    dir: &Path,
+    rules: &Rules,
+) -> Result<Result<Processed, Refusal>, std::io::Error> {
+    let mut decoded = match decode(bytes, rules) {
+        Ok(decoded) => decoded,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    if let Err(refusal) =
+        domain::size_after(operations, decoded.image.width(), decoded.image.height())
+    {
+        return Ok(Err(Refusal::Edit(refusal)));
+    }
+    let mut image = std::mem::replace(&mut decoded.image, DynamicImage::new_rgb8(1, 1));
+    for operation in operations {
+        image = match *operation {
+            Operation::Rotate(turns) => match turns.count() {
+                1 => image.rotate90(),
+                2 => image.rotate180(),
+                _ => image.rotate270(),
+            },
+            Operation::Flip(Axis::Horizontal) => image.fliph(),
+            Operation::Flip(Axis::Vertical) => image.flipv(),
+            Operation::Crop(rect) => image.crop_imm(rect.x, rect.y, rect.width, rect.height),
+        };
+    }
+    decoded.image = image;
+    decoded.animated = false;
+    let written = write_set(&decoded, None, dir, rules)?;
+    Ok(Ok(written))
+}
+
+/// Writes the original (re-encoded, or `as_uploaded` byte for byte) and every
+/// variant of `decoded` into `dir`.
+fn write_set(
+    decoded: &Decoded,
+    as_uploaded: Option<&[u8]>,
+    dir: &Path,
+    rules: &Rules,
+) -> Result<Processed, std::io::Error> {
+    let Decoded {
+        image,
+        transparent,
+        animated,
+        content_type,
+        source_ext,
+    } = decoded;
+    let (width, height, transparent) = (image.width(), image.height(), *transparent);
+    let ext = if transparent { "png" } else { "jpg" };
+    let original_ext = if as_uploaded.is_some() {
+        source_ext
+    } else {
+        ext
+    };
 
     // Never upscale; a picture narrower than the smallest width gets one variant at its own width.
     let mut widths: Vec<u32> = rules
@@ -171,25 +265,19 @@ pub fn process(
 
     // Served files are re-encoded, which drops EXIF (GPS included), XMP and
     // comments — and anything appended after the image data.
+    let original = dir.join(format!("original.{original_ext}"));
     if !rules.webp_and_original {
-    } else if animated || keep_metadata {
-        // Animated images keep their frames; an owner may ask to keep EXIF and
-        // the rest on the original (never on the variants).
-        std::fs::write(dir.join(format!("original.{original_ext}")), bytes)?;
+    } else if let Some(bytes) = as_uploaded {
+        std::fs::write(&original, bytes)?;
     } else {
-        write_encoded(
-            &image,
-            &dir.join(format!("original.{ext}")),
-            transparent,
-            rules,
-        )?;
+        write_encoded(image, &original, transparent, rules)?;
     }
     // Resizing from the previous (larger) variant saves work on each smaller
     // one; fast_image_resize's SIMD Lanczos3 is an order of magnitude faster
     // than `image`'s.
     let mut resizer = Resizer::new();
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-    let mut source = image;
+    let mut source = image.clone();
     for &w in widths.iter().rev() {
         let h = ((u64::from(height) * u64::from(w)) / u64::from(width)).max(1) as u32;
         let variant = if w == source.width() {
@@ -226,21 +314,18 @@ pub fn process(
         std::fs::write(dir.join(format!("{w}.webp")), webp)?;
         source = variant;
     }
-    let content_hash = sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(Ok(Processed {
+    let byte_size = std::fs::metadata(&original).map_or(0, |m| m.len());
+    Ok(Processed {
         content_type,
         original_ext,
         ext,
         width,
         height,
         widths,
-        content_hash,
-        byte_size: bytes.len() as u64,
-        animated,
-    }))
+        content_hash: String::new(),
+        byte_size,
+        animated: *animated,
+    })
 }
 
 fn write_encoded(

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::MediaError;
+use super::domain::Operation;
 use crate::render::markdown::ImageSource;
 use crate::runtime::ConcernMessage;
 
@@ -27,6 +28,8 @@ messages! {
     UpdateMedium => MediumView, "media.update";
     DeleteMedium => (), "media.delete";
     Locate => String, "media.locate";
+    EditMedium => MediumView, "media.edit";
+    RevertMedium => MediumView, "media.revert";
 }
 
 /// Counts of what the media store holds.
@@ -66,6 +69,10 @@ pub struct MediumView {
     pub alt: String,
     pub caption: String,
     pub version: i32,
+    /// The edits that made this version from the uploaded picture.
+    pub operations: Vec<Operation>,
+    /// How many earlier versions an undo (`revert`) can go back through.
+    pub previous_versions: u32,
     pub animated: bool,
     pub original_url: String,
     pub variants: Vec<VariantView>,
@@ -126,4 +133,18 @@ pub struct Locate {
     pub id: Uuid,
     pub version: i32,
     pub file: String,
+}
+
+/// Makes a new version of a medium with `operations` applied to the current
+/// one; the current version is kept for `RevertMedium`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditMedium {
+    pub id: Uuid,
+    pub operations: Vec<Operation>,
+}
+
+/// Undoes the latest edit: the previous version becomes current again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevertMedium {
+    pub id: Uuid,
 }

@@ -2,6 +2,7 @@
 
 mod actor;
 mod client;
+pub mod domain;
 mod error;
 pub mod images;
 pub mod messages;

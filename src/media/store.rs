@@ -9,6 +9,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use serde::{Deserialize, Serialize};
+
+use super::domain::Operation;
 use super::messages::MediaStats;
 use crate::config::StoreLocation;
 
@@ -35,6 +38,12 @@ mod medium {
         /// Variant widths, as a JSON array.
         pub widths: String,
         pub animated: bool,
+        /// The edits that made the current version, as JSON.
+        pub operations: String,
+        /// Earlier versions, oldest first, as JSON.
+        pub history: String,
+        pub last_version: i32,
+        pub original_ext: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -61,10 +70,76 @@ pub struct MediumRecord {
     pub ext: String,
     pub widths: Vec<u32>,
     pub animated: bool,
+    /// Extension of the current version's `original.*` file.
+    pub original_ext: String,
+    /// The edits, applied to the first version's original, that made this version.
+    pub operations: Vec<Operation>,
+    /// Earlier versions, oldest first: what an undo goes back to.
+    pub history: Vec<Version>,
+    /// The highest version number ever used, so a number is never reused.
+    pub last_version: i32,
+}
+
+/// What one version of a medium is: its files and the edits that made it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Version {
+    pub version: i32,
+    pub width: u32,
+    pub height: u32,
+    pub byte_size: i64,
+    pub ext: String,
+    pub original_ext: String,
+    pub widths: Vec<u32>,
+    pub operations: Vec<Operation>,
+}
+
+impl MediumRecord {
+    pub fn current(&self) -> Version {
+        Version {
+            version: self.version,
+            width: self.width,
+            height: self.height,
+            byte_size: self.byte_size,
+            ext: self.ext.clone(),
+            original_ext: self.original_ext.clone(),
+            widths: self.widths.clone(),
+            operations: self.operations.clone(),
+        }
+    }
+
+    /// Makes `version` the current one (the caller keeps history in order).
+    pub fn switch_to(&mut self, version: Version) {
+        self.version = version.version;
+        self.width = version.width;
+        self.height = version.height;
+        self.byte_size = version.byte_size;
+        self.ext = version.ext;
+        self.original_ext = version.original_ext;
+        self.widths = version.widths;
+        self.operations = version.operations;
+        self.last_version = self.last_version.max(self.version);
+    }
+
+    /// The first version: every edit starts again from its original.
+    pub fn first(&self) -> Version {
+        self.history
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.current())
+    }
 }
 
 impl From<medium::Model> for MediumRecord {
     fn from(model: medium::Model) -> Self {
+        let original_ext = if !model.original_ext.is_empty() {
+            model.original_ext
+        } else if model.animated && model.content_type == "image/gif" {
+            "gif".to_owned()
+        } else if model.animated && model.content_type == "image/webp" {
+            "webp".to_owned()
+        } else {
+            model.ext.clone()
+        };
         Self {
             id: model.id,
             owner: model.owner_id,
@@ -80,7 +155,11 @@ impl From<medium::Model> for MediumRecord {
             version: model.version,
             ext: model.ext,
             widths: serde_json::from_str(&model.widths).unwrap_or_default(),
+            original_ext,
             animated: model.animated,
+            operations: serde_json::from_str(&model.operations).unwrap_or_default(),
+            history: serde_json::from_str(&model.history).unwrap_or_default(),
+            last_version: model.last_version.max(model.version),
         }
     }
 }
@@ -144,27 +223,42 @@ impl MediaStore {
     }
 
     pub async fn insert(&self, record: &MediumRecord) -> anyhow::Result<()> {
-        medium::ActiveModel {
-            id: Set(record.id),
-            owner_id: Set(record.owner),
-            file_name: Set(record.file_name.clone()),
-            content_type: Set(record.content_type.clone()),
-            byte_size: Set(record.byte_size),
-            width: Set(i32::try_from(record.width).unwrap_or(i32::MAX)),
-            height: Set(i32::try_from(record.height).unwrap_or(i32::MAX)),
-            content_hash: Set(record.content_hash.clone()),
-            alt: Set(record.alt.clone()),
-            caption: Set(record.caption.clone()),
-            created_at: Set(record.created_at),
-            version: Set(record.version),
-            ext: Set(record.ext.clone()),
-            widths: Set(serde_json::to_string(&record.widths).unwrap_or_default()),
-            animated: Set(record.animated),
-        }
-        .insert(&self.db)
-        .await
-        .context("storing a medium")?;
+        active(record)
+            .insert(&self.db)
+            .await
+            .context("storing a medium")?;
         Ok(())
+    }
+
+    /// Stores `record`'s version fields if the medium is still at version
+    /// `expected`; false when another edit got there first.
+    pub async fn replace_version(
+        &self,
+        record: &MediumRecord,
+        expected: i32,
+    ) -> anyhow::Result<bool> {
+        let mut changes = active(record);
+        // The rest of the row (text, owner, created) is not the edit's to write.
+        for column in [
+            medium::Column::Id,
+            medium::Column::OwnerId,
+            medium::Column::FileName,
+            medium::Column::ContentType,
+            medium::Column::ContentHash,
+            medium::Column::Alt,
+            medium::Column::Caption,
+            medium::Column::CreatedAt,
+        ] {
+            changes.not_set(column);
+        }
+        let result = medium::Entity::update_many()
+            .set(changes)
+            .filter(medium::Column::Id.eq(record.id))
+            .filter(medium::Column::Version.eq(expected))
+            .exec(&self.db)
+            .await
+            .context("storing a new version of a medium")?;
+        Ok(result.rows_affected == 1)
     }
 
     pub async fn update_text(&self, id: Uuid, alt: &str, caption: &str) -> anyhow::Result<()> {
@@ -216,5 +310,29 @@ impl MediaStore {
 
     pub async fn close(self) -> anyhow::Result<()> {
         self.db.close().await.context("closing the media store")
+    }
+}
+
+fn active(record: &MediumRecord) -> medium::ActiveModel {
+    medium::ActiveModel {
+        id: Set(record.id),
+        owner_id: Set(record.owner),
+        file_name: Set(record.file_name.clone()),
+        content_type: Set(record.content_type.clone()),
+        byte_size: Set(record.byte_size),
+        width: Set(i32::try_from(record.width).unwrap_or(i32::MAX)),
+        height: Set(i32::try_from(record.height).unwrap_or(i32::MAX)),
+        content_hash: Set(record.content_hash.clone()),
+        alt: Set(record.alt.clone()),
+        caption: Set(record.caption.clone()),
+        created_at: Set(record.created_at),
+        version: Set(record.version),
+        ext: Set(record.ext.clone()),
+        widths: Set(serde_json::to_string(&record.widths).unwrap_or_default()),
+        animated: Set(record.animated),
+        operations: Set(serde_json::to_string(&record.operations).unwrap_or_default()),
+        history: Set(serde_json::to_string(&record.history).unwrap_or_default()),
+        last_version: Set(record.last_version),
+        original_ext: Set(record.original_ext.clone()),
     }
 }

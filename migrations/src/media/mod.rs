@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_media;
 mod m20261126_000002_versions_variants;
+mod m20261126_000003_edits;
 
 pub struct MediaMigrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for MediaMigrator {
         vec![
             Box::new(m20261126_000001_create_media::Migration),
             Box::new(m20261126_000002_versions_variants::Migration),
+            Box::new(m20261126_000003_edits::Migration),
         ]
     }
 
