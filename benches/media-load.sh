@@ -37,9 +37,14 @@ token=$($bin token add --data-dir "$work/data" --email bench@example.com --name 
 $bin --listen "127.0.0.1:$port" --data-dir "$work/data" --log warn &
 pid=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-url=$(curl -fs -H "Authorization: Bearer $token" -F "file=@$photo" "http://127.0.0.1:$port/api/v1/media" \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["variants"][1]["url"])')
-wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$port$url" | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx'
+curl -fs -H "Authorization: Bearer $token" -F "file=@$photo" "http://127.0.0.1:$port/api/v1/media" >"$work/medium.json"
+for n in 0 1; do
+  url=$(python3 -c "import json,sys; print(json.load(open('$work/medium.json'))['variants'][$n]['url'])")
+  echo "$url ($(curl -fs "http://127.0.0.1:$port$url" | wc -c) bytes):"
+  wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$port$url" | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx'
+done
+echo "$url, Range: bytes=0-65535:"
+wrk -t1 -c64 -d"${seconds}s" --latency -H "Range: bytes=0-65535" "http://127.0.0.1:$port$url" | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx'
 
 echo "== eight 12 MP uploads at once (distinct bytes, so none is de-duplicated)"
 for i in 1 2 3 4 5 6 7 8; do

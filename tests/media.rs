@@ -87,7 +87,41 @@ async fn an_upload_gets_responsive_variants_served_immutable_with_ranges() {
         .await
         .unwrap();
     assert_eq!(range.status(), StatusCode::PARTIAL_CONTENT);
-    assert_eq!(range.bytes().await.unwrap().len(), 100);
+    assert_eq!(
+        range.headers()["content-range"],
+        format!("bytes 0-99/{}", bytes.len()).as_str()
+    );
+    assert_eq!(range.bytes().await.unwrap(), bytes.slice(0..100));
+    let tail = app
+        .anonymous
+        .get(app.url(url))
+        .header("range", "bytes=-50")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(tail.bytes().await.unwrap(), bytes.slice(bytes.len() - 50..));
+    let outside = app
+        .anonymous
+        .get(app.url(url))
+        .header("range", "bytes=99999999-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outside.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    let stale = app
+        .anonymous
+        .get(app.url(url))
+        .header("range", "bytes=0-99")
+        .header("if-range", "\"another-version\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stale.status(),
+        StatusCode::OK,
+        "If-Range that doesn't match: the whole file"
+    );
 
     let unknown = app
         .anonymous

@@ -11,10 +11,11 @@ use crate::auth::permissions::Action;
 use crate::media::messages as media;
 use crate::posts::messages as posts;
 use crate::render::messages as render;
-use crate::runtime::{ConcernName, FaultRequest};
+use crate::runtime::{ConcernName, ConcernReport, FaultRequest};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(all_stats)
+    cfg.service(system_status)
+        .service(all_stats)
         .service(concern_stats)
         .service(list_faults)
         .service(inject_fault)
@@ -121,6 +122,40 @@ async fn all_stats(
         HttpResponse::ServiceUnavailable()
     };
     Ok(response.json(body))
+}
+
+/// What the status page shows.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct SystemStatus {
+    /// Whether this server was started with `--fault-injection`.
+    fault_injection: bool,
+    concerns: Vec<ConcernReport>,
+}
+
+/// Each concern's state (up, restarting, degraded), restarts, panics and
+/// traffic counters, read from the runtime without a round trip to any
+/// concern — so it answers while they are down.
+#[utoipa::path(
+    tag = "admin",
+    responses(
+        (status = 200, description = "Each concern's state and counters", body = SystemStatus),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Only administrators and the owner", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[get("/api/v1/admin/status")]
+async fn system_status(
+    services: web::Data<Services>,
+    identity: Identity,
+) -> Result<HttpResponse, ApiError> {
+    identity.require(Action::ManageSettings)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(SystemStatus {
+            fault_injection: services.fault_injection,
+            concerns: services.runtime.reports(),
+        }))
 }
 
 fn parse_concern(name: &str) -> Result<ConcernName, ApiError> {

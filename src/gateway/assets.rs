@@ -9,7 +9,33 @@ use rust_embed::Embed;
 struct Assets;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(asset);
+    cfg.service(asset).service(admin_bare).service(admin);
+}
+
+/// The admin UI is one page; its screens are `#/…` routes inside it.
+#[get("/admin/")]
+async fn admin(request: HttpRequest) -> HttpResponse {
+    let Some(file) = Assets::get("admin/index.html") else {
+        return super::error::not_found(request).await;
+    };
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        // The UI's own scripts only; images from here, data: and blob: (previews of files being uploaded).
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        ))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
+        .content_type("text/html; charset=utf-8")
+        .body(file.data.into_owned())
+}
+
+#[get("/admin")]
+async fn admin_bare() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/admin/"))
+        .finish()
 }
 
 /// Serves `/static/{path}` from the embedded files, with their hash as ETag.

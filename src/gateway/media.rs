@@ -448,7 +448,7 @@ async fn serve_file(
 ) -> Result<HttpResponse, ApiError> {
     let key = request.path().to_owned();
     let ranged = request.headers().contains_key(header::RANGE);
-    if !ranged && let Some(file) = services.media_files.0.get(&key) {
+    if let Some(file) = services.media_files.0.get(&key) {
         return Ok(from_memory(&request, &file));
     }
     let (id, version, file) = path.into_inner();
@@ -459,7 +459,10 @@ async fn serve_file(
         .media
         .call(Locate { id, version, file }, meta)
         .await?;
-    if !ranged {
+    let small = tokio::fs::metadata(&located)
+        .await
+        .is_ok_and(|m| m.len() <= CACHE_FILES_UP_TO as u64);
+    if !ranged || small {
         let body = tokio::fs::read(&located)
             .await
             .map_err(|_| ApiError::not_found("this file is gone"))?;
@@ -487,7 +490,32 @@ async fn serve_file(
     Ok(response)
 }
 
+/// A file from memory: 304 when the client has it, one byte range (206 or
+/// 416) when asked for one, else the whole file.
 fn from_memory(request: &HttpRequest, file: &CachedFile) -> HttpResponse {
+    if let Some(range) = wanted_range(request, file) {
+        let size = file.body.len() as u64;
+        let Some(range) = range else {
+            return HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                .insert_header((header::ACCEPT_RANGES, "bytes"))
+                .finish();
+        };
+        let (start, end) = (range.start, range.start + range.length);
+        let (Ok(from), Ok(to)) = (usize::try_from(start), usize::try_from(end)) else {
+            return HttpResponse::RangeNotSatisfiable().finish();
+        };
+        return HttpResponse::PartialContent()
+            .insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {start}-{}/{size}", end - 1),
+            ))
+            .insert_header((header::ETAG, file.etag.clone()))
+            .insert_header((header::CACHE_CONTROL, IMMUTABLE))
+            .insert_header((header::ACCEPT_RANGES, "bytes"))
+            .content_type(file.content_type)
+            .body(file.body.slice(from..to));
+    }
     let fresh = request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -508,6 +536,26 @@ fn from_memory(request: &HttpRequest, file: &CachedFile) -> HttpResponse {
     response
         .content_type(file.content_type)
         .body(file.body.clone())
+}
+
+/// The one range a request asks for: `None` for the whole file (no Range,
+/// an If-Range for another version, or several ranges — the whole file is a
+/// valid answer to those), `Some(None)` when the range is outside the file.
+fn wanted_range(
+    request: &HttpRequest,
+    file: &CachedFile,
+) -> Option<Option<actix_files::HttpRange>> {
+    let raw = request.headers().get(header::RANGE)?.to_str().ok()?;
+    if let Some(condition) = request.headers().get(header::IF_RANGE)
+        && condition.to_str().ok() != Some(file.etag.as_str())
+    {
+        return None;
+    }
+    match actix_files::HttpRange::parse(raw, file.body.len() as u64) {
+        Ok(ranges) if ranges.len() == 1 => ranges.first().copied().map(Some),
+        Ok(_) => None,
+        Err(_) => Some(None),
+    }
 }
 
 mod hex {

@@ -110,8 +110,8 @@ async fn submit(
                     granted.user.email
                 ),
                 Some(Link {
-                    href: "/",
-                    text: "Go to the site",
+                    href: "/admin/",
+                    text: "Start writing",
                 }),
             );
             page.add_cookie(&cookie).map_err(|e| {

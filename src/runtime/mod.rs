@@ -28,6 +28,21 @@ pub use principal::{PRINCIPAL_TTL, Principal, Role, SignedPrincipal, SigningKey}
 pub use supervision::{ConcernCell, ConcernState, ConcernStatus, RestartPolicy};
 
 use std::collections::BTreeMap;
+
+/// A concern's status and counters since start: a client polling it derives
+/// rates and recent latency from the differences between two reports.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ConcernReport {
+    #[serde(flatten)]
+    pub status: ConcernStatus,
+    /// Messages handled since start.
+    pub messages: u64,
+    /// Messages that failed with a fault (not a refusal like 404 or 403).
+    pub errors: u64,
+    /// Total handling time of those messages, in milliseconds.
+    pub latency_ms_sum: f64,
+    pub latency_ms_mean: f64,
+}
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -87,6 +102,30 @@ impl Runtime {
             Err(_) => Vec::new(),
         };
         cells.iter().map(|cell| cell.status()).collect()
+    }
+
+    /// Every concern's status with its traffic counters, for the status page.
+    pub fn reports(&self) -> Vec<ConcernReport> {
+        self.statuses()
+            .into_iter()
+            .map(|status| {
+                let metrics = self.metrics.for_concern(status.concern);
+                let messages = metrics.messages.get();
+                let latency_ms_sum = metrics.duration.get_sample_sum() * 1000.0;
+                let samples = metrics.duration.get_sample_count();
+                ConcernReport {
+                    status,
+                    messages,
+                    errors: metrics.errors.get(),
+                    latency_ms_sum,
+                    latency_ms_mean: if samples == 0 {
+                        0.0
+                    } else {
+                        latency_ms_sum / samples as f64
+                    },
+                }
+            })
+            .collect()
     }
 
     /// The Prometheus text exposition, with the `up` gauges read fresh.

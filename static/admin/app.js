@@ -1,0 +1,183 @@
+// The admin UI's shell: who is signed in, the navigation, and the router that
+// hands `#/…` routes to one screen module each (posts.js, editor.js, media.js,
+// people.js, tokens.js, status.js).
+//
+// A screen module exports `render(main, ctx, params)`; it may return a function
+// the router calls before leaving the screen (to stop polling, say), and may set
+// `ctx.leaveGuard = () => "question"` to ask before the user leaves unsaved work.
+
+import { api, setCsrf, onUnauthenticated } from "./api.js";
+import { h, toast, field, say } from "./ui.js";
+
+const RANKS = ["contributor", "author", "editor", "administrator", "owner"];
+
+/** Whether `role` is at least `minimum` in the one ordering of roles. */
+export function atLeast(role, minimum) {
+  return RANKS.indexOf(role) >= RANKS.indexOf(minimum);
+}
+
+const ctx = {
+  me: null,
+  leaveGuard: null,
+  /** What the signed-in person may do, by the README's permission table. */
+  can(action) {
+    const role = ctx.me ? ctx.me.role : null;
+    switch (action) {
+      case "publish": return atLeast(role, "author");
+      case "edit_any": return atLeast(role, "editor");
+      case "manage_all_media": return atLeast(role, "editor");
+      case "manage_people": return atLeast(role, "administrator");
+      case "settings": return atLeast(role, "administrator");
+      default: return false;
+    }
+  },
+  navigate(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  },
+};
+
+const ROUTES = [
+  { pattern: /^#\/posts\/new$/, module: "./editor.js", params: () => ({ id: null }) },
+  { pattern: /^#\/posts\/([0-9a-f-]{36})$/, module: "./editor.js", params: (m) => ({ id: m[1] }) },
+  { pattern: /^#\/posts$/, module: "./posts.js" },
+  { pattern: /^#\/media$/, module: "./media.js" },
+  { pattern: /^#\/people$/, module: "./people.js", needs: "manage_people" },
+  { pattern: /^#\/tokens$/, module: "./tokens.js" },
+  { pattern: /^#\/status$/, module: "./status.js", needs: "settings" },
+];
+
+const main = () => document.getElementById("main");
+let leaving = null;
+let currentHash = null;
+
+function renderNav() {
+  const links = [
+    ["#/posts", "Posts"],
+    ["#/media", "Media"],
+    ctx.can("manage_people") ? ["#/people", "People"] : null,
+    ["#/tokens", "API tokens"],
+    ctx.can("settings") ? ["#/status", "System status"] : null,
+  ].filter(Boolean);
+  const here = location.hash.split("/").slice(0, 2).join("/");
+  document.getElementById("nav").replaceChildren(
+    h("ul", {}, links.map(([href, label]) =>
+      h("li", {}, h("a", { href, "aria-current": href === here ? "page" : null }, label)))),
+  );
+  document.getElementById("who").replaceChildren(
+    h("span", { class: "muted" }, `${ctx.me.name} · ${ctx.me.role}`),
+    h("a", { href: "/", class: "muted" }, "View site"),
+    h("button", { type: "button", class: "secondary small", onclick: signOut }, "Sign out"),
+  );
+  document.getElementById("topbar").hidden = false;
+}
+
+async function route() {
+  if (!ctx.me) return;
+  if (ctx.leaveGuard && currentHash && location.hash !== currentHash) {
+    const question = ctx.leaveGuard();
+    if (question && !window.confirm(question)) {
+      history.replaceState(null, "", currentHash);
+      return;
+    }
+  }
+  if (!location.hash || location.hash === "#/" || location.hash === "#") {
+    history.replaceState(null, "", "#/posts");
+  }
+  currentHash = location.hash;
+  ctx.leaveGuard = null;
+  if (leaving) {
+    try { leaving(); } catch { /* a screen's cleanup must not block navigation */ }
+    leaving = null;
+  }
+  renderNav();
+  const found = ROUTES.map((r) => ({ r, m: location.hash.match(r.pattern) })).find((x) => x.m);
+  const target = main();
+  if (!found || (found.r.needs && !ctx.can(found.r.needs))) {
+    target.replaceChildren(h("h1", {}, "Not found"), h("p", {}, "There is no such page here, or it isn't yours to see."), h("a", { href: "#/posts" }, "Go to posts"));
+    return;
+  }
+  target.replaceChildren(h("p", { class: "muted" }, "Loading…"));
+  try {
+    const screen = await import(found.r.module);
+    const params = found.r.params ? found.r.params(found.m) : {};
+    const cleanup = await screen.render(target, ctx, params);
+    if (typeof cleanup === "function") leaving = cleanup;
+    const heading = target.querySelector("h1");
+    if (heading) document.title = `${heading.textContent} · Folio admin`;
+  } catch (error) {
+    target.replaceChildren(h("h1", {}, "This page could not be shown"), h("p", { class: "error", role: "alert" }, error.message || String(error)));
+  }
+}
+
+function signInScreen(message) {
+  ctx.me = null;
+  document.getElementById("topbar").hidden = true;
+  const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true });
+  const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
+  const feedback = h("div", { class: "feedback" });
+  const button = h("button", { type: "submit", class: "primary" }, "Sign in");
+  const form = h(
+    "form",
+    {
+      class: "card narrow",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        button.disabled = true;
+        say(feedback, null);
+        try {
+          const signedIn = await api("POST", "/api/v1/session", { email: email.value, password: password.value });
+          setCsrf(signedIn.csrf_token);
+          ctx.me = signedIn.user;
+          route();
+        } catch (error) {
+          say(feedback, error.status === 401 ? "That email and password don't match an account." : error.message);
+          password.select();
+        } finally {
+          button.disabled = false;
+        }
+      },
+    },
+    h("h1", {}, "Sign in to Folio"),
+    message ? h("p", { class: "notice", role: "status" }, message) : null,
+    field("Email", email),
+    field("Password", password),
+    feedback,
+    button,
+  );
+  main().replaceChildren(form);
+  document.title = "Sign in · Folio admin";
+  email.focus();
+}
+
+async function signOut() {
+  try {
+    await api("DELETE", "/api/v1/session");
+  } catch (error) {
+    toast(error.message, "error");
+  }
+  setCsrf(null);
+  signInScreen("You are signed out.");
+}
+
+onUnauthenticated(() => {
+  if (ctx.me) signInScreen("Your session has ended. Sign in again; nothing on this page was saved.");
+});
+
+window.addEventListener("hashchange", route);
+window.addEventListener("beforeunload", (event) => {
+  if (ctx.leaveGuard && ctx.leaveGuard()) event.preventDefault();
+});
+
+async function start() {
+  try {
+    const me = await api("GET", "/api/v1/me");
+    setCsrf(me.csrf_token);
+    ctx.me = me.user;
+    route();
+  } catch (error) {
+    signInScreen(error.status === 401 ? null : error.message);
+  }
+}
+
+start();
