@@ -102,7 +102,11 @@ fn write_new_secret(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn auth_deps(settings: &Settings, store: AuthStore) -> anyhow::Result<AuthDeps> {
+async fn auth_deps(
+    settings: &Settings,
+    store: AuthStore,
+    events: EventBus,
+) -> anyhow::Result<AuthDeps> {
     // Each Argon2 hash holds 19 MiB: the pool's size bounds that memory.
     let passwords = Passwords::new(CpuPool::sized_to_cores("argon2", 64)).await?;
     Ok(AuthDeps {
@@ -112,6 +116,7 @@ async fn auth_deps(settings: &Settings, store: AuthStore) -> anyhow::Result<Auth
             idle_timeout: settings.auth.session_idle_timeout,
             lifetime: settings.auth.session_lifetime,
         },
+        events,
     })
 }
 
@@ -137,11 +142,14 @@ impl Folio {
         let addr = listener.local_addr()?;
         let public_url = settings.public_url_for(addr);
         let runtime = Runtime::new(settings.supervision.clone(), Metrics::new()?, key);
-        let auth = AuthClient::start(&runtime, auth_deps(settings, stores.auth.clone()).await?);
+        let events = EventBus::new();
+        let auth = AuthClient::start(
+            &runtime,
+            auth_deps(settings, stores.auth.clone(), events.clone()).await?,
+        );
         let setup = auth
             .call(OpenSetup, CallMeta::new("startup", runtime.call_timeout()))
             .await?;
-        let events = EventBus::new();
         let render = RenderClient::start(
             &runtime,
             RenderDeps {
@@ -243,7 +251,10 @@ where
     create_data_dir(settings)?;
     let store = AuthStore::open(&settings.store(ConcernName::Auth)).await?;
     let runtime = Runtime::new(settings.supervision.clone(), Metrics::new()?, key.clone());
-    let auth = AuthClient::start(&runtime, auth_deps(settings, store.clone()).await?);
+    let auth = AuthClient::start(
+        &runtime,
+        auth_deps(settings, store.clone(), EventBus::new()).await?,
+    );
     let meta =
         CallMeta::new("cli", runtime.call_timeout()).with_principal(key.sign(&Principal::Operator));
     let result = f(auth, meta).await;

@@ -16,6 +16,10 @@ pub enum Event {
     MediumChanged {
         id: uuid::Uuid,
     },
+    /// A person's public name or bio changed, or they were removed.
+    AuthorChanged {
+        id: uuid::Uuid,
+    },
 }
 
 /// Publish-subscribe for [`Event`]s. A slow subscriber misses events rather

@@ -40,6 +40,7 @@ async fn auth_deps(dir: &tempfile::TempDir) -> AuthDeps {
             idle_timeout: Duration::from_secs(60),
             lifetime: Duration::from_secs(3600),
         },
+        events: folio::events::EventBus::new(),
     }
 }
 

@@ -421,6 +421,31 @@ async fn the_public_site_shows_published_posts_and_hides_drafts() {
     let (status, author) = page(&app, "/author/olive-owner/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(author.contains("Hello world"));
+    // A renamed author shows under the new name on the (cached) pages at once.
+    let (_, me) = app.get_json("/api/v1/me").await;
+    let renamed = app
+        .client
+        .patch(app.url(&format!(
+            "/api/v1/users/{}",
+            me["user"]["id"].as_str().unwrap()
+        )))
+        .json(&json!({ "name": "Olive Renamed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let slug = renamed.json::<Value>().await.unwrap()["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, renamed_page) = page(&app, &format!("/author/{slug}/")).await;
+    assert!(renamed_page.contains("Olive Renamed"), "{renamed_page}");
+    assert!(
+        page(&app, "/hello-world/")
+            .await
+            .1
+            .contains("Olive Renamed")
+    );
 
     let feed = app
         .anonymous

@@ -13,6 +13,7 @@ use super::messages::*;
 use super::passwords::Passwords;
 use super::permissions::{Action, allows};
 use super::store::{AuthStore, NewUser, UserRecord};
+use crate::events::{Event, EventBus};
 use crate::runtime::{Caller, Concern, ConcernMessage, ConcernName, Handles, Principal, Role};
 
 /// Session lifetimes, from configuration.
@@ -28,6 +29,8 @@ pub struct AuthDeps {
     pub store: AuthStore,
     pub passwords: Passwords,
     pub sessions: SessionPolicy,
+    /// Names and bios show on public pages: changes are announced.
+    pub events: EventBus,
 }
 
 pub struct Auth {
@@ -333,6 +336,7 @@ impl AuthDeps {
             view.disabled = disabled;
         }
         let updated = self.store.update_user(&view).await?;
+        self.events.publish(Event::AuthorChanged { id: view.id });
         // A new role needs a new session id; a disabled account keeps none.
         if updated.view.role != target.view.role || (updated.view.disabled && !target.view.disabled)
         {
@@ -354,7 +358,9 @@ impl AuthDeps {
                 "you cannot remove your own account".into(),
             ));
         }
-        self.store.delete_user(msg.id).await
+        self.store.delete_user(msg.id).await?;
+        self.events.publish(Event::AuthorChanged { id: msg.id });
+        Ok(())
     }
 
     async fn change_password(&self, msg: ChangePassword, caller: &Caller) -> Result<(), AuthError> {
