@@ -169,3 +169,46 @@ async fn embedded_static_files_are_served_with_an_etag() {
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
 }
+
+#[tokio::test]
+async fn the_admin_ui_and_its_status_feed_are_served() {
+    let app = TestApp::spawn().await;
+
+    let page = app.anonymous.get(app.url("/admin/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+    assert!(page.text().await.unwrap().contains("/static/admin/app.js"));
+    let script = app
+        .anonymous
+        .get(app.url("/static/admin/app.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.status(), 200);
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+
+    let (status, body) = app.get_json("/api/v1/admin/status").await;
+    assert_eq!(status, 200, "{body}");
+    let concerns = body["concerns"].as_array().unwrap();
+    assert_eq!(concerns.len(), 4, "{body}");
+    assert!(concerns.iter().all(|c| c["state"] == "up"), "{body}");
+    assert!(body["restart_limit"].as_u64().unwrap() > 0);
+    assert!(concerns.iter().any(|c| c["messages"].as_u64().unwrap() > 0));
+    let anonymous = app
+        .anonymous
+        .get(app.url("/api/v1/admin/status"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}

@@ -129,6 +129,11 @@ async fn all_stats(
 pub(super) struct SystemStatus {
     /// Whether this server was started with `--fault-injection`.
     fault_injection: bool,
+    /// More than this many restarts within `restart_window_secs` degrade a concern…
+    restart_limit: u32,
+    restart_window_secs: u64,
+    /// …which then refuses calls for this long before serving again.
+    quiet_period_secs: u64,
     concerns: Vec<ConcernReport>,
 }
 
@@ -154,6 +159,9 @@ async fn system_status(
         .insert_header(("Cache-Control", "no-store"))
         .json(SystemStatus {
             fault_injection: services.fault_injection,
+            restart_limit: services.runtime.policy().restart_limit,
+            restart_window_secs: services.runtime.policy().restart_window.as_secs(),
+            quiet_period_secs: services.runtime.policy().quiet_period.as_secs(),
             concerns: services.runtime.reports(),
         }))
 }

@@ -129,7 +129,10 @@ fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> act
     use actix_web::error::JsonPayloadError;
     match error {
         JsonPayloadError::Deserialize(error) if error.is_data() => {
-            ApiError::invalid(format!("the request body has a wrong value: {error}")).into()
+            // serde's position suffix means nothing to a person reading the sentence.
+            let text = error.to_string();
+            let text = text.split(" at line ").next().unwrap_or(&text);
+            ApiError::invalid(format!("the request body has a wrong value: {text}")).into()
         }
         JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::too_large(format!(
             "the request body is {length} bytes; the limit is {limit}"

@@ -91,6 +91,10 @@ impl Runtime {
         handle
     }
 
+    pub fn policy(&self) -> &RestartPolicy {
+        &self.policy
+    }
+
     pub fn cell(&self, name: ConcernName) -> Option<Arc<ConcernCell>> {
         self.cells.lock().ok()?.get(&name).cloned()
     }

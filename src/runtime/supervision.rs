@@ -249,7 +249,12 @@ impl ConcernCell {
                 state,
                 restarts: record.restarts,
                 panics: record.panics,
-                recent_restarts: record.recent_restarts.len(),
+                // Counted at read time: the window moves on between restarts too.
+                recent_restarts: record
+                    .recent_restarts
+                    .iter()
+                    .filter(|at| now.duration_since(**at) <= self.policy.restart_window)
+                    .count(),
                 retry_after_secs: (state == ConcernState::Degraded)
                     .then(|| retry_after(record.degraded_until, now)),
                 pending_faults,
