@@ -52,7 +52,8 @@ async function failure(response) {
   const detail = body && body.error ? body.error : {};
   let message = sentenceFor(response.status, detail.message);
   const retry = response.headers.get("retry-after");
-  if (retry && (response.status === 503 || response.status === 429)) {
+  // The server's own sentences often say when to retry already.
+  if (retry && (response.status === 503 || response.status === 429) && !/try again/i.test(message)) {
     message += ` Try again in ${retry} second${retry === "1" ? "" : "s"}.`;
   }
   return new ApiError(response.status, detail.code || "http_" + response.status, message, body);
@@ -122,7 +123,7 @@ export function upload(path, form, onProgress) {
       const detail = body && body.error ? body.error : {};
       let message = sentenceFor(xhr.status, detail.message);
       const retry = xhr.getResponseHeader("retry-after");
-      if (retry && xhr.status === 503) message += ` Try again in ${retry} second${retry === "1" ? "" : "s"}.`;
+      if (retry && xhr.status === 503 && !/try again/i.test(message)) message += ` Try again in ${retry} second${retry === "1" ? "" : "s"}.`;
       reject(new ApiError(xhr.status, detail.code || "http_" + xhr.status, message, body));
     };
     xhr.send(form);

@@ -31,6 +31,11 @@ const ctx = {
       default: return false;
     }
   },
+  /** Changes the address without leaving the screen (a new post, once saved, gets its id). */
+  replaceHash(hash) {
+    history.replaceState(null, "", hash);
+    currentHash = location.hash;
+  },
   navigate(hash) {
     if (location.hash === hash) route();
     else location.hash = hash;

@@ -1,0 +1,168 @@
+// Headless Chromium for the tests: launching it, signing in, screenshots at two widths, and waiting for what a person sees.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { REPO } from "./folio.js";
+
+export const SCREENSHOTS = process.env.E2E_SCREENSHOTS || join(REPO, "target/e2e-screenshots");
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+/** Debian's Chromium (or $CHROMIUM): Playwright's own browser builds cannot be downloaded here. */
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    // CI runs as root, where Chromium refuses its sandbox; /dev/shm may be small in containers.
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
+}
+
+/**
+ * A fresh context (its own cookies) and page at desktop size. The page's console errors and
+ * uncaught exceptions are kept in `page.problems`, so a failing test can say what the UI complained about.
+ */
+export async function newPage(browser, { context } = {}) {
+  const ctx = context || (await browser.newContext({ viewport: DESKTOP }));
+  ctx.setDefaultTimeout(15_000);
+  const page = await ctx.newPage();
+  page.problems = [];
+  page.on("pageerror", (error) => page.problems.push(`uncaught: ${error.message}`));
+  page.on("console", (message) => {
+    // Failed loads are reported below with their address, which the console line lacks.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      page.problems.push(`console: ${message.text()}`);
+    }
+  });
+  page.on("response", (response) => {
+    const url = new URL(response.url());
+    // Asking who is signed in before signing in is the shell's normal start, and no page has a favicon.
+    const expected = (response.status() === 401 && url.pathname === "/api/v1/me") || url.pathname === "/favicon.ico";
+    if (response.status() >= 400 && !expected) {
+      page.problems.push(`HTTP ${response.status()} ${response.request().method()} ${url.pathname}${url.search}`);
+    }
+  });
+  return page;
+}
+
+/** Signs in through the admin's own form, then waits for the signed-in shell (its navigation). */
+export async function signIn(page, base, email, password) {
+  await page.goto(base + "/admin/");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("navigation", { name: "Admin sections" }).waitFor({ state: "visible" });
+}
+
+/**
+ * Saves NAME-desktop.png (1280×800) and NAME-phone.png (390×844): exactly what a person sees at that size.
+ * Also NAME-desktop-full.png and NAME-phone-full.png, taken in a window as tall as the page, so the
+ * whole screen can be reviewed (a full-page capture of the short window would paint sticky bars mid-page).
+ */
+export async function shot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const before = page.viewportSize() || DESKTOP;
+  const paths = [];
+  for (const [suffix, size] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+    await page.setViewportSize(size);
+    await settle(page);
+    const path = join(SCREENSHOTS, `${name}-${suffix}.png`);
+    await page.screenshot({ path });
+    paths.push(path);
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: size.width, height: Math.min(Math.max(height, size.height), 8000) });
+    await settle(page);
+    const full = join(SCREENSHOTS, `${name}-${suffix}-full.png`);
+    await page.screenshot({ path: full });
+    paths.push(full);
+  }
+  await page.setViewportSize(before);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  return paths;
+}
+
+async function settle(page) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  // Every image should show in the picture, below the fold too, so lazy ones load now.
+  await page.evaluate(() =>
+    Promise.all(
+      [...document.images].map((img) => {
+        img.loading = "eager";
+        return img.complete
+          ? null
+          : new Promise((r) => {
+              img.addEventListener("load", r, { once: true });
+              img.addEventListener("error", r, { once: true });
+              setTimeout(r, 3000);
+            });
+      }),
+    ),
+  );
+  // Let layout and transitions settle at the new size.
+  await page.waitForTimeout(250);
+}
+
+/** A screenshot for a failing step, so the report can show what the page looked like. */
+export async function failureShot(page, name) {
+  try {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const path = join(SCREENSHOTS, `FAILED-${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    return path;
+  } catch {
+    return null;
+  }
+}
+
+/** Waits until `locator` is visible; the error says what was missing. */
+export async function visible(locator, what, timeout = 15_000) {
+  try {
+    await locator.first().waitFor({ state: "visible", timeout });
+  } catch (error) {
+    throw new Error(`expected to see ${what || locator}: ${error.message.split("\n")[0]}`);
+  }
+  return locator.first();
+}
+
+/** Waits until `locator` has a visible text matching `pattern`; resolves to that text. */
+export async function hasText(locator, pattern, what, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  let last = "(nothing)";
+  for (;;) {
+    try {
+      if ((await locator.count()) > 0 && (await locator.first().isVisible())) {
+        last = await locator.first().innerText();
+        if (pattern.test(last)) return last;
+      }
+    } catch {
+      // detached mid-read by a re-render: try again
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`expected ${what || locator} to show ${pattern}; it showed ${JSON.stringify(last.slice(0, 400))}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Runs `body(step)` where `step(label, fn)` names each step: on failure the error names the
+ * step, a screenshot of `page` is saved, and the page's problems and the server's warnings are added,
+ * so the report can say where it broke and what was shown.
+ */
+export async function steps(page, name, body, server) {
+  let current = "start";
+  const step = async (label, fn) => {
+    current = label;
+    return fn();
+  };
+  try {
+    await body(step);
+  } catch (error) {
+    const path = await failureShot(page(), name);
+    const problems = page().problems && page().problems.length ? `\npage problems:\n  ${page().problems.join("\n  ")}` : "";
+    const warnings = server ? server.logs().split("\n").filter((l) => /\b(WARN|ERROR)\b/.test(l)).slice(-15) : [];
+    const log = warnings.length ? `\nserver warnings:\n  ${warnings.join("\n  ")}` : "";
+    error.message = `step "${current}" failed: ${error.message}${path ? `\nscreenshot: ${path}` : ""}${problems}${log}`;
+    throw error;
+  }
+}

@@ -1,0 +1,101 @@
+// System status: panics injected through the page degrade the posts concern, and it comes back up by itself.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { start, OWNER } from "../lib/folio.js";
+import { launch, newPage, signIn, visible, hasText, steps, SCREENSHOTS } from "../lib/browser.js";
+
+// Three panics (one more than the limit) degrade posts; it stays down for QUIET seconds, and restarts are quick.
+const RESTART_LIMIT = 2;
+const QUIET = 8;
+let server;
+let browser;
+
+before(async () => {
+  server = await start({
+    args: [
+      "--restart-limit", String(RESTART_LIMIT),
+      "--restart-window", "60s",
+      "--quiet-period", `${QUIET}s`,
+      "--backoff-min", "10ms",
+      "--backoff-max", "50ms",
+    ],
+  });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function postsState() {
+  const { body } = await server.api("GET", "/api/v1/admin/status");
+  return body.concerns.find((c) => c.concern === "posts").state;
+}
+
+test("injected panics show posts as degraded, then up again after the quiet period", { timeout: 90_000 }, async (t) => {
+  const page = await newPage(browser);
+  await steps(() => page, "status", async (step) => {
+    await step("sign in and open System status", async () => {
+      await signIn(page, server.base, OWNER.email, OWNER.password);
+      await page.getByRole("navigation", { name: "Admin sections" }).getByRole("link", { name: "System status" }).click();
+      await visible(page.getByRole("heading", { name: "System status", level: 1 }), "the System status heading");
+    });
+
+    const card = page.getByRole("region", { name: "posts", exact: true });
+    await step("the posts card says up", () => hasText(card, /\bup\b/i, "the posts card"));
+
+    await step("inject panics into posts with the Fault injection form", async () => {
+      await page.getByLabel("Concern", { exact: true }).selectOption("posts");
+      await page.getByLabel("Fault", { exact: true }).selectOption("panic");
+      await page.getByLabel("Count", { exact: true }).fill(String(RESTART_LIMIT + 1));
+      await page.getByRole("button", { name: "Inject", exact: true }).click();
+      const { body } = await server.api("GET", "/api/v1/admin/faults");
+      const pending = body.find((p) => p.concern === "posts").pending;
+      assert.equal(pending, RESTART_LIMIT + 1, "the faults are queued on the server");
+    });
+
+    await step("send test traffic", async () => {
+      await page.getByRole("button", { name: "Send test traffic" }).click();
+      // The button's own requests should be enough; if they were not, the test's API calls finish the job, and say so.
+      const deadline = Date.now() + 4000;
+      while (Date.now() < deadline && (await postsState()) !== "degraded") await sleep(100);
+      let extra = 0;
+      while ((await postsState()) !== "degraded" && extra < 40) {
+        await server.api("GET", "/api/v1/admin/stats/posts");
+        extra += 1;
+        await sleep(50);
+      }
+      if (extra) t.diagnostic(`"Send test traffic" did not degrade posts by itself; ${extra} API calls from the test did`);
+    });
+
+    let degradedAt;
+    await step("the posts card shows degraded", async () => {
+      await hasText(card, /degraded/i, "the posts card", 10_000);
+      degradedAt = Date.now();
+      assert.equal(await postsState(), "degraded", "the server agrees");
+      await card.scrollIntoViewIfNeeded();
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, "system-status-degraded-desktop.png") });
+    });
+
+    await step("other concerns stay up", async () => {
+      for (const name of ["auth", "media", "render"]) {
+        const other = page.getByRole("region", { name, exact: true });
+        const text = await other.innerText();
+        assert.doesNotMatch(text, /degraded/i, `${name} is not degraded`);
+      }
+    });
+
+    await step("the posts card shows up again by itself after the quiet period", async () => {
+      await hasText(card, /^(?![\s\S]*degraded)[\s\S]*\bup\b/i, "the posts card", (QUIET + 6) * 1000);
+      const downFor = (Date.now() - degradedAt) / 1000;
+      assert.ok(downFor <= QUIET + 6, `back up after ${downFor.toFixed(1)} s`);
+      assert.equal(await postsState(), "up", "the server agrees");
+    });
+  }, server);
+});

@@ -1,0 +1,145 @@
+// A screenshot of every main screen at desktop and phone width, on a site with some content, for people to look at.
+import { test, before, after } from "node:test";
+import { start, OWNER } from "../lib/folio.js";
+import { launch, newPage, signIn, visible, hasText, shot, steps } from "../lib/browser.js";
+import { png } from "../lib/png.js";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await start();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function uploadImage(name, width, height, alt) {
+  const form = new FormData();
+  form.append("file", new Blob([png(width, height)], { type: "image/png" }), name);
+  form.append("alt", alt);
+  const response = await fetch(server.base + "/api/v1/media", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${server.ownerToken}`, Accept: "application/json" },
+    body: form,
+  });
+  if (response.status !== 201) throw new Error(`upload ${name} → ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
+/** A small site: people, images, a published post with a table, code and an image, drafts, a token. */
+async function seed() {
+  const author = await server.addUser("author", { name: "Ada Author" });
+  await server.addUser("editor", { name: "Eddie Editor" });
+  await server.addUser("contributor", { name: "Connie Contributor" });
+  const sunrise = await uploadImage("sunrise.png", 1200, 800, "A gradient like a sunrise");
+  await uploadImage("wide-banner.png", 1600, 500, "A wide banner");
+  await uploadImage("square.png", 600, 600, "A square swatch");
+  const markdown = [
+    "Folio renders Markdown the way GitHub does, with a few extras.",
+    "",
+    "## A table",
+    "",
+    "| Plan | Price | Posts |",
+    "|------|------:|------:|",
+    "| Free | 0 | 10 |",
+    "| Pro | 9 | unlimited |",
+    "",
+    "## Some code",
+    "",
+    "```js",
+    "export function greet(name) {",
+    "  return `Hello, ${name}!`;",
+    "}",
+    "```",
+    "",
+    `![${sunrise.alt}](media:${sunrise.id})`,
+    "",
+  ].join("\n");
+  const post = await server.apiOk(
+    "POST",
+    "/api/v1/posts",
+    { title: "Everything Folio renders", markdown, tags: ["guide", "markdown"], status: "published" },
+    { expected: 201 },
+  );
+  await server.apiOk("POST", "/api/v1/posts", { title: "Notes for next week", markdown: "To do.\n", tags: ["notes"] }, { expected: 201 });
+  const authorToken = server.tokenFor(author.email);
+  await server.apiOk("POST", "/api/v1/posts", { title: "An author's first draft", markdown: "Hello.\n" }, { token: authorToken, expected: 201 });
+  await server.apiOk("POST", "/api/v1/tokens", { name: "Deploy script", scope: "write" }, { expected: 201 });
+  await server.apiOk("POST", "/api/v1/tokens", { name: "Read-only dashboard", scope: "read" }, { expected: 201 });
+  return post;
+}
+
+test("screenshots of every main screen at 1280 and 390 px wide", { timeout: 180_000 }, async (t) => {
+  const post = await seed();
+  const page = await newPage(browser);
+  const nav = () => page.getByRole("navigation", { name: "Admin sections" });
+  const h1 = (name) => page.getByRole("heading", { name, level: 1 });
+
+  await steps(() => page, "screenshots", async (step) => {
+    await step("sign-in screen", async () => {
+      await page.goto(server.base + "/admin/");
+      await visible(page.getByRole("button", { name: "Sign in" }), "the Sign in button");
+      await shot(page, "sign-in");
+    });
+
+    await step("posts list", async () => {
+      await signIn(page, server.base, OWNER.email, OWNER.password);
+      await visible(h1("Posts"), "the Posts heading");
+      await visible(page.getByRole("link", { name: post.title }), "the published post in the list");
+      await shot(page, "posts-list");
+    });
+
+    await step("editor with preview", async () => {
+      await page.getByRole("link", { name: post.title }).click();
+      await visible(h1("Edit post"), "the Edit post heading");
+      const preview = page.getByRole("region", { name: "Preview" });
+      await visible(preview.locator("table"), "the table in the preview");
+      await visible(preview.locator("img"), "the image in the preview");
+      await shot(page, "editor");
+    });
+
+    await step("media library", async () => {
+      await nav().getByRole("link", { name: "Media" }).click();
+      await visible(h1("Media"), "the Media heading");
+      await visible(page.getByRole("button", { name: /^Details for / }), "a thumbnail");
+      await page.waitForFunction(() => [...document.querySelectorAll("main img")].every((img) => img.complete));
+      await shot(page, "media-library");
+    });
+
+    await step("people", async () => {
+      await nav().getByRole("link", { name: "People" }).click();
+      await visible(h1("People"), "the People heading");
+      await visible(page.getByText("Ada Author"), "a person in the list");
+      await shot(page, "people");
+    });
+
+    await step("API tokens", async () => {
+      await nav().getByRole("link", { name: "API tokens" }).click();
+      await visible(h1("API tokens"), "the API tokens heading");
+      await visible(page.getByText("Deploy script"), "a token in the list");
+      await shot(page, "api-tokens");
+    });
+
+    await step("system status", async () => {
+      await nav().getByRole("link", { name: "System status" }).click();
+      await visible(h1("System status"), "the System status heading");
+      await hasText(page.getByRole("region", { name: "posts", exact: true }), /\bup\b/i, "the posts card");
+      // Two polls, so the rates are filled in rather than "—".
+      await page.waitForTimeout(2200);
+      await shot(page, "system-status");
+    });
+
+    await step("public post page", async () => {
+      await page.goto(`${server.base}/${post.slug}/`);
+      await visible(page.getByRole("heading", { name: post.title, level: 1 }), "the post's title");
+      await visible(page.locator("article table"), "the table");
+      await shot(page, "public-post");
+    });
+  }, server);
+  // Not a failure, but worth a look: console errors (CSP refusals, say) and failed requests on the way.
+  for (const problem of page.problems) t.diagnostic(`page problem: ${problem}`);
+});

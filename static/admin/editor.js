@@ -1,0 +1,776 @@
+// The post editor (`#/posts/new`, `#/posts/{id}`): writing with a live preview, saving
+// (by hand, Ctrl+S, and autosave for drafts), publishing, conflicts, revisions and deletion.
+
+import { api } from "./api.js";
+import { h, field, say, toast, confirmDialog, formatDate } from "./ui.js";
+
+const AUTOSAVE_MS = 3000;
+const PREVIEW_MS = 400;
+const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+const CONFLICT =
+  "Someone else saved this post while you were editing. Your text is still here: copy what you need, then reload to see their version.";
+
+/** media.js is written separately; without it the editor still works, only without images. */
+async function picker() {
+  try {
+    const module = await import("./media.js");
+    return typeof module.pickMedium === "function" ? module.pickMedium : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseTags(text) {
+  const seen = new Set();
+  return text
+    .split(",")
+    .map((tag) => tag.trim())
+    .filter((tag) => tag && !seen.has(tag.toLowerCase()) && seen.add(tag.toLowerCase()));
+}
+
+const pad = (n) => String(n).padStart(2, "0");
+
+/** An ISO instant as a `datetime-local` value, in the browser's time zone. */
+function toLocalInput(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function zoneName() {
+  const minutes = -new Date().getTimezoneOffset();
+  const sign = minutes < 0 ? "−" : "+";
+  const abs = Math.abs(minutes);
+  return `UTC${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+function clock(date = new Date()) {
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** The smallest picture of a medium that is still crisp as a thumbnail. */
+function thumbnailOf(medium) {
+  const variants = [...(medium.variants || [])].sort((a, b) => a.width - b.width);
+  const fit = variants.find((v) => v.width >= 240) || variants[variants.length - 1];
+  return fit ? fit.url : medium.original_url;
+}
+
+const MOVED_STYLE = "data-preview-style";
+// A start tag and its attributes, as an HTML serialiser writes them (text never holds a raw
+// "<", and quoted values never hold their quote), so text like `style="x"` is left alone.
+const START_TAG = /<[a-zA-Z][^\s/>]*(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*\/?>/g;
+const ATTRIBUTE = /(\s+)([^\s"'>/=]+)(\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?/g;
+
+function renameStyles(html) {
+  return html.replace(START_TAG, (tag) => {
+    const name = tag.match(/^<[^\s/>]+/)[0];
+    const rest = tag.slice(name.length).replace(ATTRIBUTE, (all, space, attribute, value) =>
+      attribute.toLowerCase() === "style" ? `${space}${MOVED_STYLE}${value || ""}` : all);
+    return name + rest;
+  });
+}
+
+/** A medium's alt text made safe inside `![…]`: one line, brackets escaped. */
+function altForMarkdown(alt) {
+  return (alt || "").replace(/\s+/g, " ").trim().replace(/([\\[\]])/g, "\\$1");
+}
+
+export async function render(main, ctx, params) {
+  let post = null;
+  let latestRevision = null;
+  if (params.id) {
+    try {
+      post = await api("GET", `/api/v1/posts/${params.id}`);
+    } catch (error) {
+      main.replaceChildren(
+        h("h1", {}, "Edit post"),
+        h("p", { class: "error", role: "alert" }, error.message),
+        h("a", { href: "#/posts" }, "Back to posts"),
+      );
+      return;
+    }
+    // Only the latest revision tells whether the excerpt was written or taken from the text.
+    const revisions = await api("GET", `/api/v1/posts/${post.id}/revisions`).catch(() => null);
+    latestRevision = revisions ? revisions.find((r) => r.revision === post.revision) || null : null;
+  }
+
+  const me = ctx.me;
+  const own = !post || post.author === me.id;
+  const canEdit = !post || ctx.can("edit_any") || (own && (post.status === "draft" || ctx.can("publish")));
+  const canPublish = ctx.can("edit_any") || (own && ctx.can("publish"));
+
+  let destroyed = false;
+  let conflict = false;
+  let autosaveTimer = null;
+  let previewTimer = null;
+  let previewSequence = 0;
+  let inFlight = null;
+  let queued = null;
+  let featureImage = post ? post.feature_image : null;
+
+  // ---- Fields ----
+  const heading = h("h1", {}, post ? "Edit post" : "New post");
+  const title = h("input", { type: "text", name: "title", autocomplete: "off", value: post ? post.title : "", required: true });
+  const slug = h("input", { type: "text", name: "slug", autocomplete: "off", spellcheck: false, value: post ? post.slug : "" });
+  const slugError = h("p", { class: "error editor-inline-error", id: "slug-error", hidden: true });
+  const markdown = h("textarea", { class: "markdown", name: "markdown", id: "post-markdown", spellcheck: true });
+  markdown.value = post ? post.markdown : "";
+  const tags = h("input", { type: "text", name: "tags", autocomplete: "off", value: post ? post.tags.map((t) => t.name).join(", ") : "" });
+  const excerptGiven = latestRevision ? latestRevision.excerpt : "";
+  const excerpt = h("textarea", { name: "excerpt", rows: 3 });
+  excerpt.value = excerptGiven;
+  if (post && !excerptGiven) excerpt.placeholder = post.excerpt;
+
+  const insertButton = h("button", { type: "button", class: "secondary small", onclick: insertImage }, "Insert image");
+
+  // ---- Preview ----
+  const previewBody = h("div", { class: "preview-body" });
+  const preview = h(
+    "section",
+    { class: "card editor-preview", "aria-label": "Preview" },
+    h("p", { class: "editor-pane-title", "aria-hidden": "true" }, "Preview"),
+    previewBody,
+  );
+  // Links in the preview would leave the editor (or change the hash route).
+  previewBody.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href]");
+    if (!link) return;
+    event.preventDefault();
+    if (/^https?:/i.test(link.getAttribute("href"))) window.open(link.href, "_blank", "noopener");
+  });
+
+  // ---- Feature image ----
+  const featureView = h("div", { class: "feature-view" });
+  const chooseFeature = h("button", { type: "button", class: "secondary", onclick: chooseFeatureImage }, "Choose feature image");
+  const removeFeature = h("button", { type: "button", class: "secondary", onclick: removeFeatureImage }, "Remove feature image");
+  const featureSet = h(
+    "fieldset",
+    { class: "editor-feature" },
+    h("legend", {}, "Feature image"),
+    featureView,
+    h("div", { class: "row" }, chooseFeature, removeFeature),
+  );
+
+  // ---- Status ----
+  const statusBox = h("fieldset", { class: "editor-status" });
+  const publishAt = h("input", { type: "datetime-local", name: "publish_at" });
+  const publishAtField = field("Publish at", publishAt, `Your local time (${zoneName()}).`);
+  let radios = [];
+
+  // ---- Actions ----
+  const saveButton = h("button", { type: "submit", class: "primary" }, "Save");
+  const line = h("span", { class: "muted editor-line", role: "status", "aria-live": "polite" });
+  const viewLink = h("a", { class: "editor-view", href: "#", target: "_blank", rel: "noopener", hidden: true }, "View post");
+  const alertBox = h("div", { class: "editor-alert" });
+  const actions = h(
+    "div",
+    { class: "editor-actions" },
+    h("div", { class: "row" }, saveButton, line, viewLink),
+    alertBox,
+  );
+
+  // ---- History and deletion (only once the post exists) ----
+  const historyBody = h("div", { class: "history-body" });
+  const historyPanel = h("details", { class: "card editor-history" }, h("summary", {}, "History"), historyBody);
+  historyPanel.addEventListener("toggle", () => {
+    if (historyPanel.open) loadHistory();
+  });
+  const deleteButton = h("button", { type: "button", class: "danger", onclick: deletePost }, "Delete post");
+  const more = h("div", { class: "editor-more" }, historyPanel, h("div", { class: "row" }, deleteButton));
+
+  const form = h(
+    "form",
+    { class: "editor", novalidate: true, "aria-labelledby": "editor-heading", onsubmit: (event) => { event.preventDefault(); save("manual"); } },
+    h(
+      "div",
+      { class: "editor-grid" },
+      h(
+        "div",
+        { class: "editor-write" },
+        field("Title", title),
+        h(
+          "div",
+          { class: "field" },
+          h("div", { class: "spread editor-md-head" }, h("label", { for: markdown.id }, "Markdown"), insertButton),
+          markdown,
+        ),
+      ),
+      preview,
+    ),
+    h(
+      "div",
+      { class: "editor-settings" },
+      h(
+        "div",
+        { class: "editor-meta" },
+        field("Slug", slug, "Optional: made from the title if left empty. Lowercase letters, digits and hyphens; the post is at /slug/."),
+        slugError,
+        field("Tags", tags, "Separate tags with commas, e.g. Rust, Travel notes."),
+        field("Excerpt", excerpt, "Shown in lists and feeds. Made from the first paragraph if left empty."),
+      ),
+      h("div", { class: "editor-side" }, featureSet, statusBox),
+    ),
+    actions,
+  );
+  heading.id = "editor-heading";
+  slug.setAttribute("aria-describedby", `${slug.getAttribute("aria-describedby")} slug-error`);
+
+  const offer = h("div", { class: "editor-offer" });
+  main.replaceChildren(h("div", { class: "editor-page" }, heading, readOnlyNotice(), offer, form, post ? more : null));
+
+  function readOnlyNotice() {
+    if (canEdit) return null;
+    const why = own
+      ? "Contributors can only change drafts; ask an editor to change it."
+      : "It belongs to someone else.";
+    return h("p", { class: "card notice editor-readonly" }, `You can read this post but not change it. ${why}`);
+  }
+
+  if (!canEdit) {
+    for (const control of [title, slug, markdown, tags, excerpt]) control.readOnly = true;
+    insertButton.hidden = true;
+    chooseFeature.hidden = true;
+    actions.hidden = true;
+    more.hidden = true;
+  }
+
+  // ---- What "unsaved" means: content (autosaved) and status (only saved by hand) ----
+  function content() {
+    return {
+      title: title.value.trim(),
+      slug: slug.value.trim(),
+      markdown: markdown.value,
+      tags: parseTags(tags.value),
+      excerpt: excerpt.value.trim(),
+      feature_image: featureImage,
+    };
+  }
+  function choice() {
+    const checked = radios.find((r) => r.checked);
+    return { status: checked ? checked.value : null, at: checked && checked.value === "schedule" ? publishAt.value : "" };
+  }
+  let savedContent = JSON.stringify(content());
+  let savedChoice = JSON.stringify(choice());
+  let savedExcerpt = excerptGiven;
+  const contentDirty = () => JSON.stringify(content()) !== savedContent;
+  const dirty = () => canEdit && (contentDirty() || JSON.stringify(choice()) !== savedChoice);
+
+  ctx.leaveGuard = () => (dirty() ? "This post has changes that are not saved. Leave without saving them?" : null);
+
+  function setLine(text) {
+    if (line.textContent !== text) line.textContent = text;
+  }
+
+  function autosaves() {
+    return !conflict && canEdit && (!post || post.status === "draft") && title.value.trim() !== "" && slugValid();
+  }
+
+  function changed() {
+    if (destroyed) return;
+    backup();
+    if (inFlight) return;
+    if (dirty()) setLine(conflict ? "Not saved" : "Unsaved changes");
+    clearTimeout(autosaveTimer);
+    if (contentDirty() && autosaves()) autosaveTimer = setTimeout(() => save("auto"), AUTOSAVE_MS);
+  }
+
+  function slugValid() {
+    const value = slug.value.trim();
+    return value === "" || (value.length <= 120 && SLUG.test(value));
+  }
+  function checkSlug() {
+    const ok = slugValid();
+    slugError.hidden = ok;
+    slugError.textContent = ok ? "" : "A slug has only lowercase letters, digits and single hyphens (like my-first-post).";
+    if (ok) slug.removeAttribute("aria-invalid");
+    else slug.setAttribute("aria-invalid", "true");
+    return ok;
+  }
+
+  // ---- A copy of unsaved work in this tab, for when the session ends or the tab reloads ----
+  const backupKey = () => `folio.unsaved.${post ? post.id : "new"}`;
+  let backupTimer = null;
+  let keepBackup = true;
+  function writeBackup() {
+    clearTimeout(backupTimer);
+    try {
+      if (canEdit && contentDirty()) sessionStorage.setItem(backupKey(), JSON.stringify({ ...content(), at: Date.now() }));
+    } catch {
+      // Storage full or refused: the copy is a convenience, saving still works.
+    }
+  }
+  function backup() {
+    clearTimeout(backupTimer);
+    backupTimer = setTimeout(writeBackup, 500);
+  }
+  /** Forgets the copy: after a save, or when the person chose to drop their text. */
+  function dropBackup(key = backupKey()) {
+    clearTimeout(backupTimer);
+    try {
+      sessionStorage.removeItem(key);
+    } catch {
+      // nothing to drop
+    }
+  }
+  function offerBackup() {
+    let stored = null;
+    try {
+      stored = JSON.parse(sessionStorage.getItem(backupKey()));
+    } catch {
+      stored = null;
+    }
+    if (!stored || !canEdit) return;
+    const kept = {
+      title: stored.title || "",
+      slug: stored.slug || "",
+      markdown: stored.markdown || "",
+      tags: stored.tags || [],
+      excerpt: stored.excerpt || "",
+      feature_image: stored.feature_image || null,
+    };
+    if (JSON.stringify(kept) === savedContent) return dropBackup();
+    const putBack = () => {
+      title.value = kept.title;
+      slug.value = kept.slug;
+      markdown.value = kept.markdown;
+      tags.value = kept.tags.join(", ");
+      excerpt.value = kept.excerpt;
+      featureImage = kept.feature_image;
+      offer.replaceChildren();
+      checkSlug();
+      loadFeature();
+      renderPreview();
+      changed();
+      markdown.focus();
+    };
+    const discard = () => {
+      dropBackup();
+      offer.replaceChildren();
+      title.focus();
+    };
+    offer.replaceChildren(
+      h(
+        "div",
+        { class: "card editor-offer-box", role: "status" },
+        h("p", {}, `This tab kept text you had not saved (from ${stored.at ? clock(new Date(stored.at)) : "earlier"}). The editor shows the saved version.`),
+        h(
+          "div",
+          { class: "row" },
+          h("button", { type: "button", class: "secondary", onclick: putBack }, "Put my text back"),
+          h("button", { type: "button", class: "link", onclick: discard }, "Discard it"),
+        ),
+      ),
+    );
+  }
+
+  // ---- Status controls ----
+  function buildStatus() {
+    radios = [];
+    const children = [h("legend", {}, "Status")];
+    const status = post ? post.status : "draft";
+    if (!canPublish) {
+      children.push(
+        h("p", {}, h("span", { class: `badge ${status}` }, status === "draft" ? "Draft" : status)),
+        h("p", { class: "hint" }, "You can save drafts; an editor will publish this post."),
+      );
+    } else if (status === "published") {
+      children.push(
+        h("p", { class: "row" },
+          h("span", { class: "badge published" }, "Published"),
+          post.published_at ? h("span", { class: "muted" }, formatDate(post.published_at)) : null),
+        h("p", { class: "hint" }, "Changes go live when you press Save."),
+        h("button", { type: "button", class: "secondary", onclick: unpublish }, "Unpublish"),
+      );
+    } else {
+      const name = "editor-status-choice";
+      const radio = (value, label) => {
+        const input = h("input", { type: "radio", name, value, onchange: () => { publishAtField.hidden = choice().status !== "schedule"; changed(); } });
+        radios.push(input);
+        return h("label", { class: "radio" }, input, ` ${label}`);
+      };
+      const options = h("div", { class: "editor-radios" }, radio("draft", "Draft"), radio("now", "Publish now"), radio("schedule", "Schedule"));
+      const selected = status === "scheduled" ? "schedule" : "draft";
+      radios.find((r) => r.value === selected).checked = true;
+      publishAt.value = status === "scheduled" ? toLocalInput(post.publish_at) : "";
+      publishAtField.hidden = selected !== "schedule";
+      children.push(
+        status === "scheduled"
+          ? h("p", { class: "row" }, h("span", { class: "badge scheduled" }, "Scheduled"), h("span", { class: "muted" }, formatDate(post.publish_at)))
+          : null,
+        options,
+        publishAtField,
+        h("p", { class: "hint" }, "Takes effect when you press Save."),
+      );
+    }
+    statusBox.replaceChildren(...children.filter(Boolean));
+    viewLink.hidden = !(post && post.status === "published");
+    if (post) viewLink.href = `/${post.slug}/`;
+  }
+
+  // ---- Feature image ----
+  function showFeature(medium, problem) {
+    removeFeature.hidden = !featureImage || !canEdit;
+    if (!featureImage) {
+      featureView.replaceChildren(h("p", { class: "muted" }, "None chosen."));
+      return;
+    }
+    if (problem) {
+      featureView.replaceChildren(h("p", { class: "error" }, problem));
+      return;
+    }
+    if (!medium) {
+      featureView.replaceChildren(h("p", { class: "muted" }, "Loading the image…"));
+      return;
+    }
+    featureView.replaceChildren(
+      h("figure", { class: "feature-thumb" },
+        h("img", { src: thumbnailOf(medium), alt: medium.alt || "", width: 160, height: Math.round(160 * (medium.height / medium.width || 0.66)) }),
+        h("figcaption", { class: "muted" }, medium.alt || medium.file_name || "Chosen image")),
+    );
+  }
+
+  async function loadFeature() {
+    if (!featureImage) return showFeature();
+    showFeature(null);
+    try {
+      showFeature(await api("GET", `/api/v1/media/${featureImage}`));
+    } catch (error) {
+      showFeature(null, `The chosen image can't be shown: ${error.message}`);
+    }
+  }
+
+  async function chooseFeatureImage() {
+    const pick = await picker();
+    if (!pick) {
+      toast("The media library could not be opened. Reload the page and try again.", "error");
+      return;
+    }
+    let medium = null;
+    try {
+      medium = await pick(ctx, { title: "Choose a feature image" });
+    } catch (error) {
+      toast(error.message, "error");
+    }
+    chooseFeature.focus();
+    if (!medium || destroyed) return;
+    featureImage = medium.id;
+    showFeature(medium);
+    changed();
+  }
+
+  function removeFeatureImage() {
+    featureImage = null;
+    showFeature();
+    chooseFeature.focus();
+    changed();
+  }
+
+  // ---- Insert image at the cursor ----
+  async function insertImage() {
+    const start = markdown.selectionStart;
+    const end = markdown.selectionEnd;
+    const pick = await picker();
+    if (!pick) {
+      toast("The media library could not be opened. Reload the page and try again.", "error");
+      return;
+    }
+    let medium = null;
+    try {
+      medium = await pick(ctx, { title: "Insert an image" });
+    } catch (error) {
+      toast(error.message, "error");
+    }
+    if (destroyed) return;
+    markdown.focus();
+    markdown.setSelectionRange(start, end);
+    if (!medium) return;
+    const text = `![${altForMarkdown(medium.alt)}](media:${medium.id})`;
+    // insertText keeps the browser's undo history; setRangeText is the fallback.
+    if (!document.execCommand || !document.execCommand("insertText", false, text)) {
+      markdown.setRangeText(text, start, end, "end");
+      markdown.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
+  // ---- Preview ----
+  function schedulePreview() {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(renderPreview, PREVIEW_MS);
+  }
+
+  async function renderPreview() {
+    const mine = ++previewSequence;
+    const text = markdown.value;
+    if (!text.trim()) {
+      previewBody.replaceChildren(h("p", { class: "muted" }, "Nothing to preview yet. Write some Markdown and it shows here."));
+      return;
+    }
+    preview.setAttribute("aria-busy", "true");
+    try {
+      const rendered = await api("POST", "/api/v1/render", { markdown: text });
+      if (mine !== previewSequence || destroyed) return;
+      showHtml(rendered.html);
+      if (!excerpt.value.trim()) excerpt.placeholder = rendered.excerpt || "";
+    } catch (error) {
+      if (mine !== previewSequence || destroyed) return;
+      previewBody.replaceChildren(h("p", { class: "error" }, `The preview could not be made. ${error.message}`));
+    } finally {
+      if (mine === previewSequence) preview.removeAttribute("aria-busy");
+    }
+  }
+
+  function showHtml(html) {
+    // The server's sanitised HTML. Its code highlighting uses style attributes, which the
+    // admin's CSP refuses in markup (with a console error each); they are renamed before
+    // parsing and applied through CSSOM, which the CSP allows, so the colours match the site.
+    const template = document.createElement("template");
+    template.innerHTML = renameStyles(html);
+    for (const el of template.content.querySelectorAll(`[${MOVED_STYLE}]`)) {
+      el.style.cssText = el.getAttribute(MOVED_STYLE);
+      el.removeAttribute(MOVED_STYLE);
+    }
+    previewBody.replaceChildren(template.content);
+  }
+
+  // ---- Saving ----
+  function problem(message, focus) {
+    say(alertBox, message);
+    setLine("Not saved");
+    if (focus) focus.focus();
+    return false;
+  }
+
+  function showConflict() {
+    conflict = true;
+    clearTimeout(autosaveTimer);
+    setLine("Not saved");
+    alertBox.replaceChildren(
+      h(
+        "div",
+        { class: "editor-conflict", role: "alert" },
+        h("p", { class: "error" }, CONFLICT),
+        h("button", { type: "button", class: "secondary", onclick: loadTheirs }, "Load their version"),
+      ),
+    );
+  }
+
+  async function loadTheirs() {
+    const sure = await confirmDialog("Load their version? What you typed here since your last save will be lost.", "Load their version");
+    if (sure) reload();
+  }
+
+  /** Re-renders this screen from the server (after a restore, or to take someone else's version). */
+  function reload() {
+    keepBackup = false;
+    dropBackup();
+    ctx.leaveGuard = null;
+    ctx.navigate(`#/posts/${post.id}`);
+  }
+
+  /**
+   * `kind` is "auto" (content only, drafts only) or "manual" (also the status choice).
+   * `status` forces a status (Unpublish). Saves never overlap: one that comes
+   * while another is on its way runs after it, on the new revision.
+   */
+  async function save(kind, status = null) {
+    if (destroyed || !canEdit) return;
+    if (inFlight) {
+      if (kind === "manual") queued = { kind, status };
+      else if (!queued) queued = { kind, status };
+      return;
+    }
+    clearTimeout(autosaveTimer);
+    if (kind === "auto" && (!autosaves() || !contentDirty())) return;
+    inFlight = attempt(kind, status);
+    let ok = false;
+    try {
+      ok = await inFlight;
+    } finally {
+      inFlight = null;
+    }
+    if (destroyed) return;
+    const next = queued;
+    queued = null;
+    if (next) save(next.kind, next.status);
+    // After a failure autosave waits for the next edit instead of retrying every few seconds.
+    else if (ok) changed();
+  }
+
+  async function attempt(kind, forcedStatus) {
+    const values = content();
+    const picked = choice();
+    if (kind === "manual") {
+      if (!values.title) return problem("Give the post a title before saving.", title);
+      if (!checkSlug()) return problem("The slug isn't valid: use lowercase letters, digits and single hyphens.", slug);
+      if (!forcedStatus && picked.status === "schedule" && (!picked.at || Number.isNaN(new Date(picked.at).getTime()))) {
+        return problem("Choose the date and time to publish at, or pick another status.", publishAt);
+      }
+    }
+    const creating = !post;
+    const body = {
+      title: values.title,
+      markdown: values.markdown,
+      tags: values.tags,
+      feature_image: values.feature_image,
+    };
+    if (values.slug) body.slug = values.slug;
+    if (values.excerpt !== savedExcerpt) body.excerpt = values.excerpt || null;
+    let status = forcedStatus;
+    if (!status && kind === "manual" && canPublish && picked.status) {
+      status = { draft: "draft", now: "published", schedule: "scheduled" }[picked.status];
+      if (status === "scheduled") body.publish_at = new Date(picked.at).toISOString();
+    }
+    if (status) body.status = status;
+    if (!creating) body.revision = post.revision;
+
+    setLine("Saving…");
+    const before = post ? post.status : "draft";
+    let saved;
+    try {
+      saved = creating
+        ? await api("POST", "/api/v1/posts", body)
+        : await api("PATCH", `/api/v1/posts/${post.id}`, body);
+    } catch (error) {
+      if (destroyed) return false;
+      if (error.status === 409 && error.code === "stale_revision") showConflict();
+      else problem(error.message);
+      return false;
+    }
+    if (destroyed) return false;
+    post = saved;
+    if (creating) {
+      // The editor stays as it is; only the address changes, so a reload finds this post.
+      ctx.replaceHash(`#/posts/${post.id}`);
+      heading.textContent = "Edit post";
+      document.title = "Edit post · Folio admin";
+      main.querySelector(".editor-page").append(more);
+    }
+    // Fill in what the server decided (a slug made from the title) unless it was edited meanwhile.
+    if (slug.value.trim() === values.slug) slug.value = post.slug;
+    savedContent = JSON.stringify({ ...values, slug: post.slug });
+    if (creating) dropBackup("folio.unsaved.new");
+    if (!contentDirty()) dropBackup();
+    savedExcerpt = values.excerpt;
+    if (kind === "manual" || post.status !== before) {
+      // The status controls now show what the server holds.
+      buildStatus();
+      savedChoice = JSON.stringify(choice());
+    }
+    say(alertBox, null);
+    setLine(`Saved at ${clock()}`);
+    if (post.status !== before) {
+      if (post.status === "published") toast("Published.");
+      else if (post.status === "scheduled") toast(`Scheduled for ${formatDate(post.publish_at)}.`);
+      else if (before === "published") toast("Unpublished: it is a draft again.");
+    }
+    if (historyPanel.open) loadHistory();
+    return true;
+  }
+
+  async function unpublish() {
+    const sure = await confirmDialog("Unpublish this post? It leaves the site and becomes a draft; your changes here are saved with it.", "Unpublish");
+    if (sure) save("manual", "draft");
+  }
+
+  // ---- History ----
+  let authorNames = null;
+  async function loadHistory() {
+    if (!post) return;
+    historyBody.replaceChildren(h("p", { class: "muted" }, "Loading revisions…"));
+    try {
+      if (!authorNames) {
+        const authors = await api("GET", "/api/v1/authors").catch(() => []);
+        authorNames = new Map(authors.map((a) => [a.id, a.name]));
+      }
+      const revisions = await api("GET", `/api/v1/posts/${post.id}/revisions`);
+      if (destroyed) return;
+      historyBody.replaceChildren(
+        revisions.length === 0
+          ? h("p", { class: "muted" }, "No revisions yet.")
+          : h("ol", { class: "history-list", reversed: true }, revisions.map((r) => h(
+            "li",
+            {},
+            h("div", { class: "history-what" },
+              h("strong", {}, `Revision ${r.revision}`),
+              " · ",
+              h("time", { datetime: r.created_at }, formatDate(r.created_at)),
+              ` · by ${authorNames.get(r.saved_by) || (r.saved_by === me.id ? me.name : "someone no longer here")}`,
+              h("div", { class: "muted history-title" }, r.title)),
+            r.revision === post.revision
+              ? h("span", { class: "muted" }, "Current")
+              : h("button", { type: "button", class: "secondary small", "aria-label": `Restore revision ${r.revision}`, onclick: () => restore(r.revision) }, "Restore"),
+          ))),
+      );
+    } catch (error) {
+      if (!destroyed) say(historyBody, error.message);
+    }
+  }
+
+  async function restore(revision) {
+    const warning = dirty() ? " Your unsaved changes here will be lost." : "";
+    const sure = await confirmDialog(`Restore revision ${revision}? It becomes the current version, saved as a new revision.${warning}`, "Restore");
+    if (!sure) return;
+    try {
+      await api("POST", `/api/v1/posts/${post.id}/revisions/${revision}/restore`);
+      toast(`Revision ${revision} restored.`);
+      reload();
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+
+  // ---- Delete ----
+  async function deletePost() {
+    const name = title.value.trim() || post.title;
+    const sure = await confirmDialog(`Delete “${name}”? This can't be undone.`, "Delete post");
+    if (!sure) return;
+    try {
+      await api("DELETE", `/api/v1/posts/${post.id}`);
+      keepBackup = false;
+      dropBackup();
+      ctx.leaveGuard = null;
+      toast("Post deleted.");
+      ctx.navigate("#/posts");
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+
+  // ---- Wiring ----
+  for (const control of [title, slug, tags, excerpt]) control.addEventListener("input", changed);
+  markdown.addEventListener("input", () => {
+    changed();
+    schedulePreview();
+  });
+  slug.addEventListener("input", checkSlug);
+  publishAt.addEventListener("input", changed);
+
+  function onKey(event) {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "s") {
+      event.preventDefault();
+      if (!document.querySelector("dialog[open]")) save("manual");
+    }
+  }
+  document.addEventListener("keydown", onKey);
+
+  buildStatus();
+  savedChoice = JSON.stringify(choice());
+  if (!canEdit) statusBox.disabled = true;
+  setLine(post ? `Last saved ${formatDate(post.updated_at)}` : "Not saved yet");
+  loadFeature();
+  renderPreview();
+  if (!post) title.focus();
+  offerBackup();
+
+  // Leaving keeps a copy of unsaved text (also when the session ended and the sign-in
+  // screen replaced this one): it is offered again the next time this post opens.
+  return () => {
+    if (keepBackup) writeBackup();
+    destroyed = true;
+    clearTimeout(backupTimer);
+    clearTimeout(autosaveTimer);
+    clearTimeout(previewTimer);
+    document.removeEventListener("keydown", onKey);
+  };
+}

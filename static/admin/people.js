@@ -1,0 +1,273 @@
+// The People screen (#/people): adding accounts, changing roles, disabling, ending sessions and removing people.
+
+import { api } from "./api.js";
+import { h, toast, say, confirmDialog, field } from "./ui.js";
+
+const RANKS = ["contributor", "author", "editor", "administrator", "owner"];
+// Password::MIN in src/auth/domain.rs; checked here too so a short password gets a plain sentence
+// instead of the JSON parser's ("…at line 1 column 71").
+const PASSWORD_MIN = 8;
+
+/** Roles the API lets `me` grant: never owner (that is a transfer), never above one's own rank. */
+function grantable(me) {
+  return RANKS.filter((role) => role !== "owner" && RANKS.indexOf(role) <= RANKS.indexOf(me.role));
+}
+
+function withArticle(role) {
+  return (/^[aeiou]/.test(role) ? "an " : "a ") + role;
+}
+
+/** Why a row has no controls, or null when it has them: the API refuses these anyway. */
+function lockedReason(user, me) {
+  if (user.id === me.id) return "your own account";
+  if (user.role === "owner") return "the owner's account";
+  return null;
+}
+
+export async function render(main, ctx) {
+  const me = ctx.me;
+  const roles = grantable(me);
+
+  // --- Add a person -------------------------------------------------------
+  const name = h("input", { type: "text", name: "name", autocomplete: "off", maxlength: "120", required: true });
+  const email = h("input", { type: "email", name: "email", autocomplete: "off", required: true });
+  const role = h("select", { name: "role" }, roles.map((r) => h("option", { value: r }, r)));
+  const password = h("input", { type: "password", name: "password", autocomplete: "new-password", minlength: String(PASSWORD_MIN), required: true });
+  const addFeedback = h("div", { class: "feedback" });
+  const addButton = h("button", { type: "submit", class: "primary" }, "Add person");
+
+  const addForm = h(
+    "form",
+    { class: "card people-form", novalidate: true, "aria-labelledby": "people-add-h", onsubmit: addPerson },
+    h("h2", { id: "people-add-h" }, "Add a person"),
+    h(
+      "div",
+      { class: "people-form-grid" },
+      field("Name", name),
+      field("Email", email),
+      field("Role", role, "Contributors write drafts; authors publish their own posts; editors manage everyone's posts and media; administrators also manage people and the system."),
+      field("Password", password, `At least ${PASSWORD_MIN} characters. Tell them to change it after signing in.`),
+    ),
+    addFeedback,
+    h("div", { class: "row" }, addButton),
+  );
+
+  /** A plain sentence for what the browser can check before asking the server, or null. */
+  function invalid() {
+    if (!name.value.trim()) return [name, "Enter the person's name."];
+    if (!email.value.trim() || !email.validity.valid) return [email, "Enter an email address like name@example.com."];
+    if ([...password.value].length < PASSWORD_MIN) return [password, `The password must be at least ${PASSWORD_MIN} characters.`];
+    return null;
+  }
+
+  async function addPerson(event) {
+    event.preventDefault();
+    for (const input of [name, email, password]) input.removeAttribute("aria-invalid");
+    const problem = invalid();
+    if (problem) {
+      const [input, sentence] = problem;
+      input.setAttribute("aria-invalid", "true");
+      say(addFeedback, sentence);
+      input.focus();
+      return;
+    }
+    say(addFeedback, null);
+    addButton.disabled = true;
+    try {
+      const user = await api("POST", "/api/v1/users", {
+        name: name.value.trim(),
+        email: email.value.trim(),
+        role: role.value,
+        password: password.value,
+      });
+      users.push(user);
+      tbody.append(rowFor(user));
+      showEmpty();
+      toast(`Added ${user.name} as ${withArticle(user.role)}.`);
+      addForm.reset();
+      name.focus();
+    } catch (error) {
+      // What they typed stays: only the message changes.
+      say(addFeedback, error.message);
+      if (error.code === "email_taken" || /email/i.test(error.message)) email.setAttribute("aria-invalid", "true");
+      if (/password/i.test(error.message)) password.setAttribute("aria-invalid", "true");
+    } finally {
+      addButton.disabled = false;
+    }
+  }
+
+  // --- The people table -----------------------------------------------------
+  let users = [];
+  const tbody = h("tbody", { role: "rowgroup" });
+  const empty = h("p", { class: "muted", hidden: true }, "No one else has an account yet.");
+  const listStatus = h("div", {});
+  const table = h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "people-table stack-table", role: "table", "aria-labelledby": "people-list-h" },
+      h("thead", { role: "rowgroup" }, h("tr", { role: "row" }, ["Name", "Email", "Role", "Status", "Actions"].map((t) => h("th", { scope: "col", role: "columnheader" }, t)))),
+      tbody,
+    ),
+  );
+
+  function showEmpty() {
+    empty.hidden = users.some((u) => u.id !== me.id);
+  }
+
+  function rowFor(user) {
+    const locked = lockedReason(user, me);
+    const tr = h("tr", { dataset: { id: user.id } });
+
+    let roleCell;
+    if (locked || !roles.includes(user.role)) {
+      // An administrator may not hand out or take away what they can't grant.
+      roleCell = h("span", {}, user.role);
+    } else {
+      const select = h(
+        "select",
+        { "aria-label": `Role for ${user.name}`, class: "people-role", onchange: () => changeRole(user, select) },
+        roles.map((r) => h("option", { value: r, selected: r === user.role }, r)),
+      );
+      roleCell = select;
+    }
+
+    const status = user.disabled
+      ? h("span", { class: "people-status disabled" }, "disabled")
+      : h("span", { class: "people-status active" }, "active");
+
+    let actions;
+    if (locked) {
+      actions = h("span", { class: "muted" }, locked);
+    } else {
+      actions = h(
+        "div",
+        { class: "row people-actions" },
+        user.disabled
+          ? h("button", { type: "button", class: "secondary small", "data-action": "toggle", "aria-label": `Enable ${user.name}`, onclick: () => setDisabled(user, false) }, "Enable")
+          : h("button", { type: "button", class: "secondary small", "data-action": "toggle", "aria-label": `Disable ${user.name}`, onclick: () => setDisabled(user, true) }, "Disable"),
+        h("button", { type: "button", class: "secondary small", "data-action": "sessions", "aria-label": `End sessions for ${user.name}`, onclick: () => endSessions(user) }, "End sessions"),
+        h("button", { type: "button", class: "danger small", "data-action": "remove", "aria-label": `Remove ${user.name}`, onclick: () => remove(user) }, "Remove"),
+      );
+    }
+
+    // Explicit roles keep the table a table for screen readers when narrow screens restyle it as cards.
+    tr.setAttribute("role", "row");
+    tr.append(
+      h("th", { scope: "row", role: "rowheader" }, user.name, user.id === me.id ? h("span", { class: "muted" }, " (you)") : null),
+      h("td", { role: "cell", class: "people-email", "data-label": "Email" }, user.email),
+      h("td", { role: "cell", "data-label": "Role" }, roleCell),
+      h("td", { role: "cell", "data-label": "Status" }, status),
+      h("td", { role: "cell", class: "stack-actions" }, actions),
+    );
+    return tr;
+  }
+
+  /** Redraws one row in place and puts focus back on the same control, so keyboard users stay put. */
+  function replaceRow(user, focusAction) {
+    const index = users.findIndex((u) => u.id === user.id);
+    if (index >= 0) users[index] = user;
+    const old = tbody.querySelector(`tr[data-id="${user.id}"]`);
+    const fresh = rowFor(user);
+    if (old) old.replaceWith(fresh);
+    if (focusAction) {
+      const target = fresh.querySelector(focusAction);
+      if (target) target.focus();
+    }
+  }
+
+  async function changeRole(user, select) {
+    const next = select.value;
+    const ok = await confirmDialog(
+      `Make ${user.name} ${withArticle(next)}? They are signed out and sign in again with the new role.`,
+      "Change role",
+    );
+    if (!ok) {
+      select.value = user.role;
+      select.focus();
+      return;
+    }
+    select.disabled = true;
+    try {
+      const updated = await api("PATCH", `/api/v1/users/${user.id}`, { role: next });
+      replaceRow(updated, "select");
+      toast(`${updated.name} is now ${withArticle(updated.role)}.`);
+    } catch (error) {
+      select.value = user.role;
+      select.disabled = false;
+      select.focus();
+      toast(error.message, "error");
+    }
+  }
+
+  async function setDisabled(user, disabled) {
+    const button = tbody.querySelector(`tr[data-id="${user.id}"] [data-action="toggle"]`);
+    if (button) button.disabled = true;
+    try {
+      const updated = await api("PATCH", `/api/v1/users/${user.id}`, { disabled });
+      replaceRow(updated, '[data-action="toggle"]');
+      toast(disabled ? `Disabled ${updated.name}; they are signed out and can't sign in.` : `Enabled ${updated.name}; they can sign in again.`);
+    } catch (error) {
+      if (button) button.disabled = false;
+      toast(error.message, "error");
+    }
+  }
+
+  async function endSessions(user) {
+    const button = tbody.querySelector(`tr[data-id="${user.id}"] [data-action="sessions"]`);
+    if (button) button.disabled = true;
+    try {
+      await api("DELETE", `/api/v1/users/${user.id}/sessions`);
+      toast(`Ended every session of ${user.name}; they must sign in again.`);
+    } catch (error) {
+      toast(error.message, "error");
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  async function remove(user) {
+    const ok = await confirmDialog(`Remove ${user.name} (${user.email})? Their account is deleted; this can't be undone.`, "Remove");
+    const row = tbody.querySelector(`tr[data-id="${user.id}"]`);
+    if (!ok) {
+      row?.querySelector('[data-action="remove"]')?.focus();
+      return;
+    }
+    try {
+      await api("DELETE", `/api/v1/users/${user.id}`);
+      // Focus moves to the next row's first control, or the list's heading, never to the void.
+      const next = row?.nextElementSibling || row?.previousElementSibling;
+      row?.remove();
+      users = users.filter((u) => u.id !== user.id);
+      showEmpty();
+      const focusable = next?.querySelector("select, button");
+      if (focusable) focusable.focus();
+      else listHeading.focus();
+      toast(`Removed ${user.name}.`);
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+
+  const listHeading = h("h2", { id: "people-list-h", tabindex: "-1" }, "Everyone with an account");
+
+  async function load() {
+    say(listStatus, null);
+    try {
+      users = await api("GET", "/api/v1/users");
+      tbody.replaceChildren(...users.map(rowFor));
+      showEmpty();
+      table.hidden = false;
+    } catch (error) {
+      table.hidden = true;
+      listStatus.replaceChildren(
+        h("p", { class: "error", role: "alert" }, error.message),
+        h("button", { type: "button", class: "secondary", onclick: load }, "Try again"),
+      );
+    }
+  }
+
+  main.replaceChildren(h("h1", {}, "People"), addForm, listHeading, listStatus, table, empty);
+  await load();
+}
