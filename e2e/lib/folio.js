@@ -38,13 +38,16 @@ function cleanEnv(extra = {}) {
  * Starts a server: `start({ args: ["--quiet-period", "8s"] })`. Resolves to a handle with
  * `base` ("http://127.0.0.1:PORT"), `ownerToken`, `api()`, `tokenFor()`, `addUser()`, `logs()`, `stop()`.
  */
-export async function start({ args = [] } = {}) {
+export async function start({ args = [], owner = true } = {}) {
   if (!existsSync(BIN)) throw new Error(`no folio binary at ${BIN}; run cargo build or set FOLIO_BIN`);
   const dataDir = mkdtempSync(join(tmpdir(), "folio-e2e-"));
-  cli(
-    ["user", "add", "--data-dir", dataDir, "--email", OWNER.email, "--name", OWNER.name, "--role", "owner", "--password-stdin"],
-    OWNER.password + "\n",
-  );
+  // Without an owner the server is a fresh installation: it logs a one-time setup link.
+  if (owner) {
+    cli(
+      ["user", "add", "--data-dir", dataDir, "--email", OWNER.email, "--name", OWNER.name, "--role", "owner", "--password-stdin"],
+      OWNER.password + "\n",
+    );
+  }
   const child = spawn(
     BIN,
     ["--listen", "127.0.0.1:0", "--data-dir", dataDir, "--fault-injection", "--workers", "2", ...args],
@@ -78,7 +81,7 @@ export async function start({ args = [] } = {}) {
       }
     });
   });
-  const ownerToken = mintToken(dataDir, OWNER.email);
+  const ownerToken = owner ? mintToken(dataDir, OWNER.email) : null;
 
   const server = {
     base,

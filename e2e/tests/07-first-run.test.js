@@ -1,0 +1,53 @@
+// A fresh installation: the one-time link from the log creates the owner in the browser, who lands in the admin UI signed in.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { start, eventually } from "../lib/folio.js";
+import { launch, newPage, visible, steps } from "../lib/browser.js";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await start({ owner: false });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("the one-time setup link creates the owner, who is then signed in to the admin UI", { timeout: 90_000 }, async () => {
+  const link = await eventually(() => (server.logs().match(/Open (http:\/\/\S+\/setup\/\S+) to create/) || [])[1], {
+    what: "the setup link in the server's log",
+  });
+  const page = await newPage(browser);
+
+  await steps(() => page, "first-run", async (step) => {
+    await step("the admin UI asks to sign in before any account exists", async () => {
+      await page.goto(`${server.base}/admin/`);
+      await visible(page.getByRole("heading", { name: "Sign in to Folio" }), "the sign-in form");
+    });
+
+    await step("open the setup link and create the owner", async () => {
+      await page.goto(link);
+      await visible(page.getByRole("heading", { name: "Set up Folio" }), "the setup page");
+      await page.getByLabel("Your name").fill("Fiona First");
+      await page.getByLabel("Email address").fill("fiona@example.com");
+      await page.getByLabel(/^Password/).fill("a long enough password");
+      await page.getByRole("button", { name: "Create the owner's account" }).click();
+      await visible(page.getByRole("heading", { name: "Welcome to Folio" }), "the welcome page");
+    });
+
+    await step("the owner is signed in to the admin UI", async () => {
+      await page.getByRole("link", { name: "Start writing" }).click();
+      await visible(page.getByRole("heading", { name: "Posts", level: 1 }), "the Posts screen");
+      await visible(page.getByText("Fiona First · owner"), "the owner's name in the top bar");
+    });
+
+    await step("the link works once", async () => {
+      const again = await page.goto(link);
+      assert.notEqual(again.status(), 200, "a used setup link is refused");
+    });
+  }, server);
+});
