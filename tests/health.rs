@@ -197,6 +197,24 @@ async fn the_admin_ui_and_its_status_feed_are_served() {
             .contains("javascript")
     );
 
+    let colours = app
+        .anonymous
+        .get(app.url("/static/highlight.css"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        colours.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    let colours = colours.text().await.unwrap();
+    assert!(
+        colours.contains(".hl-comment") && colours.contains("prefers-color-scheme: dark"),
+        "the highlighter's classes, light and dark"
+    );
+
     let (status, body) = app.get_json("/api/v1/admin/status").await;
     assert_eq!(status, 200, "{body}");
     let concerns = body["concerns"].as_array().unwrap();

@@ -63,8 +63,12 @@ async fn a_post_is_written_and_read_back_with_its_rendered_html() {
     assert_eq!(post["type"], "post");
     assert!(post["html"].as_str().unwrap().contains("<table>"));
     assert!(
-        post["html"].as_str().unwrap().contains("<pre style="),
-        "highlighted code"
+        post["html"]
+            .as_str()
+            .unwrap()
+            .contains("<pre class=\"syntax-highlighting\"")
+            && post["html"].as_str().unwrap().contains("<span class=\"hl-"),
+        "highlighted code, by class"
     );
     assert!(
         !post["excerpt"].as_str().unwrap().is_empty(),

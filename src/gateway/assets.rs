@@ -9,7 +9,20 @@ use rust_embed::Embed;
 struct Assets;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(asset).service(admin_bare).service(admin);
+    // Before `asset`, which would take any /static/ path.
+    cfg.service(highlight_css)
+        .service(asset)
+        .service(admin_bare)
+        .service(admin);
+}
+
+/// The colours of highlighted code, made by the render concern's highlighter.
+#[get("/static/highlight.css")]
+async fn highlight_css() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .content_type("text/css; charset=utf-8")
+        .body(crate::render::markdown::highlight_css())
 }
 
 /// The admin UI is one page; its screens are `#/…` routes inside it.

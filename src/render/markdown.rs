@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 
 use comrak::options::Plugins;
-use comrak::plugins::syntect::SyntectAdapter;
+use comrak::plugins::syntect::{SyntectAdapter, SyntectAdapterBuilder};
 use comrak::{Options, markdown_to_html_with_plugins};
 
 /// Deeper nesting than this is refused before parsing: recursive descent over
@@ -21,9 +21,52 @@ pub struct Renderer {
 impl Renderer {
     pub fn new() -> Arc<Self> {
         Arc::new(Self {
-            highlighter: SyntectAdapter::new(Some("InspiredGitHub")),
+            // Classes, not inline colours: pages can then forbid inline styles
+            // (the admin UI's CSP does) and follow the reader's dark mode.
+            highlighter: SyntectAdapterBuilder::new()
+                .css_with_class_prefix(HIGHLIGHT_PREFIX)
+                .build(),
         })
     }
+}
+
+const HIGHLIGHT_PREFIX: &str = "hl-";
+
+/// The stylesheet for highlighted code: GitHub's light colours, and a dark
+/// theme when the reader prefers one. Made from syntect's own themes at first
+/// use, so it always matches the classes the renderer writes.
+pub fn highlight_css() -> &'static str {
+    static CSS: LazyLock<String> = LazyLock::new(|| {
+        use syntect::highlighting::ThemeSet;
+        use syntect::html::{ClassStyle, css_for_theme_with_class_style};
+        let themes = ThemeSet::load_defaults();
+        let style = ClassStyle::SpacedPrefixed {
+            prefix: HIGHLIGHT_PREFIX,
+        };
+        let css = |name: &str| {
+            let Some(theme) = themes.themes.get(name) else {
+                return String::new();
+            };
+            let hex = |c: Option<syntect::highlighting::Color>| {
+                c.map_or_else(String::new, |c| {
+                    format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b)
+                })
+            };
+            // The block itself: comrak marks it `syntax-highlighting`, not with a scope class.
+            format!(
+                "pre.syntax-highlighting {{ color: {}; background-color: {}; }}\n{}",
+                hex(theme.settings.foreground),
+                hex(theme.settings.background),
+                css_for_theme_with_class_style(theme, style).unwrap_or_default()
+            )
+        };
+        format!(
+            "{}\n@media (prefers-color-scheme: dark) {{\n{}\n}}\n",
+            css("InspiredGitHub"),
+            css("base16-ocean.dark")
+        )
+    });
+    &CSS
 }
 
 fn options() -> Options<'static> {
@@ -51,9 +94,9 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("ol", ["start"])
         .add_tag_attributes("td", ["align"])
         .add_tag_attributes("th", ["align"])
-        // Syntect's inline colours. Writers cannot set style: comrak drops raw HTML.
-        .add_tag_attributes("pre", ["style"])
-        .add_tag_attributes("span", ["style"])
+        // Syntect's highlighting classes. Writers cannot set them: comrak drops raw HTML.
+        .add_tag_attributes("pre", ["class"])
+        .add_tag_attributes("span", ["class"])
         // `media:ID` images are resolved to real images when a page is served.
         .url_schemes(HashSet::from(["http", "https", "mailto", "media"]))
         .id_prefix(None)

@@ -56,21 +56,6 @@ function thumbnailOf(medium) {
   return fit ? fit.url : medium.original_url;
 }
 
-const MOVED_STYLE = "data-preview-style";
-// A start tag and its attributes, as an HTML serialiser writes them (text never holds a raw
-// "<", and quoted values never hold their quote), so text like `style="x"` is left alone.
-const START_TAG = /<[a-zA-Z][^\s/>]*(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*\/?>/g;
-const ATTRIBUTE = /(\s+)([^\s"'>/=]+)(\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?/g;
-
-function renameStyles(html) {
-  return html.replace(START_TAG, (tag) => {
-    const name = tag.match(/^<[^\s/>]+/)[0];
-    const rest = tag.slice(name.length).replace(ATTRIBUTE, (all, space, attribute, value) =>
-      attribute.toLowerCase() === "style" ? `${space}${MOVED_STYLE}${value || ""}` : all);
-    return name + rest;
-  });
-}
-
 /** A medium's alt text made safe inside `![…]`: one line, brackets escaped. */
 function altForMarkdown(alt) {
   return (alt || "").replace(/\s+/g, " ").trim().replace(/([\\[\]])/g, "\\$1");
@@ -521,15 +506,10 @@ export async function render(main, ctx, params) {
   }
 
   function showHtml(html) {
-    // The server's sanitised HTML. Its code highlighting uses style attributes, which the
-    // admin's CSP refuses in markup (with a console error each); they are renamed before
-    // parsing and applied through CSSOM, which the CSP allows, so the colours match the site.
+    // The server's sanitised HTML (the same the public page shows); code colours come
+    // from /static/highlight.css classes, so nothing here trips the admin's CSP.
     const template = document.createElement("template");
-    template.innerHTML = renameStyles(html);
-    for (const el of template.content.querySelectorAll(`[${MOVED_STYLE}]`)) {
-      el.style.cssText = el.getAttribute(MOVED_STYLE);
-      el.removeAttribute(MOVED_STYLE);
-    }
+    template.innerHTML = html;
     previewBody.replaceChildren(template.content);
   }
 
