@@ -22,6 +22,12 @@ fn jpeg(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
+/// What an anonymous reader gets at `path`.
+async fn public_page(app: &TestApp, path: &str) -> String {
+    let response = app.anonymous.get(app.url(path)).send().await.unwrap();
+    response.text().await.unwrap()
+}
+
 async fn upload(app: &TestApp, bytes: Vec<u8>, name: &str) -> (StatusCode, Value) {
     let form = Form::new()
         .part("file", Part::bytes(bytes).file_name(name.to_owned()))
@@ -232,15 +238,7 @@ async fn a_post_shows_an_uploaded_image_with_srcset_and_a_placeholder_once_it_is
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
 
-    let page = app
-        .anonymous
-        .get(app.url("/kites/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = public_page(&app, "/kites/").await;
     assert!(
         page.contains("srcset=\"/media/")
             && page.contains("alt=\"A red kite\"")
@@ -259,15 +257,7 @@ async fn a_post_shows_an_uploaded_image_with_srcset_and_a_placeholder_once_it_is
         .await
         .unwrap();
     assert_eq!(edited.status(), StatusCode::OK);
-    let page = app
-        .anonymous
-        .get(app.url("/kites/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = public_page(&app, "/kites/").await;
     assert!(
         page.contains(&format!("/media/{id}/v2/")) && !page.contains(&format!("/media/{id}/v1/")),
         "{page}"
@@ -280,15 +270,7 @@ async fn a_post_shows_an_uploaded_image_with_srcset_and_a_placeholder_once_it_is
         .await
         .unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    let page = app
-        .anonymous
-        .get(app.url("/kites/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = public_page(&app, "/kites/").await;
     assert!(
         page.contains("media-missing") && page.contains("A red kite"),
         "{page}"

@@ -2,7 +2,8 @@
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { REPO } from "./folio.js";
+import { before, after } from "node:test";
+import { REPO, start } from "./folio.js";
 
 export const SCREENSHOTS = process.env.E2E_SCREENSHOTS || join(REPO, "target/e2e-screenshots");
 export const DESKTOP = { width: 1280, height: 800 };
@@ -165,4 +166,21 @@ export async function steps(page, name, body, server) {
     error.message = `step "${current}" failed: ${error.message}${path ? `\nscreenshot: ${path}` : ""}${problems}${log}`;
     throw error;
   }
+}
+
+/**
+ * One server and one browser for a test file, started before its tests and
+ * stopped after them: `const env = folioAndBrowser(); … const { server, browser } = env;`.
+ */
+export function folioAndBrowser(options) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await start(options);
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }

@@ -1,22 +1,11 @@
 // The owner writes a post with a table, code and an uploaded image in the editor, publishes it, and reads it on the public site.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { start, OWNER, eventually } from "../lib/folio.js";
-import { launch, newPage, signIn, visible, hasText, steps } from "../lib/browser.js";
+import { OWNER, eventually } from "../lib/folio.js";
+import { folioAndBrowser, newPage, signIn, visible, hasText, steps } from "../lib/browser.js";
 import { png } from "../lib/png.js";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = folioAndBrowser();
 
 const TITLE = "Tables, code and a picture";
 const MARKDOWN = [
@@ -35,6 +24,7 @@ const MARKDOWN = [
 ].join("\n");
 
 test("the owner publishes a post with a table, highlighted code and a responsive image", { timeout: 120_000 }, async () => {
+  const { server, browser } = env;
   const page = await newPage(browser);
   await steps(() => page, "publish", async (step) => {
     await step("sign in", () => signIn(page, server.base, OWNER.email, OWNER.password));

@@ -1,24 +1,14 @@
 // The media library: an upload shows its progress bar while it runs, then the new thumbnail in the grid.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { start, OWNER } from "../lib/folio.js";
-import { launch, newPage, signIn, visible, steps } from "../lib/browser.js";
+import { OWNER } from "../lib/folio.js";
+import { folioAndBrowser, newPage, signIn, visible, steps } from "../lib/browser.js";
 import { png } from "../lib/png.js";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = folioAndBrowser();
 
 test("uploading in the media library shows a progress bar, then the thumbnail", { timeout: 120_000 }, async (t) => {
+  const { server, browser } = env;
   const page = await newPage(browser);
   await steps(() => page, "media-upload", async (step) => {
     await step("sign in and open Media", async () => {

@@ -1,23 +1,13 @@
 // Two tabs edit the same post: the second save is refused with a clear alert, and its text is kept.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { start, OWNER, eventually } from "../lib/folio.js";
-import { launch, newPage, signIn, visible, hasText, shot, steps } from "../lib/browser.js";
+import { OWNER, eventually } from "../lib/folio.js";
+import { folioAndBrowser, newPage, signIn, visible, hasText, shot, steps } from "../lib/browser.js";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = folioAndBrowser();
 
 test("a save based on an old revision shows who-saved-first and keeps the text", { timeout: 90_000 }, async () => {
+  const { server, browser } = env;
   const post = await server.apiOk(
     "POST",
     "/api/v1/posts",

@@ -1,23 +1,13 @@
 // A contributor writes drafts only: the editor offers no way to publish, and the API refuses it anyway.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { start, eventually } from "../lib/folio.js";
-import { launch, newPage, signIn, visible, hasText, steps } from "../lib/browser.js";
+import { eventually } from "../lib/folio.js";
+import { folioAndBrowser, newPage, signIn, visible, hasText, steps } from "../lib/browser.js";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = folioAndBrowser();
 
 test("a contributor saves a draft, sees no publish controls, and cannot publish through the API", { timeout: 90_000 }, async () => {
+  const { server, browser } = env;
   const contributor = await server.addUser("contributor", { name: "Connie Contributor" });
   // A fresh context: nothing shared with any other session.
   const page = await newPage(browser);

@@ -1,19 +1,15 @@
 // System status: panics injected through the page degrade the posts concern, and it comes back up by itself.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { start, OWNER } from "../lib/folio.js";
-import { launch, newPage, signIn, visible, hasText, steps, SCREENSHOTS } from "../lib/browser.js";
+import { OWNER } from "../lib/folio.js";
+import { folioAndBrowser, newPage, signIn, visible, hasText, steps, SCREENSHOTS } from "../lib/browser.js";
 
 // Three panics (one more than the limit) degrade posts; it stays down for QUIET seconds, and restarts are quick.
 const RESTART_LIMIT = 2;
 const QUIET = 8;
-let server;
-let browser;
-
-before(async () => {
-  server = await start({
+const env = folioAndBrowser({
     args: [
       "--restart-limit", String(RESTART_LIMIT),
       "--restart-window", "60s",
@@ -22,22 +18,17 @@ before(async () => {
       "--backoff-max", "50ms",
     ],
   });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function postsState() {
+  const { server } = env;
   const { body } = await server.api("GET", "/api/v1/admin/status");
   return body.concerns.find((c) => c.concern === "posts").state;
 }
 
 test("injected panics show posts as degraded, then up again after the quiet period", { timeout: 90_000 }, async (t) => {
+  const { server, browser } = env;
   const page = await newPage(browser);
   await steps(() => page, "status", async (step) => {
     await step("sign in and open System status", async () => {

@@ -1,23 +1,13 @@
 // A screenshot of every main screen at desktop and phone width, on a site with some content, for people to look at.
-import { test, before, after } from "node:test";
-import { start, OWNER } from "../lib/folio.js";
-import { launch, newPage, signIn, visible, hasText, shot, steps } from "../lib/browser.js";
+import { test } from "node:test";
+import { OWNER } from "../lib/folio.js";
+import { folioAndBrowser, newPage, signIn, visible, hasText, shot, steps } from "../lib/browser.js";
 import { png } from "../lib/png.js";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = folioAndBrowser();
 
 async function uploadImage(name, width, height, alt) {
+  const { server } = env;
   const form = new FormData();
   form.append("file", new Blob([png(width, height)], { type: "image/png" }), name);
   form.append("alt", alt);
@@ -32,6 +22,7 @@ async function uploadImage(name, width, height, alt) {
 
 /** A small site: people, images, a published post with a table, code and an image, drafts, a token. */
 async function seed() {
+  const { server } = env;
   const author = await server.addUser("author", { name: "Ada Author" });
   await server.addUser("editor", { name: "Eddie Editor" });
   await server.addUser("contributor", { name: "Connie Contributor" });
@@ -74,6 +65,7 @@ async function seed() {
 }
 
 test("screenshots of every main screen at 1280 and 390 px wide", { timeout: 180_000 }, async (t) => {
+  const { server, browser } = env;
   const post = await seed();
   const page = await newPage(browser);
   const nav = () => page.getByRole("navigation", { name: "Admin sections" });

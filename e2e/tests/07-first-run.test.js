@@ -1,23 +1,13 @@
 // A fresh installation: the one-time link from the log creates the owner in the browser, who lands in the admin UI signed in.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { start, eventually } from "../lib/folio.js";
-import { launch, newPage, visible, steps } from "../lib/browser.js";
+import { eventually } from "../lib/folio.js";
+import { folioAndBrowser, newPage, visible, steps } from "../lib/browser.js";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await start({ owner: false });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = folioAndBrowser({ owner: false });
 
 test("the one-time setup link creates the owner, who is then signed in to the admin UI", { timeout: 90_000 }, async () => {
+  const { server, browser } = env;
   const link = await eventually(() => (server.logs().match(/Open (http:\/\/\S+\/setup\/\S+) to create/) || [])[1], {
     what: "the setup link in the server's log",
   });

@@ -3,6 +3,7 @@
 
 import { api } from "./api.js";
 import { h, field, say, toast, confirmDialog, formatDate } from "./ui.js";
+import { pickMedium } from "./media.js";
 
 const AUTOSAVE_MS = 3000;
 const PREVIEW_MS = 400;
@@ -10,16 +11,6 @@ const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 const CONFLICT =
   "Someone else saved this post while you were editing. Your text is still here: copy what you need, then reload to see their version.";
-
-/** media.js is written separately; without it the editor still works, only without images. */
-async function picker() {
-  try {
-    const module = await import("./media.js");
-    return typeof module.pickMedium === "function" ? module.pickMedium : null;
-  } catch {
-    return null;
-  }
-}
 
 function parseTags(text) {
   const seen = new Set();
@@ -425,18 +416,18 @@ export async function render(main, ctx, params) {
     }
   }
 
-  async function chooseFeatureImage() {
-    const pick = await picker();
-    if (!pick) {
-      toast("The media library could not be opened. Reload the page and try again.", "error");
-      return;
-    }
-    let medium = null;
+  /** The media picker's choice, or null; a failure is shown, not thrown. */
+  async function pick(title) {
     try {
-      medium = await pick(ctx, { title: "Choose a feature image" });
+      return await pickMedium(ctx, { title });
     } catch (error) {
       toast(error.message, "error");
+      return null;
     }
+  }
+
+  async function chooseFeatureImage() {
+    const medium = await pick("Choose a feature image");
     chooseFeature.focus();
     if (!medium || destroyed) return;
     featureImage = medium.id;
@@ -455,17 +446,7 @@ export async function render(main, ctx, params) {
   async function insertImage() {
     const start = markdown.selectionStart;
     const end = markdown.selectionEnd;
-    const pick = await picker();
-    if (!pick) {
-      toast("The media library could not be opened. Reload the page and try again.", "error");
-      return;
-    }
-    let medium = null;
-    try {
-      medium = await pick(ctx, { title: "Insert an image" });
-    } catch (error) {
-      toast(error.message, "error");
-    }
+    const medium = await pick("Insert an image");
     if (destroyed) return;
     markdown.focus();
     markdown.setSelectionRange(start, end);
