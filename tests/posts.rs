@@ -51,7 +51,9 @@ async fn a_post_is_written_and_read_back_with_its_rendered_html() {
         "/../shared/fixtures/article.md"
     ))
     .unwrap_or_else(|_| {
-        "# Hello\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```rust\nfn main() {}\n```\n".to_owned()
+        // Outside the workspace (a clone on its own) the shared fixture is absent.
+        "# Hello\n\nA first paragraph.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```rust\nfn main() {}\n```\n"
+            .to_owned()
     });
 
     let (status, post) = create(&app, json!({ "title": "Serving photos", "markdown": markdown, "tags": ["Photos", "Small sites"] })).await;
