@@ -52,11 +52,11 @@ pub fn highlight_css() -> &'static str {
                     format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b)
                 })
             };
-            // The block itself: comrak marks it `syntax-highlighting`, not with a scope class.
+            // The block's text colour (comrak marks it `syntax-highlighting`, not with a
+            // scope class); its background stays the page's own code background.
             format!(
-                "pre.syntax-highlighting {{ color: {}; background-color: {}; }}\n{}",
+                "pre.syntax-highlighting {{ color: {}; }}\n{}",
                 hex(theme.settings.foreground),
-                hex(theme.settings.background),
                 css_for_theme_with_class_style(theme, style).unwrap_or_default()
             )
         };
