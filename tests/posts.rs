@@ -73,6 +73,13 @@ async fn a_post_is_written_and_read_back_with_its_rendered_html() {
         "highlighted code, by class"
     );
     assert!(
+        post["html"]
+            .as_str()
+            .unwrap()
+            .contains("aria-label=\"Link to heading"),
+        "heading anchors keep their accessible name"
+    );
+    assert!(
         !post["excerpt"].as_str().unwrap().is_empty(),
         "excerpt from the first paragraph"
     );

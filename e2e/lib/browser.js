@@ -20,11 +20,12 @@ export async function launch() {
 }
 
 /**
- * A fresh context (its own cookies) and page at desktop size. The page's console errors and
+ * A fresh context (its own cookies) and page at desktop size; `contextOptions` go to Playwright's
+ * newContext (e.g. `{ bypassCSP: true }` to inject a script). The page's console errors and
  * uncaught exceptions are kept in `page.problems`, so a failing test can say what the UI complained about.
  */
-export async function newPage(browser, { context } = {}) {
-  const ctx = context || (await browser.newContext({ viewport: DESKTOP }));
+export async function newPage(browser, { context, contextOptions = {} } = {}) {
+  const ctx = context || (await browser.newContext({ viewport: DESKTOP, ...contextOptions }));
   ctx.setDefaultTimeout(15_000);
   const page = await ctx.newPage();
   page.problems = [];

@@ -60,10 +60,16 @@ pub fn highlight_css() -> &'static str {
                 css_for_theme_with_class_style(theme, style).unwrap_or_default()
             )
         };
+        // The backgrounds code sits on: the site's and the admin preview's, the
+        // lower-contrast one of each scheme (static/site.css, static/admin/admin.css).
         format!(
             "{}\n@media (prefers-color-scheme: dark) {{\n{}\n}}\n",
-            css("InspiredGitHub"),
-            css("base16-ocean.dark")
+            legible(&css("InspiredGitHub"), [0xf3, 0xf5, 0xf7], [0, 0, 0]),
+            legible(
+                &css("base16-ocean.dark"),
+                [0x1f, 0x22, 0x27],
+                [255, 255, 255]
+            )
         )
     });
     &CSS
@@ -82,6 +88,56 @@ fn options() -> Options<'static> {
     options
 }
 
+/// The themes' text colours, nudged towards `towards` until each reads at
+/// 4.5:1 (WCAG AA) on `background`: syntect's comment grey on a light page,
+/// or its red on a dark one, would otherwise fall short.
+fn legible(css: &str, background: [u8; 3], towards: [u8; 3]) -> String {
+    fn luminance([r, g, b]: [u8; 3]) -> f64 {
+        let channel = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    }
+    let contrast = |a: [u8; 3], b: [u8; 3]| {
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    };
+    let fix = |hex: &str| -> Option<String> {
+        let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+        let mut colour = [channel(0)?, channel(2)?, channel(4)?];
+        let start = colour;
+        for step in 1..=20 {
+            if contrast(colour, background) >= 4.5 {
+                break;
+            }
+            let t = f64::from(step) / 20.0;
+            for i in 0..3 {
+                colour[i] =
+                    (f64::from(start[i]) * (1.0 - t) + f64::from(towards[i]) * t).round() as u8;
+            }
+        }
+        Some(format!(
+            "{:02x}{:02x}{:02x}",
+            colour[0], colour[1], colour[2]
+        ))
+    };
+    css.lines()
+        .map(|line| match line.trim_start().strip_prefix("color: #") {
+            Some(rest) if rest.len() >= 6 => match fix(&rest[..6]) {
+                Some(hex) => format!(" color: #{hex}{}", &rest[6..]),
+                None => line.to_owned(),
+            },
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
@@ -89,7 +145,11 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         // Heading ids for links to sections; footnote back-references use ids too.
         .add_generic_attributes(["id"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
-        .add_tag_attributes("a", ["data-footnote-ref", "data-footnote-backref"])
+        // comrak names its heading anchors with aria-label; writers can't set it (raw HTML is dropped).
+        .add_tag_attributes(
+            "a",
+            ["data-footnote-ref", "data-footnote-backref", "aria-label"],
+        )
         .add_tag_attributes("section", ["class", "data-footnotes"])
         .add_tag_attributes("ol", ["start"])
         .add_tag_attributes("td", ["align"])

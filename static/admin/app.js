@@ -169,6 +169,12 @@ onUnauthenticated(() => {
   if (ctx.me) signInScreen("Your session has ended. Sign in again; nothing on this page was saved.");
 });
 
+// The page's "Skip to content" link points at #main, which the router would take for a route.
+document.querySelector(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  main().focus();
+});
+
 window.addEventListener("hashchange", route);
 window.addEventListener("beforeunload", (event) => {
   if (ctx.leaveGuard && ctx.leaveGuard()) event.preventDefault();

@@ -102,9 +102,10 @@ export async function render(main, ctx, params) {
 
   // ---- Preview ----
   const previewBody = h("div", { class: "preview-body" });
+  // Focusable: beside the text it scrolls by itself, and a keyboard can only scroll what it can reach.
   const preview = h(
     "section",
-    { class: "card editor-preview", "aria-label": "Preview" },
+    { class: "card editor-preview", "aria-label": "Preview", tabindex: "0" },
     h("p", { class: "editor-pane-title", "aria-hidden": "true" }, "Preview"),
     previewBody,
   );
