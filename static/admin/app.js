@@ -2,7 +2,8 @@
 // hands `#/…` routes to one screen module each (posts.js, editor.js, media.js,
 // people.js, tokens.js, status.js).
 //
-// A screen module exports `render(main, ctx, params)`; it may return a function
+// A screen module exports `render(main, ctx, params)` (`params.query` holds the
+// hash's `?…` part as URLSearchParams); it may return a function
 // the router calls before leaving the screen (to stop polling, say), and may set
 // `ctx.leaveGuard = () => "question"` to ask before the user leaves unsaved work.
 
@@ -64,7 +65,7 @@ function renderNav() {
     ["#/tokens", "API tokens"],
     ctx.can("settings") ? ["#/status", "System status"] : null,
   ].filter(Boolean);
-  const here = location.hash.split("/").slice(0, 2).join("/");
+  const here = location.hash.split("?")[0].split("/").slice(0, 2).join("/");
   document.getElementById("nav").replaceChildren(
     h("ul", {}, links.map(([href, label]) =>
       h("li", {}, h("a", { href, "aria-current": href === here ? "page" : null }, label)))),
@@ -96,7 +97,9 @@ async function route() {
     leaving = null;
   }
   renderNav();
-  const found = ROUTES.map((r) => ({ r, m: location.hash.match(r.pattern) })).find((x) => x.m);
+  // `#/posts?status=draft`: the part after "?" is the screen's own (filters, say).
+  const [path, search = ""] = location.hash.split("?");
+  const found = ROUTES.map((r) => ({ r, m: path.match(r.pattern) })).find((x) => x.m);
   const target = main();
   if (!found || (found.r.needs && !ctx.can(found.r.needs))) {
     target.replaceChildren(h("h1", {}, "Not found"), h("p", {}, "There is no such page here, or it isn't yours to see."), h("a", { href: "#/posts" }, "Go to posts"));
@@ -105,7 +108,7 @@ async function route() {
   target.replaceChildren(h("p", { class: "muted" }, "Loading…"));
   try {
     const screen = await import(found.r.module);
-    const params = found.r.params ? found.r.params(found.m) : {};
+    const params = { ...(found.r.params ? found.r.params(found.m) : {}), query: new URLSearchParams(search) };
     const cleanup = await screen.render(target, ctx, params);
     if (typeof cleanup === "function") leaving = cleanup;
     const heading = target.querySelector("h1");

@@ -11,9 +11,27 @@ const STATUSES = [
 ];
 const STATUS_LABEL = { draft: "Draft", scheduled: "Scheduled", published: "Published" };
 
-// Kept for the session so coming back from the editor shows the same page of
-// the same filters (the router does not accept a query in the hash).
+// The filters live in the address (`#/posts?status=draft&page=2`), so a filtered
+// list can be bookmarked and Back returns to it; they are also kept for the
+// session, so "Posts" in the navigation comes back to the same list.
 const remembered = { q: "", status: "", tag: "", author: "", page: 1 };
+const FILTER_KEYS = ["q", "status", "tag", "author"];
+
+function filtersFrom(query) {
+  if (!query || ![...FILTER_KEYS, "page"].some((key) => query.has(key))) return { ...remembered };
+  const filters = { q: "", status: "", tag: "", author: "", page: 1 };
+  for (const key of FILTER_KEYS) filters[key] = query.get(key) || "";
+  filters.page = Math.max(1, Number.parseInt(query.get("page") || "1", 10) || 1);
+  return filters;
+}
+
+function hashFor(filters) {
+  const query = new URLSearchParams();
+  for (const key of FILTER_KEYS) if (filters[key].trim()) query.set(key, filters[key].trim());
+  if (filters.page > 1) query.set("page", String(filters.page));
+  const text = query.toString();
+  return text ? `#/posts?${text}` : "#/posts";
+}
 
 function option(value, label, selected) {
   return h("option", { value, selected: value === selected }, label);
@@ -28,8 +46,9 @@ function when(post) {
   return h("span", {}, `${label} `, h("time", { datetime: iso }, formatDate(iso)));
 }
 
-export async function render(main, ctx) {
-  const filters = { ...remembered };
+export async function render(main, ctx, params = {}) {
+  const filters = filtersFrom(params.query);
+  Object.assign(remembered, filters);
 
   const search = h("input", { type: "search", name: "q", value: filters.q, autocomplete: "off", placeholder: "Words in the title" });
   const status = h("select", { name: "status" }, STATUSES.map(([value, label]) => option(value, label, filters.status)));
@@ -77,6 +96,8 @@ export async function render(main, ctx) {
       if (value) query.set(key, value);
     }
     query.set("page", String(filters.page));
+    // The address follows the filters without adding a history entry per keystroke.
+    if (location.hash !== hashFor(filters)) ctx.replaceHash(hashFor(filters));
     results.setAttribute("aria-busy", "true");
     try {
       const page = await api("GET", `/api/v1/posts?${query}`);
