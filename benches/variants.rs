@@ -41,6 +41,21 @@ fn main() {
         "JPEG variants (5 widths), median of 7: {:?}",
         time(&bytes, &jpeg_only, 7)
     );
+    // What readers download: the JPEG variants' sizes.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let processed = process(&bytes, dir.path(), &jpeg_only, false)
+        .expect("io")
+        .expect("an accepted photo");
+    let sizes: Vec<String> = processed
+        .widths
+        .iter()
+        .map(|w| {
+            let size =
+                std::fs::metadata(dir.path().join(format!("{w}.jpg"))).map_or(0, |m| m.len());
+            format!("{w}px {} KB", size / 1024)
+        })
+        .collect();
+    println!("JPEG variant sizes: {}", sizes.join(", "));
     println!(
         "full upload pipeline (JPEG + WebP variants + original), median of 3: {:?}",
         time(&bytes, &Rules::default(), 3)

@@ -7,7 +7,6 @@ use std::io::Cursor;
 use std::path::Path;
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
-use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::Digest;
 
@@ -339,13 +338,29 @@ fn write_encoded(
     let result = if transparent {
         image.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
     } else {
-        match image.as_rgb8() {
-            Some(rgb) => {
-                JpegEncoder::new_with_quality(&mut out, rules.jpeg_quality).encode_image(rgb)
+        let converted;
+        let rgb = match image.as_rgb8() {
+            Some(rgb) => rgb,
+            None => {
+                converted = image.to_rgb8();
+                &converted
             }
-            None => JpegEncoder::new_with_quality(&mut out, rules.jpeg_quality)
-                .encode_image(&image.to_rgb8()),
-        }
+        };
+        let (Ok(width), Ok(height)) = (u16::try_from(rgb.width()), u16::try_from(rgb.height()))
+        else {
+            return Err(std::io::Error::other(
+                "a JPEG is at most 65535 pixels a side",
+            ));
+        };
+        let mut encoder = jpeg_encoder::Encoder::new(&mut out, rules.jpeg_quality);
+        // Half-resolution colour, as libjpeg does below q90: the eye hardly sees it, readers
+        // download ~22 % less. Optimised Huffman tables would save 1 % more for twice the
+        // memory (eight 12 MP uploads: 695 MB peak instead of 277 MB), so they stay off.
+        encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+        encoder.set_optimized_huffman_tables(false);
+        encoder
+            .encode(rgb.as_raw(), width, height, jpeg_encoder::ColorType::Rgb)
+            .map_err(|e| image::ImageError::IoError(std::io::Error::other(e.to_string())))
     };
     result.map_err(|e| std::io::Error::other(e.to_string()))?;
     std::fs::write(path, out)
