@@ -22,6 +22,15 @@ fn jpeg(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
+/// An anonymous GET of `path` with these request headers.
+async fn get_with(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = app.anonymous.get(app.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
 /// What an anonymous reader gets at `path`.
 async fn public_page(app: &TestApp, path: &str) -> String {
     let response = app.anonymous.get(app.url(path)).send().await.unwrap();
@@ -85,44 +94,24 @@ async fn an_upload_gets_responsive_variants_served_immutable_with_ranges() {
         .unwrap();
     assert_eq!(webp.headers()["content-type"], "image/webp");
 
-    let range = app
-        .anonymous
-        .get(app.url(url))
-        .header("range", "bytes=0-99")
-        .send()
-        .await
-        .unwrap();
+    let range = get_with(&app, url, &[("range", "bytes=0-99")]).await;
     assert_eq!(range.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(
         range.headers()["content-range"],
         format!("bytes 0-99/{}", bytes.len()).as_str()
     );
     assert_eq!(range.bytes().await.unwrap(), bytes.slice(0..100));
-    let tail = app
-        .anonymous
-        .get(app.url(url))
-        .header("range", "bytes=-50")
-        .send()
-        .await
-        .unwrap();
+    let tail = get_with(&app, url, &[("range", "bytes=-50")]).await;
     assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(tail.bytes().await.unwrap(), bytes.slice(bytes.len() - 50..));
-    let outside = app
-        .anonymous
-        .get(app.url(url))
-        .header("range", "bytes=99999999-")
-        .send()
-        .await
-        .unwrap();
+    let outside = get_with(&app, url, &[("range", "bytes=99999999-")]).await;
     assert_eq!(outside.status(), StatusCode::RANGE_NOT_SATISFIABLE);
-    let stale = app
-        .anonymous
-        .get(app.url(url))
-        .header("range", "bytes=0-99")
-        .header("if-range", "\"another-version\"")
-        .send()
-        .await
-        .unwrap();
+    let stale = get_with(
+        &app,
+        url,
+        &[("range", "bytes=0-99"), ("if-range", "\"another-version\"")],
+    )
+    .await;
     assert_eq!(
         stale.status(),
         StatusCode::OK,

@@ -1,10 +1,9 @@
 //! The auth concern's actor state and the handler of every message it answers.
-//! `handlers!` maps each message to the method below that handles it.
+//! `concern_handlers!` maps each message to the method below that handles it.
 
 use std::time::Duration;
 
 use chrono::Utc;
-use futures::future::LocalBoxFuture;
 use uuid::Uuid;
 
 use super::AuthError;
@@ -14,7 +13,7 @@ use super::passwords::Passwords;
 use super::permissions::{Action, allows};
 use super::store::{AuthStore, NewUser, UserRecord};
 use crate::events::{Event, EventBus};
-use crate::runtime::{Caller, Concern, ConcernMessage, ConcernName, Handles, Principal, Role};
+use crate::runtime::{Caller, Concern, ConcernName, Principal, Role};
 
 /// Session lifetimes, from configuration.
 #[derive(Clone, Debug)]
@@ -46,23 +45,7 @@ impl Concern for Auth {
     }
 }
 
-macro_rules! handlers {
-    ($($msg:ident => $method:ident;)*) => {$(
-        impl Handles<$msg> for Auth {
-            fn handle(
-                &mut self,
-                msg: $msg,
-                caller: &Caller,
-            ) -> LocalBoxFuture<'static, Result<<$msg as ConcernMessage>::Reply, AuthError>> {
-                let deps = self.deps.clone();
-                let caller = caller.clone();
-                Box::pin(async move { deps.$method(msg, &caller).await })
-            }
-        }
-    )*};
-}
-
-handlers! {
+crate::concern_handlers!(Auth {
     Stats => stats;
     Authenticate => authenticate;
     SignIn => sign_in;
@@ -85,7 +68,7 @@ handlers! {
     OpenSetup => open_setup;
     CheckSetup => check_setup;
     CompleteSetup => complete_setup;
-}
+});
 
 /// Last-seen and last-used times are written at most this often, so that
 /// authenticating is a read, not a write, on almost every request.

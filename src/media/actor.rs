@@ -1,11 +1,10 @@
 //! The media concern's actor state and the handler of every message it answers.
-//! `handlers!` maps each message to the method below that handles it.
+//! `concern_handlers!` maps each message to the method below that handles it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Utc;
-use futures::future::LocalBoxFuture;
 use sha2::Digest;
 use uuid::Uuid;
 
@@ -17,7 +16,7 @@ use super::store::{MediaStore, MediumRecord, Version};
 use crate::auth::permissions::{Action, allows};
 use crate::events::{Event, EventBus};
 use crate::render::markdown::ImageSource;
-use crate::runtime::{Caller, Concern, ConcernMessage, ConcernName, CpuPool, Handles, Principal};
+use crate::runtime::{Caller, Concern, ConcernName, CpuPool, Principal};
 
 /// What the media concern is built from; survives restarts.
 #[derive(Clone)]
@@ -44,23 +43,7 @@ impl Concern for Media {
     }
 }
 
-macro_rules! handlers {
-    ($($msg:ident => $method:ident;)*) => {$(
-        impl Handles<$msg> for Media {
-            fn handle(
-                &mut self,
-                msg: $msg,
-                caller: &Caller,
-            ) -> LocalBoxFuture<'static, Result<<$msg as ConcernMessage>::Reply, MediaError>> {
-                let deps = self.deps.clone();
-                let caller = caller.clone();
-                Box::pin(async move { deps.$method(msg, &caller).await })
-            }
-        }
-    )*};
-}
-
-handlers! {
+crate::concern_handlers!(Media {
     Stats => stats;
     DescribeImages => describe_images;
     Ingest => ingest;
@@ -71,7 +54,7 @@ handlers! {
     Locate => locate;
     EditMedium => edit;
     RevertMedium => revert;
-}
+});
 
 fn principal(caller: &Caller) -> Result<(&Principal, Uuid), MediaError> {
     let principal = caller
@@ -265,7 +248,8 @@ impl MediaDeps {
             byte_size: i64::try_from(processed.byte_size).unwrap_or(i64::MAX),
             width: processed.width,
             height: processed.height,
-            content_hash: processed.content_hash,
+            // Hashed once, above, for de-duplication.
+            content_hash: hash,
             alt,
             caption,
             created_at: Utc::now(),
@@ -363,9 +347,11 @@ impl MediaDeps {
             Ok(Ok(Ok(processed))) => match tokio::fs::rename(&partial, &done).await {
                 Ok(()) => return Ok(processed),
                 // Another edit made this version first.
-                Err(error) if done.exists() => MediaError::Conflict(format!(
-                    "the medium changed meanwhile ({error}); reload it and try again"
-                )),
+                Err(error) if tokio::fs::try_exists(&done).await.unwrap_or(false) => {
+                    MediaError::Conflict(format!(
+                        "the medium changed meanwhile ({error}); reload it and try again"
+                    ))
+                }
                 Err(error) => {
                     MediaError::Unexpected(format!("finishing {}: {error}", done.display()))
                 }

@@ -8,7 +8,6 @@ use std::path::Path;
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
-use sha2::Digest;
 
 use super::domain::{self, Axis, Operation};
 
@@ -24,7 +23,6 @@ pub struct Processed {
     pub width: u32,
     pub height: u32,
     pub widths: Vec<u32>,
-    pub content_hash: String,
     pub byte_size: u64,
     pub animated: bool,
 }
@@ -178,13 +176,8 @@ pub fn process(
     // Animated images keep their frames; an owner may ask to keep EXIF and the
     // rest on the original (never on the variants).
     let as_uploaded = (decoded.animated || keep_metadata).then_some(bytes);
-    let content_hash = sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     let written = write_set(decoded, as_uploaded, dir, rules)?;
     Ok(Ok(Processed {
-        content_hash,
         byte_size: bytes.len() as u64,
         ..written
     }))
@@ -322,7 +315,6 @@ fn write_set(
         width,
         height,
         widths,
-        content_hash: String::new(),
         byte_size,
         animated,
     })

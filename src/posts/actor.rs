@@ -1,10 +1,9 @@
 //! The posts concern's actor state and the handler of every message it answers.
-//! `handlers!` maps each message to the method below that handles it.
+//! `concern_handlers!` maps each message to the method below that handles it.
 
 use std::time::Duration;
 
 use chrono::Utc;
-use futures::future::LocalBoxFuture;
 use uuid::Uuid;
 
 use super::PostsError;
@@ -15,7 +14,7 @@ use crate::auth::permissions::{Action, allows};
 use crate::events::{Event, EventBus};
 use crate::render::messages::Render;
 use crate::render::{RenderClient, RenderError};
-use crate::runtime::{CallMeta, Caller, Concern, ConcernMessage, ConcernName, Handles, Principal};
+use crate::runtime::{CallMeta, Caller, Concern, ConcernName, Principal};
 
 /// What the posts concern is built from; survives restarts.
 #[derive(Clone)]
@@ -38,23 +37,7 @@ impl Concern for Posts {
     }
 }
 
-macro_rules! handlers {
-    ($($msg:ident => $method:ident;)*) => {$(
-        impl Handles<$msg> for Posts {
-            fn handle(
-                &mut self,
-                msg: $msg,
-                caller: &Caller,
-            ) -> LocalBoxFuture<'static, Result<<$msg as ConcernMessage>::Reply, PostsError>> {
-                let deps = self.deps.clone();
-                let caller = caller.clone();
-                Box::pin(async move { deps.$method(msg, &caller).await })
-            }
-        }
-    )*};
-}
-
-handlers! {
+crate::concern_handlers!(Posts {
     Stats => stats;
     CreatePost => create;
     UpdatePost => update;
@@ -70,7 +53,7 @@ handlers! {
     PublishDue => publish_due;
     PublishedBySlug => published_by_slug;
     ListPublished => list_published;
-}
+});
 
 /// How long a save waits for the render concern.
 const RENDER_DEADLINE: Duration = Duration::from_secs(2);

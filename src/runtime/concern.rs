@@ -114,6 +114,36 @@ pub trait Handles<M: ConcernMessage>: Concern {
     ) -> LocalBoxFuture<'static, Result<M::Reply, M::Error>>;
 }
 
+/// Implements [`Handles`] for a concern whose state keeps its dependencies in
+/// `deps`, sending each message to the `deps` method named beside it — the one
+/// list, per concern, from message to handler:
+///
+/// ```ignore
+/// concern_handlers!(Media { Stats => stats; Ingest => ingest; });
+/// ```
+#[macro_export]
+macro_rules! concern_handlers {
+    ($concern:ty { $($msg:ty => $method:ident;)* }) => {$(
+        impl $crate::runtime::Handles<$msg> for $concern {
+            fn handle(
+                &mut self,
+                msg: $msg,
+                caller: &$crate::runtime::Caller,
+            ) -> ::futures::future::LocalBoxFuture<
+                'static,
+                Result<
+                    <$msg as $crate::runtime::ConcernMessage>::Reply,
+                    <$msg as $crate::runtime::ConcernMessage>::Error,
+                >,
+            > {
+                let deps = self.deps.clone();
+                let caller = caller.clone();
+                Box::pin(async move { deps.$method(msg, &caller).await })
+            }
+        }
+    )*};
+}
+
 /// What a handler knows about who called: the request id and the principal,
 /// already verified by the host.
 #[derive(Clone, Debug)]
