@@ -407,10 +407,6 @@ impl FileCache {
         )
     }
 
-    pub fn forget_all(&self) {
-        self.0.invalidate_all();
-    }
-
     /// Forgets every file of medium `id`.
     pub fn forget(&self, id: Uuid) {
         let prefix = format!("/media/{id}/");

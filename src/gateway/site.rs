@@ -124,29 +124,18 @@ impl PageCache {
     }
 
     /// Follows the event bus for as long as the process runs.
-    /// Also drops a deleted medium's files from `files`.
+    /// Also drops a deleted or edited medium's files from `files`.
     pub fn follow(&self, events: &EventBus, files: super::media::FileCache) {
         let cache = self.clone();
-        let mut receiver = events.subscribe();
-        actix::spawn(async move {
-            loop {
-                match receiver.recv().await {
-                    Ok(Event::PostChanged(change)) => cache.forget(&change),
-                    // Which pages show a medium is not tracked: rebuild them all.
-                    Ok(Event::MediumChanged { id }) => {
-                        files.forget(id);
-                        cache.invalidate_all();
-                    }
-                    // Names and bios show on post, listing and author pages.
-                    Ok(Event::AuthorChanged { .. }) => cache.invalidate_all(),
-                    // Missed events: anything may have changed.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        files.forget_all();
-                        cache.invalidate_all();
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                }
+        events.listen(move |event| match event {
+            Event::PostChanged(change) => cache.forget(change),
+            // Which pages show a medium is not tracked: rebuild them all.
+            Event::MediumChanged { id } => {
+                files.forget(*id);
+                cache.invalidate_all();
             }
+            // Names and bios show on post, listing and author pages.
+            Event::AuthorChanged { .. } => cache.invalidate_all(),
         });
     }
 }
