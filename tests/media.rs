@@ -622,3 +622,112 @@ async fn only_the_owner_or_an_editor_may_edit_a_medium() {
         .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// A two-frame animated GIF of `width`×`height`: red, then blue.
+fn animated_gif(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = image::codecs::gif::GifEncoder::new(&mut out);
+        encoder
+            .set_repeat(image::codecs::gif::Repeat::Infinite)
+            .unwrap();
+        for colour in [[200, 0, 0, 255], [0, 0, 200, 255]] {
+            let frame = image::Frame::new(image::RgbaImage::from_pixel(
+                width,
+                height,
+                image::Rgba(colour),
+            ));
+            encoder.encode_frame(frame).unwrap();
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_animated_gif_keeps_its_frames_and_gets_still_variants_of_the_first() {
+    let app = TestApp::spawn().await;
+    let gif = animated_gif(400, 300);
+
+    let (status, medium) = upload(&app, gif.clone(), "blink.gif").await;
+
+    assert_eq!(status, StatusCode::CREATED, "{medium}");
+    assert_eq!(medium["content_type"], "image/gif");
+    let original = app
+        .anonymous
+        .get(app.url(medium["original_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(original.headers()["content-type"], "image/gif");
+    assert_eq!(
+        original.bytes().await.unwrap().as_ref(),
+        gif.as_slice(),
+        "the animation is kept as uploaded"
+    );
+    let variant = &medium["variants"][0];
+    assert_eq!(variant["width"], 320);
+    for key in ["url", "webp_url"] {
+        let bytes = app
+            .anonymous
+            .get(app.url(variant[key].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let still = image::load_from_memory(&bytes).unwrap().into_rgb8();
+        assert_eq!(still.width(), 320, "{key}");
+        let [r, _, b] = still.get_pixel(160, 120).0;
+        assert!(r > 150 && b < 60, "{key} shows the first (red) frame");
+    }
+}
+
+#[tokio::test]
+async fn with_media_down_a_post_shows_the_alt_text_and_its_image_comes_back_by_itself() {
+    let app = TestApp::spawn_with(&[
+        "--fault-injection",
+        "--restart-limit",
+        "1",
+        "--quiet-period",
+        "2s",
+    ])
+    .await;
+    let (_, medium) = upload(&app, jpeg(900, 600), "kite.jpg").await;
+    let id = medium["id"].as_str().unwrap();
+    let created = app
+        .client
+        .post(app.url("/api/v1/posts"))
+        .json(&json!({ "title": "Kites", "markdown": format!("![A red kite](media:{id})"), "status": "published" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+
+    // Two panics in a row: media restarts once, then is degraded.
+    app.inject("media", "panic", 2).await;
+    for _ in 0..2 {
+        let page = public_page(&app, "/kites/").await;
+        assert!(
+            page.contains("media-missing") && page.contains("A red kite"),
+            "{page}"
+        );
+    }
+    assert_eq!(app.state_of("media").await, "degraded");
+    let page = public_page(&app, "/kites/").await;
+    assert!(
+        page.contains("media-missing") && !page.contains("srcset"),
+        "{page}"
+    );
+
+    let back = common::eventually(std::time::Duration::from_secs(10), || async {
+        public_page(&app, "/kites/")
+            .await
+            .contains(&format!("srcset=\"/media/{id}/"))
+    })
+    .await;
+    assert!(
+        back,
+        "the picture is back once media recovers, untouched by anyone"
+    );
+}
