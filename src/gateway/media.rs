@@ -30,8 +30,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(update_medium)
         .service(delete_medium)
         .service(edit_medium)
-        .service(revert_medium)
-        .service(serve_file);
+        .service(revert_medium);
+}
+
+/// The generated files, in a `/media` scope the app registers before every
+/// other route: actix tries routes in order and matches each dynamic one with
+/// a regex, and the hottest public path used to come after thirty of them
+/// (~10 % of the CPU while serving a variant). `media` is a reserved slug, so
+/// the scope shadows nothing.
+pub fn files(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/media").service(serve_file));
 }
 
 /// Processing a large photo takes a while; the upload waits this long.
@@ -436,7 +444,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// version and one of the medium's own file names: nothing from the request
 /// path reaches the filesystem. Whole-file requests are answered from memory
 /// when they can be; range requests go to actix-files.
-#[get("/media/{id}/v{version}/{file}")]
+#[get("/{id}/v{version}/{file}")]
 async fn serve_file(
     services: web::Data<Services>,
     request: HttpRequest,

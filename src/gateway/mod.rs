@@ -196,6 +196,8 @@ pub fn serve(
             .app_data(web::FormConfig::default().limit(64 * 1024))
             .wrap_fn(echo_request_id)
             .wrap(TracingLogger::default())
+            // First: the most requested path (see `media::files`).
+            .configure(media::files)
             .configure(health::routes)
             .configure(session::routes)
             .configure(users::routes)
