@@ -22,6 +22,22 @@ fn jpeg(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
+/// The CRC-32 a PNG chunk ends with (the bitwise form: a few bytes only).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for byte in bytes {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
 /// An anonymous GET of `path` with these request headers.
 async fn get_with(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
     let mut request = app.anonymous.get(app.url(path));
@@ -145,34 +161,67 @@ async fn bad_files_get_clear_4xx_and_leave_nothing_behind() {
     truncated.truncate(truncated.len() / 3);
     let mut polyglot = jpeg(400, 300);
     polyglot.extend_from_slice(b"<html><script>alert(1)</script></html>");
-    // A PNG header claiming 100000x100000 (the CRC is not checked before the size).
-    let mut bomb = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    bomb.extend_from_slice(&100_000u32.to_be_bytes());
-    bomb.extend_from_slice(&100_000u32.to_be_bytes());
-    bomb.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    // A well-formed PNG claiming 100000×100000 (a few bytes of pixel data
+    // follow): refused for its size before any pixel is decoded.
+    let mut size = 100_000u32.to_be_bytes().repeat(2);
+    size.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut bomb = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [
+        (b"IHDR", size),
+        (b"IDAT", vec![0x78, 0x9c, 0x63, 0, 0, 0, 1, 0, 1]),
+        (b"IEND", Vec::new()),
+    ] {
+        let mut chunk = kind.to_vec();
+        chunk.extend_from_slice(&data);
+        bomb.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        bomb.extend_from_slice(&chunk);
+        bomb.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    }
 
-    for (bytes, name, expected) in [
-        (Vec::new(), "empty.jpg", StatusCode::UNPROCESSABLE_ENTITY),
+    // Each refusal says what is wrong in words the uploader can act on.
+    for (bytes, name, expected, says) in [
+        (
+            Vec::new(),
+            "empty.jpg",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the file is empty",
+        ),
         (
             b"just some text".to_vec(),
             "text.jpg",
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "only JPEG, PNG, WebP and GIF",
         ),
         (
             b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec(),
             "x.svg",
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "only JPEG, PNG, WebP and GIF",
         ),
-        (truncated, "truncated.jpg", StatusCode::UNPROCESSABLE_ENTITY),
-        (bomb, "bomb.png", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            truncated,
+            "truncated.jpg",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "damaged or incomplete",
+        ),
+        (
+            bomb,
+            "bomb.png",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "100000×100000; the limit is 10000×10000",
+        ),
         (
             vec![0u8; 3_000_000],
             "huge.jpg",
             StatusCode::PAYLOAD_TOO_LARGE,
+            "",
         ),
     ] {
         let (status, body) = upload(&app, bytes, name).await;
         assert_eq!(status, expected, "{name}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{name}: {message}");
+        assert!(!message.ends_with('\n'), "{name}: {message:?}");
     }
     let stats: Value = app
         .client

@@ -43,8 +43,10 @@ pub enum Refusal {
         max_side: u32,
         max_megapixels: u32,
     },
-    #[error("the image could not be read: {0}")]
+    #[error("the image is damaged or incomplete, so it could not be read ({0})")]
     Corrupt(String),
+    #[error("the image would take more memory to decode than this server allows")]
+    OverMemoryLimit,
     #[error("{0}")]
     Edit(String),
 }
@@ -77,8 +79,13 @@ impl Default for Rules {
     }
 }
 
-fn corrupt(error: impl std::fmt::Display) -> Refusal {
-    Refusal::Corrupt(error.to_string())
+fn corrupt(error: image::ImageError) -> Refusal {
+    match error {
+        image::ImageError::Limits(_) => Refusal::OverMemoryLimit,
+        // The decoder's words stay as a detail for whoever reports it; they
+        // can end in a newline.
+        other => Refusal::Corrupt(other.to_string().trim().to_owned()),
+    }
 }
 
 /// A decoded upload: upright, in one 8-bit layout, with what was learnt on the way.
@@ -120,9 +127,7 @@ fn decode(bytes: &[u8], rules: &Rules) -> Result<Decoded, Refusal> {
     }
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         // The decoder would fill the missing part with grey and call it a picture.
-        return Err(Refusal::Corrupt(
-            "the JPEG is truncated (it has no end marker)".into(),
-        ));
+        return Err(Refusal::Corrupt("the JPEG has no end marker".into()));
     }
     let animated = is_animated(bytes, format);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
