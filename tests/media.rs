@@ -262,11 +262,11 @@ async fn bad_files_get_clear_4xx_and_leave_nothing_behind() {
     );
 }
 
-#[tokio::test]
-async fn a_post_shows_an_uploaded_image_with_srcset_and_a_placeholder_once_it_is_deleted() {
-    let app = TestApp::spawn().await;
-    let (_, medium) = upload(&app, jpeg(900, 600), "kite.jpg").await;
-    let id = medium["id"].as_str().unwrap();
+/// Uploads a picture and publishes "Kites" (at /kites/) showing it with the
+/// alt text "A red kite"; returns the picture's id.
+async fn publish_kite_post(app: &TestApp) -> String {
+    let (_, medium) = upload(app, jpeg(900, 600), "kite.jpg").await;
+    let id = medium["id"].as_str().unwrap().to_owned();
     let created = app
         .client
         .post(app.url("/api/v1/posts"))
@@ -275,6 +275,13 @@ async fn a_post_shows_an_uploaded_image_with_srcset_and_a_placeholder_once_it_is
         .await
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
+    id
+}
+
+#[tokio::test]
+async fn a_post_shows_an_uploaded_image_with_srcset_and_a_placeholder_once_it_is_deleted() {
+    let app = TestApp::spawn().await;
+    let id = &publish_kite_post(&app).await;
 
     let page = public_page(&app, "/kites/").await;
     assert!(
@@ -742,16 +749,7 @@ async fn with_media_down_a_post_shows_the_alt_text_and_its_image_comes_back_by_i
         "2s",
     ])
     .await;
-    let (_, medium) = upload(&app, jpeg(900, 600), "kite.jpg").await;
-    let id = medium["id"].as_str().unwrap();
-    let created = app
-        .client
-        .post(app.url("/api/v1/posts"))
-        .json(&json!({ "title": "Kites", "markdown": format!("![A red kite](media:{id})"), "status": "published" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), StatusCode::CREATED);
+    let id = &publish_kite_post(&app).await;
 
     // Two panics in a row: media restarts once, then is degraded.
     app.inject("media", "panic", 2).await;
