@@ -95,16 +95,6 @@ fn bearer(app: &TestApp, token: &str, method: Method, path: &str) -> reqwest::Re
         .bearer_auth(token)
 }
 
-fn db_bytes(app: &TestApp) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for file in ["auth.db", "auth.db-wal"] {
-        if let Ok(mut content) = std::fs::read(app.data_dir.path().join(file)) {
-            bytes.append(&mut content);
-        }
-    }
-    bytes
-}
-
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
@@ -179,7 +169,7 @@ async fn hashes_are_argon2id_at_the_owasp_minimum_and_no_secret_is_stored_in_cle
     let token = create_token(&app, &session, "read").await;
     let session_secret = session.cookie.split_once('=').unwrap().1.to_owned();
 
-    let bytes = db_bytes(&app);
+    let bytes = app.stored_bytes("auth").await;
 
     assert!(
         contains(&bytes, "$argon2id$v=19$m=19456,t=2,p=1$"),

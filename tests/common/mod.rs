@@ -2,8 +2,8 @@
 //! data directory and talks to it over HTTP.
 //!
 //! Set `FOLIO_TEST_POSTGRES_URL` (for example
-//! `postgres://postgres@127.0.0.1:5432/postgres`) to put the posts store of every
-//! spawned app on a fresh PostgreSQL database instead of SQLite.
+//! `postgres://postgres@127.0.0.1:5432/postgres`) to put the stores of every
+//! spawned app on fresh PostgreSQL databases, one per concern, instead of SQLite.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -28,7 +28,39 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     child: Child,
     logs: Arc<Mutex<Vec<String>>>,
-    postgres_db: Option<(String, String)>,
+    postgres_dbs: Option<Postgres>,
+}
+
+/// The admin URL and, per concern, the flag and the fresh PostgreSQL database
+/// made for it.
+type Postgres = (String, Vec<(&'static str, String)>);
+
+/// With `FOLIO_TEST_POSTGRES_URL` set, a fresh database for each store.
+async fn fresh_postgres() -> Option<Postgres> {
+    let admin_url = std::env::var("FOLIO_TEST_POSTGRES_URL").ok()?;
+    let mut dbs = Vec::new();
+    for flag in STORES {
+        dbs.push((flag, create_postgres_database(&admin_url).await));
+    }
+    Some((admin_url, dbs))
+}
+
+/// The flags that point each concern with a store at its database.
+const STORES: [&str; 3] = [
+    "--auth-database-url",
+    "--posts-database-url",
+    "--media-database-url",
+];
+
+/// `--{concern}-database-url URL` for each of `dbs`.
+fn postgres_args(admin_url: &str, dbs: &[(&'static str, String)]) -> Vec<String> {
+    let mut args = Vec::new();
+    for (flag, name) in dbs {
+        let mut url = url::Url::parse(admin_url).unwrap();
+        url.set_path(name);
+        args.extend([(*flag).to_owned(), url.to_string()]);
+    }
+    args
 }
 
 impl TestApp {
@@ -41,58 +73,65 @@ impl TestApp {
     pub async fn spawn_with(args: &[&str]) -> TestApp {
         let data_dir = tempfile::tempdir().unwrap();
         let dir = data_dir.path().to_str().unwrap();
+        let postgres = fresh_postgres().await;
+        let databases = postgres
+            .as_ref()
+            .map(|(admin, dbs)| postgres_args(admin, dbs))
+            .unwrap_or_default();
+        let databases: Vec<&str> = databases.iter().map(String::as_str).collect();
         folio_cli(
             &[
-                "user",
-                "add",
-                "--data-dir",
-                dir,
-                "--email",
-                OWNER_EMAIL,
-                "--name",
-                "Olive Owner",
-                "--role",
-                "owner",
-                "--password-stdin",
-            ],
+                &[
+                    "user",
+                    "add",
+                    "--data-dir",
+                    dir,
+                    "--email",
+                    OWNER_EMAIL,
+                    "--name",
+                    "Olive Owner",
+                    "--role",
+                    "owner",
+                    "--password-stdin",
+                ][..],
+                &databases,
+            ]
+            .concat(),
             OWNER_PASSWORD,
         );
         let token = folio_cli(
             &[
-                "token",
-                "add",
-                "--data-dir",
-                dir,
-                "--email",
-                OWNER_EMAIL,
-                "--name",
-                "tests",
-                "--scope",
-                "write",
-            ],
+                &[
+                    "token",
+                    "add",
+                    "--data-dir",
+                    dir,
+                    "--email",
+                    OWNER_EMAIL,
+                    "--name",
+                    "tests",
+                    "--scope",
+                    "write",
+                ][..],
+                &databases,
+            ]
+            .concat(),
             "",
         );
-        Self::start(data_dir, args, Some(token.trim().to_owned())).await
+        Self::start(data_dir, args, Some(token.trim().to_owned()), postgres).await
     }
 
     /// Starts with no account at all, as a fresh installation.
     pub async fn spawn_without_accounts(args: &[&str]) -> TestApp {
-        Self::start(tempfile::tempdir().unwrap(), args, None).await
+        let postgres = fresh_postgres().await;
+        Self::start(tempfile::tempdir().unwrap(), args, None, postgres).await
     }
 
     async fn start(
         data_dir: tempfile::TempDir,
         args: &[&str],
         owner_token: Option<String>,
-    ) -> TestApp {
-        Self::start_with(data_dir, args, owner_token, true).await
-    }
-
-    async fn start_with(
-        data_dir: tempfile::TempDir,
-        args: &[&str],
-        owner_token: Option<String>,
-        fresh_postgres: bool,
+        postgres_dbs: Option<Postgres>,
     ) -> TestApp {
         let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
         command
@@ -105,14 +144,9 @@ impl TestApp {
             .env("FOLIO_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
-        let postgres_db = match std::env::var("FOLIO_TEST_POSTGRES_URL") {
-            Ok(admin_url) if fresh_postgres => {
-                let (db_url, name) = create_postgres_database(&admin_url).await;
-                command.args(["--posts-database-url", &db_url]);
-                Some((admin_url, name))
-            }
-            _ => None,
-        };
+        if let Some((admin, dbs)) = &postgres_dbs {
+            command.args(postgres_args(admin, dbs));
+        }
         let mut child = command.spawn().expect("the folio binary starts");
         let stdout = child.stdout.take().unwrap();
         let logs = Arc::new(Mutex::new(Vec::new()));
@@ -163,7 +197,7 @@ impl TestApp {
             data_dir,
             child,
             logs,
-            postgres_db,
+            postgres_dbs,
         }
     }
 
@@ -276,6 +310,59 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Whether the stores are on PostgreSQL (`FOLIO_TEST_POSTGRES_URL`).
+    pub fn on_postgres(&self) -> bool {
+        self.postgres_dbs.is_some()
+    }
+
+    /// Everything `concern` has stored, as bytes to search: its SQLite file
+    /// and write-ahead log, or on PostgreSQL every row of every table as text.
+    pub async fn stored_bytes(&self, concern: &str) -> Vec<u8> {
+        let Some((admin, dbs)) = &self.postgres_dbs else {
+            let mut bytes = Vec::new();
+            for file in [format!("{concern}.db"), format!("{concern}.db-wal")] {
+                if let Ok(mut content) = std::fs::read(self.data_dir.path().join(file)) {
+                    bytes.append(&mut content);
+                }
+            }
+            return bytes;
+        };
+        let flag = format!("--{concern}-database-url");
+        let args = postgres_args(admin, dbs);
+        let url = args
+            .iter()
+            .position(|arg| *arg == flag)
+            .map(|at| args[at + 1].clone())
+            .unwrap();
+        let db = Database::connect(&url).await.unwrap();
+        let query = |sql: String| {
+            db.query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                sql,
+            ))
+        };
+        let mut bytes = Vec::new();
+        let tables = query(
+            "SELECT table_name::text AS t FROM information_schema.tables WHERE table_schema = 'public'"
+                .to_owned(),
+        )
+        .await
+        .unwrap();
+        for table in tables {
+            let table: String = table.try_get("", "t").unwrap();
+            for row in query(format!("SELECT CAST(r AS text) AS t FROM \"{table}\" r"))
+                .await
+                .unwrap()
+            {
+                let text: String = row.try_get("", "t").unwrap();
+                bytes.extend_from_slice(text.as_bytes());
+                bytes.push(b'\n');
+            }
+        }
+        db.close().await.unwrap();
+        bytes
+    }
+
     pub fn logs(&self) -> String {
         self.logs.lock().unwrap().join("\n")
     }
@@ -295,18 +382,8 @@ impl TestApp {
         self.child.wait().unwrap();
         let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir().unwrap());
         let token = self.owner_token.take();
-        let postgres = self.postgres_db.take();
-        let mut args: Vec<&str> = args.to_vec();
-        let url;
-        if let Some((admin, name)) = &postgres {
-            let mut parsed = url::Url::parse(admin).unwrap();
-            parsed.set_path(name);
-            url = parsed.to_string();
-            args.extend(["--posts-database-url", url.as_str()]);
-        }
-        let mut app = Self::start_with(data_dir, &args, token, false).await;
-        app.postgres_db = postgres;
-        app
+        let postgres = self.postgres_dbs.take();
+        Self::start(data_dir, args, token, postgres).await
     }
 
     pub fn signal(&self, signal: &str) {
@@ -334,7 +411,7 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if let Some((admin_url, name)) = self.postgres_db.take() {
+        if let Some((admin_url, dbs)) = self.postgres_dbs.take() {
             // Drop runs outside any runtime we may block on: use a thread of our own.
             let _ = std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread()
@@ -343,11 +420,13 @@ impl Drop for TestApp {
                     .unwrap();
                 runtime.block_on(async {
                     if let Ok(db) = Database::connect(&admin_url).await {
-                        let _ = db
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            ))
-                            .await;
+                        for (_, name) in dbs {
+                            let _ = db
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                        }
                     }
                 });
             })
@@ -382,7 +461,8 @@ pub fn folio_cli(args: &[&str], stdin: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-async fn create_postgres_database(admin_url: &str) -> (String, String) {
+/// Creates a fresh database and returns its name.
+async fn create_postgres_database(admin_url: &str) -> String {
     let name = format!("folio_test_{}", uuid::Uuid::new_v4().simple());
     let db = Database::connect(admin_url)
         .await
@@ -391,9 +471,7 @@ async fn create_postgres_database(admin_url: &str) -> (String, String) {
         .await
         .unwrap();
     db.close().await.unwrap();
-    let mut url = url::Url::parse(admin_url).unwrap();
-    url.set_path(&name);
-    (url.to_string(), name)
+    name
 }
 
 /// Polls `check` until it returns true or `limit` passes.
