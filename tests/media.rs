@@ -723,18 +723,8 @@ async fn an_animated_gif_keeps_its_frames_and_gets_still_variants_of_the_first()
     let variant = &medium["variants"][0];
     assert_eq!(variant["width"], 320);
     for key in ["url", "webp_url"] {
-        let bytes = app
-            .anonymous
-            .get(app.url(variant[key].as_str().unwrap()))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let still = image::load_from_memory(&bytes).unwrap().into_rgb8();
-        assert_eq!(still.width(), 320, "{key}");
-        let [r, _, b] = still.get_pixel(160, 120).0;
+        let (width, _, [r, _, b]) = pixel(&app, variant[key].as_str().unwrap(), 160, 120).await;
+        assert_eq!(width, 320, "{key}");
         assert!(r > 150 && b < 60, "{key} shows the first (red) frame");
     }
 }
