@@ -126,6 +126,21 @@ export async function visible(locator, what, timeout = 15_000) {
   return locator.first();
 }
 
+/** Follows the admin navigation to `section` and waits for that screen's heading. */
+export async function openSection(page, section) {
+  await page.getByRole("navigation", { name: "Admin sections" }).getByRole("link", { name: section }).click();
+  await visible(page.getByRole("heading", { name: section, level: 1 }), `the ${section} heading`);
+}
+
+/** From the posts list, opens the post `lib/seed.js` made and waits for its preview's table and image. */
+export async function openSeededPost(page, title) {
+  await page.getByRole("link", { name: title }).click();
+  await visible(page.getByRole("heading", { name: "Edit post", level: 1 }), "the Edit post heading");
+  const preview = page.getByRole("region", { name: "Preview" });
+  await visible(preview.locator("table"), "the table in the preview");
+  await visible(preview.locator("img"), "the image in the preview");
+}
+
 /** Waits until `locator` has a visible text matching `pattern`; resolves to that text. */
 export async function hasText(locator, pattern, what, timeout = 15_000) {
   const deadline = Date.now() + timeout;

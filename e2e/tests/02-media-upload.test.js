@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { OWNER } from "../lib/folio.js";
-import { folioAndBrowser, newPage, signIn, visible, steps } from "../lib/browser.js";
+import { folioAndBrowser, newPage, signIn, visible, steps, openSection } from "../lib/browser.js";
 import { png } from "../lib/png.js";
 
 const env = folioAndBrowser();
@@ -13,8 +13,7 @@ test("uploading in the media library shows a progress bar, then the thumbnail", 
   await steps(() => page, "media-upload", async (step) => {
     await step("sign in and open Media", async () => {
       await signIn(page, server.base, OWNER.email, OWNER.password);
-      await page.getByRole("navigation", { name: "Admin sections" }).getByRole("link", { name: "Media" }).click();
-      await visible(page.getByRole("heading", { name: "Media", level: 1 }), "the Media heading");
+      await openSection(page, "Media");
     });
 
     // About 8 MB of noise, sent at 4 MB/s: the bar has a couple of seconds on screen before the server even starts on it.

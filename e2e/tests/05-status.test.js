@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { OWNER } from "../lib/folio.js";
-import { folioAndBrowser, newPage, signIn, visible, hasText, steps, SCREENSHOTS } from "../lib/browser.js";
+import { folioAndBrowser, newPage, signIn, visible, hasText, steps, SCREENSHOTS, openSection } from "../lib/browser.js";
 
 // Three panics (one more than the limit) degrade posts; it stays down for QUIET seconds, and restarts are quick.
 const RESTART_LIMIT = 2;
@@ -33,8 +33,7 @@ test("injected panics show posts as degraded, then up again after the quiet peri
   await steps(() => page, "status", async (step) => {
     await step("sign in and open System status", async () => {
       await signIn(page, server.base, OWNER.email, OWNER.password);
-      await page.getByRole("navigation", { name: "Admin sections" }).getByRole("link", { name: "System status" }).click();
-      await visible(page.getByRole("heading", { name: "System status", level: 1 }), "the System status heading");
+      await openSection(page, "System status");
     });
 
     const card = page.getByRole("region", { name: "posts", exact: true });

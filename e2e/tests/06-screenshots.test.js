@@ -1,7 +1,7 @@
 // A screenshot of every main screen at desktop and phone width, on a site with some content, for people to look at.
 import { test } from "node:test";
 import { OWNER } from "../lib/folio.js";
-import { folioAndBrowser, newPage, signIn, visible, hasText, shot, steps } from "../lib/browser.js";
+import { folioAndBrowser, newPage, signIn, visible, hasText, shot, steps, openSection, openSeededPost } from "../lib/browser.js";
 import { seed } from "../lib/seed.js";
 
 const env = folioAndBrowser();
@@ -10,7 +10,6 @@ test("screenshots of every main screen at 1280 and 390 px wide", { timeout: 180_
   const { server, browser } = env;
   const post = await seed(server);
   const page = await newPage(browser);
-  const nav = () => page.getByRole("navigation", { name: "Admin sections" });
   const h1 = (name) => page.getByRole("heading", { name, level: 1 });
 
   await steps(() => page, "screenshots", async (step) => {
@@ -28,39 +27,31 @@ test("screenshots of every main screen at 1280 and 390 px wide", { timeout: 180_
     });
 
     await step("editor with preview", async () => {
-      await page.getByRole("link", { name: post.title }).click();
-      await visible(h1("Edit post"), "the Edit post heading");
-      const preview = page.getByRole("region", { name: "Preview" });
-      await visible(preview.locator("table"), "the table in the preview");
-      await visible(preview.locator("img"), "the image in the preview");
+      await openSeededPost(page, post.title);
       await shot(page, "editor");
     });
 
     await step("media library", async () => {
-      await nav().getByRole("link", { name: "Media" }).click();
-      await visible(h1("Media"), "the Media heading");
+      await openSection(page, "Media");
       await visible(page.getByRole("button", { name: /^Details for / }), "a thumbnail");
       await page.waitForFunction(() => [...document.querySelectorAll("main img")].every((img) => img.complete));
       await shot(page, "media-library");
     });
 
     await step("people", async () => {
-      await nav().getByRole("link", { name: "People" }).click();
-      await visible(h1("People"), "the People heading");
+      await openSection(page, "People");
       await visible(page.getByText("Ada Author"), "a person in the list");
       await shot(page, "people");
     });
 
     await step("API tokens", async () => {
-      await nav().getByRole("link", { name: "API tokens" }).click();
-      await visible(h1("API tokens"), "the API tokens heading");
+      await openSection(page, "API tokens");
       await visible(page.getByText("Deploy script"), "a token in the list");
       await shot(page, "api-tokens");
     });
 
     await step("system status", async () => {
-      await nav().getByRole("link", { name: "System status" }).click();
-      await visible(h1("System status"), "the System status heading");
+      await openSection(page, "System status");
       await hasText(page.getByRole("region", { name: "posts", exact: true }), /\bup\b/i, "the posts card");
       // Two polls, so the rates are filled in rather than "—".
       await page.waitForTimeout(2200);

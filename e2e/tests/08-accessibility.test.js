@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { OWNER } from "../lib/folio.js";
-import { folioAndBrowser, newPage, signIn, visible, hasText, steps, DESKTOP, PHONE } from "../lib/browser.js";
+import { folioAndBrowser, newPage, signIn, visible, hasText, steps, openSection, openSeededPost, DESKTOP, PHONE } from "../lib/browser.js";
 import { seed } from "../lib/seed.js";
 
 const env = folioAndBrowser();
@@ -49,7 +49,6 @@ test("every main screen passes axe's WCAG 2 A/AA checks, and the keyboard starts
   const { server, browser } = env;
   const post = await seed(server);
   const page = await newPage(browser, { contextOptions: { bypassCSP: true } });
-  const nav = () => page.getByRole("navigation", { name: "Admin sections" });
   const h1 = (name) => page.getByRole("heading", { name, level: 1 });
   const violations = [];
 
@@ -106,17 +105,12 @@ test("every main screen passes axe's WCAG 2 A/AA checks, and the keyboard starts
     });
 
     await step("editor with preview", async () => {
-      await page.getByRole("link", { name: post.title }).click();
-      await visible(h1("Edit post"), "the Edit post heading");
-      const preview = page.getByRole("region", { name: "Preview" });
-      await visible(preview.locator("table"), "the table in the preview");
-      await visible(preview.locator("img"), "the image in the preview");
+      await openSeededPost(page, post.title);
       violations.push(...(await audit(page, "editor")));
     });
 
     await step("media library with details open", async () => {
-      await nav().getByRole("link", { name: "Media" }).click();
-      await visible(h1("Media"), "the Media heading");
+      await openSection(page, "Media");
       await page.getByRole("button", { name: /^Details for / }).first().click();
       const dialog = page.getByRole("dialog");
       await visible(dialog, "the details dialog");
@@ -128,19 +122,19 @@ test("every main screen passes axe's WCAG 2 A/AA checks, and the keyboard starts
     });
 
     await step("people", async () => {
-      await nav().getByRole("link", { name: "People" }).click();
+      await openSection(page, "People");
       await visible(page.getByText("Ada Author"), "a person in the list");
       violations.push(...(await audit(page, "people")));
     });
 
     await step("API tokens", async () => {
-      await nav().getByRole("link", { name: "API tokens" }).click();
+      await openSection(page, "API tokens");
       await visible(page.getByText("Deploy script"), "a token in the list");
       violations.push(...(await audit(page, "API tokens")));
     });
 
     await step("system status", async () => {
-      await nav().getByRole("link", { name: "System status" }).click();
+      await openSection(page, "System status");
       await hasText(page.getByRole("region", { name: "posts", exact: true }), /\bup\b/i, "the posts card");
       violations.push(...(await audit(page, "system status")));
     });

@@ -54,13 +54,16 @@ const STORES: [&str; 3] = [
 
 /// `--{concern}-database-url URL` for each of `dbs`.
 fn postgres_args(admin_url: &str, dbs: &[(&'static str, String)]) -> Vec<String> {
-    let mut args = Vec::new();
-    for (flag, name) in dbs {
-        let mut url = url::Url::parse(admin_url).unwrap();
-        url.set_path(name);
-        args.extend([(*flag).to_owned(), url.to_string()]);
-    }
-    args
+    dbs.iter()
+        .flat_map(|(flag, name)| [(*flag).to_owned(), database_url(admin_url, name)])
+        .collect()
+}
+
+/// The URL of database `name` on the server `admin_url` points at.
+fn database_url(admin_url: &str, name: &str) -> String {
+    let mut url = url::Url::parse(admin_url).unwrap();
+    url.set_path(name);
+    url.to_string()
 }
 
 impl TestApp {
@@ -79,43 +82,37 @@ impl TestApp {
             .map(|(admin, dbs)| postgres_args(admin, dbs))
             .unwrap_or_default();
         let databases: Vec<&str> = databases.iter().map(String::as_str).collect();
-        folio_cli(
+        // The CLI writes to the same stores the server will use.
+        let cli = |args: &[&str], stdin: &str| folio_cli(&[args, &databases].concat(), stdin);
+        cli(
             &[
-                &[
-                    "user",
-                    "add",
-                    "--data-dir",
-                    dir,
-                    "--email",
-                    OWNER_EMAIL,
-                    "--name",
-                    "Olive Owner",
-                    "--role",
-                    "owner",
-                    "--password-stdin",
-                ][..],
-                &databases,
-            ]
-            .concat(),
+                "user",
+                "add",
+                "--data-dir",
+                dir,
+                "--email",
+                OWNER_EMAIL,
+                "--name",
+                "Olive Owner",
+                "--role",
+                "owner",
+                "--password-stdin",
+            ],
             OWNER_PASSWORD,
         );
-        let token = folio_cli(
+        let token = cli(
             &[
-                &[
-                    "token",
-                    "add",
-                    "--data-dir",
-                    dir,
-                    "--email",
-                    OWNER_EMAIL,
-                    "--name",
-                    "tests",
-                    "--scope",
-                    "write",
-                ][..],
-                &databases,
-            ]
-            .concat(),
+                "token",
+                "add",
+                "--data-dir",
+                dir,
+                "--email",
+                OWNER_EMAIL,
+                "--name",
+                "tests",
+                "--scope",
+                "write",
+            ],
             "",
         );
         Self::start(data_dir, args, Some(token.trim().to_owned()), postgres).await
@@ -328,13 +325,8 @@ impl TestApp {
             return bytes;
         };
         let flag = format!("--{concern}-database-url");
-        let args = postgres_args(admin, dbs);
-        let url = args
-            .iter()
-            .position(|arg| *arg == flag)
-            .map(|at| args[at + 1].clone())
-            .unwrap();
-        let db = Database::connect(&url).await.unwrap();
+        let (_, name) = dbs.iter().find(|(f, _)| *f == flag).unwrap();
+        let db = Database::connect(database_url(admin, name)).await.unwrap();
         let query = |sql: String| {
             db.query_all_raw(sea_orm::Statement::from_string(
                 sea_orm::DbBackend::Postgres,
