@@ -428,6 +428,14 @@ async fn a_burst_of_uploads_is_bounded_some_get_503_and_the_next_upload_works() 
         .map(|dir| dir.count())
         .unwrap_or(0);
     assert_eq!(leftovers, 0, "no temporary upload is left behind");
+    // Shedding load is working as designed: logged as a warning, not an error.
+    let logs = app.logs();
+    assert!(
+        logs.lines()
+            .any(|line| line.contains("WARN") && line.contains("request refused for now")),
+        "{logs}"
+    );
+    assert!(!logs.lines().any(|line| line.contains("ERROR")), "{logs}");
 }
 
 #[tokio::test]

@@ -107,12 +107,32 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// One line per refused request (inside the request's span, so with its
+    /// id), at the level an operator should care about: a client's mistake at
+    /// INFO, shedding load or waiting out a restart at WARN (200 uploads at once
+    /// used to log 189 ERROR lines for answers working as designed), anything
+    /// else at ERROR. Internal errors' details are logged where they are made.
+    fn log(&self) {
+        let (status, code, message) = (self.status.as_u16(), self.code, self.message.as_str());
+        let concern = self.concern.map(|c| c.to_string()).unwrap_or_default();
+        if self.status.is_client_error() {
+            tracing::info!(status, code, message, concern, "request refused");
+        } else if self.retry_after_secs.is_some() {
+            tracing::warn!(status, code, message, concern, "request refused for now");
+        } else {
+            tracing::error!(status, code, message, concern, "request failed");
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status
     }
 
     fn error_response(&self) -> HttpResponse {
+        self.log();
         let mut response = HttpResponse::build(self.status);
         if let Some(secs) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
