@@ -322,54 +322,117 @@ async fn a_post_shows_an_uploaded_image_with_srcset_and_a_placeholder_once_it_is
     );
 }
 
-#[tokio::test]
-async fn the_original_is_re_encoded_unless_its_owner_asks_to_keep_it() {
-    let app = TestApp::spawn().await;
-    let bytes = jpeg(500, 400);
+/// Every file a reader can fetch for `medium`: the variants (JPEG or PNG, and
+/// WebP) and the original, by URL.
+fn served_files(medium: &Value) -> Vec<String> {
+    let mut urls: Vec<String> = medium["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|v| [v["url"].clone(), v["webp_url"].clone()])
+        .map(|url| url.as_str().unwrap().to_owned())
+        .collect();
+    urls.push(medium["original_url"].as_str().unwrap().to_owned());
+    urls
+}
 
-    let (_, stripped) = upload(&app, bytes.clone(), "a.jpg").await;
-    let mut other = bytes.clone();
-    other.extend_from_slice(b"different bytes, same picture");
+async fn fetch_bytes(app: &TestApp, url: &str) -> Vec<u8> {
+    let response = app.anonymous.get(app.url(url)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{url}");
+    response.bytes().await.unwrap().to_vec()
+}
+
+/// What gives a photo's metadata away in a served file, if anything.
+fn metadata_in(bytes: &[u8]) -> Option<&'static str> {
+    use common::contains_bytes;
+    [
+        (&b"Exif\0\0"[..], "an EXIF block"),
+        (&common::GPS_LATITUDE_BYTES[..], "the GPS latitude"),
+        (b"http://ns.adobe.com/xap/1.0/", "an XMP packet"),
+        (common::XMP_MARKER.as_bytes(), "the XMP creator"),
+        (b"EXIF", "a WebP EXIF chunk"),
+        (b"XMP ", "a WebP XMP chunk"),
+    ]
+    .into_iter()
+    .find(|(needle, _)| contains_bytes(bytes, needle))
+    .map(|(_, what)| what)
+}
+
+#[tokio::test]
+async fn every_served_file_loses_gps_exif_and_xmp_and_is_turned_upright_unless_the_owner_keeps_the_original()
+ {
+    let app = TestApp::spawn().await;
+    let photo = common::photo_with_gps_xmp_and_orientation_6();
+    assert_eq!(
+        metadata_in(&photo),
+        Some("an EXIF block"),
+        "the fixture carries what must go"
+    );
+    assert!(common::contains_bytes(
+        &photo,
+        common::XMP_MARKER.as_bytes()
+    ));
+
+    let (status, medium) = upload(&app, photo.clone(), "camera.jpg").await;
+
+    assert_eq!(status, StatusCode::CREATED, "{medium}");
+    assert_eq!(
+        (medium["width"].as_u64(), medium["height"].as_u64()),
+        (Some(400), Some(800)),
+        "stored 800×400 with orientation 6: shown upright it is 400×800"
+    );
+    let urls = served_files(&medium);
+    assert_eq!(
+        urls.len(),
+        5,
+        "320 and 400 px, each twice, and the original"
+    );
+    for url in &urls {
+        let bytes = fetch_bytes(&app, url).await;
+        assert_eq!(metadata_in(&bytes), None, "{url} is stripped");
+        let picture = image::load_from_memory(&bytes).unwrap().to_rgb8();
+        let (w, h) = picture.dimensions();
+        assert_eq!(h, w * 2, "{url} is upright (portrait): {w}×{h}");
+        let at = |fx: f32, fy: f32| {
+            picture
+                .get_pixel((w as f32 * fx) as u32, (h as f32 * fy) as u32)
+                .0
+        };
+        let [r, g, b] = at(0.75, 0.25);
+        assert!(r > 150 && g < 90 && b < 90, "{url}: top right is red");
+        let [r, g, b] = at(0.75, 0.75);
+        assert!(g > 150 && r < 90 && b < 90, "{url}: bottom right is green");
+        let [r, g, b] = at(0.25, 0.5);
+        assert!(b > 150 && r < 90 && g < 90, "{url}: the left half is blue");
+    }
+
+    // Different bytes after the image's end: not taken for the same upload.
+    let mut kept_photo = photo.clone();
+    kept_photo.extend_from_slice(b"different bytes, same picture");
     let form = Form::new()
         .part(
             "file",
-            Part::bytes(other.clone()).file_name("b.jpg".to_owned()),
+            Part::bytes(kept_photo.clone()).file_name("kept.jpg".to_owned()),
         )
         .text("keep_metadata", "true");
-    let kept: Value = app
+    let response = app
         .client
         .post(app.url("/api/v1/media"))
         .multipart(form)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
-
-    let app = &app;
-    let fetch = |url: String| async move {
-        app.anonymous
-            .get(app.url(&url))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-    };
-    let re_encoded = fetch(stripped["original_url"].as_str().unwrap().to_owned()).await;
-    assert_ne!(
-        re_encoded.as_ref(),
-        bytes.as_slice(),
-        "re-encoded by default"
-    );
-    let original = fetch(kept["original_url"].as_str().unwrap().to_owned()).await;
-    assert_eq!(
-        original.as_ref(),
-        other.as_slice(),
-        "kept byte for byte when asked"
-    );
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let kept: Value = response.json().await.unwrap();
+    let original = fetch_bytes(&app, kept["original_url"].as_str().unwrap()).await;
+    assert_eq!(original, kept_photo, "kept byte for byte when asked");
+    for url in served_files(&kept)
+        .iter()
+        .filter(|url| **url != kept["original_url"])
+    {
+        let bytes = fetch_bytes(&app, url).await;
+        assert_eq!(metadata_in(&bytes), None, "{url}: variants never keep it");
+    }
 }
 
 #[tokio::test]
@@ -775,4 +838,45 @@ async fn with_media_down_a_post_shows_the_alt_text_and_its_image_comes_back_by_i
         back,
         "the picture is back once media recovers, untouched by anyone"
     );
+}
+
+#[tokio::test]
+async fn a_transparent_png_keeps_its_transparency_in_every_variant() {
+    let app = TestApp::spawn().await;
+
+    let (status, medium) = upload(&app, common::transparent_png(), "cut-out.png").await;
+
+    assert_eq!(status, StatusCode::CREATED, "{medium}");
+    assert_eq!(medium["content_type"], "image/png");
+    let urls = served_files(&medium);
+    assert_eq!(urls.len(), 3, "one width (300 px), twice, and the original");
+    for url in &urls {
+        let response = app.anonymous.get(app.url(url)).send().await.unwrap();
+        let webp = url.ends_with(".webp");
+        let expected = if webp { "image/webp" } else { "image/png" };
+        assert_eq!(response.headers()["content-type"], expected, "{url}");
+        let bytes = response.bytes().await.unwrap();
+        let format = image::guess_format(&bytes).unwrap();
+        let expected = if webp {
+            image::ImageFormat::WebP
+        } else {
+            image::ImageFormat::Png
+        };
+        assert_eq!(format, expected, "{url} is a {expected:?}, not a JPEG");
+        let decoded = image::load_from_memory(&bytes).unwrap();
+        assert!(decoded.color().has_alpha(), "{url} has an alpha channel");
+        let picture = decoded.to_rgba8();
+        let (w, h) = picture.dimensions();
+        assert_eq!((w, h), (300, 200), "{url}");
+        let clear = picture.get_pixel(w / 4, h / 2).0;
+        assert!(
+            clear[3] < 10,
+            "{url}: the left half stays transparent: {clear:?}"
+        );
+        let [r, g, b, a] = picture.get_pixel(w * 3 / 4, h / 2).0;
+        assert!(
+            a > 245 && b > 150 && r < 90 && g < 90,
+            "{url}: the right half stays opaque blue"
+        );
+    }
 }

@@ -551,13 +551,24 @@ async fn an_edit_refreshes_exactly_the_cached_pages_and_etags_give_304() {
 #[tokio::test]
 async fn with_media_down_a_post_still_renders_with_placeholders() {
     let app = TestApp::spawn_with(&["--fault-injection"]).await;
-    let markdown =
-        "Look:\n\n![A red kite over the hill](media:2f1ddc4e-7c84-4d0e-9a5b-6a3f1a1b2c3d)";
+    let kite = image::RgbImage::from_pixel(640, 480, image::Rgb([200, 40, 40]));
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(kite)
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    let medium = common::upload_medium(&app, jpeg, "A red kite over the hill").await;
+    let id = medium["id"].as_str().unwrap();
+    let markdown = format!("Look:\n\n![A red kite over the hill](media:{id})");
     create(
         &app,
         json!({ "title": "Kites", "markdown": markdown, "status": "published" }),
     )
     .await;
+    // The picture exists: only media being down can make it a placeholder.
+    assert_eq!(app.get_json(&format!("/api/v1/media/{id}")).await.0, 200);
     app.inject("media", "hang", 5).await;
 
     let started = std::time::Instant::now();
@@ -568,7 +579,28 @@ async fn with_media_down_a_post_still_renders_with_placeholders() {
         started.elapsed() < Duration::from_secs(3),
         "did not wait for media"
     );
-    assert!(html.contains("media-missing") && html.contains("A red kite over the hill"));
+    assert!(
+        html.contains("media-missing")
+            && html.contains("A red kite over the hill")
+            && !html.contains("srcset"),
+        "{html}"
+    );
+    let cleared = app
+        .client
+        .delete(app.url("/api/v1/admin/faults"))
+        .send()
+        .await
+        .unwrap();
+    assert!(cleared.status().is_success());
+    let image = format!("srcset=\"/media/{id}/");
+    let back = eventually(Duration::from_secs(10), || async {
+        page(&app, "/kites/").await.1.contains(&image)
+    })
+    .await;
+    assert!(
+        back,
+        "with media answering again, the page shows the picture"
+    );
 }
 
 #[tokio::test]

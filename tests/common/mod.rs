@@ -481,3 +481,137 @@ where
     }
     false
 }
+
+/// The GPS position written into [`photo_with_gps_xmp_and_orientation_6`]'s
+/// EXIF, as the bytes of its three rationals (59° 19' 41.23"): found in a file,
+/// they say the position was served.
+pub const GPS_LATITUDE_BYTES: [u8; 24] = {
+    let mut bytes = [0u8; 24];
+    let values: [u32; 6] = [59, 1, 19, 1, 4123, 100];
+    let mut i = 0;
+    while i < 6 {
+        let le = values[i].to_le_bytes();
+        let mut j = 0;
+        while j < 4 {
+            bytes[i * 4 + j] = le[j];
+            j += 1;
+        }
+        i += 1;
+    }
+    bytes
+};
+
+/// Text only the fixture's XMP packet carries.
+pub const XMP_MARKER: &str = "folio-fixture-xmp-creator";
+
+/// A camera's JPEG, made here so the fixture is reproducible: stored 800×400
+/// with EXIF orientation 6 (turn 90° clockwise to show it), so it displays
+/// 400×800; EXIF with a GPS position, and an XMP packet. Stored, the top-left
+/// quarter is red, the top-right green and the bottom half blue; shown upright,
+/// the top-right quarter is red, the bottom-right green and the left half blue.
+pub fn photo_with_gps_xmp_and_orientation_6() -> Vec<u8> {
+    let stored = image::RgbImage::from_fn(800, 400, |x, y| match (x < 400, y < 200) {
+        (true, true) => image::Rgb([220, 20, 20]),
+        (false, true) => image::Rgb([20, 200, 20]),
+        _ => image::Rgb([20, 20, 220]),
+    });
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, 90);
+    encoder
+        .add_app_segment(1, exif_with_gps_and_orientation_6())
+        .unwrap();
+    let mut xmp = b"http://ns.adobe.com/xap/1.0/\0".to_vec();
+    xmp.extend_from_slice(
+        format!(
+            "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\
+             <rdf:Description xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:exif=\"http://ns.adobe.com/exif/1.0/\" \
+             dc:creator=\"{XMP_MARKER}\" exif:GPSLatitude=\"59,19.687N\"/></rdf:RDF></x:xmpmeta>"
+        )
+        .as_bytes(),
+    );
+    encoder.add_app_segment(1, xmp).unwrap();
+    encoder
+        .encode(stored.as_raw(), 800, 400, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    out
+}
+
+/// An EXIF APP1 payload (little-endian TIFF): IFD0 with Orientation 6 and a
+/// pointer to a GPS IFD holding version, latitude and longitude.
+fn exif_with_gps_and_orientation_6() -> Vec<u8> {
+    fn entry(out: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]) {
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&value);
+    }
+    const SHORT: u16 = 3;
+    const LONG: u16 = 4;
+    const BYTE: u16 = 1;
+    const ASCII: u16 = 2;
+    const RATIONAL: u16 = 5;
+    // Offsets from the TIFF header: IFD0 at 8 (2 entries: 30 bytes), the GPS
+    // IFD at 38 (5 entries: 66 bytes), its rationals at 104 and 128.
+    let mut tiff = b"II\x2a\x00\x08\x00\x00\x00".to_vec();
+    tiff.extend_from_slice(&2u16.to_le_bytes());
+    entry(&mut tiff, 0x0112, SHORT, 1, [6, 0, 0, 0]);
+    entry(&mut tiff, 0x8825, LONG, 1, 38u32.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    assert_eq!(tiff.len(), 38);
+    tiff.extend_from_slice(&5u16.to_le_bytes());
+    entry(&mut tiff, 0x0000, BYTE, 4, [2, 3, 0, 0]);
+    entry(&mut tiff, 0x0001, ASCII, 2, *b"N\0\0\0");
+    entry(&mut tiff, 0x0002, RATIONAL, 3, 104u32.to_le_bytes());
+    entry(&mut tiff, 0x0003, ASCII, 2, *b"E\0\0\0");
+    entry(&mut tiff, 0x0004, RATIONAL, 3, 128u32.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    assert_eq!(tiff.len(), 104);
+    tiff.extend_from_slice(&GPS_LATITUDE_BYTES);
+    for value in [18u32, 1, 4, 1, 1234, 100] {
+        tiff.extend_from_slice(&value.to_le_bytes());
+    }
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.append(&mut tiff);
+    exif
+}
+
+/// A 300×200 PNG whose left half is fully transparent and right half opaque blue.
+pub fn transparent_png() -> Vec<u8> {
+    let picture = image::RgbaImage::from_fn(300, 200, |x, _| {
+        if x < 150 {
+            image::Rgba([255, 0, 0, 0])
+        } else {
+            image::Rgba([20, 20, 220, 255])
+        }
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgba8(picture)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// Whether `haystack` contains `needle` anywhere.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Uploads `bytes` as the owner with `alt`; returns the medium the API
+/// answered (201) with.
+pub async fn upload_medium(app: &TestApp, bytes: Vec<u8>, alt: &str) -> Value {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("upload.jpg"),
+        )
+        .text("alt", alt.to_owned());
+    let response = app
+        .client
+        .post(app.url("/api/v1/media"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    response.json().await.unwrap()
+}
