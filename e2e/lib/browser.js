@@ -19,21 +19,41 @@ export async function launch() {
   });
 }
 
+/** Every page `newPage` opened, so `steps` can check them all: a test may use several tabs. */
+const opened = new Set();
+
 /**
  * A fresh context (its own cookies) and page at desktop size; `contextOptions` go to Playwright's
- * newContext (e.g. `{ bypassCSP: true }` to inject a script). The page's console errors and
- * uncaught exceptions are kept in `page.problems`, so a failing test can say what the UI complained about.
+ * newContext (e.g. `{ bypassCSP: true }` to inject a script). What the UI complained about is kept in
+ * `page.problems` (for the report of a failing test); console errors, uncaught exceptions and
+ * Content-Security-Policy refusals are also kept in `page.errors`, and each of those fails the step of
+ * `steps()` during which it happened: a screen that works only with errors in the console is broken.
  */
 export async function newPage(browser, { context, contextOptions = {} } = {}) {
   const ctx = context || (await browser.newContext({ viewport: DESKTOP, ...contextOptions }));
   ctx.setDefaultTimeout(15_000);
   const page = await ctx.newPage();
   page.problems = [];
-  page.on("pageerror", (error) => page.problems.push(`uncaught: ${error.message}`));
+  page.errors = [];
+  page.errorsReported = 0;
+  const error = (text) => {
+    page.problems.push(text);
+    page.errors.push(`${text} (at ${page.url()})`);
+  };
+  // Chromium logs most refusals to the console too, but not all (a refused report-only directive, a
+  // blocked frame): the page's own event names each one.
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      console.error(
+        `CSP refused ${event.blockedURI || "an inline resource"} (${event.effectiveDirective}) in ${event.sourceFile || "the page"}:${event.lineNumber}`,
+      );
+    });
+  });
+  page.on("pageerror", (e) => error(`uncaught: ${e.message}`));
   page.on("console", (message) => {
     // Failed loads are reported below with their address, which the console line lacks.
     if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
-      page.problems.push(`console: ${message.text()}`);
+      error(`console: ${message.text()}`);
     }
   });
   page.on("response", (response) => {
@@ -44,7 +64,19 @@ export async function newPage(browser, { context, contextOptions = {} } = {}) {
       page.problems.push(`HTTP ${response.status()} ${response.request().method()} ${url.pathname}${url.search}`);
     }
   });
+  opened.add(page);
+  page.on("close", () => opened.delete(page));
   return page;
+}
+
+/** Console errors, uncaught exceptions and CSP refusals on any open page since the last call. */
+export function newPageErrors() {
+  const errors = [];
+  for (const page of opened) {
+    errors.push(...page.errors.slice(page.errorsReported));
+    page.errorsReported = page.errors.length;
+  }
+  return errors;
 }
 
 /** Signs in through the admin's own form, then waits for the signed-in shell (its navigation). */
@@ -162,18 +194,28 @@ export async function hasText(locator, pattern, what, timeout = 15_000) {
 }
 
 /**
- * Runs `body(step)` where `step(label, fn)` names each step: on failure the error names the
- * step, a screenshot of `page` is saved, and the page's problems and the server's warnings are added,
+ * Runs `body(step)` where `step(label, fn)` names each step: a step fails when it throws or when a
+ * page reported a console error, an uncaught exception or a CSP refusal while it ran. On failure the
+ * error names the step, a screenshot of `page` is saved, and the page's problems and the server's warnings are added,
  * so the report can say where it broke and what was shown.
  */
 export async function steps(page, name, body, server) {
   let current = "start";
+  const clean = () => {
+    const errors = newPageErrors();
+    if (errors.length) throw new Error(`the page reported errors:\n  ${errors.join("\n  ")}`);
+  };
   const step = async (label, fn) => {
     current = label;
-    return fn();
+    const result = await fn();
+    clean();
+    return result;
   };
   try {
+    newPageErrors(); // an earlier test's leftovers are that test's
     await body(step);
+    current = "after the last step";
+    clean();
   } catch (error) {
     const path = await failureShot(page(), name);
     const problems = page().problems && page().problems.length ? `\npage problems:\n  ${page().problems.join("\n  ")}` : "";

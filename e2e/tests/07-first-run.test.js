@@ -25,7 +25,11 @@ test("the one-time setup link creates the owner, who is then signed in to the ad
       await page.getByLabel("Your name").fill("Fiona First");
       await page.getByLabel("Email address").fill("fiona@example.com");
       await page.getByLabel(/^Password/).fill("a long enough password");
-      await page.getByRole("button", { name: "Create the owner's account" }).click();
+      const [created] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname.startsWith("/setup/")),
+        page.getByRole("button", { name: "Create the owner's account" }).click(),
+      ]);
+      assert.equal(created.status(), 200, "the owner's account is created");
       await visible(page.getByRole("heading", { name: "Welcome to Folio" }), "the welcome page");
     });
 
@@ -37,7 +41,8 @@ test("the one-time setup link creates the owner, who is then signed in to the ad
 
     await step("the link works once", async () => {
       const again = await page.goto(link);
-      assert.notEqual(again.status(), 200, "a used setup link is refused");
+      assert.equal(again.status(), 404, "a used setup link is refused, not an error");
+      await visible(page.getByRole("heading", { name: "This setup link no longer works" }), "the used-link page");
     });
   }, server);
 });
