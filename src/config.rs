@@ -160,6 +160,12 @@ pub struct SettingsArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub theme_dir: Option<PathBuf>,
 
+    /// Longest a built public page is served from memory; a backstop for
+    /// changes no event announced [default: 5m]
+    #[arg(long, global = true, env = "FOLIO_PAGE_CACHE_TTL", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
+    pub page_cache_ttl: Option<Duration>,
+
     /// Largest image upload accepted, in bytes [default: 40000000]
     #[arg(
         long,
@@ -352,6 +358,9 @@ pub struct Settings {
     pub site_title: String,
     pub site_description: String,
     pub theme_dir: Option<PathBuf>,
+    /// Longest a built public page is kept in memory.
+    #[serde(with = "humantime_serde")]
+    pub page_cache_ttl: Duration,
     pub supervision: RestartPolicy,
     pub auth: AuthSettings,
 }
@@ -382,6 +391,7 @@ impl Default for Settings {
             site_title: "Folio".to_owned(),
             site_description: String::new(),
             theme_dir: None,
+            page_cache_ttl: Duration::from_secs(5 * 60),
             supervision: RestartPolicy::default(),
             auth: AuthSettings::default(),
         }
@@ -467,6 +477,9 @@ impl Settings {
             bail!(
                 "session_idle_timeout, session_lifetime, login_attempts and login_window must be above zero"
             );
+        }
+        if self.page_cache_ttl.is_zero() {
+            bail!("page_cache_ttl must be above zero");
         }
         if self.workers == Some(0) {
             bail!("workers must be at least 1");

@@ -21,7 +21,9 @@ use crate::events::{Event, EventBus};
 use crate::media::messages::DescribeImages;
 use crate::posts::PostsError;
 use crate::posts::domain::PostKind;
-use crate::posts::messages::{ListPublished, PostChange, PostPage, PostView, PublishedBySlug};
+use crate::posts::messages::{
+    ListPublished, PostChange, PostPage, PostState, PostView, PublishedBySlug,
+};
 use crate::render::markdown::{ImageSource, resolve_media};
 use crate::runtime::CallMeta;
 
@@ -63,10 +65,14 @@ pub struct PageCache {
 }
 
 impl PageCache {
-    pub fn new() -> Self {
+    /// No page lives longer than `ttl`, whatever events say: a change that
+    /// was never announced (another process's write, a lost event) shows
+    /// within that time.
+    pub fn new(ttl: Duration) -> Self {
         Self {
             pages: Cache::builder()
                 .max_capacity(10_000)
+                .time_to_live(ttl)
                 .support_invalidation_closures()
                 .build(),
             generation: Arc::default(),
@@ -90,26 +96,32 @@ impl PageCache {
     }
 
     /// Drops the pages a change to a post touches: the post's own page at its
-    /// old and new slugs and, when it is or was public, the listings it shows
-    /// in, the feeds and the sitemap.
+    /// old and new slugs and, for each side of the change where it is public,
+    /// the sitemap and, for a post (not a page), the listings and feeds it
+    /// shows in. Both sides count: a post that is now a draft, a page or
+    /// deleted must leave the pages it was on.
     pub fn forget(&self, change: &PostChange) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        for slug in &change.slugs {
-            self.pages.invalidate(&format!("/{slug}/"));
+        for state in change.states() {
+            self.pages.invalidate(&format!("/{}/", state.slug));
         }
-        if !(change.public_before || change.public_after) {
+        if !change.states().any(|state| state.public) {
             // A draft shows nowhere else.
             return;
         }
-        let tags: Vec<String> = change
-            .tags
+        let listed: Vec<&PostState> = change
+            .states()
+            .filter(|state| state.public && state.kind == PostKind::Post)
+            .collect();
+        let on_listings = !listed.is_empty();
+        let tags: Vec<String> = listed
             .iter()
+            .flat_map(|state| &state.tags)
             .map(|tag| format!("/tag/{tag}/"))
             .collect();
-        let is_page = change.kind == PostKind::Page;
         let dropped = self.pages.invalidate_entries_if(move |key, _| {
             key == "/sitemap.xml"
-                || (!is_page
+                || (on_listings
                     && (key == "/"
                         || key.starts_with("/page/")
                         || key == "/feed.xml"
@@ -360,6 +372,7 @@ fn post_out(
             .feature_image
             .as_ref()
             .and_then(|id| images.get(id))
+            .filter(|source| source.is_safe())
             .map(|source| FeatureImage {
                 source: source.clone(),
                 alt: post.title.clone(),

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::PostsError;
 use super::domain::{PostKind, PostStatus, Slug, TagName};
 use super::messages::*;
-use super::store::{Filter, PostRecord, PostsStore};
+use super::store::{Filter, PostRecord, PostsStore, TagViewer};
 use crate::auth::permissions::{Action, allows};
 use crate::events::{Event, EventBus};
 use crate::render::messages::Render;
@@ -58,6 +58,9 @@ crate::concern_handlers!(Posts {
 /// How long a save waits for the render concern.
 const RENDER_DEADLINE: Duration = Duration::from_secs(2);
 const DEFAULT_PER_PAGE: u32 = 20;
+/// How often a create looks again for a free derived slug when parallel
+/// creates took the one it found.
+const DERIVED_SLUG_ATTEMPTS: u32 = 64;
 const MAX_PER_PAGE: u32 = 100;
 
 /// The signed-in writer; the operator writes nothing under their own name.
@@ -132,6 +135,22 @@ fn tag_pairs(names: &[TagName]) -> Vec<(String, String)> {
     pairs
 }
 
+/// The event for a change from `before` to `after`.
+fn change_of(before: Option<&PostRecord>, after: Option<&PostRecord>) -> Option<PostChange> {
+    let state = |post: &PostRecord| PostState {
+        kind: post.kind,
+        slug: post.slug.clone(),
+        tags: post.tags.iter().map(|(_, slug)| slug.clone()).collect(),
+        author: post.author,
+        public: post.is_public(),
+    };
+    Some(PostChange {
+        id: after.or(before)?.id,
+        before: before.map(state),
+        after: after.map(state),
+    })
+}
+
 impl PostsDeps {
     async fn rendered(
         &self,
@@ -157,11 +176,12 @@ impl PostsDeps {
             })
     }
 
-    /// A free slug for `base`: itself, or numbered.
+    /// A free slug for `base`: itself, or the lowest free number.
     async fn free_slug(&self, base: &Slug, except: Option<Uuid>) -> Result<Slug, PostsError> {
+        let taken = self.store.slugs_from(base.as_str(), except).await?;
         let mut candidate = base.clone();
         let mut n = 1;
-        while self.store.slug_taken(candidate.as_str(), except).await? {
+        while taken.iter().any(|slug| slug == candidate.as_str()) {
             n += 1;
             candidate = base.numbered(n);
         }
@@ -169,28 +189,9 @@ impl PostsDeps {
     }
 
     fn announce(&self, before: Option<&PostRecord>, after: Option<&PostRecord>) {
-        let Some(any) = after.or(before) else { return };
-        let mut slugs: Vec<String> = Vec::new();
-        let mut tags: Vec<String> = Vec::new();
-        for post in [before, after].into_iter().flatten() {
-            if !slugs.contains(&post.slug) {
-                slugs.push(post.slug.clone());
-            }
-            for (_, slug) in &post.tags {
-                if !tags.contains(slug) {
-                    tags.push(slug.clone());
-                }
-            }
+        if let Some(change) = change_of(before, after) {
+            self.events.publish(Event::PostChanged(change));
         }
-        self.events.publish(Event::PostChanged(PostChange {
-            id: any.id,
-            kind: any.kind,
-            slugs,
-            tags,
-            author: any.author,
-            public_before: before.is_some_and(PostRecord::is_public),
-            public_after: after.is_some_and(PostRecord::is_public),
-        }));
     }
 
     async fn stats(&self, _: Stats, _: &Caller) -> Result<PostsStats, PostsError> {
@@ -296,12 +297,14 @@ impl PostsDeps {
         if status != PostStatus::Draft {
             check_publish(principal, user, user)?;
         }
+        let derived = fields.slug.is_none();
+        let base = Slug::derive(title.as_str());
         let slug = match &fields.slug {
             Some(slug) if self.store.slug_taken(slug.as_str(), None).await? => {
                 return Err(PostsError::SlugTaken(slug.as_str().to_owned()));
             }
             Some(slug) => slug.clone(),
-            None => self.free_slug(&Slug::derive(title.as_str()), None).await?,
+            None => self.free_slug(&base, None).await?,
         };
         let now = Utc::now();
         let mut post = PostRecord {
@@ -333,7 +336,18 @@ impl PostsDeps {
         )
         .await?;
         Self::set_status(&mut post, status)?;
-        self.store.save(&post, None, user).await?;
+        // Parallel creates with one title all find the same free slug; the
+        // store's unique index lets one have it, and the others look again.
+        let mut attempts = 0;
+        loop {
+            match self.store.save(&post, None, user).await {
+                Err(PostsError::SlugTaken(_)) if derived && attempts < DERIVED_SLUG_ATTEMPTS => {
+                    attempts += 1;
+                    post.slug = self.free_slug(&base, None).await?.as_str().to_owned();
+                }
+                saved => break saved?,
+            }
+        }
         self.announce(None, Some(&post));
         Ok(post.view())
     }
@@ -535,8 +549,13 @@ impl PostsDeps {
         self.save_next(before, post, user).await
     }
 
-    async fn tags(&self, _: ListTags, _: &Caller) -> Result<Vec<TagView>, PostsError> {
-        self.store.tags().await
+    async fn tags(&self, _: ListTags, caller: &Caller) -> Result<Vec<TagView>, PostsError> {
+        let viewer = match &caller.principal {
+            Some(principal) if may(principal, Action::ManageAllPosts) => TagViewer::Everything,
+            Some(principal) => TagViewer::Author(principal.user_id().unwrap_or(Uuid::nil())),
+            None => TagViewer::Public,
+        };
+        self.store.tags(viewer).await
     }
 
     async fn publish_due(&self, _: PublishDue, _: &Caller) -> Result<Vec<PostChange>, PostsError> {
@@ -546,18 +565,11 @@ impl PostsDeps {
             post.status = PostStatus::Published;
             post.published_at = post.publish_at.or(Some(Utc::now()));
             let author = post.author;
+            let change = change_of(Some(&before), Some(&post));
             match self.save_next(before, post, author).await {
                 Ok(view) => {
                     tracing::info!(post = %view.id, slug = %view.slug, "scheduled post published");
-                    published.push(PostChange {
-                        id: view.id,
-                        kind: view.kind,
-                        slugs: vec![view.slug],
-                        tags: view.tags.into_iter().map(|tag| tag.slug).collect(),
-                        author: view.author,
-                        public_before: false,
-                        public_after: true,
-                    });
+                    published.extend(change);
                 }
                 // Someone saved it meanwhile; the next tick looks again.
                 Err(PostsError::Stale { .. }) => {}

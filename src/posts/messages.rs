@@ -178,7 +178,7 @@ pub struct RestoreRevision {
 pub struct TagView {
     pub name: String,
     pub slug: String,
-    /// Published posts with this tag.
+    /// Published posts (not pages) with this tag.
     pub posts: u64,
 }
 
@@ -189,17 +189,34 @@ pub struct ListTags;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublishDue;
 
-/// What a change touched, for whoever caches public pages: old and new
-/// slugs and tags, and whether the post was or is public.
+/// What a change touched, for whoever caches public pages or indexes posts:
+/// the post as it was before (`None`: it is new) and as it is after (`None`:
+/// it is deleted). A page that showed the post before must go as surely as
+/// one that will show it now, so both sides are always there to look at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostChange {
     pub id: Uuid,
+    pub before: Option<PostState>,
+    pub after: Option<PostState>,
+}
+
+/// What decides where a post shows on the public site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostState {
     pub kind: PostKind,
-    pub slugs: Vec<String>,
+    pub slug: String,
+    /// Tag slugs.
     pub tags: Vec<String>,
     pub author: Uuid,
-    pub public_before: bool,
-    pub public_after: bool,
+    /// Published: at its slug, and (a post, not a page) on listings and feeds.
+    pub public: bool,
+}
+
+impl PostChange {
+    /// Both sides that exist: the post as it was, then as it is.
+    pub fn states(&self) -> impl Iterator<Item = &PostState> {
+        self.before.iter().chain(self.after.iter())
+    }
 }
 
 /// A published post or page by its slug (the public site).

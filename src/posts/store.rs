@@ -320,6 +320,32 @@ impl PostsStore {
             > 0)
     }
 
+    /// The slugs in use that are `base` or `base-…`, except `except`'s: what
+    /// a numbered slug must avoid, in one query.
+    pub async fn slugs_from(
+        &self,
+        base: &str,
+        except: Option<Uuid>,
+    ) -> Result<Vec<String>, PostsError> {
+        // A slug holds no `%` or `_`: nothing to escape in the pattern.
+        let mut query = post::Entity::find()
+            .select_only()
+            .column(post::Column::Slug)
+            .filter(
+                Condition::any()
+                    .add(post::Column::Slug.eq(base))
+                    .add(post::Column::Slug.like(format!("{base}-%"))),
+            );
+        if let Some(id) = except {
+            query = query.filter(post::Column::Id.ne(id));
+        }
+        query
+            .into_tuple::<String>()
+            .all(&self.db)
+            .await
+            .map_err(unexpected("checking slugs"))
+    }
+
     fn condition(filter: &Filter) -> Condition {
         let mut condition = Condition::all();
         if let Some(status) = filter.status {
@@ -401,24 +427,31 @@ impl PostsStore {
     ) -> Result<Vec<Uuid>, PostsError> {
         let mut ids = Vec::with_capacity(tags.len());
         for (name, slug) in tags {
-            let existing = tag::Entity::find()
-                .filter(tag::Column::Slug.eq(slug.as_str()))
-                .one(txn)
-                .await
-                .map_err(unexpected("reading a tag"))?;
-            let id = match existing {
+            let find = || {
+                tag::Entity::find()
+                    .filter(tag::Column::Slug.eq(slug.as_str()))
+                    .one(txn)
+            };
+            let id = match find().await.map_err(unexpected("reading a tag"))? {
                 Some(tag) => tag.id,
                 None => {
-                    let id = Uuid::new_v4();
-                    tag::ActiveModel {
-                        id: Set(id),
+                    // Another save may be adding the same new tag right now:
+                    // whichever commits first makes it, the other waits for
+                    // that (PostgreSQL) or runs after it (SQLite) and uses it.
+                    tag::Entity::insert(tag::ActiveModel {
+                        id: Set(Uuid::new_v4()),
                         name: Set(name.clone()),
                         slug: Set(slug.clone()),
-                    }
-                    .insert(txn)
+                    })
+                    .on_conflict_do_nothing_on([tag::Column::Slug])
+                    .exec_without_returning(txn)
                     .await
                     .map_err(unexpected("adding a tag"))?;
-                    id
+                    find()
+                        .await
+                        .map_err(unexpected("reading a tag"))?
+                        .map(|tag| tag.id)
+                        .ok_or_else(|| PostsError::Unexpected(format!("the tag {slug} vanished")))?
                 }
             };
             if !ids.contains(&id) {
@@ -590,32 +623,94 @@ impl PostsStore {
         Ok(model.map(Self::revision_view))
     }
 
-    /// Every tag with its number of published posts, most used first.
-    pub async fn tags(&self) -> Result<Vec<TagView>, PostsError> {
-        let tags = tag::Entity::find()
-            .order_by_asc(tag::Column::Name)
-            .all(&self.db)
+    /// The tags `viewer` may know of, each with its number of published
+    /// posts, most used first. A tag shows when a post the viewer may see
+    /// carries it; for the public that is a published post (not a page: tag
+    /// pages list posts only), so tags of drafts, scheduled and deleted posts
+    /// stay private. One grouped query, however many tags there are.
+    pub async fn tags(&self, viewer: TagViewer) -> Result<Vec<TagView>, PostsError> {
+        let query = Query::select()
+            .column((tag::Entity, tag::Column::Name))
+            .column((tag::Entity, tag::Column::Slug))
+            .column((post::Entity, post::Column::Status))
+            .column((post::Entity, post::Column::Kind))
+            .column((post::Entity, post::Column::AuthorId))
+            .expr_as(Expr::col((post::Entity, post::Column::Id)).count(), "n")
+            .from(tag::Entity)
+            .inner_join(
+                post_tag::Entity,
+                Expr::col((post_tag::Entity, post_tag::Column::TagId))
+                    .equals((tag::Entity, tag::Column::Id)),
+            )
+            .inner_join(
+                post::Entity,
+                Expr::col((post::Entity, post::Column::Id))
+                    .equals((post_tag::Entity, post_tag::Column::PostId)),
+            )
+            .group_by_col((tag::Entity, tag::Column::Name))
+            .group_by_col((tag::Entity, tag::Column::Slug))
+            .group_by_col((post::Entity, post::Column::Status))
+            .group_by_col((post::Entity, post::Column::Kind))
+            .group_by_col((post::Entity, post::Column::AuthorId))
+            .to_owned();
+        let rows = self
+            .db
+            .query_all(&query)
             .await
             .map_err(unexpected("listing tags"))?;
-        let mut views = Vec::with_capacity(tags.len());
-        for tag in tags {
-            let filter = Filter {
-                status: Some(PostStatus::Published),
-                tag: Some(tag.slug.clone()),
-                ..Filter::default()
+        // (view, whether the viewer may know of it), in first-seen order.
+        let mut views: Vec<(TagView, bool)> = Vec::new();
+        for row in rows {
+            let read = |error: DbErr| PostsError::Unexpected(format!("reading a tag: {error}"));
+            let name: String = row.try_get("", "name").map_err(read)?;
+            let slug: String = row.try_get("", "slug").map_err(read)?;
+            let status: String = row.try_get("", "status").map_err(read)?;
+            let kind: String = row.try_get("", "kind").map_err(read)?;
+            let author: Uuid = row.try_get("", "author_id").map_err(read)?;
+            let count: i64 = row.try_get("", "n").map_err(read)?;
+            let published = status == PostStatus::Published.as_str();
+            let listed = published && kind == PostKind::Post.as_str();
+            let visible = match viewer {
+                TagViewer::Public => listed,
+                TagViewer::Everything => true,
+                TagViewer::Author(user) => published || author == user,
             };
-            let posts = post::Entity::find()
-                .filter(Self::condition(&filter))
-                .count(&self.db)
-                .await
-                .map_err(unexpected("counting tagged posts"))?;
-            views.push(TagView {
-                name: tag.name,
-                slug: tag.slug,
-                posts,
-            });
+            let index = match views.iter().position(|(view, _)| view.slug == slug) {
+                Some(index) => index,
+                None => {
+                    views.push((
+                        TagView {
+                            name,
+                            slug,
+                            posts: 0,
+                        },
+                        false,
+                    ));
+                    views.len() - 1
+                }
+            };
+            let (view, shown) = &mut views[index];
+            if listed {
+                view.posts += u64::try_from(count).unwrap_or(0);
+            }
+            *shown |= visible;
         }
+        let mut views: Vec<TagView> = views
+            .into_iter()
+            .filter_map(|(view, shown)| shown.then_some(view))
+            .collect();
         views.sort_by(|a, b| b.posts.cmp(&a.posts).then_with(|| a.name.cmp(&b.name)));
         Ok(views)
     }
+}
+
+/// Who is asking for the tags, which decides the posts that make a tag show.
+#[derive(Clone, Copy, Debug)]
+pub enum TagViewer {
+    /// Anyone: tags of published posts.
+    Public,
+    /// Editors and above: tags of any post.
+    Everything,
+    /// A writer: tags of published posts and of their own.
+    Author(Uuid),
 }

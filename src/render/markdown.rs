@@ -206,6 +206,12 @@ fn legible(css: &str, background: [u8; 3], towards: [u8; 3]) -> String {
         .join("\n")
 }
 
+/// Put before every id the renderer writes (headings, footnotes), as GitHub
+/// does: a heading `# toasts` must not become `id="toasts"` on a page that
+/// has its own element of that id (the admin's notifications do), nor a
+/// named global (`window.toasts`) a script there might read.
+pub const ID_PREFIX: &str = "user-content-";
+
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
@@ -227,10 +233,35 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("span", ["class"])
         // `media:ID` images are resolved to real images when a page is served.
         .url_schemes(HashSet::from(["http", "https", "mailto", "media"]))
-        .id_prefix(None)
+        .id_prefix(Some(ID_PREFIX))
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            // In-page links follow the ids to their prefixed names.
+            ("a", "href") if value.starts_with('#') && !value[1..].starts_with(ID_PREFIX) => {
+                Some(format!("#{ID_PREFIX}{}", &value[1..]).into())
+            }
+            // `media:` means an image; a link there would go nowhere.
+            ("a", "href") if has_media_scheme(value) => None,
+            ("img", "src") if has_media_scheme(value) && media_id(value).is_none() => None,
+            _ => Some(value.into()),
+        })
         .link_rel(Some("noopener noreferrer nofollow"));
     builder
 });
+
+fn has_media_scheme(url: &str) -> bool {
+    url.get(..6)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("media:"))
+}
+
+/// The id in a `media:ID` reference, if it looks like one (media's ids are
+/// UUIDs; anything else can only be a mistake or an attack).
+fn media_id(url: &str) -> Option<&str> {
+    let id = url.get(6..).filter(|_| has_media_scheme(url))?;
+    let plausible = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    plausible.then_some(id)
+}
 
 /// How deep the document's blockquotes and lists nest, from the line prefixes.
 pub fn nesting_depth(markdown: &str) -> usize {
@@ -274,14 +305,46 @@ pub fn to_html(renderer: &Renderer, markdown: &str) -> String {
     let mut plugins = Plugins::default();
     plugins.render.codefence_syntax_highlighter = Some(&renderer.highlighter);
     let html = markdown_to_html_with_plugins(markdown, &options, &plugins);
-    SANITIZER.clean(&html).to_string()
+    escape_brackets_in_attributes(&SANITIZER.clean(&html).to_string())
+}
+
+/// The sanitiser's serialiser writes `<` and `>` inside attribute values as
+/// they are (`alt="a > b"`): valid HTML, but a scanner looking for a tag's end
+/// would stop inside the value, and `alt="<script>"` reads as a script tag to
+/// any check less careful than a browser. So they are escaped here, and every
+/// `<` and `>` left in the output is markup. The serialiser always
+/// double-quotes values and escapes `"` inside them, and escapes `<` and `>`
+/// in text, which is what makes this pass this simple.
+fn escape_brackets_in_attributes(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let (mut in_tag, mut in_value) = (false, false);
+    for c in html.chars() {
+        match c {
+            '<' if in_value => out.push_str("&lt;"),
+            '>' if in_value => out.push_str("&gt;"),
+            '<' => {
+                in_tag = true;
+                out.push(c);
+            }
+            '>' => {
+                in_tag = false;
+                out.push(c);
+            }
+            '"' if in_tag => {
+                in_value = !in_value;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The ids of `media:ID` images in rendered HTML, in order, without repeats.
 pub fn media_ids(html: &str) -> Vec<String> {
     let mut ids = Vec::new();
     for (_, tag) in media_images(html) {
-        if let Some(id) = attribute(tag, "src").and_then(|src| src.strip_prefix("media:"))
+        if let Some(id) = attribute(tag, "src").and_then(media_id)
             && !ids.iter().any(|seen| seen == id)
         {
             ids.push(id.to_owned());
@@ -291,8 +354,9 @@ pub fn media_ids(html: &str) -> Vec<String> {
 }
 
 /// Each `<img src="media:…">` tag in sanitised HTML with its byte offset.
-/// Sanitiser output is canonical (double-quoted, escaped attributes), which is
-/// what makes a scan this simple safe.
+/// Sanitiser output is canonical (double-quoted values, with `"`, `<` and `>`
+/// escaped inside them: see [`escape_brackets_in_attributes`]), which is what
+/// makes a scan this simple safe.
 fn media_images(html: &str) -> impl Iterator<Item = (usize, &str)> {
     html.match_indices("<img ").filter_map(move |(start, _)| {
         let end = html[start..].find('>')? + start + 1;
@@ -318,6 +382,14 @@ pub struct ImageSource {
     pub height: u32,
 }
 
+impl ImageSource {
+    /// Whether these values may go into an `<img>`: links to images only (a
+    /// `javascript:` source is refused like an unknown id), whatever media says.
+    pub fn is_safe(&self) -> bool {
+        safe_url(&self.src) && safe_srcset(&self.srcset) && safe_sizes(&self.sizes)
+    }
+}
+
 /// Replaces every `media:ID` image with a responsive `<img>` when `lookup`
 /// knows the id, and with a placeholder showing its alt text when it does not
 /// (deleted, or media is down): the page renders either way.
@@ -329,9 +401,11 @@ pub fn resolve_media(html: &str, lookup: impl Fn(&str) -> Option<ImageSource>) -
         // The sanitiser escapes attribute values for attributes only (not `<`):
         // decode, then escape for both places the alt text goes.
         let alt = escape(&unescape_attribute(attribute(tag, "alt").unwrap_or("")));
+        // What media says goes into attributes: checked, then escaped.
         let image = attribute(tag, "src")
-            .and_then(|src| src.strip_prefix("media:"))
-            .and_then(&lookup);
+            .and_then(media_id)
+            .and_then(&lookup)
+            .filter(ImageSource::is_safe);
         match image {
             Some(image) => out.push_str(&format!(
                 "<img src=\"{}\" srcset=\"{}\" sizes=\"{}\" width=\"{}\" height=\"{}\" alt=\"{alt}\" loading=\"lazy\" decoding=\"async\">",
@@ -347,6 +421,53 @@ pub fn resolve_media(html: &str, lookup: impl Fn(&str) -> Option<ImageSource>) -
     }
     out.push_str(&html[copied..]);
     out
+}
+
+/// A URL fit for an image's `src`: a path on this site or an http(s) URL.
+fn safe_url(url: &str) -> bool {
+    let scheme_ok = (url.starts_with('/') && !url.starts_with("//"))
+        || url.starts_with("https://")
+        || url.starts_with("http://");
+    scheme_ok
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "\"'<>\\`".contains(c))
+}
+
+/// A `srcset`: comma-separated candidates, each a safe URL and a descriptor.
+fn safe_srcset(srcset: &str) -> bool {
+    srcset
+        .split(',')
+        .map(str::trim)
+        .filter(|candidate| !candidate.is_empty())
+        .all(|candidate| {
+            let mut parts = candidate.split_whitespace();
+            parts.next().is_some_and(safe_url)
+                && parts.all(|descriptor| {
+                    descriptor.len() > 1
+                        && descriptor.ends_with(['w', 'x'])
+                        && descriptor[..descriptor.len() - 1]
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || b == b'.')
+                })
+        })
+}
+
+/// `sizes`: media conditions in parentheses and lengths, nothing else.
+fn safe_sizes(sizes: &str) -> bool {
+    let mut depth = 0_u32;
+    sizes.chars().all(|c| match c {
+        '(' => {
+            depth += 1;
+            true
+        }
+        ')' => {
+            depth = depth.saturating_sub(1);
+            true
+        }
+        ':' => depth > 0,
+        c => c.is_ascii_alphanumeric() || " ,.%-".contains(c),
+    })
 }
 
 fn unescape_attribute(value: &str) -> String {

@@ -614,4 +614,24 @@ pub async fn upload_medium(app: &TestApp, bytes: Vec<u8>, alt: &str) -> Value {
         .unwrap();
     assert_eq!(response.status(), reqwest::StatusCode::CREATED);
     response.json().await.unwrap()
+
+impl TestApp {
+    /// Runs `sql` on `concern`'s store behind the server's back (no event is
+    /// announced): SQLite file or PostgreSQL database alike.
+    pub async fn execute_sql(&self, concern: &str, sql: &str) {
+        let url = match &self.postgres_dbs {
+            Some((admin, dbs)) => {
+                let flag = format!("--{concern}-database-url");
+                let (_, name) = dbs.iter().find(|(f, _)| *f == flag).unwrap();
+                database_url(admin, name)
+            }
+            None => format!(
+                "sqlite://{}?mode=rw",
+                self.data_dir.path().join(format!("{concern}.db")).display()
+            ),
+        };
+        let db = Database::connect(url).await.unwrap();
+        db.execute_unprepared(sql).await.unwrap();
+        db.close().await.unwrap();
+    }
 }
