@@ -153,7 +153,7 @@ async fn sign_out(
             identity.meta(),
         )
         .await?;
-    services.identities.forget(&secret);
+    services.identities.forget_session(&secret);
     Ok(HttpResponse::NoContent()
         .cookie(expired_session_cookie(&services))
         .finish())
