@@ -205,7 +205,7 @@ pub struct AuthArgs {
     #[arg(long, global = true, env = "FOLIO_SESSION_LIFETIME", value_name = "DURATION", value_parser = humantime::parse_duration)]
     #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
     pub session_lifetime: Option<Duration>,
-    /// Failed sign-ins allowed per account and per address within --login-window [default: 5]
+    /// Failed sign-ins (or password changes) allowed per client address within --login-window [default: 5]
     #[arg(long, global = true, env = "FOLIO_LOGIN_ATTEMPTS", value_name = "N")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub login_attempts: Option<u32>,
@@ -213,6 +213,27 @@ pub struct AuthArgs {
     #[arg(long, global = true, env = "FOLIO_LOGIN_WINDOW", value_name = "DURATION", value_parser = humantime::parse_duration)]
     #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
     pub login_window: Option<Duration>,
+    /// Failed sign-ins for one account, from all addresses together, within --login-window that lock it [default: 20]
+    #[arg(
+        long,
+        global = true,
+        env = "FOLIO_LOGIN_LOCK_ATTEMPTS",
+        value_name = "N"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_lock_attempts: Option<u32>,
+    /// Proxies (CIDRs or addresses, comma-separated) whose Forwarded / X-Forwarded-For is believed [default: none]
+    #[arg(long, global = true, env = "FOLIO_TRUSTED_PROXIES", value_name = "CIDR,...", value_delimiter = ',', value_parser = parse_network)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_proxies: Option<Vec<ipnet::IpNet>>,
+}
+
+/// `10.0.0.0/8`, or a single address such as `127.0.0.1`.
+fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is not a CIDR such as 10.0.0.0/8 or an address"))
 }
 
 impl AuthArgs {
@@ -221,6 +242,8 @@ impl AuthArgs {
             && self.session_lifetime.is_none()
             && self.login_attempts.is_none()
             && self.login_window.is_none()
+            && self.login_lock_attempts.is_none()
+            && self.trusted_proxies.is_none()
     }
 }
 
@@ -235,6 +258,8 @@ pub struct AuthSettings {
     pub login_attempts: u32,
     #[serde(with = "humantime_serde")]
     pub login_window: Duration,
+    pub login_lock_attempts: u32,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for AuthSettings {
@@ -244,6 +269,8 @@ impl Default for AuthSettings {
             session_lifetime: Duration::from_secs(30 * 24 * 3600),
             login_attempts: 5,
             login_window: Duration::from_secs(60),
+            login_lock_attempts: 20,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -473,9 +500,10 @@ impl Settings {
             || auth.session_lifetime.is_zero()
             || auth.login_window.is_zero()
             || auth.login_attempts == 0
+            || auth.login_lock_attempts == 0
         {
             bail!(
-                "session_idle_timeout, session_lifetime, login_attempts and login_window must be above zero"
+                "session_idle_timeout, session_lifetime, login_attempts, login_lock_attempts and login_window must be above zero"
             );
         }
         if self.page_cache_ttl.is_zero() {

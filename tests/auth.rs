@@ -190,12 +190,14 @@ async fn hashes_are_argon2id_at_the_owasp_minimum_and_no_secret_is_stored_in_cle
 #[tokio::test]
 async fn an_unknown_email_and_a_wrong_password_get_the_same_answer_in_about_the_same_time() {
     let app = TestApp::spawn_with(&["--login-attempts", "100"]).await;
-    let attempt = |email: &'static str| {
+    // Each attempt from an address of its own: repeated failures from one
+    // address are slowed down on purpose, which would hide what is timed here.
+    let attempt = |email: &'static str, n: usize| {
         let app = &app;
         async move {
+            let client = client_from(&format!("127.0.0.{}", 10 + n));
             let started = Instant::now();
-            let response = app
-                .anonymous
+            let response = client
                 .post(app.url("/api/v1/session"))
                 .json(&json!({ "email": email, "password": "not the password" }))
                 .send()
@@ -210,9 +212,9 @@ async fn an_unknown_email_and_a_wrong_password_get_the_same_answer_in_about_the_
     };
     let mut wrong = Vec::new();
     let mut unknown = Vec::new();
-    for _ in 0..5 {
-        wrong.push(attempt(OWNER_EMAIL).await);
-        unknown.push(attempt("nobody@example.com").await);
+    for n in 0..5 {
+        wrong.push(attempt(OWNER_EMAIL, 2 * n).await);
+        unknown.push(attempt("nobody@example.com", 2 * n + 1).await);
     }
 
     assert_eq!(wrong[0].1, StatusCode::UNAUTHORIZED);
@@ -263,7 +265,7 @@ async fn the_sixth_wrong_password_within_a_minute_gets_429_with_retry_after() {
         sixth.json::<Value>().await.unwrap()["error"]["code"],
         "too_many_attempts"
     );
-    // Even the right password waits: the account is locked for the window.
+    // Even the right password waits: this address is locked for the window.
     assert_eq!(
         try_password(OWNER_PASSWORD).await.unwrap().status(),
         StatusCode::TOO_MANY_REQUESTS
@@ -659,7 +661,7 @@ async fn the_role_by_action_matrix_holds() {
                 actor
                     .request(&app, Method::POST, &format!("/api/v1/users/{target}/password"))
                     .json(&json!({ "new_password": "reset by admin" })),
-                expect(admin_only(role), StatusCode::NO_CONTENT),
+                expect(admin_only(role), StatusCode::OK),
             ),
             (
                 "revoke another's sessions",
@@ -1137,4 +1139,465 @@ async fn a_person_sees_their_sessions_and_ends_one_by_one() {
         .client
         .delete(app.url(&format!("/api/v1/me/sessions/{other}")));
     assert_eq!(status(someone_elses).await, StatusCode::NOT_FOUND);
+}
+
+/// A client whose connections come from `ip` (any of 127.0.0.0/8 reaches the
+/// server), so one test can play people at different addresses.
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+async fn sign_in_status(
+    client: &reqwest::Client,
+    app: &TestApp,
+    email: &str,
+    password: &str,
+) -> StatusCode {
+    client
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Passwords the server has verified since it started: only it can count them.
+async fn password_verifications(app: &TestApp) -> u64 {
+    let (status, stats) = app.get_json("/api/v1/admin/stats/auth").await;
+    assert_eq!(status, 200, "{stats}");
+    stats["password_verifications"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no password_verifications in {stats}"))
+}
+
+#[tokio::test]
+async fn two_hundred_parallel_wrong_passwords_reach_password_verification_at_most_five_times() {
+    // A window long enough that 200 answers on a busy machine fit in it.
+    let app = TestApp::spawn_with(&["--login-window", "10s"]).await;
+    let before = password_verifications(&app).await;
+
+    let attempts = (0..200).map(|n| {
+        let app = &app;
+        async move {
+            app.anonymous
+                .post(app.url("/api/v1/session"))
+                .json(&json!({ "email": OWNER_EMAIL, "password": format!("guess {n}") }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    let started = Instant::now();
+    let statuses = futures::future::join_all(attempts).await;
+    let answered_in = started.elapsed();
+
+    let verified = password_verifications(&app).await - before;
+    let judged = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(judged + refused, 200, "{statuses:?}");
+    assert!(answered_in < Duration::from_secs(10), "{answered_in:?}");
+    assert!(
+        (1..=5).contains(&verified),
+        "{verified} passwords were verified; the limit is 5"
+    );
+    assert_eq!(judged as u64, verified);
+    // The right password afterwards: locked for the window, as after five
+    // sequential failures; let in once the window has passed.
+    assert_eq!(
+        sign_in_status(&app.anonymous, &app, OWNER_EMAIL, OWNER_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let let_in = common::eventually(Duration::from_secs(20), || async {
+        sign_in_status(&app.anonymous, &app, OWNER_EMAIL, OWNER_PASSWORD).await == StatusCode::OK
+    })
+    .await;
+    assert!(
+        let_in,
+        "the right password is let in once the window has passed"
+    );
+    assert_eq!(
+        password_verifications(&app).await - before,
+        verified + 1,
+        "refused attempts verify nothing"
+    );
+}
+
+#[tokio::test]
+async fn an_api_token_sent_as_the_session_cookie_is_refused_even_right_after_its_use() {
+    let app = TestApp::spawn().await;
+    let token = app.owner_token.clone().unwrap();
+    // The token has just been validated (and so is trusted for a second).
+    assert_eq!(
+        status(bearer(&app, &token, Method::GET, "/api/v1/me")).await,
+        StatusCode::OK
+    );
+
+    let as_cookie = app
+        .anonymous
+        .post(app.url("/api/v1/tokens"))
+        .header("cookie", format!("folio_session={token}"))
+        .json(&json!({ "name": "smuggled", "scope": "write" }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(as_cookie.status(), StatusCode::UNAUTHORIZED);
+    let tokens: Value = app.get_json("/api/v1/tokens").await.1;
+    assert!(
+        tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["name"] != "smuggled"),
+        "{tokens}"
+    );
+}
+
+#[tokio::test]
+async fn a_session_secret_sent_as_a_bearer_token_is_refused_even_right_after_its_use() {
+    let app = TestApp::spawn().await;
+    let session = sign_in(&app, OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(
+        status(session.request(&app, Method::GET, "/api/v1/me")).await,
+        StatusCode::OK
+    );
+    let secret = session.cookie.split_once('=').unwrap().1.to_owned();
+
+    let read = bearer(&app, &secret, Method::GET, "/api/v1/me");
+    let write = bearer(&app, &secret, Method::POST, "/api/v1/tokens")
+        .json(&json!({ "name": "smuggled", "scope": "write" }));
+
+    assert_eq!(status(read).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status(write).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn guessing_ones_current_password_is_limited_like_signing_in() {
+    let app = TestApp::spawn().await;
+    let change = |current: &'static str| {
+        app.client
+            .post(app.url("/api/v1/me/password"))
+            .json(&json!({ "current_password": current, "new_password": "a brand new password" }))
+            .send()
+    };
+
+    for guess in 1..=5 {
+        let response = change("not my password").await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "guess {guess}");
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["error"]["code"],
+            "wrong_password"
+        );
+    }
+    let sixth = change("not my password").await.unwrap();
+
+    assert_eq!(sixth.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(sixth.headers().contains_key("retry-after"));
+    // The right one waits too, and the password is still the old one.
+    assert_eq!(
+        change(OWNER_PASSWORD).await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in_status(&app.anonymous, &app, OWNER_EMAIL, OWNER_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guesses count against sign-ins from that address too"
+    );
+}
+
+#[tokio::test]
+async fn an_administrators_password_reset_revokes_the_persons_api_tokens_and_says_so() {
+    let app = TestApp::spawn().await;
+    let (id, email, password) = add_user(&app, "author").await;
+    let session = sign_in(&app, &email, &password).await;
+    let token = create_token(&app, &session, "write").await;
+    assert_eq!(
+        status(bearer(&app, &token, Method::GET, "/api/v1/me")).await,
+        StatusCode::OK
+    );
+
+    let reset = app
+        .client
+        .post(app.url(&format!("/api/v1/users/{id}/password")))
+        .json(&json!({ "new_password": "set by the administrator" }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(reset.status(), StatusCode::OK);
+    let body: Value = reset.json().await.unwrap();
+    assert_eq!(body["sessions_ended"], 1, "{body}");
+    assert_eq!(body["tokens_revoked"], 1, "{body}");
+    assert_eq!(
+        status(bearer(&app, &token, Method::GET, "/api/v1/me")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        status(session.request(&app, Method::GET, "/api/v1/me")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    sign_in(&app, &email, "set by the administrator").await;
+}
+
+#[tokio::test]
+async fn a_stranger_failing_from_another_address_does_not_keep_a_person_out() {
+    let app = TestApp::spawn().await;
+    let stranger = client_from("127.0.0.2");
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in_status(&stranger, &app, OWNER_EMAIL, "a guess").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in_status(&stranger, &app, OWNER_EMAIL, "a guess").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the stranger's address is limited"
+    );
+
+    let owner = client_from("127.0.0.3");
+    let started = Instant::now();
+    assert_eq!(
+        sign_in_status(&owner, &app, OWNER_EMAIL, OWNER_PASSWORD).await,
+        StatusCode::OK
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "no delay for an address that has not failed: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_from_one_address_are_slowed_down_progressively() {
+    let app = TestApp::spawn_with(&["--login-attempts", "4"]).await;
+    let guesser = client_from("127.0.0.2");
+    let mut took = Vec::new();
+    for _ in 0..4 {
+        let started = Instant::now();
+        assert_eq!(
+            sign_in_status(&guesser, &app, OWNER_EMAIL, "a guess").await,
+            StatusCode::UNAUTHORIZED
+        );
+        took.push(started.elapsed());
+    }
+    // 0, 250 ms, 500 ms, 1 s of waiting before each verification.
+    assert!(took[3] >= Duration::from_millis(1000), "{took:?}");
+    assert!(took[3] > took[1] + Duration::from_millis(500), "{took:?}");
+    assert!(
+        took[3] < Duration::from_secs(5),
+        "the delay stays short: {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_account_is_locked_after_failures_from_many_addresses_together() {
+    let app = TestApp::spawn_with(&["--login-attempts", "2", "--login-lock-attempts", "4"]).await;
+    for ip in ["127.0.0.2", "127.0.0.3"] {
+        let guesser = client_from(ip);
+        for _ in 0..2 {
+            assert_eq!(
+                sign_in_status(&guesser, &app, OWNER_EMAIL, "a guess").await,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+    }
+
+    let response = client_from("127.0.0.4")
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn a_forwarded_client_address_is_believed_only_from_a_trusted_proxy() {
+    // Not behind a proxy: every forged address is the same guesser, and the
+    // logs name the real peer.
+    let app = TestApp::spawn().await;
+    let forged = |n: u32| {
+        app.anonymous
+            .post(app.url("/api/v1/session"))
+            .header("x-forwarded-for", format!("203.0.113.{n}"))
+            .header("forwarded", format!("for=198.51.100.{n}"))
+            .json(&json!({ "email": format!("guess{n}@example.com"), "password": "guess" }))
+            .send()
+    };
+    for n in 1..=5 {
+        assert_eq!(forged(n).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        forged(6).await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let logs = app.logs();
+    assert!(logs.contains("client_ip=127.0.0.1"), "{logs}");
+    assert!(
+        !logs.contains("203.0.113.") && !logs.contains("198.51.100."),
+        "a forged address reached the logs:\n{logs}"
+    );
+
+    // Behind a trusted proxy: the address it forwards is the client's.
+    let app = TestApp::spawn_with(&["--trusted-proxies", "127.0.0.1/32,10.0.0.0/8"]).await;
+    let from = |client: &'static str, password: &'static str| {
+        app.anonymous
+            .post(app.url("/api/v1/session"))
+            .header("x-forwarded-for", format!("{client}, 10.1.2.3"))
+            .json(&json!({ "email": OWNER_EMAIL, "password": password }))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            from("203.0.113.7", "guess").await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        from("203.0.113.7", "guess").await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        from("203.0.113.8", OWNER_PASSWORD).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert!(
+        app.logs().contains("client_ip=203.0.113.7"),
+        "{}",
+        app.logs()
+    );
+}
+
+#[tokio::test]
+async fn concurrent_ownership_transfers_let_only_one_through() {
+    let app = TestApp::spawn().await;
+    let (first, _, _) = add_user(&app, "administrator").await;
+    let (second, _, _) = add_user(&app, "administrator").await;
+    // The owner's token has just been validated: both transfers carry a
+    // principal that says "owner".
+    assert_eq!(app.get_json("/api/v1/me").await.0, 200);
+
+    let transfer = |to: &str| {
+        app.client
+            .post(app.url(&format!("/api/v1/users/{to}/ownership")))
+            .send()
+    };
+    let (a, b) = futures::join!(transfer(&first), transfer(&second));
+    let (a, b) = (a.unwrap().status(), b.unwrap().status());
+
+    let mut statuses = [a, b];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::FORBIDDEN], "{a} {b}");
+    let winner = if a == StatusCode::OK { &first } else { &second };
+    let users: Value = app.get_json("/api/v1/users").await.1;
+    let owners: Vec<&str> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["role"] == "owner")
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners, [winner.as_str()], "{users}");
+    let old_owner = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == OWNER_EMAIL)
+        .unwrap();
+    assert_eq!(old_owner["role"], "administrator");
+}
+
+#[tokio::test]
+async fn removing_someone_who_wrote_posts_needs_someone_to_take_them_over() {
+    let app = TestApp::spawn().await;
+    let (id, email, password) = add_user(&app, "author").await;
+    let session = sign_in(&app, &email, &password).await;
+    let post: Value = session
+        .request(&app, Method::POST, "/api/v1/posts")
+        .json(&json!({ "title": "Left behind", "markdown": "Still here.", "status": "published" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let post_id = post["id"].as_str().unwrap().to_owned();
+    let owner_id = app.get_json("/api/v1/me").await.1["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let remove = |query: String| {
+        app.client
+            .delete(app.url(&format!("/api/v1/users/{id}{query}")))
+            .send()
+    };
+
+    let refused = remove(String::new()).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "has_posts", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("reassign_to"),
+        "{error}"
+    );
+    assert_eq!(
+        app.get_json(&format!("/api/v1/users/{id}")).await.0,
+        200,
+        "still there"
+    );
+    for bad in [
+        "?reassign_to=nobody".to_owned(),
+        format!("?reassign_to={id}"),
+        format!("?reassign_to={}", uuid::Uuid::new_v4()),
+    ] {
+        assert_eq!(
+            remove(bad.clone()).await.unwrap().status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        app.get_json(&format!("/api/v1/posts/{post_id}")).await.1["author"],
+        id.as_str()
+    );
+
+    let removed = remove(format!("?reassign_to={owner_id}")).await.unwrap();
+
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.get_json(&format!("/api/v1/users/{id}")).await.0, 404);
+    assert_eq!(
+        app.get_json(&format!("/api/v1/posts/{post_id}")).await.1["author"],
+        owner_id.as_str()
+    );
+    let page = app
+        .anonymous
+        .get(app.url("/left-behind/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Olive Owner"),
+        "the post names who took it over:\n{page}"
+    );
 }

@@ -84,6 +84,7 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
             users: 3,
             sessions: 2,
             tokens: 1,
+            password_verifications: 7,
         },
     );
     message_round_trips(
@@ -136,6 +137,7 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
         user(),
     );
     message_round_trips(auth::DeleteUser { id }, ());
+    message_round_trips(auth::CanDeleteUser { id }, user());
     message_round_trips(
         auth::ChangePassword {
             current: secret.clone(),
@@ -149,7 +151,10 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
             id,
             new: password.clone(),
         },
-        (),
+        auth::PasswordReset {
+            sessions_ended: 2,
+            tokens_revoked: 1,
+        },
     );
     message_round_trips(auth::RevokeSessions { id }, ());
     message_round_trips(
@@ -340,6 +345,13 @@ fn every_message_and_reply_round_trips_through_serde() {
         },
     );
     message_round_trips(media::Stats, media::MediaStats { media: 7 });
+    message_round_trips(
+        posts::ReassignPosts {
+            from: Uuid::new_v4(),
+            to: Uuid::new_v4(),
+        },
+        3,
+    );
 }
 
 #[test]

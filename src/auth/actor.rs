@@ -55,6 +55,7 @@ crate::concern_handlers!(Auth {
     CreateUser => create_user;
     UpdateUser => update_user;
     DeleteUser => delete_user;
+    CanDeleteUser => can_delete_user;
     ChangePassword => change_password;
     ResetPassword => reset_password;
     RevokeSessions => revoke_sessions;
@@ -119,7 +120,9 @@ impl AuthDeps {
     }
 
     async fn stats(&self, _: Stats, _: &Caller) -> Result<AuthStats, AuthError> {
-        self.store.stats().await
+        let mut stats = self.store.stats().await?;
+        stats.password_verifications = self.passwords.verifications();
+        Ok(stats)
     }
 
     async fn authenticate(
@@ -328,19 +331,33 @@ impl AuthDeps {
         Ok(updated.view)
     }
 
-    async fn delete_user(&self, msg: DeleteUser, caller: &Caller) -> Result<(), AuthError> {
+    /// The person, if the caller may remove them.
+    async fn removable(&self, id: Uuid, caller: &Caller) -> Result<UserRecord, AuthError> {
         require(caller, Action::ManageUsers)?;
-        let target = self.target(msg.id).await?;
+        let target = self.target(id).await?;
         if target.view.role == Role::Owner {
             return Err(AuthError::Conflict(
                 "the owner cannot be removed; transfer ownership first".into(),
             ));
         }
-        if is_self(caller, msg.id) {
+        if is_self(caller, id) {
             return Err(AuthError::Conflict(
                 "you cannot remove your own account".into(),
             ));
         }
+        Ok(target)
+    }
+
+    async fn can_delete_user(
+        &self,
+        msg: CanDeleteUser,
+        caller: &Caller,
+    ) -> Result<UserView, AuthError> {
+        Ok(self.removable(msg.id, caller).await?.view)
+    }
+
+    async fn delete_user(&self, msg: DeleteUser, caller: &Caller) -> Result<(), AuthError> {
+        self.removable(msg.id, caller).await?;
         self.store.delete_user(msg.id).await?;
         self.events.publish(Event::AuthorChanged { id: msg.id });
         Ok(())
@@ -356,9 +373,7 @@ impl AuthDeps {
             .verify(msg.current.expose(), Some(&user.password_hash))
             .await?
         {
-            return Err(AuthError::Forbidden(
-                "the current password is not right".into(),
-            ));
+            return Err(AuthError::WrongPassword);
         }
         let hash = self.passwords.hash(&msg.new).await?;
         self.store.set_password_hash(id, hash).await?;
@@ -366,14 +381,21 @@ impl AuthDeps {
         Ok(())
     }
 
-    async fn reset_password(&self, msg: ResetPassword, caller: &Caller) -> Result<(), AuthError> {
+    async fn reset_password(
+        &self,
+        msg: ResetPassword,
+        caller: &Caller,
+    ) -> Result<PasswordReset, AuthError> {
         require(caller, Action::ManageUsers)?;
         let target = self.target(msg.id).await?;
         guard_owner(caller, &target)?;
         let hash = self.passwords.hash(&msg.new).await?;
-        self.store.set_password_hash(msg.id, hash).await?;
-        self.store.delete_sessions_of(msg.id, None).await?;
-        Ok(())
+        let (sessions_ended, tokens_revoked) = self.store.reset_password(msg.id, hash).await?;
+        tracing::info!(user = %msg.id, sessions_ended, tokens_revoked, "password reset by an administrator");
+        Ok(PasswordReset {
+            sessions_ended,
+            tokens_revoked,
+        })
     }
 
     async fn revoke_sessions(&self, msg: RevokeSessions, caller: &Caller) -> Result<(), AuthError> {
@@ -423,15 +445,22 @@ impl AuthDeps {
                 "ownership goes to an active administrator".into(),
             ));
         }
-        let users = self.store.users().await?;
-        let owner = users
-            .iter()
-            .find(|user| user.view.role == Role::Owner)
-            .ok_or_else(|| AuthError::Unexpected("there is no owner".into()))?;
-        self.store
-            .transfer_ownership(owner.view.id, target.view.id)
-            .await?;
-        for id in [owner.view.id, target.view.id] {
+        // The person handing over is the caller, whatever the owner is now: the
+        // store checks, inside its transaction, that they still are the owner.
+        let from = match principal(caller)?.user_id() {
+            Some(id) => id,
+            None => {
+                let users = self.store.users().await?;
+                users
+                    .iter()
+                    .find(|user| user.view.role == Role::Owner)
+                    .ok_or_else(|| AuthError::Unexpected("there is no owner".into()))?
+                    .view
+                    .id
+            }
+        };
+        self.store.transfer_ownership(from, target.view.id).await?;
+        for id in [from, target.view.id] {
             self.store.delete_sessions_of(id, None).await?;
         }
         Ok(self.target(msg.to).await?.view)

@@ -11,6 +11,9 @@ pub enum AuthError {
     /// The same answer for an unknown email and a wrong password.
     #[error("the email or password is not right")]
     InvalidCredentials,
+    /// The caller's own current password, given to change it, is wrong.
+    #[error("the current password is not right")]
+    WrongPassword,
     #[error("sign in first: the session or token is missing, expired or revoked")]
     Unauthenticated,
     #[error("{0}")]

@@ -28,8 +28,9 @@ messages! {
     CreateUser => UserView, "auth.users.create";
     UpdateUser => UserView, "auth.users.update";
     DeleteUser => (), "auth.users.delete";
+    CanDeleteUser => UserView, "auth.users.can_delete";
     ChangePassword => (), "auth.password.change";
-    ResetPassword => (), "auth.password.reset";
+    ResetPassword => PasswordReset, "auth.password.reset";
     RevokeSessions => (), "auth.sessions.revoke";
     ListSessions => Vec<SessionView>, "auth.sessions.list";
     RevokeSession => (), "auth.sessions.revoke_one";
@@ -52,6 +53,8 @@ pub struct AuthStats {
     pub users: u64,
     pub sessions: u64,
     pub tokens: u64,
+    /// Passwords verified since the server started (sign-ins, password changes).
+    pub password_verifications: u64,
 }
 
 /// An account as the API shows it (never the password hash).
@@ -165,6 +168,14 @@ pub struct DeleteUser {
     pub id: Uuid,
 }
 
+/// Would the caller be allowed to remove this person? The person if so, else
+/// the refusal `DeleteUser` would give. Asked before their posts are moved, so
+/// that a refused removal leaves the posts where they were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanDeleteUser {
+    pub id: Uuid,
+}
+
 /// The caller changes their own password; every other session of theirs ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangePassword {
@@ -174,11 +185,19 @@ pub struct ChangePassword {
     pub keep_session: Option<Uuid>,
 }
 
-/// An administrator sets someone's password; all their sessions end.
+/// An administrator sets someone's password; all their sessions end and all
+/// their API tokens are revoked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResetPassword {
     pub id: Uuid,
     pub new: Password,
+}
+
+/// What a reset ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PasswordReset {
+    pub sessions_ended: u64,
+    pub tokens_revoked: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

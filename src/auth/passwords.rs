@@ -2,6 +2,7 @@
 //! in a bounded pool so a burst of sign-ins never stalls the async workers.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -50,6 +51,9 @@ pub struct Passwords {
     /// Verified against when the email is unknown, so that answer takes as long
     /// as a wrong password does.
     dummy_hash: Arc<str>,
+    /// Verifications started since the process began: the figure that shows
+    /// whether the sign-in limits hold (`GET /api/v1/admin/stats/auth`).
+    verifications: Arc<AtomicU64>,
 }
 
 impl Passwords {
@@ -64,7 +68,13 @@ impl Passwords {
         Ok(Self {
             pool,
             dummy_hash: dummy_hash.into(),
+            verifications: Arc::default(),
         })
+    }
+
+    /// How many passwords have been verified (including the dummy verifications).
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, AuthError> {
@@ -74,6 +84,7 @@ impl Passwords {
 
     /// Whether `password` matches `hash`; with no hash, spends the same time and says no.
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, AuthError> {
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let known = hash.is_some();
         let password = password.to_owned();
         let hash = hash.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);

@@ -202,6 +202,8 @@ impl AuthStore {
                 .count(&self.db)
                 .await
                 .map_err(err)?,
+            // Counted by the concern in memory, not stored.
+            password_verifications: 0,
         })
     }
 
@@ -343,21 +345,81 @@ impl AuthStore {
         Ok(())
     }
 
-    /// Makes `to` the owner and `from` an administrator, both or neither.
+    /// An administrator's reset: the new hash, and every session and API token
+    /// of the person gone, all or nothing (whoever knew the old password may
+    /// have made a token with it). Returns how many sessions and tokens ended.
+    pub async fn reset_password(&self, id: Uuid, hash: String) -> Result<(u64, u64), AuthError> {
+        let txn = self
+            .db
+            .begin()
+            .await
+            .map_err(unexpected("starting a transaction"))?;
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(hash))
+            .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(user::Column::Id.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(unexpected("setting a password"))?;
+        let sessions = session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(unexpected("deleting sessions"))?;
+        let tokens = api_token::Entity::delete_many()
+            .filter(api_token::Column::UserId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(unexpected("revoking tokens"))?;
+        txn.commit()
+            .await
+            .map_err(unexpected("resetting a password"))?;
+        Ok((sessions.rows_affected, tokens.rows_affected))
+    }
+
+    /// Makes `to` the owner and `from` an administrator, both or neither, and
+    /// only if `from` is still the owner and `to` still an active administrator
+    /// when the transaction runs: the caller's role in a signed principal may be
+    /// seconds old, and two transfers at once must not both succeed.
     pub async fn transfer_ownership(&self, from: Uuid, to: Uuid) -> Result<(), AuthError> {
         let txn = self
             .db
             .begin()
             .await
             .map_err(unexpected("starting a transaction"))?;
-        for (id, role) in [(from, Role::Administrator), (to, Role::Owner)] {
-            user::Entity::update_many()
-                .col_expr(user::Column::Role, Expr::value(role.as_str()))
-                .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-                .filter(user::Column::Id.eq(id))
-                .exec(&txn)
-                .await
-                .map_err(unexpected("changing a role"))?;
+        let now = Utc::now();
+        // The write comes first so it takes the row (PostgreSQL) or the
+        // database (SQLite) before anything is judged; a concurrent transfer
+        // waits, then finds no owner to demote.
+        let demoted = user::Entity::update_many()
+            .col_expr(
+                user::Column::Role,
+                Expr::value(Role::Administrator.as_str()),
+            )
+            .col_expr(user::Column::UpdatedAt, Expr::value(now))
+            .filter(user::Column::Id.eq(from))
+            .filter(user::Column::Role.eq(Role::Owner.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(unexpected("changing a role"))?;
+        if demoted.rows_affected != 1 {
+            return Err(AuthError::Forbidden(
+                "only the owner may transfer ownership, and you are no longer the owner".into(),
+            ));
+        }
+        let promoted = user::Entity::update_many()
+            .col_expr(user::Column::Role, Expr::value(Role::Owner.as_str()))
+            .col_expr(user::Column::UpdatedAt, Expr::value(now))
+            .filter(user::Column::Id.eq(to))
+            .filter(user::Column::Role.eq(Role::Administrator.as_str()))
+            .filter(user::Column::Disabled.eq(false))
+            .exec(&txn)
+            .await
+            .map_err(unexpected("changing a role"))?;
+        if promoted.rows_affected != 1 {
+            return Err(AuthError::Conflict(
+                "ownership goes to an active administrator".into(),
+            ));
         }
         txn.commit()
             .await

@@ -70,6 +70,10 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, code, message)
     }
 
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
     }
@@ -84,7 +88,7 @@ impl ApiError {
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_attempts",
-                "too many failed sign-ins; wait a minute and try again",
+                "too many wrong passwords; wait a little and try again",
             )
         }
     }
@@ -185,6 +189,7 @@ impl From<AuthError> for ApiError {
                 Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", message)
             }
             AuthError::Unauthenticated => Self::unauthenticated(),
+            AuthError::WrongPassword => Self::new(StatusCode::FORBIDDEN, "wrong_password", message),
             AuthError::Forbidden(_) => Self::forbidden(message),
             AuthError::NotFound(_) => Self::not_found(message),
             AuthError::EmailTaken => Self::new(StatusCode::CONFLICT, "email_taken", message),

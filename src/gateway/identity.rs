@@ -24,9 +24,18 @@ use crate::runtime::{CallMeta, Principal, SignedPrincipal};
 /// long a revocation takes to bite elsewhere than in this gateway.
 const TRUST_FOR: Duration = Duration::from_secs(1);
 
-/// Recently validated credentials, by digest.
+/// How a secret was presented. Part of the cache key: a token's digest must not
+/// let the same bytes pass as a session cookie (skipping the CSRF check), nor a
+/// session's as a bearer token, just because the other kind was seen recently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Presented {
+    Cookie,
+    Bearer,
+}
+
+/// Recently validated credentials, by how they were presented and their digest.
 #[derive(Clone)]
-pub struct IdentityCache(Cache<String, Authenticated>);
+pub struct IdentityCache(Cache<(Presented, String), Authenticated>);
 
 impl IdentityCache {
     pub fn new() -> Self {
@@ -50,8 +59,9 @@ impl IdentityCache {
         }
     }
 
-    pub fn forget(&self, secret: &Secret) {
-        self.0.invalidate(&secret.digest());
+    /// Forget a session that was signed out.
+    pub fn forget_session(&self, secret: &Secret) {
+        self.0.invalidate(&(Presented::Cookie, secret.digest()));
     }
 }
 
@@ -183,11 +193,12 @@ async fn identify(request: HttpRequest) -> Result<Identity, ApiError> {
         .map(ToString::to_string)
         .unwrap_or_default();
     let credential = credential(&request, &services).ok_or_else(ApiError::unauthenticated)?;
-    let secret = match &credential {
-        Credential::Session(secret) | Credential::Token(secret) => secret.clone(),
+    let (presented, secret) = match &credential {
+        Credential::Session(secret) => (Presented::Cookie, secret.clone()),
+        Credential::Token(secret) => (Presented::Bearer, secret.clone()),
     };
-    let digest = secret.digest();
-    let authenticated = match services.identities.0.get(&digest) {
+    let key = (presented, secret.digest());
+    let authenticated = match services.identities.0.get(&key) {
         Some(hit) => hit,
         None => {
             let meta = CallMeta::new(request_id.clone(), services.runtime.call_timeout());
@@ -204,10 +215,19 @@ async fn identify(request: HttpRequest) -> Result<Identity, ApiError> {
                     AuthError::Unauthenticated => ApiError::unauthenticated(),
                     other => ApiError::from(other),
                 })?;
-            services.identities.0.insert(digest, fresh.clone());
+            services.identities.0.insert(key, fresh.clone());
             fresh
         }
     };
+    // Auth answers a session for a cookie and a token for a bearer header; anything
+    // else means the two kinds got mixed up somewhere, and is refused.
+    let consistent = matches!(
+        (presented, &authenticated.method),
+        (Presented::Cookie, Method::Session { .. }) | (Presented::Bearer, Method::Token { .. })
+    );
+    if !consistent {
+        return Err(ApiError::unauthenticated());
+    }
     if !is_safe(request.method()) {
         match &authenticated.method {
             Method::Token {

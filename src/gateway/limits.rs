@@ -1,80 +1,194 @@
-//! Brute-force protection: failed sign-ins counted per account and per client
-//! address over a sliding window. A sliding window (rather than a token bucket
-//! such as `governor`) matches the rule people expect: "5 failures a minute",
-//! and only failures count, which a rate limiter checked before the attempt can't express.
+//! Brute-force protection for everything that checks a password (sign-in, a
+//! password change): failed attempts counted per client address and per
+//! account over a sliding window, with a short progressive delay per address.
+//!
+//! A sliding window (rather than a token bucket such as `governor`) matches the
+//! rule people expect, "5 failures a minute", and only failures count. An
+//! attempt takes its place in the count *before* the password is verified and
+//! gives it back only when the password turned out right (or was never judged):
+//! checking first and recording the failure afterwards let 200 parallel guesses
+//! all pass the check before the first failure was recorded.
+//!
+//! The limits differ on purpose. One address gets `per_address` failures, then
+//! waits; an account is locked only after `per_account` failures from all
+//! addresses together, so a stranger's few wrong guesses do not keep its owner
+//! out, while a guessing campaign spread over many addresses still stops.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The limits, from configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct LoginLimits {
+    /// Failures one client address may make within `window`.
+    pub per_address: u32,
+    /// Failures for one account, from anywhere, before it is locked for `window`.
+    pub per_account: u32,
+    pub window: Duration,
+}
+
 pub struct LoginLimiter {
-    attempts: usize,
-    window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    limits: LoginLimits,
+    /// Per key, when each counted attempt began (failed, or still being judged).
+    attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+/// One attempt, counted as a failure until it is known to have succeeded.
+/// An attempt whose request is dropped mid-way stays counted: a client that
+/// disconnects must not get its guess back.
+#[must_use = "say how the attempt ended, or it counts as a failure"]
+pub struct Attempt {
+    address: String,
+    account: String,
+    at: Instant,
+    /// How long to wait before judging this attempt.
+    pub delay: Duration,
 }
 
 /// Keys idle this long are forgotten once the map grows, to bound memory.
 const PRUNE_ABOVE: usize = 10_000;
+/// An email has at most 254 characters: a longer "account" must not grow memory.
+const MAX_KEY: usize = 270;
+/// The first step of the delay an address meets after a failure; it doubles
+/// with each further failure, up to `MAX_DELAY`. Short enough that a person
+/// who mistyped barely notices, long enough that parallel guesses queue up.
+const FIRST_DELAY: Duration = Duration::from_millis(250);
+const MAX_DELAY: Duration = Duration::from_secs(2);
+
+/// The delay before judging an attempt from an address with `failures` recent failures.
+fn delay_after(failures: usize) -> Duration {
+    match failures {
+        0 => Duration::ZERO,
+        n => {
+            let doublings = u32::try_from(n - 1).unwrap_or(u32::MAX).min(16);
+            FIRST_DELAY.saturating_mul(1 << doublings).min(MAX_DELAY)
+        }
+    }
+}
 
 impl LoginLimiter {
-    pub fn new(attempts: u32, window: Duration) -> Self {
+    pub fn new(limits: LoginLimits) -> Self {
         Self {
-            attempts: attempts as usize,
-            window,
-            failures: Mutex::default(),
+            limits,
+            attempts: Mutex::default(),
         }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, VecDeque<Instant>>) -> T) -> T {
-        let mut failures = self
-            .failures
+        let mut attempts = self
+            .attempts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut failures)
+        f(&mut attempts)
     }
 
-    /// `Err(retry_after)` when any key has used up its attempts.
-    pub fn check(&self, keys: &[String]) -> Result<(), Duration> {
+    /// Counts an attempt for `account` (an email as typed, or a user id) from
+    /// `address`, or refuses with how long to wait when either has used up its
+    /// attempts. Checking and counting happen under one lock, so no number of
+    /// parallel attempts gets past the limits.
+    pub fn begin(&self, address: IpAddr, account: &str) -> Result<Attempt, Duration> {
+        let address = format!("address:{address}");
+        let account: String = format!("account:{}", account.trim().to_lowercase())
+            .chars()
+            .take(MAX_KEY)
+            .collect();
         let now = Instant::now();
-        self.with(|failures| {
+        let window = self.limits.window;
+        self.with(|attempts| {
+            if attempts.len() > PRUNE_ABOVE {
+                attempts.retain(|_, times| {
+                    times
+                        .back()
+                        .is_some_and(|at| now.duration_since(*at) < window)
+                });
+            }
             let mut wait = Duration::ZERO;
-            for key in keys {
-                if let Some(times) = failures.get_mut(key) {
-                    while times
-                        .front()
-                        .is_some_and(|at| now.duration_since(*at) >= self.window)
-                    {
-                        times.pop_front();
-                    }
-                    if times.len() >= self.attempts
-                        && let Some(oldest) = times.front()
-                    {
-                        wait = wait.max(self.window.saturating_sub(now.duration_since(*oldest)));
-                    }
+            let mut recent = [0, 0];
+            for (n, (key, limit)) in [
+                (&address, self.limits.per_address),
+                (&account, self.limits.per_account),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let Some(times) = attempts.get_mut(key) else {
+                    continue;
+                };
+                while times
+                    .front()
+                    .is_some_and(|at| now.duration_since(*at) >= window)
+                {
+                    times.pop_front();
+                }
+                recent[n] = times.len();
+                if times.len() >= limit as usize
+                    && let Some(oldest) = times.front()
+                {
+                    wait = wait.max(window.saturating_sub(now.duration_since(*oldest)));
                 }
             }
-            if wait.is_zero() { Ok(()) } else { Err(wait) }
+            if !wait.is_zero() {
+                return Err(wait);
+            }
+            for key in [&address, &account] {
+                attempts.entry(key.clone()).or_default().push_back(now);
+            }
+            Ok(Attempt {
+                address,
+                account,
+                at: now,
+                delay: delay_after(recent[0]),
+            })
         })
     }
 
-    pub fn fail(&self, keys: &[String]) {
-        let now = Instant::now();
-        self.with(|failures| {
-            if failures.len() > PRUNE_ABOVE {
-                failures.retain(|_, times| {
-                    times
-                        .back()
-                        .is_some_and(|at| now.duration_since(*at) < self.window)
-                });
+    /// The password was wrong: the attempt stays counted.
+    pub fn failed(&self, attempt: Attempt) {
+        let Attempt { .. } = attempt;
+    }
+
+    /// The password was right: the account's earlier failures are forgiven
+    /// (not the address's), and this attempt no longer counts against the address.
+    pub fn succeeded(&self, attempt: Attempt) {
+        self.with(|attempts| {
+            if let Some(times) = attempts.get_mut(&attempt.account) {
+                times.retain(|at| *at > attempt.at);
             }
-            for key in keys {
-                failures.entry(key.clone()).or_default().push_back(now);
-            }
+            remove_one(attempts, &attempt.address, attempt.at);
         });
     }
 
-    /// A successful sign-in clears the account's count (not the address's).
-    pub fn succeed(&self, key: &str) {
-        self.with(|failures| failures.remove(key));
+    /// The password was never judged (auth was unavailable, say): the attempt
+    /// is given back.
+    pub fn abandoned(&self, attempt: Attempt) {
+        self.with(|attempts| {
+            remove_one(attempts, &attempt.account, attempt.at);
+            remove_one(attempts, &attempt.address, attempt.at);
+        });
+    }
+}
+
+fn remove_one(attempts: &mut HashMap<String, VecDeque<Instant>>, key: &str, at: Instant) {
+    if let Some(times) = attempts.get_mut(key)
+        && let Some(index) = times.iter().position(|t| *t == at)
+    {
+        times.remove(index);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delay_doubles_from_the_second_attempt_and_stays_short() {
+        let delays: Vec<_> = (0..8).map(delay_after).collect();
+        assert_eq!(delays[0], Duration::ZERO);
+        assert_eq!(delays[1], FIRST_DELAY);
+        assert_eq!(delays[2], FIRST_DELAY * 2);
+        assert!(delays.iter().all(|d| *d <= MAX_DELAY));
+        assert_eq!(delay_after(usize::MAX), MAX_DELAY);
     }
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod assets;
+mod client_address;
 mod error;
 mod health;
 mod identity;
@@ -34,8 +35,9 @@ use crate::media::MediaClient;
 use crate::posts::PostsClient;
 use crate::render::RenderClient;
 use crate::runtime::{CallMeta, Runtime};
+use client_address::{RequestSpan, TrustedProxies};
 use identity::IdentityCache;
-use limits::LoginLimiter;
+use limits::{LoginLimiter, LoginLimits};
 
 /// The handles of every concern the gateway talks to.
 pub struct Clients {
@@ -56,6 +58,7 @@ pub struct Services {
     public_url: String,
     identities: IdentityCache,
     logins: LoginLimiter,
+    trusted_proxies: TrustedProxies,
     pages: pages::Pages,
     pages_cache: site::PageCache,
     site_title: String,
@@ -92,7 +95,12 @@ impl Services {
             fault_injection: settings.fault_injection,
             public_url,
             identities: IdentityCache::new(),
-            logins: LoginLimiter::new(settings.auth.login_attempts, settings.auth.login_window),
+            logins: LoginLimiter::new(LoginLimits {
+                per_address: settings.auth.login_attempts,
+                per_account: settings.auth.login_lock_attempts,
+                window: settings.auth.login_window,
+            }),
+            trusted_proxies: TrustedProxies::new(settings.auth.trusted_proxies.clone()),
             pages: pages::Pages::new(settings.theme_dir.clone())?,
             pages_cache,
             site_title: settings.site_title.clone(),
@@ -108,6 +116,13 @@ impl Services {
     /// The meta for an anonymous call made for this request.
     pub fn meta(&self, request_id: &RequestId) -> CallMeta {
         CallMeta::new(request_id.to_string(), self.runtime.call_timeout())
+    }
+
+    /// The client's address: the connection's peer, or what a trusted proxy forwarded.
+    pub fn client_address(&self, request: &HttpRequest) -> std::net::IpAddr {
+        self.trusted_proxies
+            .client(request.peer_addr(), request.headers())
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
     }
 
     /// Cookies are `Secure` (and `__Host-`) whenever the public URL is https.
@@ -195,7 +210,7 @@ pub fn serve(
             )
             .app_data(web::FormConfig::default().limit(64 * 1024))
             .wrap_fn(echo_request_id)
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RequestSpan>::new())
             // First: the most requested path (see `media::files`).
             .configure(media::files)
             .configure(health::routes)

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{admin, media, posts, session, tokens, users};
 use crate::auth::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
-use crate::auth::messages::{AuthorView, Method, SessionView, TokenView, UserView};
+use crate::auth::messages::{AuthorView, Method, PasswordReset, SessionView, TokenView, UserView};
 use crate::media::domain::{Axis, Operation, QuarterTurns, Rect};
 use crate::media::messages::{MediaPage, MediumView, VariantView};
 use crate::posts::domain::{Excerpt, PostKind, PostStatus, Slug, TagName, Title};
@@ -126,6 +126,7 @@ pub struct ErrorDetail {
         crate::runtime::ConcernStatus,
         crate::runtime::ConcernState,
         UserView,
+        PasswordReset,
         AuthorView,
         TokenView,
         SessionView,

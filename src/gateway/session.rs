@@ -89,20 +89,13 @@ async fn sign_in(
             "this request does not come from this site's pages",
         ));
     }
-    let address = request
-        .peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_default();
-    // An email has at most 254 characters; a longer "email" must not grow the limiter's memory.
-    let account: String = format!("account:{}", body.email.trim().to_lowercase())
-        .chars()
-        .take(270)
-        .collect();
-    let keys = [format!("address:{address}"), account.clone()];
-    services
+    let address = services.client_address(&request);
+    let attempt = services
         .logins
-        .check(&keys)
+        .begin(address, &body.email)
         .map_err(ApiError::too_many_attempts)?;
+    // An async wait: the worker serves other requests meanwhile.
+    tokio::time::sleep(attempt.delay).await;
     let SignInBody { email, password } = body.into_inner();
     match services
         .auth
@@ -110,14 +103,17 @@ async fn sign_in(
         .await
     {
         Ok(session) => {
-            services.logins.succeed(&account);
+            services.logins.succeeded(attempt);
             Ok(granted(&services, session))
         }
         Err(AuthError::InvalidCredentials) => {
-            services.logins.fail(&keys);
+            services.logins.failed(attempt);
             Err(AuthError::InvalidCredentials.into())
         }
-        Err(other) => Err(other.into()),
+        Err(other) => {
+            services.logins.abandoned(attempt);
+            Err(other.into())
+        }
     }
 }
 
@@ -153,7 +149,7 @@ async fn sign_out(
             identity.meta(),
         )
         .await?;
-    services.identities.forget(&secret);
+    services.identities.forget_session(&secret);
     Ok(HttpResponse::NoContent()
         .cookie(expired_session_cookie(&services))
         .finish())
@@ -208,9 +204,10 @@ pub(super) struct PasswordChange {
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed; the caller's other sessions ended"),
-        (status = 401, description = "Not signed in, or the current password is wrong", body = ErrorBody),
-        (status = 403, description = "Not allowed (a read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The current password is wrong (`wrong_password`), or not allowed (a read-only token, or a missing CSRF token)", body = ErrorBody),
         (status = 422, description = "The new password is not acceptable", body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords; see Retry-After", body = ErrorBody),
         (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = [])),
@@ -218,16 +215,34 @@ pub(super) struct PasswordChange {
 #[post("/api/v1/me/password")]
 async fn change_password(
     services: web::Data<Services>,
+    request: HttpRequest,
     identity: Identity,
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    // Guessing the current password is guessing a password: the same limits
+    // as signing in, counted together with the sign-ins for this account.
+    let attempt = services
+        .logins
+        .begin(services.client_address(&request), &identity.user.email)
+        .map_err(ApiError::too_many_attempts)?;
+    tokio::time::sleep(attempt.delay).await;
     let msg = ChangePassword {
         current: Secret::new(body.current_password),
         new: body.new_password,
         keep_session: identity.session_id(),
     };
-    services.auth.call(msg, identity.meta()).await?;
+    match services.auth.call(msg, identity.meta()).await {
+        Ok(()) => services.logins.succeeded(attempt),
+        Err(AuthError::WrongPassword) => {
+            services.logins.failed(attempt);
+            return Err(AuthError::WrongPassword.into());
+        }
+        Err(other) => {
+            services.logins.abandoned(attempt);
+            return Err(other.into());
+        }
+    }
     services.identities.forget_user(identity.user.id);
     Ok(HttpResponse::NoContent().finish())
 }

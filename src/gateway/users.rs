@@ -8,11 +8,13 @@ use uuid::Uuid;
 use super::identity::MaybeIdentity;
 use super::openapi::ErrorBody;
 use super::{ApiError, Identity, Services};
+use crate::auth::AuthError;
 use crate::auth::domain::{Bio, DisplayName, Email, Password};
 use crate::auth::messages::{
-    AuthorView, CreateUser, DeleteUser, GetUser, ListAuthors, ListUsers, ResetPassword,
-    RevokeSessions, TransferOwnership, UpdateUser, UserView,
+    AuthorView, CanDeleteUser, CreateUser, DeleteUser, GetUser, ListAuthors, ListUsers,
+    PasswordReset, ResetPassword, RevokeSessions, TransferOwnership, UpdateUser, UserView,
 };
+use crate::posts::messages::{ListPosts, ReassignPosts};
 use crate::runtime::Role;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -183,17 +185,30 @@ async fn update(
     Ok(HttpResponse::Ok().json(user))
 }
 
-/// Deletes an account.
+/// Who takes over the posts of a person being removed.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct Removal {
+    /// The id of the person who takes over every post and page of the one removed.
+    /// Required when they have any.
+    reassign_to: Option<String>,
+}
+
+/// Deletes an account. Someone who has written posts or pages can only be
+/// removed by naming who takes them over (`?reassign_to=ID`): otherwise their
+/// posts would show no author.
 #[utoipa::path(
     tag = "users",
     operation_id = "delete_user",
+    params(Removal),
     responses(
-        (status = 204, description = "The account is deleted"),
+        (status = 204, description = "The account is deleted; its posts, if any, belong to `reassign_to`"),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The caller may not do this", body = ErrorBody),
         (status = 404, description = "There is no such user", body = ErrorBody),
-        (status = 409, description = "The account cannot be removed (the owner, or the caller)", body = ErrorBody),
-        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+        (status = 409, description = "The account cannot be removed (the owner, or the caller), or it has posts and no `reassign_to` names who takes them over (`has_posts`)", body = ErrorBody),
+        (status = 422, description = "`reassign_to` names no one who can take the posts over", body = ErrorBody),
+        (status = 503, description = "The auth or posts concern is unavailable", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = [])),
 )]
@@ -202,14 +217,103 @@ async fn remove(
     services: web::Data<Services>,
     identity: Identity,
     id: web::Path<String>,
+    removal: web::Query<Removal>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
+    // Every refusal comes before any post moves.
+    let person = services
+        .auth
+        .call(CanDeleteUser { id }, identity.meta())
+        .await?;
+    let successor = match &removal.reassign_to {
+        Some(raw) => Some(successor(&services, &identity, id, raw).await?),
+        None => None,
+    };
+    match successor {
+        Some(to) => {
+            services
+                .posts
+                .call(ReassignPosts { from: id, to }, identity.meta())
+                .await?;
+        }
+        None => {
+            let written = services
+                .posts
+                .call(
+                    ListPosts {
+                        author: Some(id),
+                        per_page: 1,
+                        ..ListPosts::default()
+                    },
+                    identity.meta(),
+                )
+                .await?
+                .total;
+            if written > 0 {
+                return Err(ApiError::conflict(
+                    "has_posts",
+                    format!(
+                        "{} has written {written} post{}; name who takes them over with ?reassign_to=ID",
+                        person.name,
+                        if written == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
+        }
+    }
     services
         .auth
         .call(DeleteUser { id }, identity.meta())
         .await?;
     services.identities.forget_user(id);
+    if let Some(to) = successor {
+        // A post saved between the move and the removal would be left without
+        // an author: sweep once more now that they can save nothing.
+        if let Err(error) = services
+            .posts
+            .call(ReassignPosts { from: id, to }, identity.meta())
+            .await
+        {
+            tracing::warn!(%error, removed = %id, "could not sweep the removed person's last posts");
+        }
+    }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The person named to take over the posts of `removed`: someone else, active.
+async fn successor(
+    services: &Services,
+    identity: &Identity,
+    removed: Uuid,
+    raw: &str,
+) -> Result<Uuid, ApiError> {
+    let to = Uuid::parse_str(raw)
+        .map_err(|_| ApiError::invalid(format!("reassign_to: {raw:?} is not a person's id")))?;
+    if to == removed {
+        return Err(ApiError::invalid(
+            "reassign_to: name someone other than the person being removed",
+        ));
+    }
+    let heir = match services
+        .auth
+        .call(GetUser { id: to }, identity.meta())
+        .await
+    {
+        Ok(heir) => heir,
+        Err(AuthError::NotFound(_)) => {
+            return Err(ApiError::invalid(format!(
+                "reassign_to: there is no user {to} to take the posts over"
+            )));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    if heir.disabled {
+        return Err(ApiError::invalid(format!(
+            "reassign_to: {} is disabled; choose an active person",
+            heir.name
+        )));
+    }
+    Ok(to)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -218,12 +322,12 @@ pub(super) struct NewPassword {
     new_password: Password,
 }
 
-/// An administrator sets someone's password; their sessions end.
+/// An administrator sets someone's password; their sessions end and their API tokens are revoked.
 #[utoipa::path(
     tag = "users",
     request_body = NewPassword,
     responses(
-        (status = 204, description = "The password is set and their sessions ended"),
+        (status = 200, description = "The password is set; says how many sessions ended and API tokens were revoked", body = PasswordReset),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The caller may not do this", body = ErrorBody),
         (status = 404, description = "There is no such user", body = ErrorBody),
@@ -240,7 +344,7 @@ async fn reset_password(
     body: web::Json<NewPassword>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    services
+    let reset = services
         .auth
         .call(
             ResetPassword {
@@ -251,7 +355,7 @@ async fn reset_password(
         )
         .await?;
     services.identities.forget_user(id);
-    Ok(HttpResponse::NoContent().finish())
+    Ok(HttpResponse::Ok().json(reset))
 }
 
 /// Ends every session of an account.

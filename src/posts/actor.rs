@@ -53,6 +53,7 @@ crate::concern_handlers!(Posts {
     PublishDue => publish_due;
     PublishedBySlug => published_by_slug;
     ListPublished => list_published;
+    ReassignPosts => reassign_posts;
 });
 
 /// How long a save waits for the render concern.
@@ -609,5 +610,30 @@ impl PostsDeps {
             page,
             per_page,
         })
+    }
+}
+
+impl PostsDeps {
+    async fn reassign_posts(&self, msg: ReassignPosts, caller: &Caller) -> Result<u64, PostsError> {
+        let principal = caller
+            .principal
+            .as_ref()
+            .ok_or(PostsError::Unauthenticated)?;
+        if !may(principal, Action::ManageUsers) {
+            return Err(PostsError::Forbidden(
+                "only those who manage people may move their posts".into(),
+            ));
+        }
+        if msg.from == msg.to {
+            return Ok(0);
+        }
+        let moved = self.store.reassign_author(msg.from, msg.to).await?;
+        if moved > 0 {
+            // Every listing, post and author page may show the old name: the
+            // same announcement as a renamed author drops them all.
+            self.events.publish(Event::AuthorChanged { id: msg.from });
+        }
+        tracing::info!(from = %msg.from, to = %msg.to, moved, "posts reassigned");
+        Ok(moved)
     }
 }

@@ -34,6 +34,7 @@ messages! {
     PublishDue => Vec<PostChange>, "posts.publish_due";
     PublishedBySlug => PostView, "posts.public.by_slug";
     ListPublished => PostPage, "posts.public.list";
+    ReassignPosts => u64, "posts.reassign";
 }
 
 /// Counts of what the posts store holds.
@@ -232,4 +233,12 @@ pub struct ListPublished {
     pub author: Option<Uuid>,
     pub page: u32,
     pub per_page: u32,
+}
+
+/// Every post and page of `from` becomes `to`'s (when `from` is removed); the
+/// reply is how many moved. Only for those who may manage people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReassignPosts {
+    pub from: Uuid,
+    pub to: Uuid,
 }

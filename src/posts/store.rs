@@ -714,3 +714,18 @@ pub enum TagViewer {
     /// A writer: tags of published posts and of their own.
     Author(Uuid),
 }
+
+/// Moving a removed person's posts to whoever takes them over.
+impl PostsStore {
+    /// Every post and page of `from` (any status) becomes `to`'s; returns how many.
+    /// Revisions keep who saved them: that is history, not authorship.
+    pub async fn reassign_author(&self, from: Uuid, to: Uuid) -> Result<u64, PostsError> {
+        let result = post::Entity::update_many()
+            .col_expr(post::Column::AuthorId, Expr::value(to))
+            .filter(post::Column::AuthorId.eq(from))
+            .exec(&self.db)
+            .await
+            .map_err(unexpected("reassigning posts"))?;
+        Ok(result.rows_affected)
+    }
+}

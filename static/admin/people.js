@@ -1,4 +1,5 @@
-// The People screen (#/people): adding accounts, changing roles, disabling, ending sessions and removing people.
+// The People screen (#/people): adding accounts, changing roles, disabling, setting a password, ending sessions
+// and removing people (with who takes over their posts).
 
 import { api } from "./api.js";
 import { h, toast, say, confirmDialog, field } from "./ui.js";
@@ -15,6 +16,39 @@ function grantable(me) {
 
 function withArticle(role) {
   return (/^[aeiou]/.test(role) ? "an " : "a ") + role;
+}
+
+/**
+ * A modal form around `controls`; resolves true when submitted. Uses <dialog> for focus handling,
+ * like confirmDialog, with a form so Enter submits and the browser checks `required`.
+ */
+function formDialog(question, controls, submitLabel, kind = "primary") {
+  return new Promise((resolve) => {
+    let submitted = false;
+    const form = h(
+      "form",
+      { method: "dialog", onsubmit: () => { submitted = true; } },
+      h("p", {}, question),
+      ...controls,
+      h(
+        "div",
+        { class: "row end" },
+        h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, "Cancel"),
+        h("button", { type: "submit", class: kind }, submitLabel),
+      ),
+    );
+    const dialog = h("dialog", { class: "confirm", "aria-label": question }, form);
+    dialog.addEventListener("close", () => {
+      resolve(submitted);
+      dialog.remove();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+function plural(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** Why a row has no controls, or null when it has them: the API refuses these anyway. */
@@ -147,6 +181,7 @@ export async function render(main, ctx) {
         user.disabled
           ? h("button", { type: "button", class: "secondary small", "data-action": "toggle", "aria-label": `Enable ${user.name}`, onclick: () => setDisabled(user, false) }, "Enable")
           : h("button", { type: "button", class: "secondary small", "data-action": "toggle", "aria-label": `Disable ${user.name}`, onclick: () => setDisabled(user, true) }, "Disable"),
+        h("button", { type: "button", class: "secondary small", "data-action": "password", "aria-label": `Set a new password for ${user.name}`, onclick: () => resetPassword(user) }, "Set password"),
         h("button", { type: "button", class: "secondary small", "data-action": "sessions", "aria-label": `End sessions for ${user.name}`, onclick: () => endSessions(user) }, "End sessions"),
         h("button", { type: "button", class: "danger small", "data-action": "remove", "aria-label": `Remove ${user.name}`, onclick: () => remove(user) }, "Remove"),
       );
@@ -227,6 +262,49 @@ export async function render(main, ctx) {
     }
   }
 
+  async function resetPassword(user) {
+    const input = h("input", { type: "password", name: "new_password", autocomplete: "new-password", minlength: String(PASSWORD_MIN), required: true });
+    const button = tbody.querySelector(`tr[data-id="${user.id}"] [data-action="password"]`);
+    const ok = await formDialog(
+      `Set a new password for ${user.name}? Their sessions end and their API tokens are revoked.`,
+      [field("New password", input, `At least ${PASSWORD_MIN} characters. Tell them to change it after signing in.`)],
+      "Set password",
+      "danger",
+    );
+    if (!ok) {
+      button?.focus();
+      return;
+    }
+    if ([...input.value].length < PASSWORD_MIN) {
+      toast(`The password must be at least ${PASSWORD_MIN} characters.`, "error");
+      button?.focus();
+      return;
+    }
+    try {
+      const reset = await api("POST", `/api/v1/users/${user.id}/password`, { new_password: input.value });
+      toast(
+        `Set a new password for ${user.name}: ${plural(reset.sessions_ended, "session", "sessions")} ended, ` +
+          `${plural(reset.tokens_revoked, "API token", "API tokens")} revoked.`,
+      );
+    } catch (error) {
+      toast(error.message, "error");
+    } finally {
+      button?.focus();
+    }
+  }
+
+  /** Asks who takes over `user`'s posts; resolves with their id, or null when cancelled. */
+  async function chooseHeir(user, why) {
+    const heirs = users.filter((u) => u.id !== user.id && !u.disabled);
+    const select = h(
+      "select",
+      { name: "reassign_to", "aria-label": "Who takes over the posts" },
+      heirs.map((u) => h("option", { value: u.id, selected: u.id === me.id }, `${u.name} (${u.email})`)),
+    );
+    const ok = await formDialog(why, [field("Their posts go to", select)], "Move posts and remove", "danger");
+    return ok ? select.value : null;
+  }
+
   async function remove(user) {
     const ok = await confirmDialog(`Remove ${user.name} (${user.email})? Their account is deleted; this can't be undone.`, "Remove");
     const row = tbody.querySelector(`tr[data-id="${user.id}"]`);
@@ -234,8 +312,20 @@ export async function render(main, ctx) {
       row?.querySelector('[data-action="remove"]')?.focus();
       return;
     }
+    let heir = null;
     try {
-      await api("DELETE", `/api/v1/users/${user.id}`);
+      try {
+        await api("DELETE", `/api/v1/users/${user.id}`);
+      } catch (error) {
+        // Someone who wrote posts leaves them to someone: the server says so, and we ask whom.
+        if (error.code !== "has_posts") throw error;
+        heir = await chooseHeir(user, `${error.message.replace(/; name who.*$/, "")}. Who takes them over?`);
+        if (!heir) {
+          row?.querySelector('[data-action="remove"]')?.focus();
+          return;
+        }
+        await api("DELETE", `/api/v1/users/${user.id}?reassign_to=${encodeURIComponent(heir)}`);
+      }
       // Focus moves to the next row's first control, or the list's heading, never to the void.
       const next = row?.nextElementSibling || row?.previousElementSibling;
       row?.remove();
@@ -244,7 +334,8 @@ export async function render(main, ctx) {
       const focusable = next?.querySelector("select, button");
       if (focusable) focusable.focus();
       else listHeading.focus();
-      toast(`Removed ${user.name}.`);
+      const heirName = heir && users.find((u) => u.id === heir)?.name;
+      toast(heirName ? `Removed ${user.name}; their posts now belong to ${heirName}.` : `Removed ${user.name}.`);
     } catch (error) {
       toast(error.message, "error");
     }
