@@ -3,6 +3,7 @@
 
 mod admin;
 mod assets;
+mod body_deadline;
 mod error;
 mod health;
 mod identity;
@@ -62,6 +63,7 @@ pub struct Services {
     site_description: String,
     json_limit: usize,
     max_upload_bytes: usize,
+    body_idle_timeout: std::time::Duration,
     uploads_dir: std::path::PathBuf,
     media_files: media::FileCache,
 }
@@ -100,6 +102,7 @@ impl Services {
             // A post's JSON carries its Markdown: room for the largest allowed.
             json_limit: settings.max_markdown_bytes + 64 * 1024,
             max_upload_bytes: settings.max_upload_bytes,
+            body_idle_timeout: settings.body_idle_timeout,
             uploads_dir: settings.data_dir().join("uploads"),
             media_files,
         })
@@ -194,6 +197,7 @@ pub fn serve(
                     .error_handler(json_error),
             )
             .app_data(web::FormConfig::default().limit(64 * 1024))
+            .wrap_fn(body_deadline::bound_body)
             .wrap_fn(echo_request_id)
             .wrap(TracingLogger::default())
             // First: the most requested path (see `media::files`).
