@@ -80,6 +80,7 @@ pub(super) struct UploadForm {
         (status = 201, description = "The stored image with its variants", body = MediumView),
         (status = 400, description = "Not valid multipart form data", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 408, description = "The body stopped arriving (the body idle timeout); the connection is closed", body = ErrorBody),
         (status = 413, description = "The file is over the size limit", body = ErrorBody),
         (status = 415, description = "Not a JPEG, PNG, WebP or GIF image", body = ErrorBody),
         (status = 422, description = "Corrupt, truncated, or too many pixels", body = ErrorBody),
