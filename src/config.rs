@@ -176,6 +176,12 @@ pub struct SettingsArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_upload_bytes: Option<usize>,
 
+    /// How long a request body may go without a byte before the request is
+    /// answered 408 and the connection closed [default: 30s]
+    #[arg(long, global = true, env = "FOLIO_BODY_IDLE_TIMEOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
+    pub body_idle_timeout: Option<Duration>,
+
     /// Largest Markdown document accepted, in bytes [default: 1048576]
     #[arg(
         long,
@@ -382,6 +388,9 @@ pub struct Settings {
     /// Largest Markdown document the render concern accepts.
     pub max_markdown_bytes: usize,
     pub max_upload_bytes: usize,
+    /// A request body silent this long is given up on (408).
+    #[serde(with = "humantime_serde")]
+    pub body_idle_timeout: Duration,
     pub site_title: String,
     pub site_description: String,
     pub theme_dir: Option<PathBuf>,
@@ -415,6 +424,7 @@ impl Default for Settings {
             secret_key: None,
             max_markdown_bytes: 1024 * 1024,
             max_upload_bytes: 40_000_000,
+            body_idle_timeout: Duration::from_secs(30),
             site_title: "Folio".to_owned(),
             site_description: String::new(),
             theme_dir: None,
@@ -508,6 +518,9 @@ impl Settings {
         }
         if self.page_cache_ttl.is_zero() {
             bail!("page_cache_ttl must be above zero");
+        }
+        if self.body_idle_timeout < Duration::from_millis(100) {
+            bail!("body_idle_timeout must be at least 100ms");
         }
         if self.workers == Some(0) {
             bail!("workers must be at least 1");

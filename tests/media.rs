@@ -880,3 +880,438 @@ async fn a_transparent_png_keeps_its_transparency_in_every_variant() {
         );
     }
 }
+
+/// What a raw HTTP exchange came to: the status (if an answer came), the
+/// whole answer as text, and whether the server then closed the connection.
+struct RawAnswer {
+    status: Option<u16>,
+    text: String,
+    closed: bool,
+}
+
+/// Sends `request` as is over a fresh connection (and nothing after it), then
+/// reads one answer, waiting at most `wait` for it.
+async fn raw_exchange(app: &TestApp, request: Vec<u8>, wait: std::time::Duration) -> RawAnswer {
+    use std::io::{Read, Write};
+    let address = app.address.trim_start_matches("http://").to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.write_all(&request).unwrap();
+        let deadline = std::time::Instant::now() + wait;
+        let mut received = Vec::new();
+        let mut buf = [0u8; 8192];
+        let mut closed = false;
+        // Until the head and as many body bytes as it announces are in.
+        let complete = |received: &[u8]| {
+            let text = String::from_utf8_lossy(received);
+            let Some(end) = text.find("\r\n\r\n") else {
+                return false;
+            };
+            let length = text[..end]
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            received.len() >= end + 4 + length
+        };
+        while !complete(&received) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            stream.set_read_timeout(Some(left)).unwrap();
+            match stream.read(&mut buf) {
+                Ok(0) => {
+                    closed = true;
+                    break;
+                }
+                Ok(n) => received.extend_from_slice(&buf[..n]),
+                Err(_) => break,
+            }
+        }
+        if !closed && complete(&received) {
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .unwrap();
+            closed = matches!(stream.read(&mut buf), Ok(0) | Err(_))
+                && !matches!(stream.read(&mut buf), Ok(n) if n > 0);
+        }
+        let text = String::from_utf8_lossy(&received).into_owned();
+        let status = text
+            .strip_prefix("HTTP/1.1 ")
+            .and_then(|rest| rest.get(..3))
+            .and_then(|code| code.parse().ok());
+        RawAnswer {
+            status,
+            text,
+            closed,
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// A request head for `path` with the owner's token and these extra headers.
+fn raw_head(app: &TestApp, method: &str, path: &str, headers: &[String]) -> Vec<u8> {
+    let address = app.address.trim_start_matches("http://");
+    let token = app.owner_token.as_deref().unwrap();
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n");
+    for header in headers {
+        head.push_str(header);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    head.into_bytes()
+}
+
+const BOUNDARY: &str = "folio-test-boundary";
+
+/// The start of a multipart upload form: the `file` part's head, then `bytes`.
+fn file_part(bytes: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body
+}
+
+async fn stored_media(app: &TestApp) -> u64 {
+    let (_, page) = app.get_json("/api/v1/media").await;
+    page["total"].as_u64().unwrap()
+}
+
+fn temp_uploads(app: &TestApp) -> usize {
+    std::fs::read_dir(app.data_dir.path().join("uploads"))
+        .map(|dir| dir.count())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_multipart_body_that_ends_without_its_closing_boundary_gets_400_at_once() {
+    let app = TestApp::spawn().await;
+    // Both truncated forms: the file part then EOF, with and without the CRLF
+    // that would come before a boundary. The body's length is exact, so only
+    // the multipart parser can tell it is cut short.
+    for tail in ["\r\n", ""] {
+        let mut body = file_part(&jpeg(64, 48));
+        body.extend_from_slice(tail.as_bytes());
+        let mut request = raw_head(
+            &app,
+            "POST",
+            "/api/v1/media",
+            &[
+                format!("Content-Type: multipart/form-data; boundary={BOUNDARY}"),
+                format!("Content-Length: {}", body.len()),
+            ],
+        );
+        request.extend_from_slice(&body);
+
+        // Well inside the 30 s body idle timeout: the answer is the parser's.
+        let answer = raw_exchange(&app, request, std::time::Duration::from_secs(10)).await;
+
+        assert_eq!(answer.status, Some(400), "tail {tail:?}: {}", answer.text);
+        assert!(answer.text.contains("invalid_upload"), "{}", answer.text);
+    }
+    assert_eq!(stored_media(&app).await, 0, "nothing stored");
+    assert_eq!(temp_uploads(&app), 0, "no temporary upload left behind");
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_answered_408_and_disconnected_and_nothing_is_left() {
+    let app = TestApp::spawn_with(&["--body-idle-timeout", "1s"]).await;
+    let picture = jpeg(400, 300);
+    let half = &picture[..picture.len() / 2];
+    // An upload whose Content-Length promises more than is sent.
+    let body = file_part(half);
+    let mut announced = raw_head(
+        &app,
+        "POST",
+        "/api/v1/media",
+        &[
+            format!("Content-Type: multipart/form-data; boundary={BOUNDARY}"),
+            format!("Content-Length: {}", body.len() + 100_000),
+        ],
+    );
+    announced.extend_from_slice(&body);
+    // A chunked upload that stalls after its first chunk.
+    let mut chunked = raw_head(
+        &app,
+        "POST",
+        "/api/v1/media",
+        &[
+            format!("Content-Type: multipart/form-data; boundary={BOUNDARY}"),
+            "Transfer-Encoding: chunked".to_owned(),
+        ],
+    );
+    chunked.extend_from_slice(format!("{:x}\r\n", body.len()).as_bytes());
+    chunked.extend_from_slice(&body);
+    chunked.extend_from_slice(b"\r\n");
+    // Not only uploads: a JSON body too.
+    let mut json = raw_head(
+        &app,
+        "POST",
+        "/api/v1/posts",
+        &[
+            "Content-Type: application/json".to_owned(),
+            "Content-Length: 5000".to_owned(),
+        ],
+    );
+    json.extend_from_slice(br#"{"title": "Half a post", "markdown": "#);
+
+    for (what, request) in [
+        ("announced length", announced),
+        ("chunked", chunked),
+        ("json", json),
+    ] {
+        let answer = raw_exchange(&app, request, std::time::Duration::from_secs(20)).await;
+
+        assert_eq!(answer.status, Some(408), "{what}: {}", answer.text);
+        assert!(
+            answer.text.contains("request_timeout"),
+            "{what}: {}",
+            answer.text
+        );
+        assert!(answer.closed, "{what}: the connection is closed");
+    }
+    assert_eq!(temp_uploads(&app), 0, "the temporary uploads are removed");
+    assert_eq!(stored_media(&app).await, 0, "nothing stored");
+    let (_, posts) = app.get_json("/api/v1/posts").await;
+    assert_eq!(posts["total"], 0, "no post made: {posts}");
+    // The slots are free: the next upload goes through.
+    let (status, _) = upload(&app, jpeg(300, 200), "after.jpg").await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_medium_is_served_only_at_its_canonical_url_and_no_spelling_outlives_a_delete() {
+    let app = TestApp::spawn().await;
+    let (_, medium) = upload(&app, jpeg(800, 600), "card.jpg").await;
+    let id = medium["id"].as_str().unwrap().to_owned();
+    let url = medium["variants"][1]["url"].as_str().unwrap().to_owned();
+    let simple = id.replace('-', "");
+    let spellings = [
+        url.replace(&id, &id.to_uppercase()),
+        url.replace(&id, &simple),
+        url.replace(&id, &format!("urn:uuid:{id}")),
+        url.replace("/v1/", "/v01/"),
+        url.replace("/v1/", "/v+1/"),
+    ];
+    let status = |path: String| {
+        let app = &app;
+        async move {
+            app.anonymous
+                .get(app.url(&path))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+
+    assert_eq!(status(url.clone()).await, StatusCode::OK);
+    for spelling in &spellings {
+        assert_eq!(
+            status(spelling.clone()).await,
+            StatusCode::NOT_FOUND,
+            "{spelling}: only the canonical URL serves"
+        );
+    }
+
+    let deleted = app
+        .client
+        .delete(app.url(&format!("/api/v1/media/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    for path in std::iter::once(&url).chain(&spellings) {
+        assert_eq!(
+            status(path.clone()).await,
+            StatusCode::NOT_FOUND,
+            "{path}: gone after the delete"
+        );
+    }
+}
+
+/// The server's resident memory now, in kB.
+fn resident_kb(app: &TestApp, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{}/status", app.pid()))
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_large_original_is_streamed_from_disk_whole_or_by_range_not_held_per_reader() {
+    let app = TestApp::spawn().await;
+    // A kept original of ~20 MB: a small picture with a long tail after it.
+    let mut bytes = jpeg(600, 400);
+    let mut noise = 0x2545_f491_u32;
+    bytes.extend((0..20_000_000).map(|_| {
+        noise ^= noise << 13;
+        noise ^= noise >> 17;
+        noise ^= noise << 5;
+        noise as u8
+    }));
+    let form = Form::new()
+        .part("file", Part::bytes(bytes.clone()).file_name("big.jpg"))
+        .text("keep_metadata", "true");
+    let medium: Value = app
+        .client
+        .post(app.url("/api/v1/media"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = medium["original_url"].as_str().unwrap().to_owned();
+
+    let whole = app.anonymous.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(whole.status(), StatusCode::OK);
+    assert!(
+        whole.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert_eq!(whole.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    let range = get_with(&app, &url, &[("range", "bytes=10000000-10000999")]).await;
+    assert_eq!(range.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        range.bytes().await.unwrap().as_ref(),
+        &bytes[10_000_000..10_001_000]
+    );
+
+    // Ten readers that take the headers and then stop reading.
+    let before = resident_kb(&app, "VmRSS:");
+    let mut readers = Vec::new();
+    for _ in 0..10 {
+        let reader = reqwest::Client::new();
+        readers.push(reader.get(app.url(&url)).send().await.unwrap());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let during = resident_kb(&app, "VmRSS:");
+    assert!(
+        readers.iter().all(|r| r.status() == StatusCode::OK),
+        "every reader is answered"
+    );
+    assert!(
+        during < before + 64 * 1024,
+        "ten slow readers of a 20 MB file cost {} kB, not a copy each",
+        during.saturating_sub(before)
+    );
+    // And a reader that goes on reading gets every byte.
+    let last = readers.pop().unwrap();
+    assert_eq!(last.bytes().await.unwrap().len(), bytes.len());
+}
+
+/// A GIF with a `width`×`height` logical screen and one frame per descriptor
+/// (left, top, width, height), each holding one pixel's worth of LZW data.
+fn gif_with_frames(width: u16, height: u16, frames: &[(u16, u16, u16, u16)]) -> Vec<u8> {
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend_from_slice(&width.to_le_bytes());
+    gif.extend_from_slice(&height.to_le_bytes());
+    // A global table of two colours, black and white.
+    gif.extend_from_slice(&[0x80, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF]);
+    for &(left, top, w, h) in frames {
+        gif.push(0x2C);
+        for value in [left, top, w, h] {
+            gif.extend_from_slice(&value.to_le_bytes());
+        }
+        gif.extend_from_slice(&[0, 2, 2, 0x44, 0x01, 0]);
+    }
+    gif.push(0x3B);
+    gif
+}
+
+#[tokio::test]
+async fn a_gif_frame_larger_than_its_picture_is_refused_with_422_without_decoding_it() {
+    let app = TestApp::spawn().await;
+    // The 35-byte GIF: a 10×10 screen whose only frame says 30000×30000.
+    let tiny = gif_with_frames(10, 10, &[(0, 0, 30000, 30000)]);
+    assert_eq!(tiny.len(), 35);
+    // An animation whose second frame lies outside its 10×10 screen.
+    let animation = gif_with_frames(10, 10, &[(0, 0, 10, 10), (0, 0, 4000, 4000)]);
+    // A frame inside the screen's size but placed past its edge.
+    let shifted = gif_with_frames(10, 10, &[(0, 0, 10, 10), (5, 5, 10, 10)]);
+    let peak_before = resident_kb(&app, "VmHWM:");
+
+    for (bytes, name, says) in [
+        (tiny, "tiny.gif", "30000×30000; the limit is 10000×10000"),
+        (
+            animation,
+            "animation.gif",
+            "4000×4000 at (0, 0), outside the 10×10 picture",
+        ),
+        (
+            shifted,
+            "shifted.gif",
+            "10×10 at (5, 5), outside the 10×10 picture",
+        ),
+    ] {
+        let (status, body) = upload(&app, bytes, name).await;
+
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{name}: {message}");
+    }
+    let peak = resident_kb(&app, "VmHWM:");
+    assert!(
+        peak < peak_before + 64 * 1024,
+        "peak memory rose by {} kB",
+        peak.saturating_sub(peak_before)
+    );
+    assert_eq!(stored_media(&app).await, 0, "nothing stored");
+    // A well-formed animation still goes through.
+    let (status, medium) = upload(&app, animated_gif(40, 30), "fine.gif").await;
+    assert_eq!(status, StatusCode::CREATED, "{medium}");
+    assert_eq!(medium["animated"], true);
+}
+
+#[tokio::test]
+async fn six_parallel_uploads_of_the_same_file_by_one_owner_make_one_medium() {
+    let app = TestApp::spawn().await;
+    let bytes = jpeg(640, 480);
+    let uploads = (0..6).map(|n| {
+        upload(
+            &app,
+            bytes.clone(),
+            if n % 2 == 0 { "a.jpg" } else { "b.jpg" },
+        )
+    });
+
+    let answers = futures::future::join_all(uploads).await;
+
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|(status, medium)| {
+            assert_eq!(*status, StatusCode::CREATED, "{medium}");
+            medium["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "every answer is the same medium: {ids:?}");
+    assert_eq!(stored_media(&app).await, 1, "one medium stored");
+    let blobs = std::fs::read_dir(app.data_dir.path().join("media"))
+        .map(|dir| dir.count())
+        .unwrap_or(0);
+    assert_eq!(blobs, 1, "one medium's files on disk");
+    let id = ids.into_iter().next().unwrap();
+    let (status, medium) = app.get_json(&format!("/api/v1/media/{id}")).await;
+    assert_eq!(status, 200);
+    let variant = app
+        .anonymous
+        .get(app.url(medium["variants"][0]["url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(variant.status(), StatusCode::OK, "its files are served");
+}

@@ -82,6 +82,19 @@ impl ApiError {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
     }
 
+    /// The client stopped sending its request body: the connection is closed
+    /// with the answer, since what is left of the body may still arrive.
+    pub fn body_stalled(idle: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "the request body stopped arriving for {}; send it again",
+                humantime::format_duration(idle)
+            ),
+        )
+    }
+
     pub fn too_many_attempts(retry_after: std::time::Duration) -> Self {
         Self {
             retry_after_secs: Some(retry_after.as_secs_f64().ceil().max(1.0) as u64),
@@ -142,6 +155,9 @@ impl ResponseError for ApiError {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         response.insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]));
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            response.force_close();
+        }
         response.json(Body {
             error: Detail {
                 code: self.code,

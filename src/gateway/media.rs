@@ -80,6 +80,7 @@ pub(super) struct UploadForm {
         (status = 201, description = "The stored image with its variants", body = MediumView),
         (status = 400, description = "Not valid multipart form data", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 408, description = "The body stopped arriving (the body idle timeout); the connection is closed", body = ErrorBody),
         (status = 413, description = "The file is over the size limit", body = ErrorBody),
         (status = 415, description = "Not a JPEG, PNG, WebP or GIF image", body = ErrorBody),
         (status = 422, description = "Corrupt, truncated, or too many pixels", body = ErrorBody),
@@ -387,11 +388,40 @@ async fn revert_medium(
     ))
 }
 
-/// Generated files recently served, by URL. URLs are immutable (a new version
-/// gets new ones), so a copy in memory never goes stale; deleting a medium
-/// drops its entries. Bounded by bytes.
+/// Generated files recently served, by the parsed id, version and file name
+/// (never the raw path: `forget` must drop every key that can serve a file).
+/// URLs are immutable (a new version gets new ones), so a copy in memory never
+/// goes stale; a change to a medium drops its entries. Bounded by bytes.
 #[derive(Clone)]
-pub struct FileCache(Cache<String, Arc<CachedFile>>);
+pub struct FileCache(Cache<FileKey, Arc<CachedFile>>);
+
+/// One generated file, as the only URL that serves it names it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FileKey {
+    id: Uuid,
+    version: i32,
+    file: String,
+}
+
+impl FileKey {
+    /// Only the spelling Folio writes in its URLs: the hyphenated lower-case id
+    /// and a plain version number. Other spellings of the same id (upper case,
+    /// 32 hex digits, `urn:uuid:`, `v01`) are 404s, so a file has exactly one
+    /// URL and one cache key.
+    fn parse(id: &str, version: &str, file: String) -> Result<Self, ApiError> {
+        let gone = || ApiError::not_found("there is no such file");
+        let parsed_id = Uuid::parse_str(id).map_err(|_| gone())?;
+        let parsed_version: i32 = version.parse().map_err(|_| gone())?;
+        if parsed_id.hyphenated().to_string() != id || parsed_version.to_string() != version {
+            return Err(gone());
+        }
+        Ok(Self {
+            id: parsed_id,
+            version: parsed_version,
+            file,
+        })
+    }
+}
 
 pub struct CachedFile {
     body: web::Bytes,
@@ -399,7 +429,9 @@ pub struct CachedFile {
     etag: String,
 }
 
-/// Files larger than this are streamed from disk every time.
+/// Files up to this size are kept in memory; larger ones (a kept original can
+/// be 40 MB) are streamed from disk in small chunks every time, so slow readers
+/// cost a chunk each rather than the whole file each.
 const CACHE_FILES_UP_TO: usize = 2 * 1024 * 1024;
 
 impl FileCache {
@@ -417,10 +449,9 @@ impl FileCache {
 
     /// Forgets every file of medium `id`.
     pub fn forget(&self, id: Uuid) {
-        let prefix = format!("/media/{id}/");
         if self
             .0
-            .invalidate_entries_if(move |key, _| key.starts_with(&prefix))
+            .invalidate_entries_if(move |key, _| key.id == id)
             .is_err()
         {
             self.0.invalidate_all();
@@ -442,31 +473,36 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// A generated file. The media concern names the file on disk from a parsed id,
 /// version and one of the medium's own file names: nothing from the request
-/// path reaches the filesystem. Whole-file requests are answered from memory
-/// when they can be; range requests go to actix-files.
+/// path reaches the filesystem. Small files are answered from memory; large
+/// ones are streamed from disk by actix-files (ranges included).
 #[get("/{id}/v{version}/{file}")]
 async fn serve_file(
     services: web::Data<Services>,
     request: HttpRequest,
-    path: web::Path<(String, i32, String)>,
+    path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = request.path().to_owned();
-    let ranged = request.headers().contains_key(header::RANGE);
+    let (id, version, file) = path.into_inner();
+    let key = FileKey::parse(&id, &version, file)?;
     if let Some(file) = services.media_files.0.get(&key) {
         return Ok(from_memory(&request, &file));
     }
-    let (id, version, file) = path.into_inner();
-    let id = parse_id(&id)?;
-    let content_type = content_type_of(&file);
+    let content_type = content_type_of(&key.file);
     let meta = CallMeta::new("media-file", services.runtime.call_timeout());
     let located = services
         .media
-        .call(Locate { id, version, file }, meta)
+        .call(
+            Locate {
+                id: key.id,
+                version: key.version,
+                file: key.file.clone(),
+            },
+            meta,
+        )
         .await?;
     let small = tokio::fs::metadata(&located)
         .await
         .is_ok_and(|m| m.len() <= CACHE_FILES_UP_TO as u64);
-    if !ranged || small {
+    if small {
         let body = tokio::fs::read(&located)
             .await
             .map_err(|_| ApiError::not_found("this file is gone"))?;
@@ -476,9 +512,7 @@ async fn serve_file(
             content_type,
             etag,
         });
-        if cached.body.len() <= CACHE_FILES_UP_TO {
-            services.media_files.0.insert(key, cached.clone());
-        }
+        services.media_files.0.insert(key, cached.clone());
         return Ok(from_memory(&request, &cached));
     }
     let named = actix_files::NamedFile::open_async(&located)

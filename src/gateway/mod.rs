@@ -4,6 +4,7 @@
 mod admin;
 mod assets;
 mod client_address;
+mod body_deadline;
 mod error;
 mod health;
 mod identity;
@@ -65,6 +66,7 @@ pub struct Services {
     site_description: String,
     json_limit: usize,
     max_upload_bytes: usize,
+    body_idle_timeout: std::time::Duration,
     uploads_dir: std::path::PathBuf,
     media_files: media::FileCache,
 }
@@ -108,6 +110,7 @@ impl Services {
             // A post's JSON carries its Markdown: room for the largest allowed.
             json_limit: settings.max_markdown_bytes + 64 * 1024,
             max_upload_bytes: settings.max_upload_bytes,
+            body_idle_timeout: settings.body_idle_timeout,
             uploads_dir: settings.data_dir().join("uploads"),
             media_files,
         })
@@ -209,6 +212,7 @@ pub fn serve(
                     .error_handler(json_error),
             )
             .app_data(web::FormConfig::default().limit(64 * 1024))
+            .wrap_fn(body_deadline::bound_body)
             .wrap_fn(echo_request_id)
             .wrap(TracingLogger::<RequestSpan>::new())
             // First: the most requested path (see `media::files`).

@@ -12,7 +12,7 @@ use super::MediaError;
 use super::domain::{self, MAX_OPERATIONS};
 use super::images::{self, Refusal, Rules};
 use super::messages::*;
-use super::store::{MediaStore, MediumRecord, Version};
+use super::store::{Inserted, MediaStore, MediumRecord, Version};
 use crate::auth::permissions::{Action, allows};
 use crate::events::{Event, EventBus};
 use crate::render::markdown::ImageSource;
@@ -262,9 +262,22 @@ impl MediaDeps {
             history: Vec::new(),
             last_version: 1,
         };
-        if let Err(error) = self.store.insert(&record).await {
-            let _ = tokio::fs::remove_dir_all(&dir).await;
-            return Err(error.into());
+        match self.store.insert(&record).await {
+            Ok(Inserted::Stored) => {}
+            Ok(Inserted::Duplicate) => {
+                // The same picture, uploaded at the same time, was stored first.
+                let _ = tokio::fs::remove_dir_all(&dir).await;
+                return match self.store.by_hash(owner, &record.content_hash).await? {
+                    Some(existing) => Ok(view(&existing)),
+                    None => Err(MediaError::Conflict(
+                        "the same picture was being uploaded and deleted at once; try again".into(),
+                    )),
+                };
+            }
+            Err(error) => {
+                let _ = tokio::fs::remove_dir_all(&dir).await;
+                return Err(error.into());
+            }
         }
         tracing::info!(medium = %id, width = record.width, height = record.height, "medium stored");
         Ok(view(&record))

@@ -129,13 +129,9 @@ fn decode(bytes: &[u8], rules: &Rules) -> Result<Decoded, Refusal> {
         // The decoder would fill the missing part with grey and call it a picture.
         return Err(Refusal::Corrupt("the JPEG has no end marker".into()));
     }
-    let animated = is_animated(bytes, format);
+    let animated = is_animated(bytes, format, rules)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(rules.max_side);
-    limits.max_image_height = Some(rules.max_side);
-    limits.max_alloc = Some(rules.max_alloc);
-    reader.limits(limits);
+    reader.limits(limits(rules));
     let image = (|| {
         let mut decoder = reader.into_decoder()?;
         let orientation = decoder.orientation()?;
@@ -373,14 +369,73 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     bytes[scan..].windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
-fn is_animated(bytes: &[u8], format: ImageFormat) -> bool {
-    use image::AnimationDecoder;
+/// The one set of decoder limits: every decode path (the animation check, the
+/// frames, the picture itself with its EXIF) gets these, never the decoders'
+/// defaults, which for some paths are no limit at all.
+fn limits(rules: &Rules) -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(rules.max_side);
+    limits.max_image_height = Some(rules.max_side);
+    limits.max_alloc = Some(rules.max_alloc);
+    limits
+}
+
+/// Whether the image has more than one frame. A GIF's frames are checked
+/// from their descriptors without decoding a pixel: each must lie inside the
+/// logical screen (which the header check already bounded), since decoders
+/// allocate a frame by its own size — a 35-byte GIF whose 10×10 screen holds
+/// a 30000×30000 frame used to cost ~900 MB here.
+fn is_animated(bytes: &[u8], format: ImageFormat, rules: &Rules) -> Result<bool, Refusal> {
     match format {
-        ImageFormat::Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
-            .map(|decoder| decoder.into_frames().take(2).count() > 1)
-            .unwrap_or(false),
-        ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
-            .is_ok_and(|d| d.has_animation()),
-        _ => false,
+        ImageFormat::Gif => gif_frames(bytes, rules).map(|frames| frames > 1),
+        ImageFormat::WebP => {
+            let mut decoder =
+                image::codecs::webp::WebPDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
+            decoder.set_limits(limits(rules)).map_err(corrupt)?;
+            Ok(decoder.has_animation())
+        }
+        _ => Ok(false),
     }
+}
+
+/// How many frames a GIF has, refusing one with a frame outside its logical
+/// screen or over the side limit. Frame data is skipped, not decoded.
+fn gif_frames(bytes: &[u8], rules: &Rules) -> Result<usize, Refusal> {
+    let gif_error = |e: gif::DecodingError| Refusal::Corrupt(e.to_string().trim().to_owned());
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::Indexed);
+    options.set_memory_limit(gif::MemoryLimit::Bytes(
+        std::num::NonZeroU64::new(rules.max_alloc.max(1)).unwrap_or(std::num::NonZeroU64::MIN),
+    ));
+    let mut decoder = options.read_info(Cursor::new(bytes)).map_err(gif_error)?;
+    let (screen_width, screen_height) = (u32::from(decoder.width()), u32::from(decoder.height()));
+    let mut frames = 0;
+    loop {
+        let frame = match decoder.next_frame_info() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            // A damaged tail after a whole first frame is left to the decoder
+            // (browsers show what they can read), as before this check.
+            Err(_) if frames > 0 => break,
+            Err(error) => return Err(gif_error(error)),
+        };
+        let (left, top) = (u32::from(frame.left), u32::from(frame.top));
+        let (width, height) = (u32::from(frame.width), u32::from(frame.height));
+        if width > rules.max_side || height > rules.max_side {
+            return Err(Refusal::TooBig {
+                width,
+                height,
+                max_side: rules.max_side,
+                max_megapixels: rules.max_megapixels,
+            });
+        }
+        if left + width > screen_width || top + height > screen_height {
+            return Err(Refusal::Corrupt(format!(
+                "frame {} is {width}×{height} at ({left}, {top}), outside the {screen_width}×{screen_height} picture",
+                frames + 1
+            )));
+        }
+        frames += 1;
+    }
+    Ok(frames)
 }

@@ -164,6 +164,14 @@ impl From<medium::Model> for MediumRecord {
     }
 }
 
+/// What [`MediaStore::insert`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    Stored,
+    /// The owner has a medium with these bytes already; nothing was stored.
+    Duplicate,
+}
+
 #[derive(Clone)]
 pub struct MediaStore {
     db: DatabaseConnection,
@@ -222,12 +230,22 @@ impl MediaStore {
         Ok(model.map(MediumRecord::from))
     }
 
-    pub async fn insert(&self, record: &MediumRecord) -> anyhow::Result<()> {
-        active(record)
-            .insert(&self.db)
-            .await
-            .context("storing a medium")?;
-        Ok(())
+    /// Stores a new medium, unless its owner already has one with the same
+    /// content: the unique index on (owner, hash) decides, so two uploads of
+    /// the same file at once store one medium, however many replicas run.
+    pub async fn insert(&self, record: &MediumRecord) -> anyhow::Result<Inserted> {
+        match active(record).insert(&self.db).await {
+            Ok(_) => Ok(Inserted::Stored),
+            Err(error)
+                if matches!(
+                    error.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+            {
+                Ok(Inserted::Duplicate)
+            }
+            Err(error) => Err(error).context("storing a medium"),
+        }
     }
 
     /// Stores `record`'s version fields if the medium is still at version

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_media;
 mod m20261126_000002_versions_variants;
 mod m20261126_000003_edits;
+mod m20261201_000004_one_medium_per_upload;
 
 pub struct MediaMigrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for MediaMigrator {
             Box::new(m20261126_000001_create_media::Migration),
             Box::new(m20261126_000002_versions_variants::Migration),
             Box::new(m20261126_000003_edits::Migration),
+            Box::new(m20261201_000004_one_medium_per_upload::Migration),
         ]
     }
 
