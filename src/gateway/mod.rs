@@ -4,6 +4,7 @@
 mod admin;
 mod assets;
 mod error;
+mod headers;
 mod health;
 mod identity;
 mod limits;
@@ -194,6 +195,8 @@ pub fn serve(
                     .error_handler(json_error),
             )
             .app_data(web::FormConfig::default().limit(64 * 1024))
+            // Innermost, so it sees every route's answer, the 404s included.
+            .wrap_fn(headers::secure)
             .wrap_fn(echo_request_id)
             .wrap(TracingLogger::default())
             // First: the most requested path (see `media::files`).
