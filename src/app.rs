@@ -56,7 +56,7 @@ impl Stores {
 }
 
 fn create_data_dir(settings: &Settings) -> anyhow::Result<()> {
-    std::fs::create_dir_all(settings.data_dir()).with_context(|| {
+    crate::storage::private_dir(settings.data_dir()).with_context(|| {
         format!(
             "could not create the data directory {}; set --data-dir to a writable directory",
             settings.data_dir().display()

@@ -7,6 +7,7 @@ use folio::config::{Cli, Command};
 
 fn main() -> ExitCode {
     give_large_buffers_back();
+    keep_new_files_private();
     let cli = Cli::parse();
     let settings = match cli.settings.load() {
         Ok(settings) => settings,
@@ -54,3 +55,20 @@ fn give_large_buffers_back() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn give_large_buffers_back() {}
+
+/// Every file and directory Folio makes — the stores and their WAL, the secret
+/// key, uploads and every variant — holds what no other local account should
+/// read (password hashes, drafts, pictures not yet published): owner-only
+/// (0600 files, 0700 directories) whatever umask the service manager gave us.
+/// `storage` also tightens what an older version left behind.
+#[cfg(unix)]
+fn keep_new_files_private() {
+    // SAFETY: umask only sets the process's file creation mask; it is called
+    // before any other thread exists.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
+#[cfg(not(unix))]
+fn keep_new_files_private() {}

@@ -1,6 +1,8 @@
 //! Opening a concern's database: an SQLite file (the default) or PostgreSQL.
 //! The SQLite settings are what make a 2xx durable: WAL with a full sync on commit.
+//! Also what keeps the files on disk private: owner-only directories and files.
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -42,6 +44,7 @@ pub async fn connect(location: &StoreLocation) -> anyhow::Result<DatabaseConnect
 }
 
 async fn sqlite(options: SqliteConnectOptions, what: &str) -> anyhow::Result<DatabaseConnection> {
+    let files = sqlite_files(options.get_filename());
     let options = options
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -55,7 +58,52 @@ async fn sqlite(options: SqliteConnectOptions, what: &str) -> anyhow::Result<Dat
         .connect_with(options)
         .await
         .with_context(|| format!("could not open the SQLite database {what}"))?;
+    // New files are private by the process's umask (see main.rs); these may
+    // come from an older version, which left them 0644. SQLite gives a WAL or
+    // shared-memory file it creates later the database file's own mode.
+    for file in files {
+        make_private(&file)
+            .with_context(|| format!("could not make {} private", file.display()))?;
+    }
     Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+/// A database file and the write-ahead log and shared memory beside it.
+fn sqlite_files(database: &Path) -> [PathBuf; 3] {
+    let beside = |suffix: &str| {
+        let mut name = database.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    [database.to_owned(), beside("-wal"), beside("-shm")]
+}
+
+/// Creates `dir` (and its parents) if missing; either way, only its owner may
+/// enter it.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    make_private(dir)
+}
+
+/// Takes group and other permissions off `path` (0700 for a directory, 0600
+/// for a file), if it exists.
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let metadata = match std::fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(error),
+        };
+        let mode = metadata.permissions().mode();
+        if mode & 0o077 != 0 {
+            let private = if metadata.is_dir() { 0o700 } else { 0o600 };
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(private))?;
+            tracing::info!(path = %path.display(), "made private (it was {:o})", mode & 0o777);
+        }
+    }
+    Ok(())
 }
 
 /// A database URL fit for logs: the password, if any, replaced.

@@ -322,3 +322,72 @@ async fn the_request_id_is_returned_and_travels_into_the_concern() {
         "the concern's log line carries the request id: {line}"
     );
 }
+
+#[tokio::test]
+async fn every_queued_panic_fires_on_a_request_and_is_counted_none_vanishes() {
+    // A long backoff keeps posts restarting for seconds, across several ticks
+    // of the scheduler, which sends posts a message of its own every second.
+    let app = TestApp::spawn_with(&[
+        "--fault-injection",
+        "--backoff-min",
+        "200ms",
+        "--restart-limit",
+        "10",
+    ])
+    .await;
+    app.inject("posts", "panic", 5).await;
+
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(app.get("/api/v1/admin/stats/posts").await.status().as_u16());
+    }
+
+    assert_eq!(
+        statuses, [503; 5],
+        "each request met one of the five panics"
+    );
+    assert_eq!(
+        app.metric("folio_concern_panics_total{concern=\"posts\"}")
+            .await,
+        5.0
+    );
+    let (status, pending) = app.get_json("/api/v1/admin/faults").await;
+    assert_eq!(status, 200);
+    let posts = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["concern"] == "posts")
+        .unwrap();
+    assert_eq!(posts["pending"], 0, "{pending}");
+    let (status, body) = app.get_json("/api/v1/admin/stats/posts").await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn faults_taken_by_calls_dropped_in_a_restart_stay_pending() {
+    let app = TestApp::spawn_with(&["--fault-injection", "--restart-limit", "10"]).await;
+    app.inject("posts", "panic", 5).await;
+
+    // Five calls at once: the first panic restarts posts with the others in
+    // flight, and a restart drops their work before it runs.
+    let statuses = futures::future::join_all(
+        (0..5).map(|_| async { app.get("/api/v1/admin/stats/posts").await.status() }),
+    )
+    .await;
+
+    assert!(statuses.iter().all(|s| s.as_u16() == 503), "{statuses:?}");
+    let panics = app
+        .metric("folio_concern_panics_total{concern=\"posts\"}")
+        .await;
+    let (_, pending) = app.get_json("/api/v1/admin/faults").await;
+    let pending = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["concern"] == "posts")
+        .unwrap()["pending"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(panics + pending, 5.0, "{panics} fired, {pending} pending");
+}

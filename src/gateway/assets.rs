@@ -31,15 +31,9 @@ async fn admin(request: HttpRequest) -> HttpResponse {
     let Some(file) = Assets::get("admin/index.html") else {
         return super::error::not_found(request).await;
     };
+    // Its Content-Security-Policy and the other security headers: `headers.rs`.
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        // The UI's own scripts only; images from here, data: and blob: (previews of files being uploaded).
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-        ))
-        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::REFERRER_POLICY, "same-origin"))
         .content_type("text/html; charset=utf-8")
         .body(file.data.into_owned())
 }
@@ -52,9 +46,10 @@ async fn admin_bare() -> HttpResponse {
 }
 
 /// Serves `/static/{path}` from the embedded files, with their hash as ETag.
+/// Not the admin shell: a document belongs at its own route, `/admin/`.
 #[get("/static/{path:.*}")]
 async fn asset(path: web::Path<String>, request: HttpRequest) -> HttpResponse {
-    let Some(file) = Assets::get(&path) else {
+    let Some(file) = Assets::get(&path).filter(|file| !is_document(&file.metadata)) else {
         return super::error::not_found(request).await;
     };
     let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
@@ -77,6 +72,10 @@ async fn asset(path: web::Path<String>, request: HttpRequest) -> HttpResponse {
     response
         .content_type(file.metadata.mimetype())
         .body(file.data.into_owned())
+}
+
+fn is_document(metadata: &rust_embed::Metadata) -> bool {
+    metadata.mimetype().starts_with("text/html")
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -6,6 +6,7 @@ mod assets;
 mod client_address;
 mod body_deadline;
 mod error;
+mod headers;
 mod health;
 mod identity;
 mod limits;
@@ -213,6 +214,8 @@ pub fn serve(
             )
             .app_data(web::FormConfig::default().limit(64 * 1024))
             .wrap_fn(body_deadline::bound_body)
+            // Outside the body deadline, so its 408 gets the headers too.
+            .wrap_fn(headers::secure)
             .wrap_fn(echo_request_id)
             .wrap(TracingLogger::<RequestSpan>::new())
             // First: the most requested path (see `media::files`).

@@ -11,7 +11,7 @@ use crate::runtime::CallMeta;
 pub fn spawn(posts: PostsClient, every: Duration) {
     actix::spawn(async move {
         loop {
-            let meta = CallMeta::new("scheduler", Duration::from_secs(5));
+            let meta = CallMeta::new("scheduler", Duration::from_secs(5)).housekeeping();
             if let Err(error) = posts.call(PublishDue, meta).await {
                 tracing::warn!(%error, "could not publish scheduled posts; trying again");
             }

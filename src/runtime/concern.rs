@@ -162,6 +162,10 @@ pub struct CallMeta {
     pub budget: Duration,
     /// Who the call is made for; `None` for anonymous requests.
     pub principal: Option<SignedPrincipal>,
+    /// Sent by the server's own housekeeping (the scheduler), not for a request:
+    /// injected faults are left for the messages requests send.
+    #[serde(default)]
+    pub housekeeping: bool,
     /// When the budget started; across a process boundary, the time of receipt.
     #[serde(skip, default = "Instant::now")]
     started: Instant,
@@ -173,6 +177,7 @@ impl CallMeta {
             request_id: request_id.into(),
             budget,
             principal: None,
+            housekeeping: false,
             started: Instant::now(),
         }
     }
@@ -185,6 +190,12 @@ impl CallMeta {
 
     pub fn with_principal(mut self, principal: SignedPrincipal) -> Self {
         self.principal = Some(principal);
+        self
+    }
+
+    /// The same call, marked as the server's own housekeeping.
+    pub fn housekeeping(mut self) -> Self {
+        self.housekeeping = true;
         self
     }
 

@@ -2,7 +2,7 @@
 //! Off unless the server starts with `--fault-injection`; the gateway guards that.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -89,10 +89,13 @@ impl FaultRequest {
     }
 }
 
-/// Faults waiting for a concern's next messages, in order.
+/// Faults waiting for a concern's next messages, in order, each with its count.
+type Queue = Arc<Mutex<VecDeque<(Fault, u32)>>>;
+
+/// Faults waiting for a concern's next messages.
 #[derive(Default)]
 pub struct FaultPlan {
-    queue: Mutex<VecDeque<(Fault, u32)>>,
+    queue: Queue,
 }
 
 impl FaultPlan {
@@ -102,8 +105,9 @@ impl FaultPlan {
         }
     }
 
-    /// The fault for the message being handled now, if any.
-    pub fn take(&self) -> Option<Fault> {
+    /// The fault for the message being handled now, if any. It counts as
+    /// applied only once [`TakenFault::fire`] is called.
+    pub fn take(&self) -> Option<TakenFault> {
         let mut queue = self.queue.lock().ok()?;
         let (fault, left) = queue.front_mut()?;
         let fault = *fault;
@@ -111,7 +115,10 @@ impl FaultPlan {
         if *left == 0 {
             queue.pop_front();
         }
-        Some(fault)
+        Some(TakenFault {
+            fault,
+            queue: Some(self.queue.clone()),
+        })
     }
 
     pub fn pending(&self) -> u32 {
@@ -124,6 +131,43 @@ impl FaultPlan {
     pub fn clear(&self) {
         if let Ok(mut queue) = self.queue.lock() {
             queue.clear();
+        }
+    }
+}
+
+/// A fault taken for one message but not applied yet. A restarting actor drops
+/// the work of every message in flight, some never polled; a fault carried by
+/// such work goes back to the front of the queue when it is dropped unfired,
+/// so a queued fault either fires (and is counted) or stays pending.
+pub struct TakenFault {
+    fault: Fault,
+    /// `None` once fired.
+    queue: Option<Queue>,
+}
+
+impl TakenFault {
+    pub fn fault(&self) -> Fault {
+        self.fault
+    }
+
+    /// Marks the fault as applied: from now on it is the message's, not the queue's.
+    pub fn fire(mut self) {
+        self.queue = None;
+    }
+}
+
+impl Drop for TakenFault {
+    fn drop(&mut self) {
+        let Some(queue) = self.queue.take() else {
+            return;
+        };
+        // A poisoned lock means a panic while holding it: nothing to restore into.
+        let Ok(mut queue) = queue.lock() else {
+            return;
+        };
+        match queue.front_mut() {
+            Some((fault, left)) if *fault == self.fault => *left += 1,
+            _ => queue.push_front((self.fault, 1)),
         }
     }
 }

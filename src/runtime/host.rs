@@ -131,42 +131,57 @@ where
             principal,
         };
         let span = tracing::info_span!("message", concern = %concern, msg = M::NAME, request_id = %meta.request_id);
-        let fault = self.cell.faults.take();
+        // The server's own housekeeping (the scheduler's tick) never takes an
+        // injected fault: each one is meant for a message some request sent.
+        let fault = if meta.housekeeping {
+            None
+        } else {
+            self.cell.faults.take()
+        };
         let entered = span.enter();
-        let work = match fault {
+        // Each fault fires where it acts; until then, dropping the work puts it back.
+        let work: LocalBoxFuture<'static, Result<M::Reply, M::Error>> = match fault {
             None => self.begin(msg, &caller),
-            Some(Fault::Panic) => {
-                Box::pin(async move { panic!("injected panic in the {concern} concern") })
-            }
-            Some(Fault::Hang) => Box::pin(futures::future::pending()),
-            Some(Fault::Error) => {
-                Box::pin(futures::future::ready(Err(
-                    Failure::Injected { concern }.into()
-                )))
-            }
-            Some(Fault::Delay(delay)) => {
-                let work = self.begin(msg, &caller);
-                Box::pin(async move {
-                    actix::clock::sleep(delay).await;
-                    work.await
-                })
-            }
-            Some(Fault::Block(duration)) => {
-                // Deliberately blocks the thread, as a wedged handler would: the
-                // caller-side deadline and the handle's recycling must cope.
-                std::thread::sleep(duration);
-                self.begin(msg, &caller)
-            }
-            Some(Fault::Crash) => {
-                // Outside the guard on purpose: this kills the actor and its
-                // supervisor, as a panic in a timer would; the watchdog must step in.
-                ctx.run_later(Duration::ZERO, move |_, _| {
-                    panic!("injected crash in the {concern} concern, outside any handler")
-                });
-                Box::pin(futures::future::ready(Err(
-                    Failure::Crashed { concern }.into()
-                )))
-            }
+            Some(taken) => match taken.fault() {
+                Fault::Panic => Box::pin(async move {
+                    taken.fire();
+                    panic!("injected panic in the {concern} concern")
+                }),
+                Fault::Hang => Box::pin(async move {
+                    taken.fire();
+                    futures::future::pending().await
+                }),
+                Fault::Error => Box::pin(async move {
+                    taken.fire();
+                    Err(Failure::Injected { concern }.into())
+                }),
+                Fault::Delay(delay) => {
+                    let work = self.begin(msg, &caller);
+                    Box::pin(async move {
+                        taken.fire();
+                        actix::clock::sleep(delay).await;
+                        work.await
+                    })
+                }
+                Fault::Block(duration) => {
+                    taken.fire();
+                    // Deliberately blocks the thread, as a wedged handler would: the
+                    // caller-side deadline and the handle's recycling must cope.
+                    std::thread::sleep(duration);
+                    self.begin(msg, &caller)
+                }
+                Fault::Crash => {
+                    // Outside the guard on purpose: this kills the actor and its
+                    // supervisor, as a panic in a timer would; the watchdog must step in.
+                    ctx.run_later(Duration::ZERO, move |_, _| {
+                        taken.fire();
+                        panic!("injected crash in the {concern} concern, outside any handler")
+                    });
+                    Box::pin(futures::future::ready(Err(
+                        Failure::Crashed { concern }.into()
+                    )))
+                }
+            },
         };
         drop(entered);
         let started = Instant::now();
