@@ -440,7 +440,11 @@ async fn restore(
     Ok(HttpResponse::Ok().json(out(&services, post)))
 }
 
-/// Public: the tags in use, with how many published posts carry each.
+/// Public: the tags of published posts, with how many published posts carry each.
+///
+/// Anonymous callers see only tags that at least one published post carries;
+/// signed-in writers also see the tags of posts they may edit (count 0 until
+/// one of them is published).
 #[utoipa::path(
     tag = "posts",
     responses(

@@ -305,39 +305,7 @@ pub fn to_html(renderer: &Renderer, markdown: &str) -> String {
     let mut plugins = Plugins::default();
     plugins.render.codefence_syntax_highlighter = Some(&renderer.highlighter);
     let html = markdown_to_html_with_plugins(markdown, &options, &plugins);
-    escape_brackets_in_attributes(&SANITIZER.clean(&html).to_string())
-}
-
-/// The sanitiser's serialiser writes `<` and `>` inside attribute values as
-/// they are (`alt="a > b"`): valid HTML, but a scanner looking for a tag's end
-/// would stop inside the value, and `alt="<script>"` reads as a script tag to
-/// any check less careful than a browser. So they are escaped here, and every
-/// `<` and `>` left in the output is markup. The serialiser always
-/// double-quotes values and escapes `"` inside them, and escapes `<` and `>`
-/// in text, which is what makes this pass this simple.
-fn escape_brackets_in_attributes(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let (mut in_tag, mut in_value) = (false, false);
-    for c in html.chars() {
-        match c {
-            '<' if in_value => out.push_str("&lt;"),
-            '>' if in_value => out.push_str("&gt;"),
-            '<' => {
-                in_tag = true;
-                out.push(c);
-            }
-            '>' => {
-                in_tag = false;
-                out.push(c);
-            }
-            '"' if in_tag => {
-                in_value = !in_value;
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
+    SANITIZER.clean(&html).to_string()
 }
 
 /// The ids of `media:ID` images in rendered HTML, in order, without repeats.
@@ -354,13 +322,23 @@ pub fn media_ids(html: &str) -> Vec<String> {
 }
 
 /// Each `<img src="media:…">` tag in sanitised HTML with its byte offset.
-/// Sanitiser output is canonical (double-quoted values, with `"`, `<` and `>`
-/// escaped inside them: see [`escape_brackets_in_attributes`]), which is what
-/// makes a scan this simple safe.
+/// Sanitiser output is canonical (values double-quoted, `"` escaped inside
+/// them), which is what makes a scan this simple safe. The tag ends at the
+/// first `>` outside a value: html5ever escapes `<` and `>` in values too,
+/// but the scan must not depend on that (older versions did not, and a `>`
+/// in alt text would have ended the tag early, leaving the rest raw).
 fn media_images(html: &str) -> impl Iterator<Item = (usize, &str)> {
     html.match_indices("<img ").filter_map(move |(start, _)| {
-        let end = html[start..].find('>')? + start + 1;
-        let tag = &html[start..end];
+        let mut quoted = false;
+        let length = html[start..].char_indices().find_map(|(i, c)| match c {
+            '"' => {
+                quoted = !quoted;
+                None
+            }
+            '>' if !quoted => Some(i + 1),
+            _ => None,
+        })?;
+        let tag = &html[start..start + length];
         tag.contains(" src=\"media:").then_some((start, tag))
     })
 }
@@ -398,8 +376,8 @@ pub fn resolve_media(html: &str, lookup: impl Fn(&str) -> Option<ImageSource>) -
     let mut copied = 0;
     for (start, tag) in media_images(html) {
         out.push_str(&html[copied..start]);
-        // The sanitiser escapes attribute values for attributes only (not `<`):
-        // decode, then escape for both places the alt text goes.
+        // Decode the sanitiser's escaping, then escape for both places the
+        // alt text goes (an attribute and text).
         let alt = escape(&unescape_attribute(attribute(tag, "alt").unwrap_or("")));
         // What media says goes into attributes: checked, then escaped.
         let image = attribute(tag, "src")
@@ -543,6 +521,15 @@ mod tests {
             out.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_bracket_inside_alt_text_does_not_end_the_image_tag() {
+        // As an older serialiser wrote it: `<` and `>` in the value as they are.
+        let html = "<p><img src=\"media:x\" alt=\"a > <img src=y onerror=alert(1)>\"></p>";
+        let out = resolve_media(html, |_| None);
+        assert!(!out.contains("<img src=y"), "{out}");
+        assert!(out.ends_with("</span></p>"), "{out}");
     }
 
     #[test]
