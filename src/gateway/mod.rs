@@ -3,8 +3,8 @@
 
 mod admin;
 mod assets;
-mod client_address;
 mod body_deadline;
+mod client_address;
 mod error;
 mod headers;
 mod health;

@@ -614,6 +614,7 @@ pub async fn upload_medium(app: &TestApp, bytes: Vec<u8>, alt: &str) -> Value {
         .unwrap();
     assert_eq!(response.status(), reqwest::StatusCode::CREATED);
     response.json().await.unwrap()
+}
 
 impl TestApp {
     /// Runs `sql` on `concern`'s store behind the server's back (no event is
