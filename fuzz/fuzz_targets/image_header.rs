@@ -47,7 +47,11 @@ fuzz_target!(|data: &[u8]| {
             );
             for width in &processed.widths {
                 let variant = dir.path().join(format!("{width}.{}", processed.ext));
-                assert!(variant.is_file(), "variant {} was not written", variant.display());
+                assert!(
+                    variant.is_file(),
+                    "variant {} was not written",
+                    variant.display()
+                );
             }
         }
         // A refusal is the right answer to most bytes.

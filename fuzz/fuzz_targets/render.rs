@@ -63,13 +63,19 @@ fn script_in(html: &str) -> Option<String> {
         if name.is_empty() {
             return Some(format!("a `<` that opens no tag at byte {start}"));
         }
-        if matches!(name.as_str(), "script" | "iframe" | "object" | "embed" | "style") {
+        if matches!(
+            name.as_str(),
+            "script" | "iframe" | "object" | "embed" | "style"
+        ) {
             return Some(format!("a <{name}> element"));
         }
         j = name_end;
         // Attributes up to the closing `>`, quotes respected.
         loop {
-            while bytes.get(j).is_some_and(|b| b.is_ascii_whitespace() || *b == b'/') {
+            while bytes
+                .get(j)
+                .is_some_and(|b| b.is_ascii_whitespace() || *b == b'/')
+            {
                 j += 1;
             }
             match bytes.get(j) {
@@ -94,8 +100,10 @@ fn script_in(html: &str) -> Option<String> {
                     return Some(format!("an unclosed value of `{attr}` on <{name}>"));
                 };
                 let value = &html[value_start..value_start + len];
-                if matches!(attr.as_str(), "href" | "src" | "srcset" | "action" | "formaction")
-                    && runs_script(value)
+                if matches!(
+                    attr.as_str(),
+                    "href" | "src" | "srcset" | "action" | "formaction"
+                ) && runs_script(value)
                 {
                     return Some(format!("a script URL in `{attr}` on <{name}>: {value}"));
                 }
