@@ -312,6 +312,13 @@ async fn the_request_id_is_returned_and_travels_into_the_concern() {
         .unwrap()
         .to_owned();
     assert_eq!(id.len(), 36, "a UUID: {id}");
+    // The server's log lines reach the harness through a pipe and a reader
+    // thread: the response can arrive before the line does.
+    let logged = common::eventually(std::time::Duration::from_secs(5), || async {
+        app.logs().contains("message failed")
+    })
+    .await;
+    assert!(logged, "the concern logged the failure: {}", app.logs());
     let logs = app.logs();
     let line = logs
         .lines()
