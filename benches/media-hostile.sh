@@ -10,6 +10,7 @@
 # Needs curl; the photo comes from ../shared/fixtures/make-photo.sh (or FOLIO_PHOTO).
 #
 #   benches/media-hostile.sh [seconds the readers read, default 10]
+#   FOLIO_BIN=target/debug/folio benches/media-hostile.sh   # a binary already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
@@ -20,8 +21,11 @@ trap 'jobs -p | xargs -r kill 2>/dev/null; [ -n "$pid" ] && kill "$pid" 2>/dev/n
 photo=${FOLIO_PHOTO:-$work/photo.jpg}
 [ -s "$photo" ] || ../shared/fixtures/make-photo.sh "$photo" >/dev/null
 
-cargo build --release --quiet --bin folio
-bin=./target/release/folio
+bin=${FOLIO_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release --quiet --bin folio
+  bin=./target/release/folio
+fi
 echo "bench password" | $bin user add --data-dir "$work/data" --email bench@example.com --name Bench --role owner --password-stdin >/dev/null 2>&1
 token=$($bin token add --data-dir "$work/data" --email bench@example.com --name bench --scope write 2>/dev/null)
 $bin --listen "127.0.0.1:$port" --data-dir "$work/data" --log warn &
@@ -34,7 +38,9 @@ echo "== the 35-byte GIF (10×10 screen, one 30000×30000 frame), two uploads at
 printf 'GIF89a\x0a\x00\x0a\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff\x2c\x00\x00\x00\x00\x30\x75\x30\x75\x00\x02\x02\x44\x01\x00\x3b' >"$work/tiny.gif"
 echo "file: $(wc -c <"$work/tiny.gif") bytes"
 before=$(rss VmRSS)
-upload "$work/tiny.gif" "$work/gif-1.json" & upload "$work/tiny.gif" "$work/gif-2.json" & wait %1 %2; echo
+upload "$work/tiny.gif" "$work/gif-1.json" & first=$!
+upload "$work/tiny.gif" "$work/gif-2.json" & second=$!
+wait "$first" "$second"; echo
 echo "answers: $(cat "$work/gif-1.json")"
 peak=$(rss VmHWM)
 echo "server resident memory: $before kB before, peak $peak kB: +$(( (peak - before) / 1024 )) MB"
