@@ -352,6 +352,17 @@ fn every_message_and_reply_round_trips_through_serde() {
         },
         3,
     );
+    message_round_trips(
+        posts::ListPublishedUrls { page: 2 },
+        posts::PublishedUrls {
+            urls: vec![posts::PublishedUrl {
+                slug: "about".into(),
+                kind: folio::posts::domain::PostKind::Page,
+                updated_at: chrono::Utc::now(),
+            }],
+            total: 10_001,
+        },
+    );
 }
 
 #[test]

@@ -54,6 +54,7 @@ crate::concern_handlers!(Posts {
     PublishedBySlug => published_by_slug;
     ListPublished => list_published;
     ReassignPosts => reassign_posts;
+    ListPublishedUrls => published_urls;
 });
 
 /// How long a save waits for the render concern.
@@ -635,5 +636,18 @@ impl PostsDeps {
         }
         tracing::info!(from = %msg.from, to = %msg.to, moved, "posts reassigned");
         Ok(moved)
+    }
+}
+
+impl PostsDeps {
+    async fn published_urls(
+        &self,
+        msg: ListPublishedUrls,
+        _: &Caller,
+    ) -> Result<PublishedUrls, PostsError> {
+        let page = msg.page.max(1);
+        let offset = u64::from(page - 1) * u64::from(SITEMAP_URLS);
+        let (urls, total) = self.store.published_urls(offset, SITEMAP_URLS).await?;
+        Ok(PublishedUrls { urls, total })
     }
 }

@@ -35,6 +35,7 @@ messages! {
     PublishedBySlug => PostView, "posts.public.by_slug";
     ListPublished => PostPage, "posts.public.list";
     ReassignPosts => u64, "posts.reassign";
+    ListPublishedUrls => PublishedUrls, "posts.public.urls";
 }
 
 /// Counts of what the posts store holds.
@@ -241,4 +242,30 @@ pub struct ListPublished {
 pub struct ReassignPosts {
     pub from: Uuid,
     pub to: Uuid,
+}
+
+/// URLs in one sitemap file: at most this many (the sitemaps protocol allows 50,000).
+pub const SITEMAP_URLS: u32 = 10_000;
+
+/// One sitemap file's worth of published posts and pages (`page` from 1, at
+/// most [`SITEMAP_URLS`] each), oldest first: a new post only ever changes the
+/// last file, so the others stay cached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPublishedUrls {
+    pub page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedUrls {
+    pub urls: Vec<PublishedUrl>,
+    /// Published posts and pages in all: how many files the index lists.
+    pub total: u64,
+}
+
+/// Where a published post or page lives, and when it last changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedUrl {
+    pub slug: String,
+    pub kind: PostKind,
+    pub updated_at: DateTime<Utc>,
 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::PostsError;
 use super::domain::{PostKind, PostStatus};
-use super::messages::{PostView, PostsStats, RevisionView, TagRef, TagView};
+use super::messages::{PostView, PostsStats, PublishedUrl, RevisionView, TagRef, TagView};
 use crate::config::StoreLocation;
 
 mod post {
@@ -727,5 +727,46 @@ impl PostsStore {
             .await
             .map_err(unexpected("reassigning posts"))?;
         Ok(result.rows_affected)
+    }
+}
+
+/// The sitemap's view of the store.
+impl PostsStore {
+    /// Published posts and pages, oldest first (by publication, then id),
+    /// `limit` from `offset`; and how many there are in all.
+    pub async fn published_urls(
+        &self,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<PublishedUrl>, u64), PostsError> {
+        let published = post::Column::Status.eq(PostStatus::Published.as_str());
+        let total = post::Entity::find()
+            .filter(published.clone())
+            .count(&self.db)
+            .await
+            .map_err(unexpected("counting published posts"))?;
+        let rows: Vec<(String, String, DateTime<Utc>)> = post::Entity::find()
+            .select_only()
+            .column(post::Column::Slug)
+            .column(post::Column::Kind)
+            .column(post::Column::UpdatedAt)
+            .filter(published)
+            .order_by_asc(post::Column::PublishedAt)
+            .order_by_asc(post::Column::Id)
+            .offset(offset)
+            .limit(u64::from(limit))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(unexpected("listing published urls"))?;
+        let urls = rows
+            .into_iter()
+            .map(|(slug, kind, updated_at)| PublishedUrl {
+                slug,
+                kind: PostKind::parse(&kind).unwrap_or_default(),
+                updated_at,
+            })
+            .collect();
+        Ok((urls, total))
     }
 }
