@@ -1,6 +1,7 @@
 //! Opening a concern's database: an SQLite file (the default) or PostgreSQL.
 //! The SQLite settings are what make a 2xx durable: WAL with a full sync on commit.
-//! Also what keeps the files on disk private: owner-only directories and files.
+//! Also what keeps the files on disk private: owner-only directories and files,
+//! and the group-commit writer a store's writes go through (`writer`).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -13,6 +14,9 @@ use sea_orm::sqlx::sqlite::{
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector};
 
 use crate::config::StoreLocation;
+
+mod writer;
+pub use writer::{WriteFailed, Writer};
 
 /// Connects to a store. Each concern calls this for its own database only.
 pub async fn connect(location: &StoreLocation) -> anyhow::Result<DatabaseConnection> {

@@ -1173,3 +1173,59 @@ async fn alt_text_cannot_close_its_image_tag_when_the_image_is_resolved() {
         "{body}"
     );
 }
+
+/// Concurrent saves share one transaction (group commit), each in a savepoint
+/// of its own: a refused save must not undo its neighbours, and every save
+/// that was acknowledged must be on disk.
+#[tokio::test]
+async fn concurrent_creates_are_each_durable_and_a_refused_one_undoes_only_itself() {
+    let app = TestApp::spawn().await;
+    let mut saves = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/posts");
+        // Eight want the same slug: one gets it, seven are refused.
+        let body = if i % 3 == 0 {
+            json!({ "title": format!("Wanted {i}"), "slug": "wanted", "markdown": "same slug" })
+        } else {
+            json!({ "title": format!("Own {i}"), "markdown": format!("post {i}") })
+        };
+        saves.spawn(async move {
+            let response = client.post(url).json(&body).send().await.unwrap();
+            let status = response.status();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        });
+    }
+    let mut created = Vec::new();
+    let mut refused = 0;
+    for (status, body) in saves.join_all().await {
+        match status {
+            StatusCode::CREATED => created.push(body["id"].as_str().unwrap().to_owned()),
+            StatusCode::CONFLICT => {
+                assert_eq!(body["error"]["code"], "slug_taken", "{body}");
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(
+        (created.len(), refused),
+        (17, 7),
+        "16 own slugs and one of the eight"
+    );
+
+    let app = app.kill_and_restart(&[]).await;
+
+    for id in &created {
+        let (status, post) = app.get_json(&format!("/api/v1/posts/{id}")).await;
+        assert_eq!(
+            status, 200,
+            "acknowledged post {id} survives kill -9: {post}"
+        );
+    }
+    let (_, list) = app.get_json("/api/v1/posts?per_page=100").await;
+    assert_eq!(list["total"], 17, "nothing refused was kept: {list}");
+}

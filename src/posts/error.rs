@@ -39,6 +39,12 @@ impl From<anyhow::Error> for PostsError {
     }
 }
 
+impl From<crate::storage::WriteFailed> for PostsError {
+    fn from(error: crate::storage::WriteFailed) -> Self {
+        PostsError::Unexpected(error.to_string())
+    }
+}
+
 impl ConcernError for PostsError {
     fn is_fault(&self) -> bool {
         matches!(self, PostsError::Runtime(_) | PostsError::Unexpected(_))

@@ -9,7 +9,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, SqlErr, TransactionTrait,
+    Set, SqlErr,
 };
 use uuid::Uuid;
 
@@ -17,6 +17,7 @@ use super::PostsError;
 use super::domain::{PostKind, PostStatus};
 use super::messages::{PostView, PostsStats, PublishedUrl, RevisionView, TagRef, TagView};
 use crate::config::StoreLocation;
+use crate::storage::Writer;
 
 mod post {
     use sea_orm::entity::prelude::*;
@@ -191,6 +192,8 @@ pub struct Filter {
 #[derive(Clone)]
 pub struct PostsStore {
     db: DatabaseConnection,
+    /// Every write goes through it: concurrent saves share one durable commit.
+    writer: Writer,
 }
 
 impl PostsStore {
@@ -202,7 +205,8 @@ impl PostsStore {
         PostsMigrator::up(&db, None)
             .await
             .context("migrating the posts store")?;
-        Ok(Self { db })
+        let writer = Writer::start(db.clone());
+        Ok(Self { db, writer })
     }
 
     pub async fn close(self) -> anyhow::Result<()> {
@@ -327,14 +331,18 @@ impl PostsStore {
         base: &str,
         except: Option<Uuid>,
     ) -> Result<Vec<String>, PostsError> {
-        // A slug holds no `%` or `_`: nothing to escape in the pattern.
+        // `base-…` as a range on the slug index ('.' is the character after
+        // '-'): a LIKE pattern would scan every post on SQLite, whose LIKE
+        // ignores case and so cannot use the (case-sensitive) index.
         let mut query = post::Entity::find()
             .select_only()
             .column(post::Column::Slug)
             .filter(
-                Condition::any()
-                    .add(post::Column::Slug.eq(base))
-                    .add(post::Column::Slug.like(format!("{base}-%"))),
+                Condition::any().add(post::Column::Slug.eq(base)).add(
+                    Condition::all()
+                        .add(post::Column::Slug.gt(format!("{base}-")))
+                        .add(post::Column::Slug.lt(format!("{base}."))),
+                ),
             );
         if let Some(id) = except {
             query = query.filter(post::Column::Id.ne(id));
@@ -421,39 +429,49 @@ impl PostsStore {
         Self::records(&self.db, models).await
     }
 
+    /// The ids of `tags` (name, slug), in their order, adding the new ones:
+    /// two or three statements however many tags there are.
     async fn tag_ids(
         txn: &DatabaseTransaction,
         tags: &[(String, String)],
     ) -> Result<Vec<Uuid>, PostsError> {
+        if tags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let slugs = || tags.iter().map(|(_, slug)| slug.clone());
+        let find = || {
+            tag::Entity::find()
+                .filter(tag::Column::Slug.is_in(slugs()))
+                .all(txn)
+        };
+        let mut known = find().await.map_err(unexpected("reading tags"))?;
+        let missing: Vec<tag::ActiveModel> = tags
+            .iter()
+            .filter(|(_, slug)| !known.iter().any(|tag| tag.slug == *slug))
+            .map(|(name, slug)| tag::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                name: Set(name.clone()),
+                slug: Set(slug.clone()),
+            })
+            .collect();
+        if !missing.is_empty() {
+            // Another save may be adding the same new tag right now:
+            // whichever commits first makes it, the other waits for that
+            // (PostgreSQL) or runs after it (SQLite) and uses it.
+            tag::Entity::insert_many(missing)
+                .on_conflict_do_nothing_on([tag::Column::Slug])
+                .exec_without_returning(txn)
+                .await
+                .map_err(unexpected("adding tags"))?;
+            known = find().await.map_err(unexpected("reading tags"))?;
+        }
         let mut ids = Vec::with_capacity(tags.len());
-        for (name, slug) in tags {
-            let find = || {
-                tag::Entity::find()
-                    .filter(tag::Column::Slug.eq(slug.as_str()))
-                    .one(txn)
-            };
-            let id = match find().await.map_err(unexpected("reading a tag"))? {
-                Some(tag) => tag.id,
-                None => {
-                    // Another save may be adding the same new tag right now:
-                    // whichever commits first makes it, the other waits for
-                    // that (PostgreSQL) or runs after it (SQLite) and uses it.
-                    tag::Entity::insert(tag::ActiveModel {
-                        id: Set(Uuid::new_v4()),
-                        name: Set(name.clone()),
-                        slug: Set(slug.clone()),
-                    })
-                    .on_conflict_do_nothing_on([tag::Column::Slug])
-                    .exec_without_returning(txn)
-                    .await
-                    .map_err(unexpected("adding a tag"))?;
-                    find()
-                        .await
-                        .map_err(unexpected("reading a tag"))?
-                        .map(|tag| tag.id)
-                        .ok_or_else(|| PostsError::Unexpected(format!("the tag {slug} vanished")))?
-                }
-            };
+        for (_, slug) in tags {
+            let id = known
+                .iter()
+                .find(|tag| tag.slug == *slug)
+                .map(|tag| tag.id)
+                .ok_or_else(|| PostsError::Unexpected(format!("the tag {slug} vanished")))?;
             if !ids.contains(&id) {
                 ids.push(id);
             }
@@ -470,11 +488,21 @@ impl PostsStore {
         previous: Option<i32>,
         saved_by: Uuid,
     ) -> Result<(), PostsError> {
-        let txn = self
-            .db
-            .begin()
+        let record = record.clone();
+        self.writer
+            .write(move |txn| {
+                Box::pin(async move { Self::write_post(txn, &record, previous, saved_by).await })
+            })
             .await
-            .map_err(unexpected("starting a transaction"))?;
+    }
+
+    async fn write_post(
+        txn: &DatabaseTransaction,
+        record: &PostRecord,
+        previous: Option<i32>,
+        saved_by: Uuid,
+    ) -> Result<(), PostsError> {
+        let txn = txn;
         let model = post::ActiveModel {
             id: Set(record.id),
             kind: Set(record.kind.as_str().to_owned()),
@@ -502,7 +530,7 @@ impl PostsStore {
         match previous {
             None => {
                 post::Entity::insert(model)
-                    .exec(&txn)
+                    .exec(txn)
                     .await
                     .map_err(slug_taken)?;
             }
@@ -511,12 +539,12 @@ impl PostsStore {
                     .set(model)
                     .filter(post::Column::Id.eq(record.id))
                     .filter(post::Column::Revision.eq(previous))
-                    .exec(&txn)
+                    .exec(txn)
                     .await
                     .map_err(slug_taken)?;
                 if result.rows_affected == 0 {
                     let current = post::Entity::find_by_id(record.id)
-                        .one(&txn)
+                        .one(txn)
                         .await
                         .map_err(unexpected("reading a post"))?
                         .map_or(previous, |post| post.revision);
@@ -527,24 +555,28 @@ impl PostsStore {
                 }
             }
         }
-        post_tag::Entity::delete_many()
-            .filter(post_tag::Column::PostId.eq(record.id))
-            .exec(&txn)
-            .await
-            .map_err(unexpected("clearing post tags"))?;
-        for (position, tag_id) in Self::tag_ids(&txn, &record.tags)
+        if previous.is_some() {
+            post_tag::Entity::delete_many()
+                .filter(post_tag::Column::PostId.eq(record.id))
+                .exec(txn)
+                .await
+                .map_err(unexpected("clearing post tags"))?;
+        }
+        let links: Vec<post_tag::ActiveModel> = Self::tag_ids(txn, &record.tags)
             .await?
             .into_iter()
             .enumerate()
-        {
-            post_tag::ActiveModel {
+            .map(|(position, tag_id)| post_tag::ActiveModel {
                 post_id: Set(record.id),
                 tag_id: Set(tag_id),
                 position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-            }
-            .insert(&txn)
-            .await
-            .map_err(unexpected("tagging a post"))?;
+            })
+            .collect();
+        if !links.is_empty() {
+            post_tag::Entity::insert_many(links)
+                .exec_without_returning(txn)
+                .await
+                .map_err(unexpected("tagging a post"))?;
         }
         let names: Vec<&str> = record.tags.iter().map(|(name, _)| name.as_str()).collect();
         revision::ActiveModel {
@@ -564,25 +596,33 @@ impl PostsStore {
             saved_by: Set(saved_by),
             created_at: Set(record.updated_at),
         }
-        .insert(&txn)
+        .insert(txn)
         .await
         .map_err(unexpected("keeping a revision"))?;
-        revision::Entity::delete_many()
-            .filter(revision::Column::PostId.eq(record.id))
-            .filter(revision::Column::Revision.lte(record.revision - KEEP_REVISIONS))
-            .exec(&txn)
-            .await
-            .map_err(unexpected("dropping old revisions"))?;
-        txn.commit().await.map_err(unexpected("saving a post"))
+        if record.revision > KEEP_REVISIONS {
+            revision::Entity::delete_many()
+                .filter(revision::Column::PostId.eq(record.id))
+                .filter(revision::Column::Revision.lte(record.revision - KEEP_REVISIONS))
+                .exec(txn)
+                .await
+                .map_err(unexpected("dropping old revisions"))?;
+        }
+        Ok(())
     }
 
     pub async fn delete(&self, id: Uuid) -> Result<(), PostsError> {
-        // Tags links and revisions go with it (ON DELETE CASCADE).
-        post::Entity::delete_by_id(id)
-            .exec(&self.db)
+        self.writer
+            .write(move |txn| {
+                Box::pin(async move {
+                    // Tags links and revisions go with it (ON DELETE CASCADE).
+                    post::Entity::delete_by_id(id)
+                        .exec(txn)
+                        .await
+                        .map_err(unexpected("deleting a post"))?;
+                    Ok(())
+                })
+            })
             .await
-            .map_err(unexpected("deleting a post"))?;
-        Ok(())
     }
 
     fn revision_view(model: revision::Model) -> RevisionView {
@@ -720,13 +760,19 @@ impl PostsStore {
     /// Every post and page of `from` (any status) becomes `to`'s; returns how many.
     /// Revisions keep who saved them: that is history, not authorship.
     pub async fn reassign_author(&self, from: Uuid, to: Uuid) -> Result<u64, PostsError> {
-        let result = post::Entity::update_many()
-            .col_expr(post::Column::AuthorId, Expr::value(to))
-            .filter(post::Column::AuthorId.eq(from))
-            .exec(&self.db)
+        self.writer
+            .write(move |txn| {
+                Box::pin(async move {
+                    let result = post::Entity::update_many()
+                        .col_expr(post::Column::AuthorId, Expr::value(to))
+                        .filter(post::Column::AuthorId.eq(from))
+                        .exec(txn)
+                        .await
+                        .map_err(unexpected("reassigning posts"))?;
+                    Ok(result.rows_affected)
+                })
+            })
             .await
-            .map_err(unexpected("reassigning posts"))?;
-        Ok(result.rows_affected)
     }
 }
 
