@@ -502,7 +502,6 @@ impl PostsStore {
         previous: Option<i32>,
         saved_by: Uuid,
     ) -> Result<(), PostsError> {
-        let txn = txn;
         let model = post::ActiveModel {
             id: Set(record.id),
             kind: Set(record.kind.as_str().to_owned()),
