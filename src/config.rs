@@ -166,6 +166,17 @@ pub struct SettingsArgs {
     #[serde(skip_serializing_if = "Option::is_none", with = "humantime_serde")]
     pub page_cache_ttl: Option<Duration>,
 
+    /// Most memory the built public pages may take, in bytes (pages and their
+    /// keys); the least used go first [default: 67108864]
+    #[arg(
+        long,
+        global = true,
+        env = "FOLIO_PAGE_CACHE_BYTES",
+        value_name = "BYTES"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_cache_bytes: Option<u64>,
+
     /// Largest image upload accepted, in bytes [default: 40000000]
     #[arg(
         long,
@@ -397,6 +408,8 @@ pub struct Settings {
     /// Longest a built public page is kept in memory.
     #[serde(with = "humantime_serde")]
     pub page_cache_ttl: Duration,
+    /// Most memory built public pages may take.
+    pub page_cache_bytes: u64,
     pub supervision: RestartPolicy,
     pub auth: AuthSettings,
 }
@@ -429,6 +442,7 @@ impl Default for Settings {
             site_description: String::new(),
             theme_dir: None,
             page_cache_ttl: Duration::from_secs(5 * 60),
+            page_cache_bytes: 64 * 1024 * 1024,
             supervision: RestartPolicy::default(),
             auth: AuthSettings::default(),
         }
@@ -518,6 +532,9 @@ impl Settings {
         }
         if self.page_cache_ttl.is_zero() {
             bail!("page_cache_ttl must be above zero");
+        }
+        if self.page_cache_bytes < 64 * 1024 {
+            bail!("page_cache_bytes must be at least 65536 (64 KiB)");
         }
         if self.body_idle_timeout < Duration::from_millis(100) {
             bail!("body_idle_timeout must be at least 100ms");

@@ -190,6 +190,14 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
             bio: String::new(),
         }],
     );
+    let ada = auth::AuthorView {
+        id,
+        name: "Ada".into(),
+        slug: "ada".into(),
+        bio: "Wrote the first program.".into(),
+    };
+    message_round_trips(auth::AuthorBySlug { slug: "ada".into() }, ada.clone());
+    message_round_trips(auth::DescribeAuthors { ids: vec![id] }, vec![ada]);
     message_round_trips(auth::OpenSetup, Some(secret.clone()));
     message_round_trips(
         auth::CheckSetup {

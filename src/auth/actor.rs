@@ -66,6 +66,8 @@ crate::concern_handlers!(Auth {
     CreateToken => create_token;
     RevokeToken => revoke_token;
     ListAuthors => list_authors;
+    AuthorBySlug => author_by_slug;
+    DescribeAuthors => describe_authors;
     OpenSetup => open_setup;
     CheckSetup => check_setup;
     CompleteSetup => complete_setup;
@@ -527,17 +529,27 @@ impl AuthDeps {
     }
 
     async fn list_authors(&self, _: ListAuthors, _: &Caller) -> Result<Vec<AuthorView>, AuthError> {
-        let users = self.store.users().await?;
-        Ok(users
-            .into_iter()
-            .filter(|user| !user.view.disabled)
-            .map(|user| AuthorView {
-                id: user.view.id,
-                name: user.view.name,
-                slug: user.view.slug,
-                bio: user.view.bio,
-            })
-            .collect())
+        Ok(authors(self.store.users().await?))
+    }
+
+    async fn author_by_slug(&self, msg: AuthorBySlug, _: &Caller) -> Result<AuthorView, AuthError> {
+        authors(
+            self.store
+                .user_by_slug(&msg.slug)
+                .await?
+                .into_iter()
+                .collect(),
+        )
+        .pop()
+        .ok_or_else(|| AuthError::NotFound(format!("nobody writes as {}", msg.slug)))
+    }
+
+    async fn describe_authors(
+        &self,
+        msg: DescribeAuthors,
+        _: &Caller,
+    ) -> Result<Vec<AuthorView>, AuthError> {
+        Ok(authors(self.store.users_among(&msg.ids).await?))
     }
 
     async fn open_setup(&self, _: OpenSetup, _: &Caller) -> Result<Option<Secret>, AuthError> {
@@ -594,4 +606,18 @@ impl AuthDeps {
             expires_at,
         })
     }
+}
+
+/// What the public may know of `users`: the ones who may still sign in.
+fn authors(users: Vec<UserRecord>) -> Vec<AuthorView> {
+    users
+        .into_iter()
+        .filter(|user| !user.view.disabled)
+        .map(|user| AuthorView {
+            id: user.view.id,
+            name: user.view.name,
+            slug: user.view.slug,
+            bio: user.view.bio,
+        })
+        .collect()
 }

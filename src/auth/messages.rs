@@ -39,6 +39,8 @@ messages! {
     CreateToken => CreatedToken, "auth.tokens.create";
     RevokeToken => (), "auth.tokens.revoke";
     ListAuthors => Vec<AuthorView>, "auth.authors.list";
+    AuthorBySlug => AuthorView, "auth.authors.by_slug";
+    DescribeAuthors => Vec<AuthorView>, "auth.authors.describe";
     OpenSetup => Option<Secret>, "auth.setup.open";
     CheckSetup => bool, "auth.setup.check";
     CompleteSetup => SessionGranted, "auth.setup.complete";
@@ -265,6 +267,20 @@ pub struct RevokeToken {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListAuthors;
+
+/// One author by the slug of their page (an author page); not found when
+/// nobody has it or their account is disabled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorBySlug {
+    pub slug: String,
+}
+
+/// The authors among `ids` (those a page shows), in no particular order;
+/// unknown and disabled ones are left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescribeAuthors {
+    pub ids: Vec<Uuid>,
+}
 
 /// When no account exists: a fresh one-time setup link (older ones stop working).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -231,6 +231,31 @@ impl AuthStore {
         model.map(record).transpose()
     }
 
+    pub async fn user_by_slug(&self, slug: &str) -> Result<Option<UserRecord>, AuthError> {
+        user::Entity::find()
+            .filter(user::Column::Slug.eq(slug))
+            .one(&self.db)
+            .await
+            .map_err(unexpected("reading a user by slug"))?
+            .map(record)
+            .transpose()
+    }
+
+    /// The users among `ids`; at most a page's worth are asked for at once.
+    pub async fn users_among(&self, ids: &[Uuid]) -> Result<Vec<UserRecord>, AuthError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(unexpected("reading users"))?
+            .into_iter()
+            .map(record)
+            .collect()
+    }
+
     pub async fn users(&self) -> Result<Vec<UserRecord>, AuthError> {
         let models = user::Entity::find()
             .order_by_asc(user::Column::CreatedAt)

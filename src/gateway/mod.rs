@@ -87,7 +87,7 @@ impl Services {
             render,
         } = clients;
         let media_files = media::FileCache::new(64 * 1024 * 1024);
-        let pages_cache = site::PageCache::new(settings.page_cache_ttl);
+        let pages_cache = site::PageCache::new(settings.page_cache_ttl, settings.page_cache_bytes);
         pages_cache.follow(events, media_files.clone());
         Ok(Self {
             auth,

@@ -1,13 +1,14 @@
 //! Server-rendered pages: minijinja templates (embedded from `templates/`),
-//! auto-escaped. minijinja rather than a compile-time engine because themes
-//! will override templates from a directory at run time.
+//! auto-escaped — HTML templates as HTML, `.xml` ones (feeds, sitemaps) as XML.
+//! minijinja rather than a compile-time engine because themes override
+//! templates from a directory at run time.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use std::path::PathBuf;
 
-use minijinja::Environment;
+use minijinja::{AutoEscape, Environment, Output, State, Value};
 use serde::Serialize;
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -35,7 +36,47 @@ const TEMPLATES: &[(&str, &str)] = &[
         "site/sitemap.xml",
         include_str!("../../templates/site/sitemap.xml"),
     ),
+    (
+        "site/sitemap-index.xml",
+        include_str!("../../templates/site/sitemap-index.xml"),
+    ),
 ];
+
+/// The escape of `.xml` templates: XML's five characters only. minijinja's
+/// HTML escape also writes every `/` as `&#x2f;` — valid XML, but it doubles
+/// a sitemap's bytes and trips readers that do not decode entities in URLs.
+const XML: AutoEscape = AutoEscape::Custom("xml");
+
+fn auto_escape(name: &str) -> AutoEscape {
+    if name.ends_with(".xml") {
+        XML
+    } else {
+        minijinja::default_auto_escape_callback(name)
+    }
+}
+
+fn format(out: &mut Output, state: &State, value: &Value) -> Result<(), minijinja::Error> {
+    if state.auto_escape() != XML {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = value.to_string();
+    if value.is_safe() {
+        return out.write_str(&text).map_err(minijinja::Error::from);
+    }
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+        out.write_str(&rest[..at])?;
+        out.write_str(match rest.as_bytes()[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&apos;",
+        })?;
+        rest = &rest[at + 1..];
+    }
+    out.write_str(rest).map_err(minijinja::Error::from)
+}
 
 pub struct Pages {
     env: Environment<'static>,
@@ -62,6 +103,8 @@ impl Pages {
         let mut env = Environment::new();
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
+        env.set_auto_escape_callback(auto_escape);
+        env.set_formatter(format);
         env.set_loader(move |name| {
             if let Some(dir) = &theme_dir {
                 let path = dir.join(name);

@@ -499,16 +499,18 @@ async fn preview(
     identity: Identity,
     body: web::Json<PreviewIn>,
 ) -> Result<HttpResponse, ApiError> {
+    let meta = identity.meta();
+    let request_id = meta.request_id.clone();
     let rendered = services
         .render
         .call(
             Render {
                 markdown: body.into_inner().markdown,
             },
-            identity.meta(),
+            meta,
         )
         .await?;
-    let images = super::site::describe_images(&services, &rendered.media).await;
+    let images = super::site::describe_images(&services, &rendered.media, &request_id).await;
     let html = resolve_media(&rendered.html, |id| images.get(id).cloned());
     Ok(HttpResponse::Ok().json(PreviewOut {
         html,

@@ -10,19 +10,22 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use moka::sync::Cache;
 use serde::Serialize;
 use sha2::Digest;
+use tracing_actix_web::RequestId;
 
 use super::Services;
-use crate::auth::messages::{AuthorView, ListAuthors};
+use crate::auth::AuthError;
+use crate::auth::messages::{AuthorBySlug, AuthorView, DescribeAuthors};
 use crate::events::{Event, EventBus};
 use crate::media::messages::DescribeImages;
 use crate::posts::PostsError;
 use crate::posts::domain::PostKind;
 use crate::posts::messages::{
-    ListPublished, PostChange, PostPage, PostState, PostView, PublishedBySlug,
+    ListPublished, ListPublishedUrls, PostChange, PostPage, PostState, PostView, PublishedBySlug,
+    SITEMAP_URLS,
 };
 use crate::render::markdown::{ImageSource, resolve_media};
 use crate::runtime::CallMeta;
@@ -45,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(author_page)
         .service(site_feed)
         .service(sitemap_xml)
+        .service(sitemap_file)
         .service(robots_txt)
         .service(post_page);
 }
@@ -68,10 +72,18 @@ impl PageCache {
     /// No page lives longer than `ttl`, whatever events say: a change that
     /// was never announced (another process's write, a lost event) shows
     /// within that time.
-    pub fn new(ttl: Duration) -> Self {
+    ///
+    /// The cache holds at most `max_bytes` of pages (body and key): a site of
+    /// 100,000 posts has more pages than memory should keep, and the least
+    /// used go first.
+    pub fn new(ttl: Duration, max_bytes: u64) -> Self {
         Self {
             pages: Cache::builder()
-                .max_capacity(10_000)
+                .max_capacity(max_bytes)
+                .weigher(|key: &String, page: &Arc<CachedPage>| {
+                    let bytes = key.len() + page.body.len() + page.etag.len();
+                    u32::try_from(bytes).unwrap_or(u32::MAX)
+                })
                 .time_to_live(ttl)
                 .support_invalidation_closures()
                 .build(),
@@ -120,7 +132,9 @@ impl PageCache {
             .map(|tag| format!("/tag/{tag}/"))
             .collect();
         let dropped = self.pages.invalidate_entries_if(move |key, _| {
+            // A changed or unpublished post may be in any sitemap file.
             key == "/sitemap.xml"
+                || key.starts_with("/sitemap-")
                 || (on_listings
                     && (key == "/"
                         || key.starts_with("/page/")
@@ -264,17 +278,33 @@ fn site(services: &Services) -> Site {
     }
 }
 
-fn meta(services: &Services) -> CallMeta {
-    CallMeta::new("site", PAGE_DEADLINE.min(services.runtime.call_timeout()))
+/// The id the request's span was given: every call a page makes carries it,
+/// so one reader's request reads as one story in every concern's log.
+fn request_id(request: &HttpRequest) -> String {
+    request
+        .extensions()
+        .get::<RequestId>()
+        .map_or_else(|| "site".to_owned(), ToString::to_string)
+}
+
+fn meta(services: &Services, request_id: &str) -> CallMeta {
+    CallMeta::new(
+        request_id,
+        PAGE_DEADLINE.min(services.runtime.call_timeout()),
+    )
 }
 
 /// Images for `ids` from the media concern; empty (placeholders) when it is
 /// down or slow — the page renders anyway.
-pub async fn describe_images(services: &Services, ids: &[String]) -> HashMap<String, ImageSource> {
+pub async fn describe_images(
+    services: &Services,
+    ids: &[String],
+    request_id: &str,
+) -> HashMap<String, ImageSource> {
     if ids.is_empty() {
         return HashMap::new();
     }
-    let meta = CallMeta::new("site", MEDIA_DEADLINE);
+    let meta = CallMeta::new(request_id, MEDIA_DEADLINE);
     match services
         .media
         .call(DescribeImages { ids: ids.to_vec() }, meta)
@@ -288,10 +318,18 @@ pub async fn describe_images(services: &Services, ids: &[String]) -> HashMap<Str
     }
 }
 
-async fn authors(services: &Services) -> Vec<AuthorView> {
+/// The authors of `posts` only (a page shows a handful, however many people
+/// write here); none when auth is down — the page shows no names.
+async fn authors_of(services: &Services, posts: &[&PostView], request_id: &str) -> Vec<AuthorView> {
+    let mut ids: Vec<uuid::Uuid> = posts.iter().map(|post| post.author).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Vec::new();
+    }
     services
         .auth
-        .call(ListAuthors, meta(services))
+        .call(DescribeAuthors { ids }, meta(services, request_id))
         .await
         .unwrap_or_else(|error| {
             tracing::warn!(%error, "authors unavailable; pages show no names");
@@ -398,17 +436,21 @@ fn media_of(posts: &[&PostView], with_bodies: bool) -> Vec<String> {
     ids
 }
 
-async fn build_post(services: &Services, slug: String) -> Built {
+async fn build_post(services: &Services, slug: String, request_id: &str) -> Built {
     let post = match services
         .posts
-        .call(PublishedBySlug { slug }, meta(services))
+        .call(PublishedBySlug { slug }, meta(services, request_id))
         .await
     {
         Ok(post) => post,
         Err(error) => return Built::from_error(services, &error),
     };
-    let ids = media_of(&[&post], true);
-    let (images, authors) = futures::join!(describe_images(services, &ids), authors(services));
+    let shown = [&post];
+    let ids = media_of(&shown, true);
+    let (images, authors) = futures::join!(
+        describe_images(services, &ids, request_id),
+        authors_of(services, &shown, request_id)
+    );
     let complete = ids.iter().all(|id| images.contains_key(id));
     let html = resolve_media(&post.html, |id| images.get(id).cloned());
     let out = post_out(services, &post, &authors, &images, html);
@@ -471,9 +513,14 @@ struct Listing {
     base: String,
 }
 
-async fn build_listing(services: &Services, listing: Listing, query: ListPublished) -> Built {
+async fn build_listing(
+    services: &Services,
+    listing: Listing,
+    query: ListPublished,
+    request_id: &str,
+) -> Built {
     let page_number = query.page;
-    let page = match services.posts.call(query, meta(services)).await {
+    let page = match services.posts.call(query, meta(services, request_id)).await {
         Ok(page) => page,
         Err(error) => return Built::from_error(services, &error),
     };
@@ -483,7 +530,10 @@ async fn build_listing(services: &Services, listing: Listing, query: ListPublish
     }
     let refs: Vec<&PostView> = page.posts.iter().collect();
     let ids = media_of(&refs, false);
-    let (images, authors) = futures::join!(describe_images(services, &ids), authors(services));
+    let (images, authors) = futures::join!(
+        describe_images(services, &ids, request_id),
+        authors_of(services, &refs, request_id)
+    );
     let complete = ids.iter().all(|id| images.contains_key(id));
     let posts: Vec<PostOut> = page
         .posts
@@ -532,8 +582,9 @@ fn published(page: u32) -> ListPublished {
 
 #[get("/")]
 async fn home_index(services: web::Data<Services>, request: HttpRequest) -> HttpResponse {
+    let rid = request_id(&request);
     serve(&request, &services, "/".into(), || {
-        build_listing(&services, home_listing(), published(1))
+        build_listing(&services, home_listing(), published(1), &rid)
     })
     .await
 }
@@ -545,16 +596,17 @@ async fn home_page(
     n: web::Path<u32>,
 ) -> HttpResponse {
     let n = n.into_inner().max(1);
+    let rid = request_id(&request);
     serve(&request, &services, format!("/page/{n}/"), || {
-        build_listing(&services, home_listing(), published(n))
+        build_listing(&services, home_listing(), published(n), &rid)
     })
     .await
 }
 
-async fn tag_listing(services: &Services, slug: &str, page: u32) -> Built {
+async fn tag_listing(services: &Services, slug: &str, page: u32, request_id: &str) -> Built {
     let tags = match services
         .posts
-        .call(crate::posts::messages::ListTags, meta(services))
+        .call(crate::posts::messages::ListTags, meta(services, request_id))
         .await
     {
         Ok(tags) => tags,
@@ -577,6 +629,7 @@ async fn tag_listing(services: &Services, slug: &str, page: u32) -> Built {
             tag: Some(slug.to_owned()),
             ..published(page)
         },
+        request_id,
     )
     .await
 }
@@ -588,8 +641,9 @@ async fn tag_index(
     slug: web::Path<String>,
 ) -> HttpResponse {
     let slug = slug.into_inner();
+    let rid = request_id(&request);
     serve(&request, &services, format!("/tag/{slug}/"), || {
-        tag_listing(&services, &slug, 1)
+        tag_listing(&services, &slug, 1, &rid)
     })
     .await
 }
@@ -602,22 +656,33 @@ async fn tag_page(
 ) -> HttpResponse {
     let (slug, n) = path.into_inner();
     let n = n.max(1);
+    let rid = request_id(&request);
     serve(
         &request,
         &services,
         format!("/tag/{slug}/page/{n}/"),
-        || tag_listing(&services, &slug, n),
+        || tag_listing(&services, &slug, n, &rid),
     )
     .await
 }
 
-async fn author_listing(services: &Services, slug: &str, page: u32) -> Built {
-    let Some(author) = authors(services)
-        .await
-        .into_iter()
-        .find(|author| author.slug == slug)
-    else {
-        return Built::error(services, StatusCode::NOT_FOUND);
+async fn author_listing(services: &Services, slug: &str, page: u32, request_id: &str) -> Built {
+    let found = services
+        .auth
+        .call(
+            AuthorBySlug {
+                slug: slug.to_owned(),
+            },
+            meta(services, request_id),
+        )
+        .await;
+    let author = match found {
+        Ok(author) => author,
+        Err(AuthError::NotFound(_)) => return Built::error(services, StatusCode::NOT_FOUND),
+        Err(error) => {
+            tracing::warn!(%error, "an author page could not be built");
+            return Built::error(services, StatusCode::SERVICE_UNAVAILABLE);
+        }
     };
     let listing = Listing {
         kind: "author",
@@ -633,6 +698,7 @@ async fn author_listing(services: &Services, slug: &str, page: u32) -> Built {
             author: Some(author.id),
             ..published(page)
         },
+        request_id,
     )
     .await
 }
@@ -653,8 +719,9 @@ async fn author_index(
     slug: web::Path<String>,
 ) -> HttpResponse {
     let slug = slug.into_inner();
+    let rid = request_id(&request);
     serve(&request, &services, author_key(&slug, 1), || {
-        author_listing(&services, &slug, 1)
+        author_listing(&services, &slug, 1, &rid)
     })
     .await
 }
@@ -667,8 +734,9 @@ async fn author_page(
 ) -> HttpResponse {
     let (slug, n) = path.into_inner();
     let n = n.max(1);
+    let rid = request_id(&request);
     serve(&request, &services, author_key(&slug, n), || {
-        author_listing(&services, &slug, n)
+        author_listing(&services, &slug, n, &rid)
     })
     .await
 }
@@ -682,11 +750,11 @@ struct FeedItem {
     tags: Vec<String>,
 }
 
-async fn build_feed(services: &Services, tag: Option<String>) -> Built {
+async fn build_feed(services: &Services, tag: Option<String>, request_id: &str) -> Built {
     let tag_name = match &tag {
         Some(slug) => match services
             .posts
-            .call(crate::posts::messages::ListTags, meta(services))
+            .call(crate::posts::messages::ListTags, meta(services, request_id))
             .await
         {
             Ok(tags) => match tags.into_iter().find(|t| t.slug == *slug) {
@@ -703,12 +771,12 @@ async fn build_feed(services: &Services, tag: Option<String>) -> Built {
         per_page: FEED_ITEMS,
         ..ListPublished::default()
     };
-    let page: PostPage = match services.posts.call(query, meta(services)).await {
+    let page: PostPage = match services.posts.call(query, meta(services, request_id)).await {
         Ok(page) => page,
         Err(error) => return Built::from_error(services, &error),
     };
     let refs: Vec<&PostView> = page.posts.iter().collect();
-    let images = describe_images(services, &media_of(&refs, true)).await;
+    let images = describe_images(services, &media_of(&refs, true), request_id).await;
     let items: Vec<FeedItem> = page
         .posts
         .iter()
@@ -744,8 +812,9 @@ async fn build_feed(services: &Services, tag: Option<String>) -> Built {
 
 #[get("/feed.xml")]
 async fn site_feed(services: web::Data<Services>, request: HttpRequest) -> HttpResponse {
+    let rid = request_id(&request);
     serve(&request, &services, "/feed.xml".into(), || {
-        build_feed(&services, None)
+        build_feed(&services, None, &rid)
     })
     .await
 }
@@ -757,8 +826,9 @@ async fn tag_feed(
     slug: web::Path<String>,
 ) -> HttpResponse {
     let slug = slug.into_inner();
+    let rid = request_id(&request);
     serve(&request, &services, format!("/tag/{slug}/feed.xml"), || {
-        build_feed(&services, Some(slug.clone()))
+        build_feed(&services, Some(slug.clone()), &rid)
     })
     .await
 }
@@ -769,38 +839,66 @@ struct SitemapEntry {
     lastmod: Option<String>,
 }
 
-async fn build_sitemap(services: &Services) -> Built {
-    let mut entries = vec![SitemapEntry {
-        loc: format!("{}/", services.public_url),
-        lastmod: None,
-    }];
-    let mut page = 1;
-    loop {
-        let query = crate::posts::messages::ListPosts {
-            status: Some(crate::posts::domain::PostStatus::Published),
-            page,
-            per_page: 100,
-            ..Default::default()
-        };
-        let batch = match services.posts.call(query, meta(services)).await {
-            Ok(batch) => batch,
-            Err(error) => return Built::from_error(services, &error),
-        };
-        let done = batch.posts.len() < 100 || page >= 500;
-        entries.extend(batch.posts.iter().map(|post| SitemapEntry {
-            loc: format!("{}/{}/", services.public_url, post.slug),
-            lastmod: Some(post.updated_at.format("%Y-%m-%d").to_string()),
-        }));
-        if done {
-            break;
-        }
-        page += 1;
+/// The sitemap index: one file per [`SITEMAP_URLS`] published posts and pages
+/// (the home page counts too, in the first), so nothing is ever left out.
+async fn build_sitemap_index(services: &Services, request_id: &str) -> Built {
+    let first = match services
+        .posts
+        .call(ListPublishedUrls { page: 1 }, meta(services, request_id))
+        .await
+    {
+        Ok(first) => first,
+        Err(error) => return Built::from_error(services, &error),
+    };
+    let files = sitemap_files(first.total);
+    let sitemaps: Vec<SitemapEntry> = (1..=files)
+        .map(|n| SitemapEntry {
+            loc: format!("{}/sitemap-{n}.xml", services.public_url),
+            lastmod: None,
+        })
+        .collect();
+    render_as(
+        services,
+        "site/sitemap-index.xml",
+        minijinja::context! { sitemaps },
+        "application/xml; charset=utf-8",
+        true,
+    )
+}
+
+/// How many sitemap files `total` published posts and pages fill (at least
+/// one: the home page's).
+fn sitemap_files(total: u64) -> u64 {
+    total.div_ceil(u64::from(SITEMAP_URLS)).max(1)
+}
+
+async fn build_sitemap(services: &Services, n: u32, request_id: &str) -> Built {
+    let batch = match services
+        .posts
+        .call(ListPublishedUrls { page: n }, meta(services, request_id))
+        .await
+    {
+        Ok(batch) => batch,
+        Err(error) => return Built::from_error(services, &error),
+    };
+    if n == 0 || u64::from(n) > sitemap_files(batch.total) {
+        return Built::error(services, StatusCode::NOT_FOUND);
     }
-    let context = minijinja::context! { entries };
+    let mut entries = Vec::with_capacity(batch.urls.len() + 1);
+    if n == 1 {
+        entries.push(SitemapEntry {
+            loc: format!("{}/", services.public_url),
+            lastmod: None,
+        });
+    }
+    entries.extend(batch.urls.iter().map(|url| SitemapEntry {
+        loc: format!("{}/{}/", services.public_url, url.slug),
+        lastmod: Some(url.updated_at.format("%Y-%m-%d").to_string()),
+    }));
     render_as(
         services,
         "site/sitemap.xml",
-        context,
+        minijinja::context! { entries },
         "application/xml; charset=utf-8",
         true,
     )
@@ -808,8 +906,23 @@ async fn build_sitemap(services: &Services) -> Built {
 
 #[get("/sitemap.xml")]
 async fn sitemap_xml(services: web::Data<Services>, request: HttpRequest) -> HttpResponse {
+    let rid = request_id(&request);
     serve(&request, &services, "/sitemap.xml".into(), || {
-        build_sitemap(&services)
+        build_sitemap_index(&services, &rid)
+    })
+    .await
+}
+
+#[get("/sitemap-{n:[0-9]{1,6}}.xml")]
+async fn sitemap_file(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    n: web::Path<u32>,
+) -> HttpResponse {
+    let n = n.into_inner();
+    let rid = request_id(&request);
+    serve(&request, &services, format!("/sitemap-{n}.xml"), || {
+        build_sitemap(&services, n, &rid)
     })
     .await
 }
@@ -830,8 +943,9 @@ async fn post_page(
     slug: web::Path<String>,
 ) -> HttpResponse {
     let slug = slug.into_inner();
+    let rid = request_id(&request);
     serve(&request, &services, format!("/{slug}/"), || {
-        build_post(&services, slug.clone())
+        build_post(&services, slug.clone(), &rid)
     })
     .await
 }
