@@ -488,9 +488,10 @@ impl PostsStore {
         previous: Option<i32>,
         saved_by: Uuid,
     ) -> Result<(), PostsError> {
-        let record = record.clone();
+        let record = std::sync::Arc::new(record.clone());
         self.writer
             .write(move |txn| {
+                let record = record.clone();
                 Box::pin(async move { Self::write_post(txn, &record, previous, saved_by).await })
             })
             .await

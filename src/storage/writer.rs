@@ -1,15 +1,15 @@
 //! Group commit: one task writes a store, running the writes that queued up
-//! meanwhile in a single transaction, each in a savepoint of its own, and
-//! answers each writer only after that transaction is durably committed.
+//! meanwhile in a single transaction, and answers each writer only after that
+//! transaction is durably committed.
 //!
 //! Why: a durable commit costs a disk flush (SQLite's WAL with `synchronous =
 //! FULL`, PostgreSQL's WAL), and SQLite lets one connection write at a time —
 //! concurrent writers on a pool poll the lock (`busy_timeout`) and each pays
 //! its own flush. With one writer, eight concurrent saves cost one flush and no
-//! lock waits. A savepoint per write keeps a refused write (a taken slug, a
-//! stale revision) from undoing its neighbours; a write is answered `Ok` only
-//! once the whole transaction it was in has committed, so every acknowledged
-//! write is on disk.
+//! lock waits. A refused write (a taken slug, a stale revision) must not undo
+//! its neighbours: when one refuses, the batch is undone and run again with a
+//! savepoint per write. A write is answered `Ok` only once the whole
+//! transaction it was in has committed, so every acknowledged write is on disk.
 
 use std::panic::AssertUnwindSafe;
 
@@ -32,15 +32,57 @@ const QUEUE: usize = 1024;
 #[error("the store's writer: {0}")]
 pub struct WriteFailed(pub String);
 
-/// Answers one queued write once its transaction's fate is known.
-type Settle = Box<dyn FnOnce(Result<(), &DbErr>) + Send>;
-/// One queued write: runs inside the batch's transaction, returns how to answer it.
-type Job = Box<dyn for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, Settle> + Send>;
+/// One queued write, run once or twice (see [`run`]) and then answered.
+trait Job: Send {
+    /// Runs the write in `txn` (in a savepoint of its own if `isolated`) and
+    /// keeps its outcome; false when the write refused itself.
+    fn run<'t>(&'t mut self, txn: &'t DatabaseTransaction, isolated: bool) -> BoxFuture<'t, bool>;
+    /// Answers the writer, now that its transaction's fate is known.
+    fn settle(self: Box<Self>, committed: Result<(), &DbErr>);
+}
+
+type Work<T, E> =
+    Box<dyn for<'t> Fn(&'t DatabaseTransaction) -> BoxFuture<'t, Result<T, E>> + Send + Sync>;
+
+struct Pending<T, E> {
+    work: Work<T, E>,
+    outcome: Option<Result<T, E>>,
+    reply: oneshot::Sender<Result<T, E>>,
+}
+
+impl<T: Send + 'static, E: From<WriteFailed> + Send + 'static> Job for Pending<T, E> {
+    fn run<'t>(&'t mut self, txn: &'t DatabaseTransaction, isolated: bool) -> BoxFuture<'t, bool> {
+        Box::pin(async move {
+            let outcome = if isolated {
+                in_savepoint(txn, &self.work).await
+            } else {
+                (self.work)(txn).await
+            };
+            let ok = outcome.is_ok();
+            self.outcome = Some(outcome);
+            ok
+        })
+    }
+
+    fn settle(self: Box<Self>, committed: Result<(), &DbErr>) {
+        let result = match (self.outcome, committed) {
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (Some(Ok(_)), Err(error)) => Err(E::from(WriteFailed(format!(
+                "the commit failed: {error}"
+            )))),
+            // A refused write stays refused, whatever became of the others.
+            (Some(Err(refused)), _) => Err(refused),
+            (None, _) => Err(E::from(WriteFailed("the write never ran".into()))),
+        };
+        // The caller may have given up (its deadline): nothing to tell.
+        let _ = self.reply.send(result);
+    }
+}
 
 /// The handle writers queue their writes on. Cloning it shares the one writer.
 #[derive(Clone)]
 pub struct Writer {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Box<dyn Job>>,
 }
 
 impl Writer {
@@ -63,36 +105,27 @@ impl Writer {
         Self { jobs }
     }
 
-    /// Runs `work` in the next transaction, in a savepoint: an `Err` from it
-    /// undoes only its own statements. Answers once that transaction has
-    /// committed (or failed to, which fails every write that was in it).
+    /// Runs `work` in the next transaction: an `Err` from it undoes only its
+    /// own statements. Answers once that transaction has committed (or failed
+    /// to, which fails every write that was in it). `work` may run twice —
+    /// the first run undone — so it must only write through the transaction.
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, Result<T, E>> + Send + 'static,
+        F: for<'t> Fn(&'t DatabaseTransaction) -> BoxFuture<'t, Result<T, E>>
+            + Send
+            + Sync
+            + 'static,
         T: Send + 'static,
         E: From<WriteFailed> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel::<Result<T, E>>();
-        let job: Job = Box::new(move |txn| {
-            Box::pin(async move {
-                let outcome = in_savepoint(txn, work).await;
-                let settle: Settle = Box::new(move |committed| {
-                    let result = match (outcome, committed) {
-                        (Ok(value), Ok(())) => Ok(value),
-                        (Ok(_), Err(error)) => {
-                            Err(E::from(WriteFailed(format!("the commit failed: {error}"))))
-                        }
-                        // A refused write stays refused, whatever became of the others.
-                        (Err(refused), _) => Err(refused),
-                    };
-                    // The caller may have given up (its deadline): nothing to tell.
-                    let _ = reply.send(result);
-                });
-                settle
-            })
-        });
+        let job = Pending {
+            work: Box::new(work),
+            outcome: None,
+            reply,
+        };
         self.jobs
-            .send(job)
+            .send(Box::new(job))
             .await
             .map_err(|_| E::from(WriteFailed("it has stopped".into())))?;
         answer.await.map_err(|_| {
@@ -103,9 +136,8 @@ impl Writer {
     }
 }
 
-async fn in_savepoint<T, E, F>(txn: &DatabaseTransaction, work: F) -> Result<T, E>
+async fn in_savepoint<T, E>(txn: &DatabaseTransaction, work: &Work<T, E>) -> Result<T, E>
 where
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, Result<T, E>>,
     E: From<WriteFailed>,
 {
     let failed = |what: &str, error: DbErr| E::from(WriteFailed(format!("{what}: {error}")));
@@ -131,7 +163,7 @@ where
     }
 }
 
-async fn run(db: &DatabaseConnection, queue: &mut mpsc::Receiver<Job>) {
+async fn run(db: &DatabaseConnection, queue: &mut mpsc::Receiver<Box<dyn Job>>) {
     // SQLite: take the write lock at BEGIN rather than at the first write, so
     // the transaction can never be refused halfway for a lock it cannot upgrade.
     let options = TransactionOptions {
@@ -146,45 +178,90 @@ async fn run(db: &DatabaseConnection, queue: &mut mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let writes = batch.len();
-        let txn = match db.begin_with_options(options).await {
-            Ok(txn) => txn,
-            Err(error) => {
-                // Dropping the jobs answers their writers "abandoned".
-                tracing::error!(%error, writes, "could not begin a transaction; the writes are abandoned");
-                continue;
-            }
-        };
-        let mut settles = Vec::with_capacity(writes);
-        let mut panicked = false;
-        for job in batch {
-            match AssertUnwindSafe(job(&txn)).catch_unwind().await {
-                Ok(settle) => settles.push(settle),
-                Err(_) => {
-                    panicked = true;
+        // Refusals are rare (a taken slug, a stale revision), so the batch
+        // first runs without savepoints: two statements fewer per write. If
+        // one refuses, that run is undone and every write runs again, each in
+        // a savepoint, so the refusal undoes only its own.
+        let mut isolated = false;
+        loop {
+            let Some(txn) = begin(db, options, batch.len()).await else {
+                break;
+            };
+            match run_batch(&mut batch, &txn, isolated).await {
+                Ran::Panicked => {
+                    // What the panicking write left is unknown: undo it all.
+                    tracing::error!(
+                        writes = batch.len(),
+                        "a write panicked; its transaction is rolled back and its writes are abandoned"
+                    );
+                    rollback(txn).await;
+                    batch.clear();
+                    break;
+                }
+                Ran::Refused if !isolated && batch.len() > 1 => {
+                    rollback(txn).await;
+                    isolated = true;
+                }
+                Ran::Refused if !isolated => {
+                    // Alone in its transaction: undoing it all undoes only it.
+                    rollback(txn).await;
+                    for job in batch.drain(..) {
+                        job.settle(Ok(()));
+                    }
+                    break;
+                }
+                Ran::Refused | Ran::Ok => {
+                    let committed = txn.commit().await;
+                    if let Err(error) = &committed {
+                        tracing::error!(%error, writes = batch.len(), "a commit failed; its writes are refused");
+                    }
+                    for job in batch.drain(..) {
+                        job.settle(committed.as_ref().map(|_| ()));
+                    }
                     break;
                 }
             }
         }
-        if panicked {
-            // What the panicking write left in the transaction is unknown:
-            // undo the whole batch (dropping it rolls back) and say so.
-            tracing::error!(
-                writes,
-                "a write panicked; its transaction is rolled back and its writes are abandoned"
-            );
-            drop(settles);
-            if let Err(error) = txn.rollback().await {
-                tracing::error!(%error, "rolling back after a panic failed");
-            }
-            continue;
+    }
+}
+
+enum Ran {
+    Ok,
+    Refused,
+    Panicked,
+}
+
+async fn run_batch(batch: &mut [Box<dyn Job>], txn: &DatabaseTransaction, isolated: bool) -> Ran {
+    let mut ran = Ran::Ok;
+    for job in batch.iter_mut() {
+        match AssertUnwindSafe(job.run(txn, isolated)).catch_unwind().await {
+            Ok(true) => {}
+            Ok(false) if isolated => ran = Ran::Refused,
+            // Without savepoints the rest would build on a refused write's leftovers.
+            Ok(false) => return Ran::Refused,
+            Err(_) => return Ran::Panicked,
         }
-        let committed = txn.commit().await;
-        if let Err(error) = &committed {
-            tracing::error!(%error, writes, "a commit failed; its writes are refused");
+    }
+    ran
+}
+
+async fn begin(
+    db: &DatabaseConnection,
+    options: TransactionOptions,
+    writes: usize,
+) -> Option<DatabaseTransaction> {
+    match db.begin_with_options(options).await {
+        Ok(txn) => Some(txn),
+        Err(error) => {
+            // Dropping the jobs answers their writers "abandoned".
+            tracing::error!(%error, writes, "could not begin a transaction; the writes are abandoned");
+            None
         }
-        for settle in settles {
-            settle(committed.as_ref().map(|_| ()));
-        }
+    }
+}
+
+async fn rollback(txn: DatabaseTransaction) {
+    if let Err(error) = txn.rollback().await {
+        tracing::error!(%error, "rolling back a transaction failed");
     }
 }
