@@ -190,6 +190,9 @@ mod revision {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// A sum of counts as BIGINT: PostgreSQL sums a BIGINT into a NUMERIC.
+const SUM_N: &str = "CAST(SUM(n) AS BIGINT)";
+
 /// Revisions kept per post; older ones are dropped on save.
 pub const KEEP_REVISIONS: i32 = 50;
 
@@ -696,7 +699,7 @@ impl PostsStore {
                 (Some(tag_id), None, None) => {
                     let mut query = tag_count::Entity::find()
                         .select_only()
-                        .column_as(tag_count::Column::N.sum(), "n")
+                        .column_as(Expr::cust(SUM_N), "n")
                         .filter(tag_count::Column::TagId.eq(tag_id));
                     if let Some(status) = plan.status {
                         query = query.filter(tag_count::Column::Status.eq(status.as_str()));
@@ -736,7 +739,7 @@ impl PostsStore {
                     };
                     let n = post_count::Entity::find()
                         .select_only()
-                        .column_as(post_count::Column::N.sum(), "n")
+                        .column_as(Expr::cust(SUM_N), "n")
                         .filter(condition)
                         .into_tuple::<Option<i64>>()
                         .all(&self.db)
