@@ -144,12 +144,14 @@ mod post_count {
 mod tag_count {
     use sea_orm::entity::prelude::*;
 
-    /// How many posts of one status and kind carry a tag.
+    /// How many posts of one author, status and kind carry a tag.
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "tag_counts")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub tag_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub author_id: Uuid,
         #[sea_orm(primary_key, auto_increment = false)]
         pub status: String,
         #[sea_orm(primary_key, auto_increment = false)]
@@ -339,13 +341,14 @@ impl PostsStore {
     }
 
     pub async fn stats(&self) -> Result<PostsStats, PostsError> {
-        let posts = self.counted(&Plan::default()).await?;
+        let posts = self.counted(&Plan::default()).await?.unwrap_or(0);
         let published = self
             .counted(&Plan {
                 status: Some(PostStatus::Published),
                 ..Plan::default()
             })
-            .await?;
+            .await?
+            .unwrap_or(0);
         Ok(PostsStats { posts, published })
     }
 
@@ -682,91 +685,82 @@ impl PostsStore {
         }
     }
 
-    /// How many posts `plan` selects: read from the counts where they can
-    /// answer — any mix of status, kind and author; a tag with status and
-    /// kind; "published or own" without a tag — and counted with COUNT(*)
-    /// otherwise: title search, and a tag with an author or with "published
-    /// or own" (the tag counts keep no author).
-    async fn counted(&self, plan: &Plan) -> Result<u64, PostsError> {
-        let sum = |rows: Vec<Option<i64>>| {
-            rows.into_iter()
-                .flatten()
-                .map(|n| u64::try_from(n).unwrap_or(0))
-                .sum::<u64>()
-        };
-        if plan.words.is_empty() {
-            match (plan.tag, plan.author, plan.published_or_own) {
-                (Some(tag_id), None, None) => {
-                    let mut query = tag_count::Entity::find()
-                        .select_only()
-                        .column_as(Expr::cust(SUM_N), "n")
-                        .filter(tag_count::Column::TagId.eq(tag_id));
-                    if let Some(status) = plan.status {
-                        query = query.filter(tag_count::Column::Status.eq(status.as_str()));
-                    }
-                    if let Some(kind) = plan.kind {
-                        query = query.filter(tag_count::Column::Kind.eq(kind.as_str()));
-                    }
-                    let n = query
-                        .into_tuple::<Option<i64>>()
-                        .all(&self.db)
-                        .await
-                        .map_err(unexpected("reading tag counts"))?;
-                    return Ok(sum(n));
-                }
-                (None, _, published_or_own) => {
-                    let mut condition = Condition::all();
-                    if let Some(kind) = plan.kind {
-                        condition = condition.add(post_count::Column::Kind.eq(kind.as_str()));
-                    }
-                    condition = match published_or_own {
-                        // Published by anyone, or anything else of their own.
-                        Some(user) => condition.add(
-                            Condition::any()
-                                .add(post_count::Column::Status.eq(PostStatus::Published.as_str()))
-                                .add(post_count::Column::AuthorId.eq(user)),
-                        ),
-                        None => {
-                            if let Some(status) = plan.status {
-                                condition =
-                                    condition.add(post_count::Column::Status.eq(status.as_str()));
-                            }
-                            if let Some(author) = plan.author {
-                                condition = condition.add(post_count::Column::AuthorId.eq(author));
-                            }
-                            condition
-                        }
-                    };
-                    let n = post_count::Entity::find()
-                        .select_only()
-                        .column_as(Expr::cust(SUM_N), "n")
-                        .filter(condition)
-                        .into_tuple::<Option<i64>>()
-                        .all(&self.db)
-                        .await
-                        .map_err(unexpected("reading post counts"))?;
-                    return Ok(sum(n));
-                }
-                _ => {}
-            }
+    /// How many posts `plan` selects, read from the counts: any mix of
+    /// status, kind, author, tag and "published or own". `None` for a title
+    /// search, which only a scan can count (the caller counts the ids it
+    /// reads in that same scan).
+    async fn counted(&self, plan: &Plan) -> Result<Option<u64>, PostsError> {
+        if !plan.words.is_empty() {
+            return Ok(None);
         }
-        let (ids, _) = Self::id_query(plan);
-        let mut query = Query::select();
-        query
-            .expr_as(Expr::cust("COUNT(*)"), "n")
-            .from_subquery(ids, "matching");
-        let row = self
-            .db
-            .query_one(&query)
-            .await
-            .map_err(unexpected("counting posts"))?;
-        let n: i64 = match row {
-            Some(row) => row
-                .try_get("", "n")
-                .map_err(unexpected("counting posts"))?,
-            None => 0,
+        // The two count tables share their status, kind and author columns.
+        macro_rules! sum_of {
+            ($entity:ident, $extra:expr) => {{
+                let mut condition = Condition::all().add($extra);
+                if let Some(kind) = plan.kind {
+                    condition = condition.add($entity::Column::Kind.eq(kind.as_str()));
+                }
+                condition = match plan.published_or_own {
+                    // Published by anyone, or anything else of their own.
+                    Some(user) => condition.add(
+                        Condition::any()
+                            .add($entity::Column::Status.eq(PostStatus::Published.as_str()))
+                            .add($entity::Column::AuthorId.eq(user)),
+                    ),
+                    None => {
+                        if let Some(status) = plan.status {
+                            condition = condition.add($entity::Column::Status.eq(status.as_str()));
+                        }
+                        if let Some(author) = plan.author {
+                            condition = condition.add($entity::Column::AuthorId.eq(author));
+                        }
+                        condition
+                    }
+                };
+                $entity::Entity::find()
+                    .select_only()
+                    .column_as(Expr::cust(SUM_N), "n")
+                    .filter(condition)
+                    .into_tuple::<Option<i64>>()
+                    .one(&self.db)
+                    .await
+                    .map_err(unexpected("reading counts"))?
+                    .flatten()
+            }};
+        }
+        let n = match plan.tag {
+            Some(tag_id) => sum_of!(tag_count, tag_count::Column::TagId.eq(tag_id)),
+            None => sum_of!(post_count, Condition::all()),
         };
-        Ok(u64::try_from(n).unwrap_or(0))
+        Ok(Some(n.map_or(0, |n| u64::try_from(n).unwrap_or(0))))
+    }
+
+    /// Reads ids `plan` selects, in `direction` order, `limit` (all if
+    /// `None`) from `offset`.
+    async fn read_ids(
+        &self,
+        plan: &Plan,
+        direction: Direction,
+        offset: u64,
+        limit: Option<u64>,
+    ) -> Result<Vec<Uuid>, PostsError> {
+        let (mut query, order) = Self::id_query(plan);
+        for column in order {
+            query.order_by(column, direction.order());
+        }
+        if let Some(limit) = limit {
+            query.offset(offset).limit(limit);
+        }
+        self.db
+            .query_all(&query)
+            .await
+            .map_err(unexpected("listing posts"))?
+            .iter()
+            .map(|row| {
+                row.try_get::<Uuid>("", "id")
+                    .map_err(unexpected("listing posts"))
+            })
+            .collect()
     }
 
     /// One page of the ids `filter` selects, newest first (by publication,
@@ -781,31 +775,29 @@ impl PostsStore {
         let Some(plan) = self.plan(filter).await? else {
             return Ok((Vec::new(), 0));
         };
-        let total = self.counted(&plan).await?;
         let offset = u64::from(page.saturating_sub(1)) * u64::from(per_page);
+        let Some(total) = self.counted(&plan).await? else {
+            // A title search scans anyway: one scan reads every matching id
+            // in order (ids only, on the index holding the titles), which
+            // both counts them and holds the page.
+            let ids = self
+                .read_ids(&plan, Direction::NewestFirst, 0, None)
+                .await?;
+            let total = u64::try_from(ids.len()).unwrap_or(u64::MAX);
+            let page = ids
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(usize::try_from(per_page).unwrap_or(usize::MAX))
+                .collect();
+            return Ok((page, total));
+        };
         if offset >= total {
             return Ok((Vec::new(), total));
         }
         let take = std::cmp::min(u64::from(per_page), total - offset);
         let (offset, direction, reversed) =
             nearer_end(total, offset, take, Direction::NewestFirst);
-        let (mut query, order) = Self::id_query(&plan);
-        for column in order {
-            query.order_by(column, direction.order());
-        }
-        query.offset(offset).limit(take);
-        let mut ids = Vec::with_capacity(usize::try_from(take).unwrap_or(0));
-        for row in self
-            .db
-            .query_all(&query)
-            .await
-            .map_err(unexpected("listing posts"))?
-        {
-            ids.push(
-                row.try_get::<Uuid>("", "id")
-                    .map_err(unexpected("listing posts"))?,
-            );
-        }
+        let mut ids = self.read_ids(&plan, direction, offset, Some(take)).await?;
         if reversed {
             ids.reverse();
         }
@@ -962,7 +954,7 @@ impl PostsStore {
         after: Option<&CountedState>,
     ) -> Result<(), PostsError> {
         let mut posts: Vec<((Uuid, String, String), i64)> = Vec::new();
-        let mut tags: Vec<((Uuid, String, String), i64)> = Vec::new();
+        let mut tags: Vec<((Uuid, Uuid, String, String), i64)> = Vec::new();
         let mut add = |state: &CountedState, delta: i64| {
             let key = (state.author, state.status.clone(), state.kind.clone());
             match posts.iter_mut().find(|(k, _)| *k == key) {
@@ -970,7 +962,12 @@ impl PostsStore {
                 None => posts.push((key, delta)),
             }
             for tag_id in &state.tags {
-                let key = (*tag_id, state.status.clone(), state.kind.clone());
+                let key = (
+                    *tag_id,
+                    state.author,
+                    state.status.clone(),
+                    state.kind.clone(),
+                );
                 match tags.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, n)) => *n += delta,
                     None => tags.push((key, delta)),
@@ -1006,9 +1003,10 @@ impl PostsStore {
             .await
             .map_err(unexpected("counting posts"))?;
         }
-        for ((tag_id, status, kind), delta) in tags.into_iter().filter(|(_, n)| *n != 0) {
+        for ((tag_id, author, status, kind), delta) in tags.into_iter().filter(|(_, n)| *n != 0) {
             tag_count::Entity::insert(tag_count::ActiveModel {
                 tag_id: Set(tag_id),
+                author_id: Set(author),
                 status: Set(status),
                 kind: Set(kind),
                 n: Set(delta),
@@ -1016,6 +1014,7 @@ impl PostsStore {
             .on_conflict(
                 OnConflict::columns([
                     tag_count::Column::TagId,
+                    tag_count::Column::AuthorId,
                     tag_count::Column::Status,
                     tag_count::Column::Kind,
                 ])
@@ -1267,39 +1266,14 @@ impl PostsStore {
     /// posts, most used first. A tag shows when a post the viewer may see
     /// carries it; for the public that is a published post (not a page: tag
     /// pages list posts only), so tags of drafts, scheduled and deleted posts
-    /// stay private. Read from the tag counts, however many posts there are;
-    /// a writer's own posts are looked up by author.
+    /// stay private. Read from the tag counts (kept per author, so a writer's
+    /// own tags are there too), however many posts there are.
     pub async fn tags(&self, viewer: TagViewer) -> Result<Vec<TagView>, PostsError> {
         let counts = tag_count::Entity::find()
             .filter(tag_count::Column::N.gt(0))
             .all(&self.db)
             .await
             .map_err(unexpected("reading tag counts"))?;
-        let mut own: Vec<Uuid> = Vec::new();
-        if let TagViewer::Author(user) = viewer {
-            let mut query = Query::select();
-            query
-                .distinct()
-                .column((post_tag::Entity, post_tag::Column::TagId))
-                .from(post_tag::Entity)
-                .inner_join(
-                    post::Entity,
-                    Expr::col((post::Entity, post::Column::Id))
-                        .equals((post_tag::Entity, post_tag::Column::PostId)),
-                )
-                .and_where(post::Column::AuthorId.eq(user));
-            for row in self
-                .db
-                .query_all(&query)
-                .await
-                .map_err(unexpected("reading a writer's tags"))?
-            {
-                own.push(
-                    row.try_get("", "tag_id")
-                        .map_err(unexpected("reading a writer's tags"))?,
-                );
-            }
-        }
         // (published posts, whether the viewer may know of it) per tag id.
         let mut seen: HashMap<Uuid, (u64, bool)> = HashMap::new();
         for count in counts {
@@ -1308,16 +1282,13 @@ impl PostsStore {
             let visible = match viewer {
                 TagViewer::Public => listed,
                 TagViewer::Everything => true,
-                TagViewer::Author(_) => published,
+                TagViewer::Author(user) => published || count.author_id == user,
             };
             let entry = seen.entry(count.tag_id).or_default();
             if listed {
                 entry.0 += u64::try_from(count.n).unwrap_or(0);
             }
             entry.1 |= visible;
-        }
-        for tag_id in own {
-            seen.entry(tag_id).or_default().1 = true;
         }
         seen.retain(|_, (_, shown)| *shown);
         if seen.is_empty() {
@@ -1356,13 +1327,15 @@ pub enum TagViewer {
 impl PostsStore {
     /// Every post and page of `from` (any status) becomes `to`'s, in `txn`;
     /// returns how many. Revisions keep who saved them: that is history, not
-    /// authorship. The two authors' counts are counted again from the posts
-    /// (on the author indexes): exact whatever else commits meanwhile.
+    /// authorship. The two authors' post and tag counts are counted again
+    /// from their posts (on the author indexes): a rare operation, and exact
+    /// whatever else commits meanwhile.
     pub async fn write_reassign<C: ConnectionTrait>(
         txn: &C,
         from: Uuid,
         to: Uuid,
     ) -> Result<u64, PostsError> {
+        use sea_orm::sea_query::IntoColumnRef;
         let result = post::Entity::update_many()
             .col_expr(post::Column::AuthorId, Expr::value(to))
             .filter(post::Column::AuthorId.eq(from))
@@ -1406,6 +1379,44 @@ impl PostsStore {
         txn.execute(&insert)
             .await
             .map_err(unexpected("recounting posts"))?;
+        tag_count::Entity::delete_many()
+            .filter(tag_count::Column::AuthorId.is_in([from, to]))
+            .exec(txn)
+            .await
+            .map_err(unexpected("recounting tags"))?;
+        let grouped = [
+            (post_tag::Entity, post_tag::Column::TagId).into_column_ref(),
+            (post::Entity, post::Column::AuthorId).into_column_ref(),
+            (post_tag::Entity, post_tag::Column::Status).into_column_ref(),
+            (post_tag::Entity, post_tag::Column::Kind).into_column_ref(),
+        ];
+        let mut recount = Query::select();
+        recount
+            .columns(grouped.clone())
+            .expr(Expr::cust("COUNT(*)"))
+            .from(post_tag::Entity)
+            .inner_join(
+                post::Entity,
+                Expr::col((post::Entity, post::Column::Id))
+                    .equals((post_tag::Entity, post_tag::Column::PostId)),
+            )
+            .and_where(post::Column::AuthorId.is_in([from, to]))
+            .group_by_columns(grouped);
+        let mut insert = Query::insert();
+        insert
+            .into_table(tag_count::Entity)
+            .columns([
+                tag_count::Column::TagId,
+                tag_count::Column::AuthorId,
+                tag_count::Column::Status,
+                tag_count::Column::Kind,
+                tag_count::Column::N,
+            ])
+            .select_from(recount)
+            .map_err(|error| PostsError::Unexpected(format!("recounting tags: {error}")))?;
+        txn.execute(&insert)
+            .await
+            .map_err(unexpected("recounting tags"))?;
         Ok(result.rows_affected)
     }
 
@@ -1435,7 +1446,7 @@ impl PostsStore {
             status: Some(PostStatus::Published),
             ..Plan::default()
         };
-        let total = self.counted(&plan).await?;
+        let total = self.counted(&plan).await?.unwrap_or(0);
         if offset >= total {
             return Ok((Vec::new(), total));
         }

@@ -163,12 +163,16 @@ impl MigrationTrait for Migration {
                     .table(TagCounts::Table)
                     .if_not_exists()
                     .col(uuid(TagCounts::TagId))
+                    // Per author too: a writer's own tags, a tag with an
+                    // author filter, and a reassign are read, not counted.
+                    .col(uuid(TagCounts::AuthorId))
                     .col(string_len(TagCounts::Status, 16))
                     .col(string_len(TagCounts::Kind, 8))
                     .col(big_integer(TagCounts::N).default(0))
                     .primary_key(
                         Index::create()
                             .col(TagCounts::TagId)
+                            .col(TagCounts::AuthorId)
                             .col(TagCounts::Status)
                             .col(TagCounts::Kind),
                     )
@@ -187,8 +191,10 @@ impl MigrationTrait for Migration {
         )
         .await?;
         db.execute_unprepared(
-            "INSERT INTO tag_counts (tag_id, status, kind, n) \
-             SELECT tag_id, status, kind, COUNT(*) FROM post_tags GROUP BY tag_id, status, kind",
+            "INSERT INTO tag_counts (tag_id, author_id, status, kind, n) \
+             SELECT post_tags.tag_id, posts.author_id, post_tags.status, post_tags.kind, COUNT(*) \
+             FROM post_tags JOIN posts ON posts.id = post_tags.post_id \
+             GROUP BY post_tags.tag_id, posts.author_id, post_tags.status, post_tags.kind",
         )
         .await?;
 
@@ -387,6 +393,7 @@ enum PostCounts {
 enum TagCounts {
     Table,
     TagId,
+    AuthorId,
     Status,
     Kind,
     N,
