@@ -1253,7 +1253,12 @@ async fn the_last_page_of_a_list_holds_the_oldest_posts_in_order_and_a_page_past
             seen.extend(titles(&page));
         }
         assert_eq!(seen, newest_first, "?{filter}: pages 1 to 3, newest first");
-        let past = listed(&app, &app.anonymous, &format!("{filter}&per_page=10&page=4")).await;
+        let past = listed(
+            &app,
+            &app.anonymous,
+            &format!("{filter}&per_page=10&page=4"),
+        )
+        .await;
         assert_eq!(titles(&past), Vec::<String>::new(), "?{filter}: page 4");
         assert_eq!(past["total"], 25, "?{filter}: page 4 still counts");
     }
@@ -1276,6 +1281,25 @@ async fn the_last_page_of_a_list_holds_the_oldest_posts_in_order_and_a_page_past
     expected.sort();
     assert_eq!(everything, expected);
 
+    // A title search pages the same way.
+    let matching: Vec<String> = newest_first
+        .iter()
+        .filter(|title| title.contains("Post") && title.contains('1'))
+        .cloned()
+        .collect();
+    let mut searched = Vec::new();
+    for number in 1..=4 {
+        let page = listed(
+            &app,
+            &app.anonymous,
+            &format!("q=Post%201&per_page=4&page={number}"),
+        )
+        .await;
+        assert_eq!(page["total"], matching.len(), "{page}");
+        searched.extend(titles(&page));
+    }
+    assert_eq!(searched, matching);
+
     let rare = listed(&app, &app.anonymous, "tag=rare").await;
     assert_eq!(rare["total"], 3);
     assert_eq!(titles(&rare), ["Post 23", "Post 13", "Post 03"]);
@@ -1293,7 +1317,10 @@ async fn the_last_page_of_a_list_holds_the_oldest_posts_in_order_and_a_page_past
         );
     }
     let at = |n: u32| deep.find(&format!("Post {n:02}<")).unwrap();
-    assert!(at(4) < at(3) && at(3) < at(2) && at(2) < at(0), "newest first");
+    assert!(
+        at(4) < at(3) && at(3) < at(2) && at(2) < at(0),
+        "newest first"
+    );
     assert_eq!(
         page(&app, "/tag/everywhere/page/4/").await.0,
         StatusCode::NOT_FOUND
@@ -1401,7 +1428,10 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
     let rev = current_revision(&app, &id).await;
     patch(&app, &id, json!({ "tags": ["Banana"], "revision": rev })).await;
     assert_eq!(
-        [total(&app, "tag=apple").await, total(&app, "tag=banana").await],
+        [
+            total(&app, "tag=apple").await,
+            total(&app, "tag=banana").await
+        ],
         [0, 1],
         "retagged"
     );
@@ -1413,7 +1443,10 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
     let rev = current_revision(&app, &id).await;
     patch(&app, &id, json!({ "type": "page", "revision": rev })).await;
     assert_eq!(
-        [total(&app, "type=page").await, total(&app, "type=post").await],
+        [
+            total(&app, "type=page").await,
+            total(&app, "type=post").await
+        ],
         [1, 0],
         "made a page"
     );
@@ -1431,7 +1464,10 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
         .await
         .unwrap();
     assert_eq!(
-        [total(&app, "status=draft").await, total(&app, "status=published").await],
+        [
+            total(&app, "status=draft").await,
+            total(&app, "status=published").await
+        ],
         [1, 0],
         "unpublished"
     );
@@ -1456,24 +1492,71 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
         .await
         .unwrap();
     let author = theirs["author"].as_str().unwrap().to_owned();
-    assert_eq!([total(&app, &format!("author={author}")).await, total(&app, &format!("author={owner_id}")).await], [1, 1]);
+    // Their draft's tag is theirs to see, no one else's below an editor.
+    app.anonymous
+        .post(app.url("/api/v1/posts"))
+        .bearer_auth(&token)
+        .json(&json!({ "title": "Their draft", "markdown": "x", "tags": ["Cherry"] }))
+        .send()
+        .await
+        .unwrap();
+    let their_tags: Value = app
+        .anonymous
+        .get(app.url("/api/v1/tags"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        their_tags,
+        json!([
+            { "name": "Banana", "slug": "banana", "posts": 2 },
+            { "name": "Cherry", "slug": "cherry", "posts": 0 },
+        ])
+    );
+    let other = writer(&app, "author").await;
+    let other_tags: Value = app
+        .anonymous
+        .get(app.url("/api/v1/tags"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        other_tags,
+        json!([{ "name": "Banana", "slug": "banana", "posts": 2 }])
+    );
+    assert_eq!(
+        [
+            total(&app, &format!("author={author}")).await,
+            total(&app, &format!("author={owner_id}")).await,
+        ],
+        [2, 1]
+    );
     assert_eq!(
         public_tags().await,
         json!([{ "name": "Banana", "slug": "banana", "posts": 2 }])
     );
     let removed = app
         .client
-        .delete(app.url(&format!(
-            "/api/v1/users/{author}?reassign_to={owner_id}"
-        )))
+        .delete(app.url(&format!("/api/v1/users/{author}?reassign_to={owner_id}")))
         .send()
         .await
         .unwrap();
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        [total(&app, &format!("author={author}")).await, total(&app, &format!("author={owner_id}")).await],
-        [0, 2],
-        "reassigned"
+        [
+            total(&app, &format!("author={author}")).await,
+            total(&app, &format!("author={owner_id}")).await
+        ],
+        [0, 3],
+        "reassigned, their draft too"
     );
     let owner_published = listed(
         &app,
@@ -1484,7 +1567,7 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
     assert_eq!(owner_published["total"], 2);
     assert_eq!(titles(&owner_published), ["Counted"], "the older one, last");
 
-    for (post, left) in [(id.as_str(), 1), (theirs["id"].as_str().unwrap(), 0)] {
+    for (post, left, tagged) in [(id.as_str(), 2, 1), (theirs["id"].as_str().unwrap(), 1, 0)] {
         let deleted = app
             .client
             .delete(app.url(&format!("/api/v1/posts/{post}")))
@@ -1493,8 +1576,12 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
             .unwrap();
         assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
         assert_eq!(total(&app, "").await, left, "deleted");
-        assert_eq!(total(&app, "tag=banana").await, left);
+        assert_eq!(total(&app, "tag=banana").await, tagged);
     }
     assert_eq!(public_tags().await, json!([]));
-    assert_eq!(owner_tags().await, json!([]), "no post carries a tag any more");
+    assert_eq!(
+        owner_tags().await,
+        json!([{ "name": "Cherry", "slug": "cherry", "posts": 0 }]),
+        "only the draft (now the owner's) carries a tag"
+    );
 }

@@ -795,8 +795,7 @@ impl PostsStore {
             return Ok((Vec::new(), total));
         }
         let take = std::cmp::min(u64::from(per_page), total - offset);
-        let (offset, direction, reversed) =
-            nearer_end(total, offset, take, Direction::NewestFirst);
+        let (offset, direction, reversed) = nearer_end(total, offset, take, Direction::NewestFirst);
         let mut ids = self.read_ids(&plan, direction, offset, Some(take)).await?;
         if reversed {
             ids.reverse();
@@ -906,10 +905,7 @@ impl PostsStore {
         if let Some(revision) = revision {
             lock = lock.filter(post::Column::Revision.eq(revision));
         }
-        let result = lock
-            .exec(txn)
-            .await
-            .map_err(unexpected("locking a post"))?;
+        let result = lock.exec(txn).await.map_err(unexpected("locking a post"))?;
         Ok(result.rows_affected > 0)
     }
 
@@ -1427,7 +1423,9 @@ impl PostsStore {
             .await
             .map_err(unexpected("starting a transaction"))?;
         let moved = Self::write_reassign(&txn, from, to).await?;
-        txn.commit().await.map_err(unexpected("reassigning posts"))?;
+        txn.commit()
+            .await
+            .map_err(unexpected("reassigning posts"))?;
         Ok(moved)
     }
 }
@@ -1451,8 +1449,7 @@ impl PostsStore {
             return Ok((Vec::new(), total));
         }
         let take = std::cmp::min(u64::from(limit), total - offset);
-        let (offset, direction, reversed) =
-            nearer_end(total, offset, take, Direction::OldestFirst);
+        let (offset, direction, reversed) = nearer_end(total, offset, take, Direction::OldestFirst);
         let order = direction.order();
         let mut rows: Vec<(String, String, DateTime<Utc>)> = post::Entity::find()
             .select_only()

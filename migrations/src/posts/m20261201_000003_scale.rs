@@ -209,7 +209,10 @@ impl MigrationTrait for Migration {
         }
         let order = [Posts::PublishedAt, Posts::CreatedAt, Posts::Id];
         let post_indexes: [(&str, Vec<Posts>); 5] = [
-            ("idx_posts_status_kind_order", vec![Posts::Status, Posts::Kind]),
+            (
+                "idx_posts_status_kind_order",
+                vec![Posts::Status, Posts::Kind],
+            ),
             ("idx_posts_status_order", vec![Posts::Status]),
             (
                 "idx_posts_author_status_kind_order",
