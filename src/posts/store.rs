@@ -687,8 +687,7 @@ impl PostsStore {
 
     /// How many posts `plan` selects, read from the counts: any mix of
     /// status, kind, author, tag and "published or own". `None` for a title
-    /// search, which only a scan can count (the caller counts the ids it
-    /// reads in that same scan).
+    /// search, which only a scan can count ([`Self::count_scan`]).
     async fn counted(&self, plan: &Plan) -> Result<Option<u64>, PostsError> {
         if !plan.words.is_empty() {
             return Ok(None);
@@ -735,22 +734,45 @@ impl PostsStore {
         Ok(Some(n.map_or(0, |n| u64::try_from(n).unwrap_or(0))))
     }
 
-    /// Reads ids `plan` selects, in `direction` order, `limit` (all if
-    /// `None`) from `offset`.
+    /// Counts what `plan` selects with COUNT(*): for a title search, whose
+    /// words only a scan can check. It scans the index that holds the titles
+    /// (not the rows); then the page is read from the nearer end like any
+    /// other. Measured at 100,000 posts, this beat reading every matching id
+    /// in one scan: a common word matches tens of thousands of rows, and the
+    /// page query stops after its first few.
+    async fn count_scan(&self, plan: &Plan) -> Result<u64, PostsError> {
+        let (ids, _) = Self::id_query(plan);
+        let mut query = Query::select();
+        query
+            .expr_as(Expr::cust("COUNT(*)"), "n")
+            .from_subquery(ids, "matching");
+        let n: i64 = match self
+            .db
+            .query_one(&query)
+            .await
+            .map_err(unexpected("counting posts"))?
+        {
+            Some(row) => row
+                .try_get("", "n")
+                .map_err(unexpected("counting posts"))?,
+            None => 0,
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Reads ids `plan` selects, in `direction` order, `limit` from `offset`.
     async fn read_ids(
         &self,
         plan: &Plan,
         direction: Direction,
         offset: u64,
-        limit: Option<u64>,
+        limit: u64,
     ) -> Result<Vec<Uuid>, PostsError> {
         let (mut query, order) = Self::id_query(plan);
         for column in order {
             query.order_by(column, direction.order());
         }
-        if let Some(limit) = limit {
-            query.offset(offset).limit(limit);
-        }
+        query.offset(offset).limit(limit);
         self.db
             .query_all(&query)
             .await
@@ -776,27 +798,16 @@ impl PostsStore {
             return Ok((Vec::new(), 0));
         };
         let offset = u64::from(page.saturating_sub(1)) * u64::from(per_page);
-        let Some(total) = self.counted(&plan).await? else {
-            // A title search scans anyway: one scan reads every matching id
-            // in order (ids only, on the index holding the titles), which
-            // both counts them and holds the page.
-            let ids = self
-                .read_ids(&plan, Direction::NewestFirst, 0, None)
-                .await?;
-            let total = u64::try_from(ids.len()).unwrap_or(u64::MAX);
-            let page = ids
-                .into_iter()
-                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                .take(usize::try_from(per_page).unwrap_or(usize::MAX))
-                .collect();
-            return Ok((page, total));
+        let total = match self.counted(&plan).await? {
+            Some(total) => total,
+            None => self.count_scan(&plan).await?,
         };
         if offset >= total {
             return Ok((Vec::new(), total));
         }
         let take = std::cmp::min(u64::from(per_page), total - offset);
         let (offset, direction, reversed) = nearer_end(total, offset, take, Direction::NewestFirst);
-        let mut ids = self.read_ids(&plan, direction, offset, Some(take)).await?;
+        let mut ids = self.read_ids(&plan, direction, offset, take).await?;
         if reversed {
             ids.reverse();
         }
