@@ -152,6 +152,7 @@ pub(super) struct ListQuery {
     per_page: Option<u32>,
     /// `body`: each post's `markdown` and `html` too. Without it a list
     /// carries summaries (with `words`, for a reading time) and no bodies.
+    #[param(inline)]
     include: Option<Include>,
 }
 

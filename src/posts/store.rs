@@ -287,7 +287,7 @@ struct Plan {
 }
 
 /// Which way a page of ids is read.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Direction {
     NewestFirst,
     OldestFirst,
@@ -922,7 +922,7 @@ impl PostsStore {
         let mut lock = post::Entity::update_many()
             .col_expr(
                 post::Column::Revision,
-                Expr::col((post::Entity, post::Column::Revision)).into(),
+                Expr::col((post::Entity, post::Column::Revision)),
             )
             .filter(post::Column::Id.eq(id));
         if let Some(revision) = revision {
