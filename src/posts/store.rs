@@ -751,9 +751,7 @@ impl PostsStore {
             .await
             .map_err(unexpected("counting posts"))?
         {
-            Some(row) => row
-                .try_get("", "n")
-                .map_err(unexpected("counting posts"))?,
+            Some(row) => row.try_get("", "n").map_err(unexpected("counting posts"))?,
             None => 0,
         };
         Ok(u64::try_from(n).unwrap_or(0))
