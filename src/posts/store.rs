@@ -1513,13 +1513,19 @@ mod tests {
             nearer_end(25, 20, 5, Direction::NewestFirst),
             (0, Direction::OldestFirst, true)
         );
-        // Page 1 and page 2 (the middle) read from the front.
+        // Page 1 reads from the front; page 2 has 5 posts after it and 10
+        // before it, so it is read from the back, skipping 5.
         assert_eq!(
             nearer_end(25, 0, 10, Direction::NewestFirst),
             (0, Direction::NewestFirst, false)
         );
         assert_eq!(
             nearer_end(25, 10, 10, Direction::NewestFirst),
+            (5, Direction::OldestFirst, true)
+        );
+        // Exactly in the middle: the front.
+        assert_eq!(
+            nearer_end(30, 10, 10, Direction::NewestFirst),
             (10, Direction::NewestFirst, false)
         );
         assert_eq!(
