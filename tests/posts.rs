@@ -1228,3 +1228,415 @@ async fn concurrent_creates_are_each_durable_and_a_refused_one_undoes_only_itsel
     let (_, list) = app.get_json("/api/v1/posts?per_page=100").await;
     assert_eq!(list["total"], 17, "nothing refused was kept: {list}");
 }
+
+/// `GET /api/v1/posts?{query}` as `client` sees it.
+async fn listed(app: &TestApp, client: &reqwest::Client, query: &str) -> Value {
+    let response = client
+        .get(app.url(&format!("/api/v1/posts?{query}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "?{query}");
+    response.json().await.unwrap()
+}
+
+/// How many posts `GET /api/v1/posts?{query}` counts for the owner.
+async fn total(app: &TestApp, query: &str) -> u64 {
+    listed(app, &app.client, &format!("{query}&per_page=1")).await["total"]
+        .as_u64()
+        .unwrap()
+}
+
+fn titles(page: &Value) -> Vec<String> {
+    page["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|post| post["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_last_page_of_a_list_holds_the_oldest_posts_in_order_and_a_page_past_the_end_is_empty()
+{
+    let app = TestApp::spawn().await;
+    for n in 0..25 {
+        let tags = if n % 10 == 3 {
+            json!(["Everywhere", "Rare"])
+        } else {
+            json!(["Everywhere"])
+        };
+        let (status, body) = create(
+            &app,
+            json!({ "title": format!("Post {n:02}"), "markdown": "a few words", "tags": tags, "status": "published" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    // Neither shows in a list of published posts, and the draft has no publication date.
+    create(
+        &app,
+        json!({ "title": "A draft", "markdown": "x", "tags": ["Everywhere"] }),
+    )
+    .await;
+    create(
+        &app,
+        json!({ "title": "A page", "type": "page", "markdown": "x", "tags": ["Everywhere"], "status": "published" }),
+    )
+    .await;
+    let owner = app.get_json("/api/v1/me").await.1["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let newest_first: Vec<String> = (0..25).rev().map(|n| format!("Post {n:02}")).collect();
+
+    for filter in [
+        "type=post".to_owned(),
+        "status=published&type=post".to_owned(),
+        "tag=everywhere&type=post".to_owned(),
+        format!("author={owner}&type=post"),
+    ] {
+        let mut seen = Vec::new();
+        for number in 1..=3 {
+            let page = listed(
+                &app,
+                &app.anonymous,
+                &format!("{filter}&per_page=10&page={number}"),
+            )
+            .await;
+            assert_eq!(page["total"], 25, "?{filter}: {page}");
+            seen.extend(titles(&page));
+        }
+        assert_eq!(seen, newest_first, "?{filter}: pages 1 to 3, newest first");
+        let past = listed(
+            &app,
+            &app.anonymous,
+            &format!("{filter}&per_page=10&page=4"),
+        )
+        .await;
+        assert_eq!(titles(&past), Vec::<String>::new(), "?{filter}: page 4");
+        assert_eq!(past["total"], 25, "?{filter}: page 4 still counts");
+    }
+    let last = listed(&app, &app.anonymous, "per_page=10&page=3&type=post").await;
+    assert_eq!(
+        titles(&last),
+        ["Post 04", "Post 03", "Post 02", "Post 01", "Post 00"]
+    );
+
+    // The owner sees the draft and the page too: 27 posts, each exactly once.
+    let mut everything = Vec::new();
+    for number in 1..=3 {
+        let page = listed(&app, &app.client, &format!("per_page=10&page={number}")).await;
+        assert_eq!(page["total"], 27);
+        everything.extend(titles(&page));
+    }
+    everything.sort();
+    let mut expected: Vec<String> = newest_first.clone();
+    expected.extend(["A draft".to_owned(), "A page".to_owned()]);
+    expected.sort();
+    assert_eq!(everything, expected);
+
+    // A title search pages the same way.
+    let matching: Vec<String> = newest_first
+        .iter()
+        .filter(|title| title.contains("Post") && title.contains('1'))
+        .cloned()
+        .collect();
+    let mut searched = Vec::new();
+    for number in 1..=4 {
+        let page = listed(
+            &app,
+            &app.anonymous,
+            &format!("q=Post%201&per_page=4&page={number}"),
+        )
+        .await;
+        assert_eq!(page["total"], matching.len(), "{page}");
+        searched.extend(titles(&page));
+    }
+    assert_eq!(searched, matching);
+
+    let rare = listed(&app, &app.anonymous, "tag=rare").await;
+    assert_eq!(rare["total"], 3);
+    assert_eq!(titles(&rare), ["Post 23", "Post 13", "Post 03"]);
+    let none = listed(&app, &app.anonymous, "tag=no-such-tag").await;
+    assert_eq!((none["total"].as_u64(), titles(&none).len()), (Some(0), 0));
+
+    // The public tag listing, 10 a page: its last page holds the five oldest.
+    let (status, deep) = page(&app, "/tag/everywhere/page/3/").await;
+    assert_eq!(status, StatusCode::OK);
+    for n in 0..25 {
+        assert_eq!(
+            deep.contains(&format!("Post {n:02}<")),
+            n < 5,
+            "Post {n:02} on /tag/everywhere/page/3/"
+        );
+    }
+    let at = |n: u32| deep.find(&format!("Post {n:02}<")).unwrap();
+    assert!(
+        at(4) < at(3) && at(3) < at(2) && at(2) < at(0),
+        "newest first"
+    );
+    assert_eq!(
+        page(&app, "/tag/everywhere/page/4/").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_list_carries_summaries_and_the_bodies_only_when_asked() {
+    let app = TestApp::spawn().await;
+    create(
+        &app,
+        json!({ "title": "Bodied", "markdown": "Five words are in here.", "status": "published" }),
+    )
+    .await;
+
+    let summaries = listed(&app, &app.client, "").await;
+    let post = &summaries["posts"][0];
+    assert_eq!(post["title"], "Bodied");
+    assert_eq!(post["words"], 5);
+    assert!(post["url"].as_str().unwrap().ends_with("/bodied/"));
+    assert!(
+        post.get("markdown").is_none() && post.get("html").is_none(),
+        "no body, not an empty one: {post}"
+    );
+
+    let bodies = listed(&app, &app.client, "include=body").await;
+    let post = &bodies["posts"][0];
+    assert_eq!(post["markdown"], "Five words are in here.");
+    assert!(
+        post["html"].as_str().unwrap().contains("Five words"),
+        "{post}"
+    );
+    assert_eq!(post["words"], 5);
+    let (_, one) = app
+        .get_json(&format!("/api/v1/posts/{}", post["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(one["words"], 5, "a post read alone has its word count too");
+    let (status, _) = app.get_json("/api/v1/posts?include=everything").await;
+    assert_eq!(status, 400, "an unknown include is refused");
+}
+
+#[tokio::test]
+async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reassign_and_delete() {
+    let app = TestApp::spawn().await;
+    let public_tags = || async {
+        app.anonymous
+            .get(app.url("/api/v1/tags"))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let owner_tags = || async { app.get_json("/api/v1/tags").await.1 };
+    let owner_id = app.get_json("/api/v1/me").await.1["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (_, post) = create(
+        &app,
+        json!({ "title": "Counted", "markdown": "x", "tags": ["Apple"] }),
+    )
+    .await;
+    let id = post["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        [
+            total(&app, "").await,
+            total(&app, "status=draft").await,
+            total(&app, "status=published").await,
+            total(&app, "tag=apple").await,
+            total(&app, "tag=apple&status=published").await,
+        ],
+        [1, 1, 0, 1, 0],
+        "a new draft"
+    );
+    assert_eq!(public_tags().await, json!([]));
+    assert_eq!(
+        owner_tags().await,
+        json!([{ "name": "Apple", "slug": "apple", "posts": 0 }])
+    );
+
+    let published = app
+        .client
+        .post(app.url(&format!("/api/v1/posts/{id}/publish")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), StatusCode::OK);
+    assert_eq!(
+        [
+            total(&app, "status=draft").await,
+            total(&app, "status=published").await,
+            total(&app, "tag=apple&status=published&type=post").await,
+        ],
+        [0, 1, 1],
+        "published"
+    );
+    assert_eq!(
+        public_tags().await,
+        json!([{ "name": "Apple", "slug": "apple", "posts": 1 }])
+    );
+
+    let rev = current_revision(&app, &id).await;
+    patch(&app, &id, json!({ "tags": ["Banana"], "revision": rev })).await;
+    assert_eq!(
+        [
+            total(&app, "tag=apple").await,
+            total(&app, "tag=banana").await
+        ],
+        [0, 1],
+        "retagged"
+    );
+    assert_eq!(
+        public_tags().await,
+        json!([{ "name": "Banana", "slug": "banana", "posts": 1 }])
+    );
+
+    let rev = current_revision(&app, &id).await;
+    patch(&app, &id, json!({ "type": "page", "revision": rev })).await;
+    assert_eq!(
+        [
+            total(&app, "type=page").await,
+            total(&app, "type=post").await
+        ],
+        [1, 0],
+        "made a page"
+    );
+    assert_eq!(public_tags().await, json!([]), "pages are not on tag pages");
+    assert_eq!(
+        owner_tags().await,
+        json!([{ "name": "Banana", "slug": "banana", "posts": 0 }])
+    );
+    let rev = current_revision(&app, &id).await;
+    patch(&app, &id, json!({ "type": "post", "revision": rev })).await;
+
+    app.client
+        .post(app.url(&format!("/api/v1/posts/{id}/unpublish")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        [
+            total(&app, "status=draft").await,
+            total(&app, "status=published").await
+        ],
+        [1, 0],
+        "unpublished"
+    );
+    assert_eq!(public_tags().await, json!([]));
+    app.client
+        .post(app.url(&format!("/api/v1/posts/{id}/publish")))
+        .send()
+        .await
+        .unwrap();
+
+    // Someone else's post, then they leave and the owner takes it over.
+    let token = writer(&app, "author").await;
+    let theirs: Value = app
+        .anonymous
+        .post(app.url("/api/v1/posts"))
+        .bearer_auth(&token)
+        .json(&json!({ "title": "Theirs", "markdown": "x", "tags": ["Banana"], "status": "published" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let author = theirs["author"].as_str().unwrap().to_owned();
+    // Their draft's tag is theirs to see, no one else's below an editor.
+    app.anonymous
+        .post(app.url("/api/v1/posts"))
+        .bearer_auth(&token)
+        .json(&json!({ "title": "Their draft", "markdown": "x", "tags": ["Cherry"] }))
+        .send()
+        .await
+        .unwrap();
+    let their_tags: Value = app
+        .anonymous
+        .get(app.url("/api/v1/tags"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        their_tags,
+        json!([
+            { "name": "Banana", "slug": "banana", "posts": 2 },
+            { "name": "Cherry", "slug": "cherry", "posts": 0 },
+        ])
+    );
+    let other = writer(&app, "author").await;
+    let other_tags: Value = app
+        .anonymous
+        .get(app.url("/api/v1/tags"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        other_tags,
+        json!([{ "name": "Banana", "slug": "banana", "posts": 2 }])
+    );
+    assert_eq!(
+        [
+            total(&app, &format!("author={author}")).await,
+            total(&app, &format!("author={owner_id}")).await,
+        ],
+        [2, 1]
+    );
+    assert_eq!(
+        public_tags().await,
+        json!([{ "name": "Banana", "slug": "banana", "posts": 2 }])
+    );
+    let removed = app
+        .client
+        .delete(app.url(&format!("/api/v1/users/{author}?reassign_to={owner_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        [
+            total(&app, &format!("author={author}")).await,
+            total(&app, &format!("author={owner_id}")).await
+        ],
+        [0, 3],
+        "reassigned, their draft too"
+    );
+    let owner_published = listed(
+        &app,
+        &app.client,
+        &format!("author={owner_id}&status=published&page=2&per_page=1"),
+    )
+    .await;
+    assert_eq!(owner_published["total"], 2);
+    assert_eq!(titles(&owner_published), ["Counted"], "the older one, last");
+
+    for (post, left, tagged) in [(id.as_str(), 2, 1), (theirs["id"].as_str().unwrap(), 1, 0)] {
+        let deleted = app
+            .client
+            .delete(app.url(&format!("/api/v1/posts/{post}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+        assert_eq!(total(&app, "").await, left, "deleted");
+        assert_eq!(total(&app, "tag=banana").await, tagged);
+    }
+    assert_eq!(public_tags().await, json!([]));
+    assert_eq!(
+        owner_tags().await,
+        json!([{ "name": "Cherry", "slug": "cherry", "posts": 0 }]),
+        "only the draft (now the owner's) carries a tag"
+    );
+}

@@ -12,7 +12,8 @@ use super::{ApiError, Identity, Services};
 use crate::posts::domain::{Excerpt, PostKind, PostStatus, Slug, TagName, Title};
 use crate::posts::messages::{
     CreatePost, DeletePost, GetPost, GetRevision, ListPosts, ListRevisions, ListTags, PostFields,
-    PostPage, PostView, Publish, RestoreRevision, RevisionView, TagView, Unpublish, UpdatePost,
+    PostSummary, PostView, Publish, RestoreRevision, RevisionView, SummaryPage, TagView, Unpublish,
+    UpdatePost,
 };
 use crate::render::markdown::resolve_media;
 use crate::render::messages::Render;
@@ -45,21 +46,33 @@ fn out(services: &Services, post: PostView) -> PostOut {
     PostOut { post, url }
 }
 
+/// A post as a list shows it: a summary (the body only with `include=body`)
+/// plus its public URL.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct SummaryOut {
+    #[serde(flatten)]
+    post: PostSummary,
+    url: String,
+}
+
 /// One page of posts, newest first.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct PageOut {
-    posts: Vec<PostOut>,
+    posts: Vec<SummaryOut>,
     total: u64,
     page: u32,
     per_page: u32,
 }
 
-fn page_out(services: &Services, page: PostPage) -> PageOut {
+fn page_out(services: &Services, page: SummaryPage) -> PageOut {
     PageOut {
         posts: page
             .posts
             .into_iter()
-            .map(|post| out(services, post))
+            .map(|post| {
+                let url = format!("{}/{}/", services.public_url, post.slug);
+                SummaryOut { post, url }
+            })
             .collect(),
         total: page.total,
         page: page.page,
@@ -137,18 +150,30 @@ pub(super) struct ListQuery {
     page: Option<u32>,
     /// Posts per page: 20 by default, at most 100.
     per_page: Option<u32>,
+    /// `body`: each post's `markdown` and `html` too. Without it a list
+    /// carries summaries (with `words`, for a reading time) and no bodies.
+    #[param(inline)]
+    include: Option<Include>,
+}
+
+/// What a list may carry besides summaries.
+#[derive(Deserialize, utoipa::ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum Include {
+    Body,
 }
 
 /// Lists posts and pages, newest first.
 ///
 /// Anonymous callers see only what is published; signed-in ones (bearer token
-/// or session) also see what they may edit.
+/// or session) also see what they may edit. Each post is a summary without
+/// its `markdown` and `html` unless `include=body` is given.
 #[utoipa::path(
     tag = "posts",
     operation_id = "list_posts",
     params(ListQuery),
     responses(
-        (status = 200, description = "One page of posts", body = PageOut),
+        (status = 200, description = "One page of post summaries (bodies only with include=body)", body = PageOut),
         (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
     ),
     security(()),
@@ -169,6 +194,7 @@ async fn list(
         search: query.q,
         page: query.page.unwrap_or(1),
         per_page: query.per_page.unwrap_or(0),
+        include_body: query.include == Some(Include::Body),
     };
     let page = services
         .posts

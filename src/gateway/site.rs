@@ -840,7 +840,7 @@ struct SitemapEntry {
 }
 
 /// The sitemap index: one file per [`SITEMAP_URLS`] published posts and pages
-/// (the home page counts too, in the first), so nothing is ever left out.
+/// (the home page counts too, in the last), so nothing is ever left out.
 async fn build_sitemap_index(services: &Services, request_id: &str) -> Built {
     let first = match services
         .posts
@@ -866,10 +866,11 @@ async fn build_sitemap_index(services: &Services, request_id: &str) -> Built {
     )
 }
 
-/// How many sitemap files `total` published posts and pages fill (at least
-/// one: the home page's).
+/// How many sitemap files `total` published posts and pages and the home page
+/// fill. The home page goes last, so every file is one page of posts and
+/// none holds more than [`SITEMAP_URLS`] URLs.
 fn sitemap_files(total: u64) -> u64 {
-    total.div_ceil(u64::from(SITEMAP_URLS)).max(1)
+    (total + 1).div_ceil(u64::from(SITEMAP_URLS))
 }
 
 async fn build_sitemap(services: &Services, n: u32, request_id: &str) -> Built {
@@ -881,20 +882,24 @@ async fn build_sitemap(services: &Services, n: u32, request_id: &str) -> Built {
         Ok(batch) => batch,
         Err(error) => return Built::from_error(services, &error),
     };
-    if n == 0 || u64::from(n) > sitemap_files(batch.total) {
+    let files = sitemap_files(batch.total);
+    if n == 0 || u64::from(n) > files {
         return Built::error(services, StatusCode::NOT_FOUND);
     }
-    let mut entries = Vec::with_capacity(batch.urls.len() + 1);
-    if n == 1 {
+    let mut entries: Vec<SitemapEntry> = batch
+        .urls
+        .iter()
+        .map(|url| SitemapEntry {
+            loc: format!("{}/{}/", services.public_url, url.slug),
+            lastmod: Some(url.updated_at.format("%Y-%m-%d").to_string()),
+        })
+        .collect();
+    if u64::from(n) == files {
         entries.push(SitemapEntry {
             loc: format!("{}/", services.public_url),
             lastmod: None,
         });
     }
-    entries.extend(batch.urls.iter().map(|url| SitemapEntry {
-        loc: format!("{}/{}/", services.public_url, url.slug),
-        lastmod: Some(url.updated_at.format("%Y-%m-%d").to_string()),
-    }));
     render_as(
         services,
         "site/sitemap.xml",

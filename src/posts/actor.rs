@@ -407,7 +407,7 @@ impl PostsDeps {
         Ok(post.view())
     }
 
-    async fn list(&self, msg: ListPosts, caller: &Caller) -> Result<PostPage, PostsError> {
+    async fn list(&self, msg: ListPosts, caller: &Caller) -> Result<SummaryPage, PostsError> {
         let per_page = match msg.per_page {
             0 => DEFAULT_PER_PAGE,
             n => n.min(MAX_PER_PAGE),
@@ -426,9 +426,12 @@ impl PostsDeps {
             Some(principal) => filter.visible_to = principal.user_id().or(Some(Uuid::nil())),
             None => filter.status = Some(PostStatus::Published),
         }
-        let (posts, total) = self.store.list(&filter, page, per_page).await?;
-        Ok(PostPage {
-            posts: posts.iter().map(PostRecord::view).collect(),
+        let (posts, total) = self
+            .store
+            .list_summaries(&filter, page, per_page, msg.include_body)
+            .await?;
+        Ok(SummaryPage {
+            posts,
             total,
             page,
             per_page,

@@ -1,4 +1,5 @@
-//! Parsed post values: titles, slugs, tags, kinds and statuses.
+//! Parsed post values: titles, slugs, tags, kinds and statuses; and the word
+//! count a reading time is computed from.
 
 use serde::{Deserialize, Serialize};
 
@@ -147,6 +148,12 @@ impl Excerpt {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Words in a Markdown source, for a reading time: what whitespace separates.
+/// The posts migration that backfilled `posts.words` counts the same way.
+pub fn word_count(markdown: &str) -> u32 {
+    u32::try_from(markdown.split_whitespace().count()).unwrap_or(u32::MAX)
 }
 
 macro_rules! string_conversions {

@@ -23,7 +23,7 @@ messages! {
     CreatePost => PostView, "posts.create";
     UpdatePost => PostView, "posts.update";
     GetPost => PostView, "posts.get";
-    ListPosts => PostPage, "posts.list";
+    ListPosts => SummaryPage, "posts.list";
     DeletePost => (), "posts.delete";
     Publish => PostView, "posts.publish";
     Unpublish => PostView, "posts.unpublish";
@@ -75,6 +75,47 @@ pub struct PostView {
     pub revision: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Words in the Markdown: what a reading time is computed from.
+    pub words: u32,
+}
+
+/// A post or page as a list shows it: everything but the body, which comes
+/// only when asked for (`ListPosts::include_body`). Absent, not empty: an
+/// empty `markdown` would be a post with no text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PostSummary {
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    pub kind: PostKind,
+    pub title: String,
+    pub slug: String,
+    pub excerpt: String,
+    pub tags: Vec<TagRef>,
+    pub status: PostStatus,
+    pub publish_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub feature_image: Option<String>,
+    pub author: Uuid,
+    pub revision: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Words in the Markdown: what a reading time is computed from.
+    pub words: u32,
+    /// The Markdown source; only when the body was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub markdown: Option<String>,
+    /// The sanitised HTML; only when the body was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+}
+
+/// One page of post summaries, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SummaryPage {
+    pub posts: Vec<PostSummary>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
 }
 
 /// What a save sets. `None` leaves a field as it is (on update).
@@ -120,6 +161,9 @@ pub struct ListPosts {
     pub search: Option<String>,
     pub page: u32,
     pub per_page: u32,
+    /// Each post's Markdown and HTML too (lists carry summaries otherwise).
+    #[serde(default)]
+    pub include_body: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

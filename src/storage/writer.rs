@@ -67,9 +67,9 @@ impl<T: Send + 'static, E: From<WriteFailed> + Send + 'static> Job for Pending<T
     fn settle(self: Box<Self>, committed: Result<(), &DbErr>) {
         let result = match (self.outcome, committed) {
             (Some(Ok(value)), Ok(())) => Ok(value),
-            (Some(Ok(_)), Err(error)) => Err(E::from(WriteFailed(format!(
-                "the commit failed: {error}"
-            )))),
+            (Some(Ok(_)), Err(error)) => {
+                Err(E::from(WriteFailed(format!("the commit failed: {error}"))))
+            }
             // A refused write stays refused, whatever became of the others.
             (Some(Err(refused)), _) => Err(refused),
             (None, _) => Err(E::from(WriteFailed("the write never ran".into()))),
@@ -234,7 +234,10 @@ enum Ran {
 async fn run_batch(batch: &mut [Box<dyn Job>], txn: &DatabaseTransaction, isolated: bool) -> Ran {
     let mut ran = Ran::Ok;
     for job in batch.iter_mut() {
-        match AssertUnwindSafe(job.run(txn, isolated)).catch_unwind().await {
+        match AssertUnwindSafe(job.run(txn, isolated))
+            .catch_unwind()
+            .await
+        {
             Ok(true) => {}
             Ok(false) if isolated => ran = Ran::Refused,
             // Without savepoints the rest would build on a refused write's leftovers.

@@ -1,9 +1,11 @@
-//! The posts store's migrations: posts and pages, tags, revisions.
+//! The posts store's migrations: posts and pages, tags, revisions, and
+//! what keeps listings and counts fast at 100,000 posts.
 
 use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_posts;
 mod m20261126_000002_tags_revisions;
+mod m20261201_000003_scale;
 
 pub struct PostsMigrator;
 
@@ -13,6 +15,7 @@ impl MigratorTrait for PostsMigrator {
         vec![
             Box::new(m20261126_000001_create_posts::Migration),
             Box::new(m20261126_000002_tags_revisions::Migration),
+            Box::new(m20261201_000003_scale::Migration),
         ]
     }
 
