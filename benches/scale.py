@@ -79,7 +79,7 @@ class Client:
     again once on a fresh connection when the server closed an idle one; only
     the attempt that answered is timed."""
 
-    def __init__(self, port, token=None, timeout=300):
+    def __init__(self, port, token=None, timeout=900):
         self.port = port
         self.token = token
         self.timeout = timeout
@@ -515,7 +515,8 @@ def check_cache_drop(anon, authed, owner):
 def data_size(args):
     du = subprocess.run(["du", "-sb", args.data_dir], capture_output=True, text=True, check=True)
     total = int(du.stdout.split()[0])
-    parts = [f"data directory {total / 1e6:,.1f} MB (du -sb)"]
+    size = f"{total / 1e6:,.1f} MB" if total >= 1e6 else f"{total:,} bytes"
+    parts = [f"data directory {size} (du -sb)"]
     if args.pg_databases:
         sql = "select sum(pg_database_size(datname)) from pg_database where datname in (%s)" % ",".join(
             f"'{name}'" for name in args.pg_databases)
