@@ -20,6 +20,7 @@ import json
 import math
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -129,6 +130,70 @@ class Client:
 
     def json(self, method, path, body=None, expect=(200,)):
         return json.loads(self.request(method, path, body, expect)[1])
+
+
+class Poster:
+    """A lean keep-alive client for the creates alone: one prebuilt request
+    head and a socket, no header objects. http.client cost ~0.45 ms of this
+    process's CPU per create, a share of the 2 cores the server needs at
+    1,000 creates/s. Never retried: a create that may have happened is not
+    sent twice."""
+
+    def __init__(self, port, token, timeout=120):
+        self.port = port
+        self.timeout = timeout
+        self.head = (f"POST /api/v1/posts HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                     f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: ").encode()
+        self.sock = None
+        self.buffer = b""
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        self.buffer = b""
+
+    def _recv(self):
+        chunk = self.sock.recv(262144)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        self.buffer += chunk
+
+    def request(self, method, path, body, expect=(201,), retry=False):
+        """The same answer as Client.request, for POST /api/v1/posts only."""
+        assert method == "POST" and path == "/api/v1/posts"
+        try:
+            if self.sock is None:
+                self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            started = time.perf_counter()
+            self.sock.sendall(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            while (end := self.buffer.find(b"\r\n\r\n")) < 0:
+                self._recv()
+            head, self.buffer = self.buffer[:end].decode("latin-1"), self.buffer[end + 4:]
+            lines = head.split("\r\n")
+            status = int(lines[0].split(" ", 2)[1])
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            if "content-length" not in headers:
+                raise BenchError(f"POST /api/v1/posts: an answer without Content-Length ({lines[0]})")
+            length = int(headers["content-length"])
+            while len(self.buffer) < length:
+                self._recv()
+            payload, self.buffer = self.buffer[:length], self.buffer[length:]
+            elapsed = time.perf_counter() - started
+        except (ConnectionError, OSError, ValueError, IndexError) as error:
+            self.close()
+            raise BenchError(f"POST /api/v1/posts: no answer ({error.__class__.__name__}: {error})") from error
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        if status not in expect:
+            raise BenchError(f"POST /api/v1/posts: HTTP {status}, expected {'/'.join(map(str, expect))}: "
+                             f"{payload[:300].decode('utf-8', 'replace')}")
+        return status, payload, headers, elapsed
 
 
 class Server:
@@ -276,7 +341,7 @@ def grow(args, server, site, article_json, size):
         work = work[1:] if work and work[0] == ("post", 1) else work
 
     def worker(index):
-        client = Client(args.port, args.token)
+        client = Poster(args.port, args.token)
         mine = latencies[index]
         try:
             while not failures:
@@ -578,7 +643,7 @@ def durability(args, server, article_json):
     counter = [0]
 
     def worker():
-        client = Client(args.port, args.token)
+        client = Poster(args.port, args.token)
         while not stop.is_set():
             with lock:
                 counter[0] += 1
