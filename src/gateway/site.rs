@@ -842,15 +842,17 @@ struct SitemapEntry {
 /// The sitemap index: one file per [`SITEMAP_URLS`] published posts and pages
 /// (the home page counts too, in the last), so nothing is ever left out.
 async fn build_sitemap_index(services: &Services, request_id: &str) -> Built {
-    let first = match services
+    // A page past the end carries no URLs, only the total: all the index needs.
+    let past_the_end = ListPublishedUrls { page: u32::MAX };
+    let counted = match services
         .posts
-        .call(ListPublishedUrls { page: 1 }, meta(services, request_id))
+        .call(past_the_end, meta(services, request_id))
         .await
     {
-        Ok(first) => first,
+        Ok(counted) => counted,
         Err(error) => return Built::from_error(services, &error),
     };
-    let files = sitemap_files(first.total);
+    let files = sitemap_files(counted.total);
     let sitemaps: Vec<SitemapEntry> = (1..=files)
         .map(|n| SitemapEntry {
             loc: format!("{}/sitemap-{n}.xml", services.public_url),

@@ -293,7 +293,8 @@ pub const SITEMAP_URLS: u32 = 10_000;
 
 /// One sitemap file's worth of published posts and pages (`page` from 1, at
 /// most [`SITEMAP_URLS`] each), oldest first: a new post only ever changes the
-/// last file, so the others stay cached.
+/// last file, so the others stay cached. A page past the end answers no URLs
+/// and the total only, without reading any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListPublishedUrls {
     pub page: u32,
