@@ -360,7 +360,7 @@ struct PostOut {
     published_at: String,
     published_human: String,
     updated_at: String,
-    reading_minutes: usize,
+    reading_minutes: u32,
     author: AuthorOut,
     tags: Vec<Link>,
     feature_image: Option<FeatureImage>,
@@ -382,7 +382,6 @@ fn post_out(
 ) -> PostOut {
     let author = authors.iter().find(|author| author.id == post.author);
     let published = post.published_at.unwrap_or(post.created_at);
-    let words = post.markdown.split_whitespace().count();
     PostOut {
         title: post.title.clone(),
         url: format!("{}/{}/", services.public_url, post.slug),
@@ -392,7 +391,7 @@ fn post_out(
         published_at: published.to_rfc3339(),
         published_human: published.format("%-d %B %Y").to_string(),
         updated_at: post.updated_at.to_rfc3339(),
-        reading_minutes: words.div_ceil(230).max(1),
+        reading_minutes: post.words.div_ceil(230).max(1),
         author: AuthorOut {
             name: author.map_or_else(String::new, |a| a.name.clone()),
             url: author.map_or_else(String::new, |a| format!("/author/{}/", a.slug)),
@@ -876,6 +875,9 @@ fn sitemap_files(total: u64) -> u64 {
 }
 
 async fn build_sitemap(services: &Services, n: u32, request_id: &str) -> Built {
+    if n == 0 {
+        return Built::error(services, StatusCode::NOT_FOUND);
+    }
     let batch = match services
         .posts
         .call(ListPublishedUrls { page: n }, meta(services, request_id))
@@ -885,7 +887,7 @@ async fn build_sitemap(services: &Services, n: u32, request_id: &str) -> Built {
         Err(error) => return Built::from_error(services, &error),
     };
     let files = sitemap_files(batch.total);
-    if n == 0 || u64::from(n) > files {
+    if u64::from(n) > files {
         return Built::error(services, StatusCode::NOT_FOUND);
     }
     let mut entries: Vec<SitemapEntry> = batch
