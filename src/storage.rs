@@ -16,7 +16,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector}
 use crate::config::StoreLocation;
 
 mod writer;
-pub use writer::{WriteFailed, Writer};
+pub use writer::{Deferred, WriteFailed, Writer};
 
 /// Connects to a store. Each concern calls this for its own database only.
 pub async fn connect(location: &StoreLocation) -> anyhow::Result<DatabaseConnection> {

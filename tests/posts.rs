@@ -249,6 +249,41 @@ async fn bad_slugs_and_titles_get_clear_errors() {
 }
 
 #[tokio::test]
+async fn a_post_takes_at_most_a_hundred_tags_and_more_are_refused_with_nothing_saved() {
+    let app = TestApp::spawn().await;
+    let names = |n: usize| (0..n).map(|i| format!("tag {i}")).collect::<Vec<_>>();
+
+    // Far more than one statement can carry: a clear 422, not a 500.
+    for count in [101, 20_000] {
+        let (status, body) = create(
+            &app,
+            json!({ "title": "Many tags", "markdown": "x", "tags": names(count), "status": "published" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{count}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("at most 100 tags"),
+            "{body}"
+        );
+    }
+    let (_, page) = app.get_json("/api/v1/posts").await;
+    assert_eq!(page["total"], 0, "{page}");
+    let (_, tags) = app.get_json("/api/v1/tags").await;
+    assert_eq!(tags, json!([]));
+
+    let (status, body) = create(
+        &app,
+        json!({ "title": "Enough tags", "markdown": "x", "tags": names(100), "status": "published" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["tags"].as_array().map(Vec::len), Some(100), "{body}");
+}
+
+#[tokio::test]
 async fn oversized_deep_and_malformed_bodies_are_refused_and_the_server_keeps_answering() {
     let app = TestApp::spawn().await;
     let huge = "a".repeat(10 * 1024 * 1024);
@@ -1048,6 +1083,57 @@ async fn parallel_creates_with_one_title_each_get_a_slug_of_their_own() {
         .collect();
     expected.sort();
     assert_eq!(slugs, expected);
+}
+
+#[tokio::test]
+async fn parallel_creates_asking_for_one_slug_give_it_to_one_and_keep_every_other_create() {
+    // Creates that arrive together are written in one transaction: the one
+    // whose slug is taken must get its 409 without undoing its neighbours,
+    // and the counts must hold exactly what was acknowledged.
+    let app = TestApp::spawn().await;
+    let creates = (0..24).map(|n| {
+        let slug = if n % 3 == 0 { "wanted".to_owned() } else { format!("free-{n}") };
+        create(
+            &app,
+            json!({ "title": format!("Post {n}"), "slug": slug, "markdown": "x", "tags": ["Shared"], "status": "published" }),
+        )
+    });
+
+    let results = futures::future::join_all(creates).await;
+
+    let created = results
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::CREATED)
+        .count();
+    let refused: Vec<&Value> = results
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::CONFLICT)
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!((created, refused.len()), (17, 7), "{results:?}");
+    for body in refused {
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("wanted"),
+            "{body}"
+        );
+    }
+    let (_, page) = app.get_json("/api/v1/posts?per_page=100").await;
+    assert_eq!(page["total"], 17, "{page}");
+    let wanted = page["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|post| post["slug"] == "wanted")
+        .count();
+    assert_eq!(wanted, 1);
+    let (_, tags) = app.get_json("/api/v1/tags").await;
+    assert_eq!(
+        tags,
+        json!([{ "name": "Shared", "slug": "shared", "posts": 17 }])
+    );
 }
 
 #[tokio::test]

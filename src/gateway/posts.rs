@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::identity::MaybeIdentity;
 use super::openapi::ErrorBody;
 use super::{ApiError, Identity, Services};
-use crate::posts::domain::{Excerpt, PostKind, PostStatus, Slug, TagName, Title};
+use crate::posts::domain::{Excerpt, PostKind, PostStatus, Slug, TagList, Title};
 use crate::posts::messages::{
     CreatePost, DeletePost, GetPost, GetRevision, ListPosts, ListRevisions, ListTags, PostFields,
     PostSummary, PostView, Publish, RestoreRevision, RevisionView, SummaryPage, TagView, Unpublish,
@@ -102,7 +102,7 @@ pub(super) struct PostIn {
     markdown: Option<String>,
     #[serde(default, deserialize_with = "present")]
     excerpt: Option<Option<Excerpt>>,
-    tags: Option<Vec<TagName>>,
+    tags: Option<TagList>,
     status: Option<PostStatus>,
     #[serde(default, deserialize_with = "present")]
     publish_at: Option<Option<DateTime<Utc>>>,

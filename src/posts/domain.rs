@@ -132,6 +132,52 @@ impl TagName {
     }
 }
 
+/// A post's tags as given: at most [`TagList::MAX`]. Without a bound one
+/// request could ask for tens of thousands, more than one statement can carry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(try_from = "Vec<TagName>", into = "Vec<TagName>")]
+pub struct TagList(Vec<TagName>);
+
+impl TagList {
+    pub const MAX: usize = 100;
+
+    pub fn parse(names: Vec<TagName>) -> Result<Self, String> {
+        if names.len() > Self::MAX {
+            return Err(format!(
+                "a post has at most {} tags, not {}",
+                Self::MAX,
+                names.len()
+            ));
+        }
+        Ok(Self(names))
+    }
+
+    /// The first [`TagList::MAX`] of `names`: for tags read back from the
+    /// store, which never held more.
+    pub fn first(mut names: Vec<TagName>) -> Self {
+        names.truncate(Self::MAX);
+        Self(names)
+    }
+
+    pub fn as_slice(&self) -> &[TagName] {
+        &self.0
+    }
+}
+
+impl TryFrom<Vec<TagName>> for TagList {
+    type Error = String;
+
+    fn try_from(names: Vec<TagName>) -> Result<Self, String> {
+        Self::parse(names)
+    }
+}
+
+impl From<TagList> for Vec<TagName> {
+    fn from(list: TagList) -> Self {
+        list.0
+    }
+}
+
 /// An excerpt as given: at most 1000 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::PostsError;
-use super::domain::{Excerpt, PostKind, PostStatus, Slug, TagName, Title};
+use super::domain::{Excerpt, PostKind, PostStatus, Slug, TagList, Title};
 use crate::runtime::ConcernMessage;
 
 macro_rules! messages {
@@ -127,7 +127,7 @@ pub struct PostFields {
     pub markdown: Option<String>,
     /// `Some(None)`: go back to the excerpt taken from the first paragraph.
     pub excerpt: Option<Option<Excerpt>>,
-    pub tags: Option<Vec<TagName>>,
+    pub tags: Option<TagList>,
     pub status: Option<PostStatus>,
     pub publish_at: Option<Option<DateTime<Utc>>>,
     pub feature_image: Option<Option<String>>,

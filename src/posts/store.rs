@@ -7,16 +7,18 @@
 //! list are read from `post_counts` / `tag_counts`, which every write keeps in
 //! its own transaction.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use folio_migrations::PostsMigrator;
 use folio_migrations::sea_orm_migration::MigratorTrait;
+use futures::future::BoxFuture;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, SqlErr,
 };
 use uuid::Uuid;
 
@@ -26,7 +28,7 @@ use super::messages::{
     PostSummary, PostView, PostsStats, PublishedUrl, RevisionView, TagRef, TagView,
 };
 use crate::config::StoreLocation;
-use crate::storage::Writer;
+use crate::storage::{Deferred, Writer};
 
 mod post {
     use sea_orm::entity::prelude::*;
@@ -323,7 +325,7 @@ fn nearer_end(total: u64, offset: u64, take: u64, direction: Direction) -> (u64,
 pub struct PostsStore {
     db: DatabaseConnection,
     /// Every write goes through it: concurrent saves share one durable commit.
-    writer: Writer,
+    writer: Writer<Batch>,
 }
 
 impl PostsStore {
@@ -875,46 +877,54 @@ impl PostsStore {
 impl PostsStore {
     /// The ids of `tags` (name, slug), in their order, adding the new ones:
     /// two or three statements however many tags there are.
+    /// The ids of `tags` (name, slug), made where missing, in order and
+    /// without repeats. Tags this batch already looked up come from `later`.
     async fn tag_ids<C: ConnectionTrait>(
         txn: &C,
+        later: &mut Batch,
         tags: &[(String, String)],
     ) -> Result<Vec<Uuid>, PostsError> {
-        if tags.is_empty() {
-            return Ok(Vec::new());
-        }
-        let slugs = || tags.iter().map(|(_, slug)| slug.clone());
-        let find = || {
-            tag::Entity::find()
-                .filter(tag::Column::Slug.is_in(slugs()))
-                .all(txn)
-        };
-        let mut known = find().await.map_err(unexpected("reading tags"))?;
-        let missing: Vec<tag::ActiveModel> = tags
+        let unknown: Vec<&(String, String)> = tags
             .iter()
-            .filter(|(_, slug)| !known.iter().any(|tag| tag.slug == *slug))
-            .map(|(name, slug)| tag::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                name: Set(name.clone()),
-                slug: Set(slug.clone()),
-            })
+            .filter(|(_, slug)| !later.tags.contains_key(slug))
             .collect();
-        if !missing.is_empty() {
-            // Another save may be adding the same new tag right now:
-            // whichever commits first makes it, the other waits for that
-            // (PostgreSQL) or runs after it (SQLite) and uses it.
-            tag::Entity::insert_many(missing)
-                .on_conflict_do_nothing_on([tag::Column::Slug])
-                .exec_without_returning(txn)
-                .await
-                .map_err(unexpected("adding tags"))?;
-            known = find().await.map_err(unexpected("reading tags"))?;
+        if !unknown.is_empty() {
+            let slugs = || unknown.iter().map(|(_, slug)| slug.clone());
+            let find = || {
+                tag::Entity::find()
+                    .filter(tag::Column::Slug.is_in(slugs()))
+                    .all(txn)
+            };
+            let mut known = find().await.map_err(unexpected("reading tags"))?;
+            let missing: Vec<tag::ActiveModel> = unknown
+                .iter()
+                .filter(|(_, slug)| !known.iter().any(|tag| tag.slug == *slug))
+                .map(|(name, slug)| tag::ActiveModel {
+                    id: Set(Uuid::new_v4()),
+                    name: Set(name.clone()),
+                    slug: Set(slug.clone()),
+                })
+                .collect();
+            if !missing.is_empty() {
+                // Another save may be adding the same new tag right now:
+                // whichever commits first makes it, the other waits for that
+                // (PostgreSQL) or runs after it (SQLite) and uses it.
+                tag::Entity::insert_many(missing)
+                    .on_conflict_do_nothing_on([tag::Column::Slug])
+                    .exec_without_returning(txn)
+                    .await
+                    .map_err(unexpected("adding tags"))?;
+                known = find().await.map_err(unexpected("reading tags"))?;
+            }
+            later
+                .tags
+                .extend(known.into_iter().map(|tag| (tag.slug, tag.id)));
         }
         let mut ids = Vec::with_capacity(tags.len());
         for (_, slug) in tags {
-            let id = known
-                .iter()
-                .find(|tag| tag.slug == *slug)
-                .map(|tag| tag.id)
+            let id = *later
+                .tags
+                .get(slug)
                 .ok_or_else(|| PostsError::Unexpected(format!("the tag {slug} vanished")))?;
             if !ids.contains(&id) {
                 ids.push(id);
@@ -987,90 +997,25 @@ impl PostsStore {
         before: Option<&CountedState>,
         after: Option<&CountedState>,
     ) -> Result<(), PostsError> {
-        let mut posts: Vec<((Uuid, String, String), i64)> = Vec::new();
-        let mut tags: Vec<((Uuid, Uuid, String, String), i64)> = Vec::new();
-        let mut add = |state: &CountedState, delta: i64| {
-            let key = (state.author, state.status.clone(), state.kind.clone());
-            match posts.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, n)) => *n += delta,
-                None => posts.push((key, delta)),
-            }
-            for tag_id in &state.tags {
-                let key = (
-                    *tag_id,
-                    state.author,
-                    state.status.clone(),
-                    state.kind.clone(),
-                );
-                match tags.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, n)) => *n += delta,
-                    None => tags.push((key, delta)),
-                }
-            }
-        };
+        let mut counts = Counts::default();
         if let Some(before) = before {
-            add(before, -1);
+            counts.add(before, -1);
         }
         if let Some(after) = after {
-            add(after, 1);
+            counts.add(after, 1);
         }
-        for ((author, status, kind), delta) in posts.into_iter().filter(|(_, n)| *n != 0) {
-            post_count::Entity::insert(post_count::ActiveModel {
-                author_id: Set(author),
-                status: Set(status),
-                kind: Set(kind),
-                n: Set(delta),
-            })
-            .on_conflict(
-                OnConflict::columns([
-                    post_count::Column::AuthorId,
-                    post_count::Column::Status,
-                    post_count::Column::Kind,
-                ])
-                .value(
-                    post_count::Column::N,
-                    Expr::col((post_count::Entity, post_count::Column::N)).add(delta),
-                )
-                .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await
-            .map_err(unexpected("counting posts"))?;
-        }
-        for ((tag_id, author, status, kind), delta) in tags.into_iter().filter(|(_, n)| *n != 0) {
-            tag_count::Entity::insert(tag_count::ActiveModel {
-                tag_id: Set(tag_id),
-                author_id: Set(author),
-                status: Set(status),
-                kind: Set(kind),
-                n: Set(delta),
-            })
-            .on_conflict(
-                OnConflict::columns([
-                    tag_count::Column::TagId,
-                    tag_count::Column::AuthorId,
-                    tag_count::Column::Status,
-                    tag_count::Column::Kind,
-                ])
-                .value(
-                    tag_count::Column::N,
-                    Expr::col((tag_count::Entity, tag_count::Column::N)).add(delta),
-                )
-                .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await
-            .map_err(unexpected("counting tags"))?;
-        }
-        Ok(())
+        counts.write(txn).await
     }
 
     /// Writes `record` (a new post when `previous` is `None`), its body, tags,
     /// counts and a revision, in `txn`. With `previous`, the write only happens
     /// if the stored revision is still `previous`: a concurrent save loses with
-    /// 409. Reads go through `txn` only.
+    /// 409. Reads go through `txn` only. A new post's rows wait in `later` for
+    /// the batch's one flush: nothing else in the batch can name a post that
+    /// no reply has announced yet.
     pub async fn write_post<C: ConnectionTrait>(
         txn: &C,
+        later: &mut Batch,
         record: &PostRecord,
         previous: Option<i32>,
         saved_by: Uuid,
@@ -1092,95 +1037,15 @@ impl PostsStore {
             updated_at: Set(record.updated_at),
             words: Set(i32::try_from(word_count(&record.markdown)).unwrap_or(i32::MAX)),
         };
-        let slug_taken = |error: DbErr| match error.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                PostsError::SlugTaken(record.slug.clone())
-            }
-            _ => PostsError::Unexpected(format!("saving a post: {error}")),
-        };
-        let before = match previous {
-            None => {
-                post::Entity::insert(model)
-                    .exec_without_returning(txn)
-                    .await
-                    .map_err(slug_taken)?;
-                None
-            }
-            Some(previous) => {
-                if !Self::lock_post(txn, record.id, Some(previous)).await? {
-                    let current = post::Entity::find_by_id(record.id)
-                        .select_only()
-                        .column(post::Column::Revision)
-                        .into_tuple::<i32>()
-                        .one(txn)
-                        .await
-                        .map_err(unexpected("reading a post"))?
-                        .unwrap_or(previous);
-                    return Err(PostsError::Stale {
-                        based_on: previous,
-                        current,
-                    });
-                }
-                let before = Self::counted_state(txn, record.id).await?;
-                post::Entity::update_many()
-                    .set(model)
-                    .filter(post::Column::Id.eq(record.id))
-                    .exec(txn)
-                    .await
-                    .map_err(slug_taken)?;
-                before
-            }
-        };
-        post_body::Entity::insert(post_body::ActiveModel {
+        let body = post_body::ActiveModel {
             post_id: Set(record.id),
             markdown: Set(record.markdown.clone()),
             html: Set(record.html.clone()),
-        })
-        .on_conflict(
-            OnConflict::column(post_body::Column::PostId)
-                .update_columns([post_body::Column::Markdown, post_body::Column::Html])
-                .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await
-        .map_err(unexpected("saving a post's body"))?;
-        if previous.is_some() {
-            post_tag::Entity::delete_many()
-                .filter(post_tag::Column::PostId.eq(record.id))
-                .exec(txn)
-                .await
-                .map_err(unexpected("clearing post tags"))?;
-        }
-        let tag_ids = Self::tag_ids(txn, &record.tags).await?;
-        let links: Vec<post_tag::ActiveModel> = tag_ids
-            .iter()
-            .enumerate()
-            .map(|(position, tag_id)| post_tag::ActiveModel {
-                post_id: Set(record.id),
-                tag_id: Set(*tag_id),
-                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-                status: Set(record.status.as_str().to_owned()),
-                kind: Set(record.kind.as_str().to_owned()),
-                published_at: Set(record.published_at),
-                created_at: Set(Some(record.created_at)),
-            })
-            .collect();
-        if !links.is_empty() {
-            post_tag::Entity::insert_many(links)
-                .exec_without_returning(txn)
-                .await
-                .map_err(unexpected("tagging a post"))?;
-        }
-        let after = CountedState {
-            author: record.author,
-            status: record.status.as_str().to_owned(),
-            kind: record.kind.as_str().to_owned(),
-            tags: tag_ids,
         };
-        Self::recount(txn, before.as_ref(), Some(&after)).await?;
         let names: Vec<&str> = record.tags.iter().map(|(name, _)| name.as_str()).collect();
-        revision::ActiveModel {
-            id: Set(Uuid::new_v4()),
+        let revision = revision::ActiveModel {
+            // Time-ordered, as post ids are (see `create`).
+            id: Set(Uuid::now_v7()),
             post_id: Set(record.id),
             revision: Set(record.revision),
             title: Set(record.title.clone()),
@@ -1195,10 +1060,84 @@ impl PostsStore {
             feature_image: Set(record.feature_image.clone()),
             saved_by: Set(saved_by),
             created_at: Set(record.updated_at),
+        };
+        let links = |tag_ids: &[Uuid]| -> Vec<post_tag::ActiveModel> {
+            tag_ids
+                .iter()
+                .enumerate()
+                .map(|(position, tag_id)| post_tag::ActiveModel {
+                    post_id: Set(record.id),
+                    tag_id: Set(*tag_id),
+                    position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                    status: Set(record.status.as_str().to_owned()),
+                    kind: Set(record.kind.as_str().to_owned()),
+                    published_at: Set(record.published_at),
+                    created_at: Set(Some(record.created_at)),
+                })
+                .collect()
+        };
+        let counted = |tags: Vec<Uuid>| CountedState {
+            author: record.author,
+            status: record.status.as_str().to_owned(),
+            kind: record.kind.as_str().to_owned(),
+            tags,
+        };
+
+        let Some(previous) = previous else {
+            let tag_ids = Self::tag_ids(txn, later, &record.tags).await?;
+            later.slugs.push(record.slug.clone());
+            later.posts.push(model);
+            later.bodies.push(body);
+            later.links.extend(links(&tag_ids));
+            later.revisions.push(revision);
+            later.counts.add(&counted(tag_ids), 1);
+            return Ok(());
+        };
+
+        if !Self::lock_post(txn, record.id, Some(previous)).await? {
+            let current = post::Entity::find_by_id(record.id)
+                .select_only()
+                .column(post::Column::Revision)
+                .into_tuple::<i32>()
+                .one(txn)
+                .await
+                .map_err(unexpected("reading a post"))?
+                .unwrap_or(previous);
+            return Err(PostsError::Stale {
+                based_on: previous,
+                current,
+            });
         }
-        .insert(txn)
-        .await
-        .map_err(unexpected("keeping a revision"))?;
+        let before = Self::counted_state(txn, record.id).await?;
+        post::Entity::update_many()
+            .set(model)
+            .filter(post::Column::Id.eq(record.id))
+            .exec(txn)
+            .await
+            .map_err(|error| slug_taken(error, &record.slug))?;
+        post_body::Entity::insert(body)
+            .on_conflict(
+                OnConflict::column(post_body::Column::PostId)
+                    .update_columns([post_body::Column::Markdown, post_body::Column::Html])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await
+            .map_err(unexpected("saving a post's body"))?;
+        post_tag::Entity::delete_many()
+            .filter(post_tag::Column::PostId.eq(record.id))
+            .exec(txn)
+            .await
+            .map_err(unexpected("clearing post tags"))?;
+        let tag_ids = Self::tag_ids(txn, later, &record.tags).await?;
+        insert_rows(txn, links(&tag_ids))
+            .await
+            .map_err(unexpected("tagging a post"))?;
+        Self::recount(txn, before.as_ref(), Some(&counted(tag_ids))).await?;
+        revision::Entity::insert(revision)
+            .exec_without_returning(txn)
+            .await
+            .map_err(unexpected("keeping a revision"))?;
         if record.revision > KEEP_REVISIONS {
             revision::Entity::delete_many()
                 .filter(revision::Column::PostId.eq(record.id))
@@ -1219,9 +1158,11 @@ impl PostsStore {
     ) -> Result<(), PostsError> {
         let record = std::sync::Arc::new(record.clone());
         self.writer
-            .write(move |txn| {
+            .write(move |txn, later| {
                 let record = record.clone();
-                Box::pin(async move { Self::write_post(txn, &record, previous, saved_by).await })
+                Box::pin(
+                    async move { Self::write_post(txn, later, &record, previous, saved_by).await },
+                )
             })
             .await
     }
@@ -1243,7 +1184,7 @@ impl PostsStore {
 
     pub async fn delete(&self, id: Uuid) -> Result<(), PostsError> {
         self.writer
-            .write(move |txn| Box::pin(Self::write_delete(txn, id)))
+            .write(move |txn, _| Box::pin(Self::write_delete(txn, id)))
             .await
     }
 }
@@ -1255,6 +1196,178 @@ struct CountedState {
     status: String,
     kind: String,
     tags: Vec<Uuid>,
+}
+
+/// Count changes not yet written. Ordered maps: the rows are upserted in key
+/// order, so two writers (PostgreSQL, several processes) never lock them in
+/// opposite orders.
+#[derive(Default)]
+struct Counts {
+    posts: BTreeMap<(Uuid, String, String), i64>,
+    tags: BTreeMap<(Uuid, Uuid, String, String), i64>,
+}
+
+impl Counts {
+    fn add(&mut self, state: &CountedState, delta: i64) {
+        *self
+            .posts
+            .entry((state.author, state.status.clone(), state.kind.clone()))
+            .or_default() += delta;
+        for tag_id in &state.tags {
+            *self
+                .tags
+                .entry((
+                    *tag_id,
+                    state.author,
+                    state.status.clone(),
+                    state.kind.clone(),
+                ))
+                .or_default() += delta;
+        }
+    }
+
+    /// Adds the changes to the stored counts, one statement per table, and
+    /// forgets them.
+    async fn write<C: ConnectionTrait>(&mut self, txn: &C) -> Result<(), PostsError> {
+        let posts: Vec<post_count::ActiveModel> = std::mem::take(&mut self.posts)
+            .into_iter()
+            .filter(|(_, delta)| *delta != 0)
+            .map(|((author, status, kind), delta)| post_count::ActiveModel {
+                author_id: Set(author),
+                status: Set(status),
+                kind: Set(kind),
+                n: Set(delta),
+            })
+            .collect();
+        if !posts.is_empty() {
+            post_count::Entity::insert_many(posts)
+                .on_conflict(
+                    OnConflict::columns([
+                        post_count::Column::AuthorId,
+                        post_count::Column::Status,
+                        post_count::Column::Kind,
+                    ])
+                    .value(
+                        post_count::Column::N,
+                        Expr::col((post_count::Entity, post_count::Column::N))
+                            .add(Expr::cust("excluded.n")),
+                    )
+                    .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await
+                .map_err(unexpected("counting posts"))?;
+        }
+        let tags: Vec<tag_count::ActiveModel> = std::mem::take(&mut self.tags)
+            .into_iter()
+            .filter(|(_, delta)| *delta != 0)
+            .map(
+                |((tag_id, author, status, kind), delta)| tag_count::ActiveModel {
+                    tag_id: Set(tag_id),
+                    author_id: Set(author),
+                    status: Set(status),
+                    kind: Set(kind),
+                    n: Set(delta),
+                },
+            )
+            .collect();
+        // A post has few tags and a batch few posts: far below any
+        // statement's parameter limit.
+        if !tags.is_empty() {
+            tag_count::Entity::insert_many(tags)
+                .on_conflict(
+                    OnConflict::columns([
+                        tag_count::Column::TagId,
+                        tag_count::Column::AuthorId,
+                        tag_count::Column::Status,
+                        tag_count::Column::Kind,
+                    ])
+                    .value(
+                        tag_count::Column::N,
+                        Expr::col((tag_count::Entity, tag_count::Column::N))
+                            .add(Expr::cust("excluded.n")),
+                    )
+                    .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await
+                .map_err(unexpected("counting tags"))?;
+        }
+        Ok(())
+    }
+}
+
+/// What one batch of the writer leaves for its single flush (see
+/// [`Deferred`]): new posts' rows, their count changes, and the tags the
+/// batch has looked up.
+#[derive(Default)]
+pub struct Batch {
+    /// The new posts' slugs, to name the one a unique index refused.
+    slugs: Vec<String>,
+    posts: Vec<post::ActiveModel>,
+    bodies: Vec<post_body::ActiveModel>,
+    links: Vec<post_tag::ActiveModel>,
+    revisions: Vec<revision::ActiveModel>,
+    counts: Counts,
+    /// Tag ids by slug. Kept across flushes: tags are never deleted inside
+    /// a write, and a rolled-back batch starts with an empty one.
+    tags: HashMap<String, Uuid>,
+}
+
+impl Deferred for Batch {
+    type Error = PostsError;
+
+    fn flush<'t>(
+        &'t mut self,
+        txn: &'t DatabaseTransaction,
+    ) -> BoxFuture<'t, Result<(), PostsError>> {
+        Box::pin(async move {
+            let slugs = std::mem::take(&mut self.slugs);
+            insert_rows(txn, std::mem::take(&mut self.posts))
+                .await
+                .map_err(|error| match slugs.as_slice() {
+                    [slug] => slug_taken(error, slug),
+                    _ => PostsError::Unexpected(format!("saving new posts: {error}")),
+                })?;
+            insert_rows(txn, std::mem::take(&mut self.bodies))
+                .await
+                .map_err(unexpected("saving posts' bodies"))?;
+            insert_rows(txn, std::mem::take(&mut self.links))
+                .await
+                .map_err(unexpected("tagging posts"))?;
+            insert_rows(txn, std::mem::take(&mut self.revisions))
+                .await
+                .map_err(unexpected("keeping revisions"))?;
+            self.counts.write(txn).await
+        })
+    }
+}
+
+/// Rows per INSERT: far below SQLite's and PostgreSQL's parameter limits for
+/// the widest row here (15 columns).
+const ROWS_PER_STATEMENT: usize = 200;
+
+/// Inserts `rows`, a few hundred per statement.
+async fn insert_rows<A, C>(txn: &C, mut rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
+        A::Entity::insert_many(std::mem::replace(&mut rows, rest))
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A refused post write: a unique index's refusal is the slug's.
+fn slug_taken(error: DbErr, slug: &str) -> PostsError {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => PostsError::SlugTaken(slug.to_owned()),
+        _ => PostsError::Unexpected(format!("saving a post: {error}")),
+    }
 }
 
 impl PostsStore {
@@ -1364,12 +1477,16 @@ impl PostsStore {
     /// authorship. The two authors' post and tag counts are counted again
     /// from their posts (on the author indexes): a rare operation, and exact
     /// whatever else commits meanwhile.
-    pub async fn write_reassign<C: ConnectionTrait>(
-        txn: &C,
+    pub async fn write_reassign(
+        txn: &DatabaseTransaction,
+        later: &mut Batch,
         from: Uuid,
         to: Uuid,
     ) -> Result<u64, PostsError> {
         use sea_orm::sea_query::IntoColumnRef;
+        // The counts are counted again from the rows: the batch's new posts
+        // must be among them, and their deltas not added on top afterwards.
+        later.flush(txn).await?;
         let result = post::Entity::update_many()
             .col_expr(post::Column::AuthorId, Expr::value(to))
             .filter(post::Column::AuthorId.eq(from))
@@ -1456,7 +1573,7 @@ impl PostsStore {
 
     pub async fn reassign_author(&self, from: Uuid, to: Uuid) -> Result<u64, PostsError> {
         self.writer
-            .write(move |txn| Box::pin(Self::write_reassign(txn, from, to)))
+            .write(move |txn, later| Box::pin(Self::write_reassign(txn, later, from, to)))
             .await
     }
 }
