@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::runtime::{ConcernName, RestartPolicy};
+use crate::storage::{StoreLocation, redact};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -449,13 +450,6 @@ impl Default for Settings {
     }
 }
 
-/// Where a concern's store lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreLocation {
-    SqliteFile(PathBuf),
-    Url(String),
-}
-
 impl SettingsArgs {
     /// Merges flags and environment (already in `self`, by clap) over the TOML
     /// file over the defaults, then checks the result.
@@ -494,7 +488,7 @@ impl Settings {
             {
                 bail!(
                     "the {concern} database URL must start with sqlite:, postgres:// or postgresql://; got {}",
-                    crate::storage::redact(&url)
+                    redact(&url)
                 );
             }
         }

@@ -13,10 +13,16 @@ use sea_orm::sqlx::sqlite::{
 };
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector};
 
-use crate::config::StoreLocation;
-
 mod writer;
 pub use writer::{Deferred, WriteFailed, Writer};
+
+/// Where a concern's store lives. The configuration says which; this module
+/// is the one that knows what each kind means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    SqliteFile(PathBuf),
+    Url(String),
+}
 
 /// Connects to a store. Each concern calls this for its own database only.
 pub async fn connect(location: &StoreLocation) -> anyhow::Result<DatabaseConnection> {

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use folio::auth::messages::Stats as AuthStats;
 use folio::auth::{AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
-use folio::config::StoreLocation;
 use folio::events::EventBus;
 use folio::media::images::Rules;
 use folio::media::messages::Stats as MediaStats;
@@ -19,6 +18,7 @@ use folio::runtime::{
     CallMeta, ConcernName, ConcernState, CpuPool, Failure, Fault, Metrics, RestartPolicy, Runtime,
     SigningKey,
 };
+use folio::storage::StoreLocation;
 
 fn runtime() -> Runtime {
     let policy = RestartPolicy {

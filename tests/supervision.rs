@@ -331,6 +331,42 @@ async fn the_request_id_is_returned_and_travels_into_the_concern() {
 }
 
 #[tokio::test]
+async fn a_media_file_request_carries_its_own_request_id_into_the_media_concern() {
+    // A file request is a reader's request like any page: its call to media
+    // must carry its id, not a fixed label shared by every file request.
+    let app = spawn_with_faults(&[]).await;
+    app.inject("media", "error", 1).await;
+
+    let response = app
+        .get("/media/0b6f1c52-3f0e-4d8a-9c2e-5a7d3b1e9f40/v1/photo-640.webp")
+        .await;
+
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let logged = common::eventually(std::time::Duration::from_secs(5), || async {
+        app.logs().contains("message failed")
+    })
+    .await;
+    assert!(
+        logged,
+        "the media concern logged the failure: {}",
+        app.logs()
+    );
+    let logs = app.logs();
+    let line = logs
+        .lines()
+        .find(|line| line.contains("message failed") && line.contains("media"))
+        .expect("the media concern logged the failure");
+    assert!(
+        line.contains(&id),
+        "the media concern's log line carries the file request's id: {line}"
+    );
+    assert!(!logs.contains("media-file"), "no fixed request id: {logs}");
+}
+
+#[tokio::test]
 async fn every_queued_panic_fires_on_a_request_and_is_counted_none_vanishes() {
     // A long backoff keeps posts restarting for seconds, across several ticks
     // of the scheduler, which sends posts a message of its own every second.

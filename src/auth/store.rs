@@ -15,8 +15,8 @@ use uuid::Uuid;
 use super::AuthError;
 use super::domain::{Email, TokenScope};
 use super::messages::{AuthStats, SessionView, TokenView, UserView};
-use crate::config::StoreLocation;
 use crate::runtime::Role;
+use crate::storage::StoreLocation;
 
 mod user {
     use sea_orm::entity::prelude::*;

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, delete, get, post, web};
 use serde::Serialize;
 
-use super::openapi::ErrorBody;
+use super::error::ErrorBody;
 use super::{ApiError, Identity, Services};
 use crate::auth::messages as auth;
 use crate::auth::permissions::Action;

@@ -22,17 +22,24 @@ pub struct ApiError {
     retry_after_secs: Option<u64>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Detail<'a>,
+/// Every API error: `{"error": {"code", "message", "concern"?}}`. What
+/// [`ApiError`] writes, and what the OpenAPI document shows.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct Detail<'a> {
-    code: &'a str,
-    message: &'a str,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable, machine-readable code, such as `not_found` or `stale_revision`.
+    code: String,
+    /// A sentence for people.
+    message: String,
+    /// The concern (auth, posts, media or render) the error came from, when it
+    /// was a failure of that concern rather than of the request.
     #[serde(skip_serializing_if = "Option::is_none")]
-    concern: Option<ConcernName>,
+    #[schema(nullable = false)]
+    concern: Option<String>,
 }
 
 impl ApiError {
@@ -158,11 +165,11 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::REQUEST_TIMEOUT {
             response.force_close();
         }
-        response.json(Body {
-            error: Detail {
-                code: self.code,
-                message: &self.message,
-                concern: self.concern,
+        response.json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                concern: self.concern.map(|concern| concern.as_str().to_owned()),
             },
         })
     }

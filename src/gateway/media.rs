@@ -12,16 +12,16 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use futures::TryStreamExt;
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
+use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
-use super::openapi::ErrorBody;
+use super::error::ErrorBody;
 use super::{ApiError, Identity, Services};
 use crate::media::domain::Operation;
 use crate::media::messages::{
     DeleteMedium, EditMedium, GetMedium, Ingest, ListMedia, Locate, RevertMedium, UpdateMedium,
 };
 use crate::media::messages::{MediaPage, MediumView};
-use crate::runtime::CallMeta;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(upload)
@@ -479,6 +479,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 async fn serve_file(
     services: web::Data<Services>,
     request: HttpRequest,
+    request_id: RequestId,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, version, file) = path.into_inner();
@@ -487,7 +488,7 @@ async fn serve_file(
         return Ok(from_memory(&request, &file));
     }
     let content_type = content_type_of(&key.file);
-    let meta = CallMeta::new("media-file", services.runtime.call_timeout());
+    let meta = services.meta(&request_id);
     let located = services
         .media
         .call(

@@ -1,11 +1,11 @@
 //! The API's OpenAPI 3 document, generated from the handlers' annotations and
-//! served at `/api/v1/openapi.json`; also the documented shape of an API error.
+//! served at `/api/v1/openapi.json`.
 
 use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
+use super::error::{ErrorBody, ErrorDetail};
 use super::{admin, media, posts, session, tokens, users};
 use crate::auth::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
 use crate::auth::messages::{AuthorView, Method, PasswordReset, SessionView, TokenView, UserView};
@@ -17,26 +17,6 @@ use crate::runtime::{ConcernName, ConcernState, ConcernStatus, FaultKind, FaultR
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(openapi_json);
-}
-
-// Documentation only: `ApiError` in `error.rs` writes the real thing.
-/// Every API error: `{"error": {"code", "message", "concern"?}}`.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// A stable, machine-readable code, such as `not_found` or `stale_revision`.
-    code: String,
-    /// A sentence for people.
-    message: String,
-    /// The concern (auth, posts, media or render) the error came from, when it
-    /// was a failure of that concern rather than of the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    concern: Option<String>,
 }
 
 #[derive(OpenApi)]

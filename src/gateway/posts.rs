@@ -6,8 +6,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
+use super::error::ErrorBody;
 use super::identity::MaybeIdentity;
-use super::openapi::ErrorBody;
 use super::{ApiError, Identity, Services};
 use crate::posts::domain::{Excerpt, PostKind, PostStatus, Slug, TagList, Title};
 use crate::posts::messages::{

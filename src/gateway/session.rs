@@ -4,8 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
 
+use super::error::ErrorBody;
 use super::identity::{csrf_token, expired_session_cookie, same_origin, session_cookie};
-use super::openapi::ErrorBody;
 use super::{ApiError, Identity, Services};
 use crate::auth::AuthError;
 use crate::auth::domain::{Password, Secret};

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::openapi::ErrorBody;
+use super::error::ErrorBody;
 use super::{ApiError, Identity, Services};
 use crate::auth::domain::{TokenName, TokenScope};
 use crate::auth::messages::{CreateToken, ListTokens, RevokeToken, TokenView};

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
+use super::error::ErrorBody;
 use super::identity::MaybeIdentity;
-use super::openapi::ErrorBody;
 use super::{ApiError, Identity, Services};
 use crate::auth::AuthError;
 use crate::auth::domain::{Bio, DisplayName, Email, Password};

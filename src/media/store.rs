@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::domain::Operation;
 use super::messages::MediaStats;
-use crate::config::StoreLocation;
+use crate::storage::StoreLocation;
 
 mod medium {
     use sea_orm::entity::prelude::*;

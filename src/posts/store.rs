@@ -27,7 +27,7 @@ use super::domain::{PostKind, PostStatus, word_count};
 use super::messages::{
     PostSummary, PostView, PostsStats, PublishedUrl, RevisionView, TagRef, TagView,
 };
-use crate::config::StoreLocation;
+use crate::storage::StoreLocation;
 use crate::storage::{Deferred, Writer};
 
 mod post {
