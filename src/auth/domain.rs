@@ -219,7 +219,6 @@ impl Secret {
     /// The digest stored in place of the secret.
     pub fn digest(&self) -> String {
         use sha2::Digest;
-        let hash = sha2::Sha256::digest(self.0.as_bytes());
-        hash.iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(sha2::Sha256::digest(self.0.as_bytes()))
     }
 }

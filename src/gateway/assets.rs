@@ -52,7 +52,7 @@ async fn asset(path: web::Path<String>, request: HttpRequest) -> HttpResponse {
     let Some(file) = Assets::get(&path).filter(|file| !is_document(&file.metadata)) else {
         return super::error::not_found(request).await;
     };
-    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
+    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
     let fresh = request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -76,8 +76,4 @@ async fn asset(path: web::Path<String>, request: HttpRequest) -> HttpResponse {
 
 fn is_document(metadata: &rust_embed::Metadata) -> bool {
     metadata.mimetype().starts_with("text/html")
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

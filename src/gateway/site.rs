@@ -168,8 +168,7 @@ impl PageCache {
 
 fn etag_of(body: &[u8]) -> String {
     let digest = sha2::Sha256::digest(body);
-    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    format!("\"{}\"", hex::encode(&digest[..12]))
 }
 
 /// Answers from the cache or builds the page; 304 when the browser's copy is current.

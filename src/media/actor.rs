@@ -211,14 +211,9 @@ impl MediaDeps {
             .map_err(|e| MediaError::Unexpected(format!("reading the upload: {e}")))?;
         let bytes = Arc::new(bytes);
         let hashed = bytes.clone();
-        let hash: String = self
+        let hash = self
             .pool
-            .run(move || {
-                sha2::Sha256::digest(hashed.as_slice())
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect()
-            })
+            .run(move || hex::encode(sha2::Sha256::digest(hashed.as_slice())))
             .await?;
         if let Some(existing) = self.store.by_hash(owner, &hash).await? {
             // The same picture again: no second copy.
