@@ -1,6 +1,7 @@
 //! The security headers every response carries, chosen in this one place by the
 //! kind of response: the admin shell, a page (the public theme, error and setup
-//! pages), or an inert file (JSON, feeds, the sitemap, media, assets).
+//! pages), or an inert file (JSON, feeds, the sitemap, media, assets); and the
+//! ETag of a body built or read at request time.
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -99,4 +100,10 @@ where
         }
         Ok(response)
     }
+}
+
+/// A strong ETag for `body`: the first 12 bytes of its SHA-256, hex, quoted.
+pub(super) fn etag_of(body: &[u8]) -> String {
+    use sha2::Digest;
+    format!("\"{}\"", hex::encode(&sha2::Sha256::digest(body)[..12]))
 }

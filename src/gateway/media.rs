@@ -16,6 +16,7 @@ use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
 use super::error::ErrorBody;
+use super::headers::etag_of;
 use super::{ApiError, Identity, Services};
 use crate::media::domain::Operation;
 use crate::media::messages::{
@@ -507,7 +508,7 @@ async fn serve_file(
         let body = tokio::fs::read(&located)
             .await
             .map_err(|_| ApiError::not_found("this file is gone"))?;
-        let etag = format!("\"{}\"", short_digest(&body));
+        let etag = etag_of(&body);
         let cached = Arc::new(CachedFile {
             body: web::Bytes::from(body),
             content_type,
@@ -595,10 +596,4 @@ fn wanted_range(
         Ok(_) => None,
         Err(_) => Some(None),
     }
-}
-
-/// The first 12 bytes of the SHA-256, hex: an ETag for a file's bytes.
-fn short_digest(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(&sha2::Sha256::digest(bytes)[..12])
 }

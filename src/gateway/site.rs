@@ -13,10 +13,10 @@ use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use moka::sync::Cache;
 use serde::Serialize;
-use sha2::Digest;
 use tracing_actix_web::RequestId;
 
 use super::Services;
+use super::headers::etag_of;
 use crate::auth::AuthError;
 use crate::auth::messages::{AuthorBySlug, AuthorView, DescribeAuthors};
 use crate::events::{Event, EventBus};
@@ -164,11 +164,6 @@ impl PageCache {
             Event::AuthorChanged { .. } => cache.invalidate_all(),
         });
     }
-}
-
-fn etag_of(body: &[u8]) -> String {
-    let digest = sha2::Sha256::digest(body);
-    format!("\"{}\"", hex::encode(&digest[..12]))
 }
 
 /// Answers from the cache or builds the page; 304 when the browser's copy is current.

@@ -1085,7 +1085,6 @@ impl PostsStore {
 
         let Some(previous) = previous else {
             let tag_ids = Self::tag_ids(txn, later, &record.tags).await?;
-            later.slugs.push(record.slug.clone());
             later.posts.push(model);
             later.bodies.push(body);
             later.links.extend(links(&tag_ids));
@@ -1229,39 +1228,32 @@ impl Counts {
     /// Adds the changes to the stored counts, one statement per table, and
     /// forgets them.
     async fn write<C: ConnectionTrait>(&mut self, txn: &C) -> Result<(), PostsError> {
-        let posts: Vec<post_count::ActiveModel> = std::mem::take(&mut self.posts)
+        let posts = std::mem::take(&mut self.posts)
             .into_iter()
-            .filter(|(_, delta)| *delta != 0)
-            .map(|((author, status, kind), delta)| post_count::ActiveModel {
+            .filter(|(_, delta)| *delta != 0);
+        add_to_counts(
+            txn,
+            posts.map(|((author, status, kind), delta)| post_count::ActiveModel {
                 author_id: Set(author),
                 status: Set(status),
                 kind: Set(kind),
                 n: Set(delta),
-            })
-            .collect();
-        if !posts.is_empty() {
-            post_count::Entity::insert_many(posts)
-                .on_conflict(
-                    OnConflict::columns([
-                        post_count::Column::AuthorId,
-                        post_count::Column::Status,
-                        post_count::Column::Kind,
-                    ])
-                    .value(
-                        post_count::Column::N,
-                        Expr::col((post_count::Entity, post_count::Column::N))
-                            .add(Expr::cust("excluded.n")),
-                    )
-                    .to_owned(),
-                )
-                .exec_without_returning(txn)
-                .await
-                .map_err(unexpected("counting posts"))?;
-        }
-        let tags: Vec<tag_count::ActiveModel> = std::mem::take(&mut self.tags)
+            }),
+            [
+                post_count::Column::AuthorId,
+                post_count::Column::Status,
+                post_count::Column::Kind,
+            ],
+            post_count::Column::N,
+        )
+        .await
+        .map_err(unexpected("counting posts"))?;
+        let tags = std::mem::take(&mut self.tags)
             .into_iter()
-            .filter(|(_, delta)| *delta != 0)
-            .map(
+            .filter(|(_, delta)| *delta != 0);
+        add_to_counts(
+            txn,
+            tags.map(
                 |((tag_id, author, status, kind), delta)| tag_count::ActiveModel {
                     tag_id: Set(tag_id),
                     author_id: Set(author),
@@ -1269,32 +1261,49 @@ impl Counts {
                     kind: Set(kind),
                     n: Set(delta),
                 },
-            )
-            .collect();
-        // A post has few tags and a batch few posts: far below any
-        // statement's parameter limit.
-        if !tags.is_empty() {
-            tag_count::Entity::insert_many(tags)
-                .on_conflict(
-                    OnConflict::columns([
-                        tag_count::Column::TagId,
-                        tag_count::Column::AuthorId,
-                        tag_count::Column::Status,
-                        tag_count::Column::Kind,
-                    ])
-                    .value(
-                        tag_count::Column::N,
-                        Expr::col((tag_count::Entity, tag_count::Column::N))
-                            .add(Expr::cust("excluded.n")),
-                    )
-                    .to_owned(),
-                )
-                .exec_without_returning(txn)
-                .await
-                .map_err(unexpected("counting tags"))?;
-        }
-        Ok(())
+            ),
+            [
+                tag_count::Column::TagId,
+                tag_count::Column::AuthorId,
+                tag_count::Column::Status,
+                tag_count::Column::Kind,
+            ],
+            tag_count::Column::N,
+        )
+        .await
+        .map_err(unexpected("counting tags"))
     }
+}
+
+/// Adds each row's `n` to the stored row with the same `key`, or inserts it:
+/// one statement for all of them. A post has few tags and a batch few posts,
+/// far below any statement's parameter limit.
+async fn add_to_counts<A, C, const K: usize>(
+    txn: &C,
+    rows: impl Iterator<Item = A>,
+    key: [<A::Entity as EntityTrait>::Column; K],
+    n: <A::Entity as EntityTrait>::Column,
+) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    let rows: Vec<A> = rows.collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    A::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns(key)
+                .value(
+                    n,
+                    Expr::col((A::Entity::default(), n)).add(Expr::cust("excluded.n")),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
 }
 
 /// What one batch of the writer leaves for its single flush (see
@@ -1302,8 +1311,6 @@ impl Counts {
 /// batch has looked up.
 #[derive(Default)]
 pub struct Batch {
-    /// The new posts' slugs, to name the one a unique index refused.
-    slugs: Vec<String>,
     posts: Vec<post::ActiveModel>,
     bodies: Vec<post_body::ActiveModel>,
     links: Vec<post_tag::ActiveModel>,
@@ -1322,12 +1329,18 @@ impl Deferred for Batch {
         txn: &'t DatabaseTransaction,
     ) -> BoxFuture<'t, Result<(), PostsError>> {
         Box::pin(async move {
-            let slugs = std::mem::take(&mut self.slugs);
-            insert_rows(txn, std::mem::take(&mut self.posts))
+            let posts = std::mem::take(&mut self.posts);
+            // Alone, a refused post is the one whose slug is taken; among
+            // several, the writer runs them again one by one to find out.
+            let alone = match posts.as_slice() {
+                [post] => post.slug.try_as_ref().cloned(),
+                _ => None,
+            };
+            insert_rows(txn, posts)
                 .await
-                .map_err(|error| match slugs.as_slice() {
-                    [slug] => slug_taken(error, slug),
-                    _ => PostsError::Unexpected(format!("saving new posts: {error}")),
+                .map_err(|error| match &alone {
+                    Some(slug) => slug_taken(error, slug),
+                    None => PostsError::Unexpected(format!("saving new posts: {error}")),
                 })?;
             insert_rows(txn, std::mem::take(&mut self.bodies))
                 .await
