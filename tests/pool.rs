@@ -36,13 +36,25 @@ async fn a_panicking_job_is_an_error_and_the_pool_keeps_its_workers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_full_queue_answers_busy_instead_of_growing() {
     let pool = CpuPool::new("test", 1, 1);
+    let (started, running_now) = std::sync::mpsc::channel::<()>();
     let (release, gate) = std::sync::mpsc::channel::<()>();
-    let gate = Arc::new(std::sync::Mutex::new(gate));
 
+    // The blocking job must hold the only worker before the second job is
+    // queued: spawned together, either could win the worker, and a quick job
+    // winning it would leave the load at one for ever.
     let running = {
-        let (pool, gate) = (pool.clone(), gate.clone());
-        tokio::spawn(async move { pool.run(move || gate.lock().unwrap().recv().is_ok()).await })
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            pool.run(move || {
+                started.send(()).is_ok() && gate.recv().is_ok()
+            })
+            .await
+        })
     };
+    tokio::task::spawn_blocking(move || running_now.recv())
+        .await
+        .unwrap()
+        .unwrap();
     let queued = {
         let pool = pool.clone();
         tokio::spawn(async move { pool.run(|| true).await })
