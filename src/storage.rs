@@ -14,7 +14,7 @@ use sea_orm::sqlx::sqlite::{
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector};
 
 mod writer;
-pub use writer::{Deferred, WriteFailed, Writer};
+pub use writer::{Deferred, Durability, WriteFailed, Writer};
 
 /// Where a concern's store lives. The configuration says which; this module
 /// is the one that knows what each kind means.
@@ -51,6 +51,48 @@ pub async fn connect(location: &StoreLocation) -> anyhow::Result<DatabaseConnect
                 .with_context(|| format!("could not connect to {}", redact(url)))
         }
     }
+}
+
+/// The connection a store's [`Writer`] writes through, and how its commits
+/// become durable. `db` is the store's connection from [`connect`].
+///
+/// On SQLite the writer gets a connection of its own with `synchronous =
+/// NORMAL`: COMMIT only appends to the WAL, and the writer syncs the WAL file
+/// itself before answering, while it already runs the next batch (see
+/// `writer`). Every other connection keeps FULL. On PostgreSQL the server makes
+/// the commit durable and the writer shares the store's pool.
+pub async fn writer_connection(
+    location: &StoreLocation,
+    db: &DatabaseConnection,
+) -> anyhow::Result<(DatabaseConnection, Durability)> {
+    let options = match location {
+        StoreLocation::SqliteFile(path) => SqliteConnectOptions::new().filename(path),
+        StoreLocation::Url(url) if url.starts_with("sqlite:") => {
+            SqliteConnectOptions::from_str(url)
+                .with_context(|| format!("{url} is not a valid SQLite URL"))?
+        }
+        StoreLocation::Url(_) => return Ok((db.clone(), Durability::AtCommit)),
+    };
+    let [_, wal, _] = sqlite_files(options.get_filename());
+    let options = options
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    // One connection, never closed while the store is open: the writer is its
+    // only user, and reopening would cost a batch its latency for nothing.
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options)
+        .await
+        .context("could not open the store's writer connection")?;
+    Ok((
+        SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+        Durability::SyncWal(wal),
+    ))
 }
 
 async fn sqlite(options: SqliteConnectOptions, what: &str) -> anyhow::Result<DatabaseConnection> {

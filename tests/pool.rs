@@ -45,10 +45,8 @@ async fn a_full_queue_answers_busy_instead_of_growing() {
     let running = {
         let pool = pool.clone();
         tokio::spawn(async move {
-            pool.run(move || {
-                started.send(()).is_ok() && gate.recv().is_ok()
-            })
-            .await
+            pool.run(move || started.send(()).is_ok() && gate.recv().is_ok())
+                .await
         })
     };
     tokio::task::spawn_blocking(move || running_now.recv())

@@ -337,7 +337,10 @@ impl PostsStore {
         PostsMigrator::up(&db, None)
             .await
             .context("migrating the posts store")?;
-        let writer = Writer::start(db.clone());
+        let (writes, durability) = crate::storage::writer_connection(location, &db)
+            .await
+            .context("posts store")?;
+        let writer = Writer::start(writes, durability);
         Ok(Self { db, writer })
     }
 

@@ -11,8 +11,20 @@
 //! its neighbours: when one refuses, the batch is undone and run again with a
 //! savepoint per write. A write is answered `Ok` only once the whole
 //! transaction it was in has committed, so every acknowledged write is on disk.
+//!
+//! On SQLite the flush is taken off the writer's path ([`Durability::SyncWal`]):
+//! the writer's connection commits with `synchronous = NORMAL`, which appends
+//! the batch to the WAL without syncing, and hands the batch to a syncer task,
+//! which syncs the WAL file and only then answers its writes. Meanwhile the
+//! writer runs the next batch, so a flush no longer stalls every writer; one
+//! flush answers every batch committed before it began. The cost: for about a
+//! millisecond, readers can see rows whose writers have not been answered yet;
+//! a power cut in that window loses them, but none was acknowledged. NORMAL
+//! itself syncs the WAL before a checkpoint copies it and the database after,
+//! so nothing committed earlier is at risk.
 
 use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -48,6 +60,16 @@ pub trait Deferred: Default + Send + 'static {
         &'t mut self,
         txn: &'t DatabaseTransaction,
     ) -> BoxFuture<'t, Result<(), Self::Error>>;
+}
+
+/// How a committed batch becomes durable, so the writer knows when it may answer.
+#[derive(Debug, Clone)]
+pub enum Durability {
+    /// COMMIT returns once the batch is durable (PostgreSQL; SQLite with FULL).
+    AtCommit,
+    /// COMMIT only appended to this WAL file (SQLite with NORMAL): the batch is
+    /// durable once the file is synced.
+    SyncWal(PathBuf),
 }
 
 /// Why a write did not happen, apart from what the write itself decided.
@@ -135,13 +157,21 @@ impl<D: Deferred> Clone for Writer<D> {
 impl<D: Deferred> Writer<D> {
     /// Starts the writer task for `db` on the current tokio runtime. It ends
     /// when the last handle is dropped.
-    pub fn start(db: DatabaseConnection) -> Self {
+    pub fn start(db: DatabaseConnection, durability: Durability) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE);
+        let committed = match durability {
+            Durability::AtCommit => Committed::Durable,
+            Durability::SyncWal(wal) => {
+                let (batches, to_sync) = mpsc::unbounded_channel();
+                tokio::spawn(sync_wal(wal, to_sync));
+                Committed::ToSync(batches)
+            }
+        };
         tokio::spawn(async move {
             let mut queue = queue;
             // A panic that escaped the guards below would leave every later
             // write answered "stopped": start over on the same queue instead.
-            while AssertUnwindSafe(run(&db, &mut queue))
+            while AssertUnwindSafe(run(&db, &mut queue, &committed))
                 .catch_unwind()
                 .await
                 .is_err()
@@ -220,7 +250,79 @@ async fn in_savepoint<T, D: Deferred>(
     }
 }
 
-async fn run<D: Deferred>(db: &DatabaseConnection, queue: &mut mpsc::Receiver<Box<dyn Job<D>>>) {
+/// Where a committed batch goes to be answered.
+enum Committed<D: Deferred> {
+    /// Durable already: answer at once.
+    Durable,
+    /// To the syncer, which answers once the WAL is synced.
+    ToSync(mpsc::UnboundedSender<Vec<Box<dyn Job<D>>>>),
+}
+
+impl<D: Deferred> Committed<D> {
+    fn answer(&self, batch: Vec<Box<dyn Job<D>>>) {
+        let batch = match self {
+            Self::ToSync(syncer) => match syncer.send(batch) {
+                Ok(()) => return,
+                // Only if the syncer panicked: SQLite's own sync on the next
+                // checkpoint is all that is left, so say the write failed.
+                Err(unsent) => {
+                    let error = DbErr::Custom("the WAL syncer has stopped".into());
+                    for job in unsent.0 {
+                        job.settle(Err(&error));
+                    }
+                    return;
+                }
+            },
+            Self::Durable => batch,
+        };
+        for job in batch {
+            job.settle(Ok(()));
+        }
+    }
+}
+
+/// Answers committed batches once the WAL holding them is synced. Batches
+/// arrive in commit order, so one sync covers every batch received before it
+/// started: under load, one flush answers several batches.
+async fn sync_wal<D: Deferred>(
+    wal: PathBuf,
+    mut committed: mpsc::UnboundedReceiver<Vec<Box<dyn Job<D>>>>,
+) {
+    while let Some(mut batch) = committed.recv().await {
+        while let Ok(more) = committed.try_recv() {
+            batch.extend(more);
+        }
+        let path = wal.clone();
+        let synced = tokio::task::spawn_blocking(move || sync_file(&path))
+            .await
+            .unwrap_or_else(|error| Err(std::io::Error::other(error.to_string())));
+        let outcome = synced.map_err(|error| {
+            tracing::error!(%error, wal = %wal.display(), writes = batch.len(), "syncing the WAL failed; its writes are refused");
+            DbErr::Custom(format!("syncing the WAL failed: {error}"))
+        });
+        for job in batch {
+            job.settle(outcome.as_ref().map(|_| ()));
+        }
+    }
+}
+
+/// fdatasync flushes the file's pages whichever descriptor wrote them, so a
+/// descriptor of our own syncs what SQLite's connection appended.
+fn sync_file(path: &std::path::Path) -> std::io::Result<()> {
+    match std::fs::File::open(path) {
+        Ok(file) => file.sync_data(),
+        // SQLite removes the WAL only when its last connection closes, after
+        // checkpointing it into the database and syncing that.
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+async fn run<D: Deferred>(
+    db: &DatabaseConnection,
+    queue: &mut mpsc::Receiver<Box<dyn Job<D>>>,
+    committed: &Committed<D>,
+) {
     // SQLite: take the write lock at BEGIN rather than at the first write, so
     // the transaction can never be refused halfway for a lock it cannot upgrade.
     let options = TransactionOptions {
@@ -277,12 +379,14 @@ async fn run<D: Deferred>(db: &DatabaseConnection, queue: &mut mpsc::Receiver<Bo
                     break;
                 }
                 Ran::Refused | Ran::Ok => {
-                    let committed = txn.commit().await;
-                    if let Err(error) = &committed {
-                        tracing::error!(%error, writes = batch.len(), "a commit failed; its writes are refused");
-                    }
-                    for job in batch.drain(..) {
-                        job.settle(committed.as_ref().map(|_| ()));
+                    match txn.commit().await {
+                        Ok(()) => committed.answer(std::mem::take(&mut batch)),
+                        Err(error) => {
+                            tracing::error!(%error, writes = batch.len(), "a commit failed; its writes are refused");
+                            for job in batch.drain(..) {
+                                job.settle(Err(&error));
+                            }
+                        }
                     }
                     break;
                 }
