@@ -13,7 +13,9 @@ use sea_orm::sqlx::sqlite::{
 };
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector};
 
+mod script;
 mod writer;
+pub use script::Script;
 pub use writer::{Deferred, Durability, WriteFailed, Writer};
 
 /// Where a concern's store lives. The configuration says which; this module

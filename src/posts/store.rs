@@ -17,8 +17,8 @@ use futures::future::BoxFuture;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, SqlErr,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr,
 };
 use uuid::Uuid;
 
@@ -28,7 +28,7 @@ use super::messages::{
     PostSummary, PostView, PostsStats, PublishedUrl, RevisionView, TagRef, TagView,
 };
 use crate::storage::StoreLocation;
-use crate::storage::{Deferred, Writer};
+use crate::storage::{Deferred, Script, Writer};
 
 mod post {
     use sea_orm::entity::prelude::*;
@@ -1132,7 +1132,7 @@ impl PostsStore {
             .await
             .map_err(unexpected("clearing post tags"))?;
         let tag_ids = Self::tag_ids(txn, later, &record.tags).await?;
-        insert_rows(txn, links(&tag_ids))
+        insert_rows_now(txn, links(&tag_ids))
             .await
             .map_err(unexpected("tagging a post"))?;
         Self::recount(txn, before.as_ref(), Some(&counted(tag_ids))).await?;
@@ -1231,11 +1231,20 @@ impl Counts {
     /// Adds the changes to the stored counts, one statement per table, and
     /// forgets them.
     async fn write<C: ConnectionTrait>(&mut self, txn: &C) -> Result<(), PostsError> {
+        let mut script = Script::default();
+        self.stage(&mut script, txn.get_database_backend());
+        script.run(txn).await.map_err(unexpected("counting posts"))
+    }
+
+    /// Adds the statements [`Self::write`] would run to `script`, and forgets
+    /// the changes.
+    fn stage(&mut self, script: &mut Script, backend: DbBackend) {
         let posts = std::mem::take(&mut self.posts)
             .into_iter()
             .filter(|(_, delta)| *delta != 0);
         add_to_counts(
-            txn,
+            script,
+            backend,
             posts.map(|((author, status, kind), delta)| post_count::ActiveModel {
                 author_id: Set(author),
                 status: Set(status),
@@ -1248,14 +1257,13 @@ impl Counts {
                 post_count::Column::Kind,
             ],
             post_count::Column::N,
-        )
-        .await
-        .map_err(unexpected("counting posts"))?;
+        );
         let tags = std::mem::take(&mut self.tags)
             .into_iter()
             .filter(|(_, delta)| *delta != 0);
         add_to_counts(
-            txn,
+            script,
+            backend,
             tags.map(
                 |((tag_id, author, status, kind), delta)| tag_count::ActiveModel {
                     tag_id: Set(tag_id),
@@ -1272,41 +1280,37 @@ impl Counts {
                 tag_count::Column::Kind,
             ],
             tag_count::Column::N,
-        )
-        .await
-        .map_err(unexpected("counting tags"))
+        );
     }
 }
 
 /// Adds each row's `n` to the stored row with the same `key`, or inserts it:
 /// one statement for all of them. A post has few tags and a batch few posts,
 /// far below any statement's parameter limit.
-async fn add_to_counts<A, C, const K: usize>(
-    txn: &C,
+fn add_to_counts<A, const K: usize>(
+    script: &mut Script,
+    backend: DbBackend,
     rows: impl Iterator<Item = A>,
     key: [<A::Entity as EntityTrait>::Column; K],
     n: <A::Entity as EntityTrait>::Column,
-) -> Result<(), DbErr>
-where
+) where
     A: ActiveModelTrait + Send,
-    C: ConnectionTrait,
 {
     let rows: Vec<A> = rows.collect();
     if rows.is_empty() {
-        return Ok(());
+        return;
     }
-    A::Entity::insert_many(rows)
-        .on_conflict(
+    script.push(
+        &A::Entity::insert_many(rows).on_conflict(
             OnConflict::columns(key)
                 .value(
                     n,
                     Expr::col((A::Entity::default(), n)).add(Expr::cust("excluded.n")),
                 )
                 .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
+        ),
+        backend,
+    );
 }
 
 /// What one batch of the writer leaves for its single flush (see
@@ -1332,29 +1336,25 @@ impl Deferred for Batch {
         txn: &'t DatabaseTransaction,
     ) -> BoxFuture<'t, Result<(), PostsError>> {
         Box::pin(async move {
-            let posts = std::mem::take(&mut self.posts);
+            let backend = txn.get_database_backend();
+            let mut script = Script::default();
             // Alone, a refused post is the one whose slug is taken; among
             // several, the writer runs them again one by one to find out.
-            let alone = match posts.as_slice() {
+            let alone = match self.posts.as_slice() {
                 [post] => post.slug.try_as_ref().cloned(),
                 _ => None,
             };
-            insert_rows(txn, posts)
-                .await
-                .map_err(|error| match &alone {
-                    Some(slug) => slug_taken(error, slug),
-                    None => PostsError::Unexpected(format!("saving new posts: {error}")),
-                })?;
-            insert_rows(txn, std::mem::take(&mut self.bodies))
-                .await
-                .map_err(unexpected("saving posts' bodies"))?;
-            insert_rows(txn, std::mem::take(&mut self.links))
-                .await
-                .map_err(unexpected("tagging posts"))?;
-            insert_rows(txn, std::mem::take(&mut self.revisions))
-                .await
-                .map_err(unexpected("keeping revisions"))?;
-            self.counts.write(txn).await
+            insert_rows(&mut script, backend, std::mem::take(&mut self.posts));
+            insert_rows(&mut script, backend, std::mem::take(&mut self.bodies));
+            insert_rows(&mut script, backend, std::mem::take(&mut self.links));
+            insert_rows(&mut script, backend, std::mem::take(&mut self.revisions));
+            self.counts.stage(&mut script, backend);
+            // One script, so one error for all of it: only a post's slug can
+            // collide (every other key is a fresh id or a count upsert).
+            script.run(txn).await.map_err(|error| match &alone {
+                Some(slug) => slug_taken(error, slug),
+                None => PostsError::Unexpected(format!("saving new posts: {error}")),
+            })
         })
     }
 }
@@ -1363,19 +1363,29 @@ impl Deferred for Batch {
 /// the widest row here (15 columns).
 const ROWS_PER_STATEMENT: usize = 200;
 
-/// Inserts `rows`, a few hundred per statement.
-async fn insert_rows<A, C>(txn: &C, mut rows: Vec<A>) -> Result<(), DbErr>
+/// Adds the inserts of `rows` to `script`, a few hundred rows per statement.
+fn insert_rows<A>(script: &mut Script, backend: DbBackend, mut rows: Vec<A>)
+where
+    A: ActiveModelTrait + Send,
+{
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
+        script.push(
+            &A::Entity::insert_many(std::mem::replace(&mut rows, rest)),
+            backend,
+        );
+    }
+}
+
+/// Inserts `rows` now, a few hundred per statement.
+async fn insert_rows_now<A, C>(txn: &C, rows: Vec<A>) -> Result<(), DbErr>
 where
     A: ActiveModelTrait + Send,
     C: ConnectionTrait,
 {
-    while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
-        A::Entity::insert_many(std::mem::replace(&mut rows, rest))
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
+    let mut script = Script::default();
+    insert_rows(&mut script, txn.get_database_backend(), rows);
+    script.run(txn).await
 }
 
 /// A refused post write: a unique index's refusal is the slug's.

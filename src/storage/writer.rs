@@ -293,9 +293,15 @@ async fn sync_wal<D: Deferred>(
             batch.extend(more);
         }
         let path = wal.clone();
+        let started = std::time::Instant::now();
         let synced = tokio::task::spawn_blocking(move || sync_file(&path))
             .await
             .unwrap_or_else(|error| Err(std::io::Error::other(error.to_string())));
+        tracing::debug!(
+            writes = batch.len(),
+            sync_us = started.elapsed().as_micros() as u64,
+            "WAL synced"
+        );
         let outcome = synced.map_err(|error| {
             tracing::error!(%error, wal = %wal.display(), writes = batch.len(), "syncing the WAL failed; its writes are refused");
             DbErr::Custom(format!("syncing the WAL failed: {error}"))
@@ -343,6 +349,7 @@ async fn run<D: Deferred>(
         // fails, that run is undone and every write runs again, each in a
         // savepoint with its own flush, so the refusal undoes only its own.
         let mut isolated = false;
+        let started = std::time::Instant::now();
         loop {
             let Some(txn) = begin(db, options, batch.len()).await else {
                 break;
@@ -379,7 +386,16 @@ async fn run<D: Deferred>(
                     break;
                 }
                 Ran::Refused | Ran::Ok => {
-                    match txn.commit().await {
+                    let ran = started.elapsed();
+                    let outcome = txn.commit().await;
+                    tracing::debug!(
+                        writes = batch.len(),
+                        isolated,
+                        run_us = ran.as_micros() as u64,
+                        commit_us = (started.elapsed() - ran).as_micros() as u64,
+                        "batch committed"
+                    );
+                    match outcome {
                         Ok(()) => committed.answer(std::mem::take(&mut batch)),
                         Err(error) => {
                             tracing::error!(%error, writes = batch.len(), "a commit failed; its writes are refused");
