@@ -326,6 +326,48 @@ pub struct PostsStore {
     db: DatabaseConnection,
     /// Every write goes through it: concurrent saves share one durable commit.
     writer: Writer<Batch>,
+    known_tags: std::sync::Arc<KnownTags>,
+}
+
+/// Tag ids by slug, of tags known to be committed, so a save of a post with
+/// familiar tags reads nothing from `tags`. Only committed tags enter (after
+/// the write that used them is answered `Ok`), so a rolled-back batch can
+/// leave no id here that is not in the store. An entry never goes stale
+/// while tags are never renamed or deleted; whatever renames or deletes one
+/// must forget it here.
+#[derive(Default)]
+pub struct KnownTags(std::sync::Mutex<HashMap<String, Uuid>>);
+
+/// Enough for every tag of a large site; past it the map starts afresh.
+const KNOWN_TAGS: usize = 10_000;
+
+impl KnownTags {
+    /// Copies what is known of `tags` into a batch's own map.
+    fn lend(&self, tags: &[(String, String)], batch: &mut HashMap<String, Uuid>) {
+        let Ok(known) = self.0.lock() else { return };
+        for (_, slug) in tags {
+            if let Some(id) = known.get(slug) {
+                batch.insert(slug.clone(), *id);
+            }
+        }
+    }
+
+    /// Remembers the ids a committed write gave `tags` (in order, without repeats).
+    fn remember(&self, tags: &[(String, String)], ids: &[Uuid]) {
+        let Ok(mut known) = self.0.lock() else { return };
+        if known.len() + ids.len() > KNOWN_TAGS {
+            known.clear();
+        }
+        let mut slugs: Vec<&String> = Vec::with_capacity(ids.len());
+        for (_, slug) in tags {
+            if !slugs.contains(&slug) {
+                slugs.push(slug);
+            }
+        }
+        for (slug, id) in slugs.into_iter().zip(ids) {
+            known.insert(slug.clone(), *id);
+        }
+    }
 }
 
 impl PostsStore {
@@ -341,7 +383,11 @@ impl PostsStore {
             .await
             .context("posts store")?;
         let writer = Writer::start(writes, durability);
-        Ok(Self { db, writer })
+        Ok(Self {
+            db,
+            writer,
+            known_tags: Default::default(),
+        })
     }
 
     pub async fn close(self) -> anyhow::Result<()> {
@@ -878,15 +924,17 @@ impl PostsStore {
 /// reads only through it, so a writer may batch many saves in one transaction
 /// (each in a savepoint).
 impl PostsStore {
-    /// The ids of `tags` (name, slug), in their order, adding the new ones:
-    /// two or three statements however many tags there are.
     /// The ids of `tags` (name, slug), made where missing, in order and
-    /// without repeats. Tags this batch already looked up come from `later`.
+    /// without repeats: no statement when every tag is known, else two or
+    /// three however many tags there are. Tags this batch already looked up
+    /// come from `later`, tags committed earlier from `known`.
     async fn tag_ids<C: ConnectionTrait>(
         txn: &C,
         later: &mut Batch,
+        known: &KnownTags,
         tags: &[(String, String)],
     ) -> Result<Vec<Uuid>, PostsError> {
+        known.lend(tags, &mut later.tags);
         let unknown: Vec<&(String, String)> = tags
             .iter()
             .filter(|(_, slug)| !later.tags.contains_key(slug))
@@ -1015,14 +1063,16 @@ impl PostsStore {
     /// if the stored revision is still `previous`: a concurrent save loses with
     /// 409. Reads go through `txn` only. A new post's rows wait in `later` for
     /// the batch's one flush: nothing else in the batch can name a post that
-    /// no reply has announced yet.
+    /// no reply has announced yet. Answers the ids of the post's tags, in the
+    /// order of their first appearance in `record.tags`.
     pub async fn write_post<C: ConnectionTrait>(
         txn: &C,
         later: &mut Batch,
+        known: &KnownTags,
         record: &PostRecord,
         previous: Option<i32>,
         saved_by: Uuid,
-    ) -> Result<(), PostsError> {
+    ) -> Result<Vec<Uuid>, PostsError> {
         let model = post::ActiveModel {
             id: Set(record.id),
             kind: Set(record.kind.as_str().to_owned()),
@@ -1087,13 +1137,13 @@ impl PostsStore {
         };
 
         let Some(previous) = previous else {
-            let tag_ids = Self::tag_ids(txn, later, &record.tags).await?;
+            let tag_ids = Self::tag_ids(txn, later, known, &record.tags).await?;
             later.posts.push(model);
             later.bodies.push(body);
             later.links.extend(links(&tag_ids));
             later.revisions.push(revision);
-            later.counts.add(&counted(tag_ids), 1);
-            return Ok(());
+            later.counts.add(&counted(tag_ids.clone()), 1);
+            return Ok(tag_ids);
         };
 
         if !Self::lock_post(txn, record.id, Some(previous)).await? {
@@ -1131,11 +1181,11 @@ impl PostsStore {
             .exec(txn)
             .await
             .map_err(unexpected("clearing post tags"))?;
-        let tag_ids = Self::tag_ids(txn, later, &record.tags).await?;
+        let tag_ids = Self::tag_ids(txn, later, known, &record.tags).await?;
         insert_rows_now(txn, links(&tag_ids))
             .await
             .map_err(unexpected("tagging a post"))?;
-        Self::recount(txn, before.as_ref(), Some(&counted(tag_ids))).await?;
+        Self::recount(txn, before.as_ref(), Some(&counted(tag_ids.clone()))).await?;
         revision::Entity::insert(revision)
             .exec_without_returning(txn)
             .await
@@ -1148,7 +1198,7 @@ impl PostsStore {
                 .await
                 .map_err(unexpected("dropping old revisions"))?;
         }
-        Ok(())
+        Ok(tag_ids)
     }
 
     /// Writes `record` as [`Self::write_post`] does, in a transaction of its own.
@@ -1158,15 +1208,20 @@ impl PostsStore {
         previous: Option<i32>,
         saved_by: Uuid,
     ) -> Result<(), PostsError> {
-        let record = std::sync::Arc::new(record.clone());
-        self.writer
+        let shared = std::sync::Arc::new(record.clone());
+        let known = self.known_tags.clone();
+        let tag_ids = self
+            .writer
             .write(move |txn, later| {
-                let record = record.clone();
-                Box::pin(
-                    async move { Self::write_post(txn, later, &record, previous, saved_by).await },
-                )
+                let (record, known) = (shared.clone(), known.clone());
+                Box::pin(async move {
+                    Self::write_post(txn, later, &known, &record, previous, saved_by).await
+                })
             })
-            .await
+            .await?;
+        // Committed now, so later batches may take these ids without reading.
+        self.known_tags.remember(&record.tags, &tag_ids);
+        Ok(())
     }
 
     /// Deletes post `id` (if it is there) and takes it off the counts, in `txn`.
