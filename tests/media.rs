@@ -99,9 +99,22 @@ async fn an_upload_gets_responsive_variants_served_immutable_with_ranges() {
             .unwrap()
             .contains("immutable")
     );
+    let etag = variant.headers()["etag"].to_str().unwrap().to_owned();
     let bytes = variant.bytes().await.unwrap();
     let decoded = image::load_from_memory(&bytes).unwrap();
     assert_eq!(decoded.width(), 640);
+    for if_none_match in [etag.clone(), format!("W/{etag}")] {
+        let again = app
+            .anonymous
+            .get(app.url(url))
+            .header("if-none-match", &if_none_match)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{if_none_match}");
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+        assert!(again.bytes().await.unwrap().is_empty());
+    }
     let webp = app
         .anonymous
         .get(app.url(medium["variants"][1]["webp_url"].as_str().unwrap()))

@@ -4,6 +4,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rust_embed::Embed;
 
+use super::headers::conditional;
+
 #[derive(Embed)]
 #[folder = "static/"]
 struct Assets;
@@ -53,20 +55,8 @@ async fn asset(path: web::Path<String>, request: HttpRequest) -> HttpResponse {
         return super::error::not_found(request).await;
     };
     let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
-    let fresh = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value == etag);
-    let mut response = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"));
-    if fresh {
+    let (mut response, unchanged) = conditional(&request, &etag, "public, max-age=3600");
+    if unchanged {
         return response.finish();
     }
     response

@@ -16,7 +16,7 @@ use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
 use super::error::ErrorBody;
-use super::headers::etag_of;
+use super::headers::{conditional, etag_of};
 use super::{ApiError, Identity, Services};
 use crate::media::domain::Operation;
 use crate::media::messages::{
@@ -556,21 +556,9 @@ fn from_memory(request: &HttpRequest, file: &CachedFile) -> HttpResponse {
             .content_type(file.content_type)
             .body(file.body.slice(from..to));
     }
-    let fresh = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == file.etag));
-    let mut response = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, file.etag.clone()))
-        .insert_header((header::CACHE_CONTROL, IMMUTABLE))
-        .insert_header((header::ACCEPT_RANGES, "bytes"));
-    if fresh {
+    let (mut response, unchanged) = conditional(request, &file.etag, IMMUTABLE);
+    response.insert_header((header::ACCEPT_RANGES, "bytes"));
+    if unchanged {
         return response.finish();
     }
     response

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, ContentType};
+use actix_web::http::header::ContentType;
 use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use moka::sync::Cache;
@@ -16,7 +16,7 @@ use serde::Serialize;
 use tracing_actix_web::RequestId;
 
 use super::Services;
-use super::headers::etag_of;
+use super::headers::{conditional, etag_of};
 use crate::auth::AuthError;
 use crate::auth::messages::{AuthorBySlug, AuthorView, DescribeAuthors};
 use crate::events::{Event, EventBus};
@@ -199,21 +199,10 @@ where
             page
         }
     };
-    let fresh = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == page.etag));
-    let mut response = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, page.etag.clone()))
-        // Revalidate every time: cheap with the ETag, and an edit shows at once.
-        .insert_header((header::CACHE_CONTROL, "public, max-age=0, must-revalidate"));
-    if fresh {
+    // Revalidate every time: cheap with the ETag, and an edit shows at once.
+    let (mut response, unchanged) =
+        conditional(request, &page.etag, "public, max-age=0, must-revalidate");
+    if unchanged {
         return response.finish();
     }
     response
