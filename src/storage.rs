@@ -1,5 +1,6 @@
 //! Opening a concern's database: an SQLite file (the default) or PostgreSQL.
-//! The SQLite settings are what make a 2xx durable: WAL with a full sync on commit.
+//! The SQLite settings are what make a 2xx durable: WAL, synced before a write
+//! is answered (on commit, or by the store's writer itself: `writer_connection`).
 //! Also what keeps the files on disk private: owner-only directories and files,
 //! and the group-commit writer a store's writes go through (`writer`).
 
