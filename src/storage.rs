@@ -29,21 +29,10 @@ pub enum StoreLocation {
 
 /// Connects to a store. Each concern calls this for its own database only.
 pub async fn connect(location: &StoreLocation) -> anyhow::Result<DatabaseConnection> {
-    match location {
-        StoreLocation::SqliteFile(path) => {
-            sqlite(
-                SqliteConnectOptions::new().filename(path),
-                &path.display().to_string(),
-            )
-            .await
-        }
-        StoreLocation::Url(url) if url.starts_with("sqlite:") => {
-            let options = SqliteConnectOptions::from_str(url)
-                .with_context(|| format!("{url} is not a valid SQLite URL"))?;
-            sqlite(options, url).await
-        }
-        StoreLocation::Url(url) => {
-            let mut options = ConnectOptions::new(url.clone());
+    match database(location)? {
+        Named::Sqlite(options, what) => sqlite(*options, &what).await,
+        Named::Postgres(url) => {
+            let mut options = ConnectOptions::new(url.to_owned());
             options
                 .max_connections(16)
                 .min_connections(1)
@@ -54,6 +43,38 @@ pub async fn connect(location: &StoreLocation) -> anyhow::Result<DatabaseConnect
                 .with_context(|| format!("could not connect to {}", redact(url)))
         }
     }
+}
+
+/// The database a location names.
+enum Named<'a> {
+    /// Its options, and how to name it in errors.
+    Sqlite(Box<SqliteConnectOptions>, String),
+    Postgres(&'a str),
+}
+
+fn database(location: &StoreLocation) -> anyhow::Result<Named<'_>> {
+    Ok(match location {
+        StoreLocation::SqliteFile(path) => Named::Sqlite(
+            Box::new(SqliteConnectOptions::new().filename(path)),
+            path.display().to_string(),
+        ),
+        StoreLocation::Url(url) if url.starts_with("sqlite:") => Named::Sqlite(
+            Box::new(
+                SqliteConnectOptions::from_str(url)
+                    .with_context(|| format!("{url} is not a valid SQLite URL"))?,
+            ),
+            url.clone(),
+        ),
+        StoreLocation::Url(url) => Named::Postgres(url),
+    })
+}
+
+/// What every connection to a store's SQLite file shares; each adds its sync.
+fn in_wal_mode(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        .journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
 }
 
 /// The connection a store's [`Writer`] writes through, and how its commits
@@ -68,20 +89,10 @@ pub async fn writer_connection(
     location: &StoreLocation,
     db: &DatabaseConnection,
 ) -> anyhow::Result<(DatabaseConnection, Durability)> {
-    let options = match location {
-        StoreLocation::SqliteFile(path) => SqliteConnectOptions::new().filename(path),
-        StoreLocation::Url(url) if url.starts_with("sqlite:") => {
-            SqliteConnectOptions::from_str(url)
-                .with_context(|| format!("{url} is not a valid SQLite URL"))?
-        }
-        StoreLocation::Url(_) => return Ok((db.clone(), Durability::AtCommit)),
+    let Named::Sqlite(options, what) = database(location)? else {
+        return Ok((db.clone(), Durability::AtCommit));
     };
     let [_, wal, _] = sqlite_files(options.get_filename());
-    let options = options
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
     // One connection, never closed while the store is open: the writer is its
     // only user, and reopening would cost a batch its latency for nothing.
     let pool = SqlitePoolOptions::new()
@@ -89,9 +100,9 @@ pub async fn writer_connection(
         .min_connections(1)
         .idle_timeout(None)
         .max_lifetime(None)
-        .connect_with(options)
+        .connect_with(in_wal_mode(*options).synchronous(SqliteSynchronous::Normal))
         .await
-        .context("could not open the store's writer connection")?;
+        .with_context(|| format!("could not open the writer's connection to {what}"))?;
     Ok((
         SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
         Durability::SyncWal(wal),
@@ -100,13 +111,10 @@ pub async fn writer_connection(
 
 async fn sqlite(options: SqliteConnectOptions, what: &str) -> anyhow::Result<DatabaseConnection> {
     let files = sqlite_files(options.get_filename());
-    let options = options
+    // FULL: a committed transaction survives a crash or power cut, which is what a 2xx promises.
+    let options = in_wal_mode(options)
         .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        // FULL: a committed transaction survives a crash or power cut, which is what a 2xx promises.
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .synchronous(SqliteSynchronous::Full);
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .min_connections(1)

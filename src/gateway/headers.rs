@@ -6,7 +6,7 @@
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, EntityTag, Header, HeaderMap, HeaderValue, IfNoneMatch};
+use actix_web::http::header::{self, Header, HeaderMap, HeaderValue, IfNoneMatch};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
 /// The admin UI runs its own module scripts and styles only; it shows images
@@ -122,13 +122,13 @@ pub(super) fn conditional(
     etag: &str,
     cache_control: &'static str,
 ) -> (HttpResponseBuilder, bool) {
-    let unchanged = etag
-        .parse::<EntityTag>()
-        .is_ok_and(|ours| match IfNoneMatch::parse(request) {
-            Ok(IfNoneMatch::Any) => true,
-            Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| tag.weak_eq(&ours)),
-            Err(_) => false,
-        });
+    // Weak comparison is of the opaque tags alone, whichever is weak.
+    let ours = etag.trim_matches('"');
+    let unchanged = match IfNoneMatch::parse(request) {
+        Ok(IfNoneMatch::Any) => true,
+        Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| tag.tag() == ours),
+        Err(_) => false,
+    };
     let mut response = if unchanged {
         HttpResponse::NotModified()
     } else {

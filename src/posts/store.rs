@@ -17,8 +17,8 @@ use futures::future::BoxFuture;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, SqlErr,
+    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, SqlErr,
 };
 use uuid::Uuid;
 
@@ -1286,20 +1286,19 @@ impl Counts {
     /// Adds the changes to the stored counts, one statement per table, and
     /// forgets them.
     async fn write<C: ConnectionTrait>(&mut self, txn: &C) -> Result<(), PostsError> {
-        let mut script = Script::default();
-        self.stage(&mut script, txn.get_database_backend());
+        let mut script = Script::for_connection(txn);
+        self.stage(&mut script);
         script.run(txn).await.map_err(unexpected("counting posts"))
     }
 
     /// Adds the statements [`Self::write`] would run to `script`, and forgets
     /// the changes.
-    fn stage(&mut self, script: &mut Script, backend: DbBackend) {
+    fn stage(&mut self, script: &mut Script) {
         let posts = std::mem::take(&mut self.posts)
             .into_iter()
             .filter(|(_, delta)| *delta != 0);
         add_to_counts(
             script,
-            backend,
             posts.map(|((author, status, kind), delta)| post_count::ActiveModel {
                 author_id: Set(author),
                 status: Set(status),
@@ -1318,7 +1317,6 @@ impl Counts {
             .filter(|(_, delta)| *delta != 0);
         add_to_counts(
             script,
-            backend,
             tags.map(
                 |((tag_id, author, status, kind), delta)| tag_count::ActiveModel {
                     tag_id: Set(tag_id),
@@ -1344,7 +1342,6 @@ impl Counts {
 /// far below any statement's parameter limit.
 fn add_to_counts<A, const K: usize>(
     script: &mut Script,
-    backend: DbBackend,
     rows: impl Iterator<Item = A>,
     key: [<A::Entity as EntityTrait>::Column; K],
     n: <A::Entity as EntityTrait>::Column,
@@ -1364,7 +1361,6 @@ fn add_to_counts<A, const K: usize>(
                 )
                 .to_owned(),
         ),
-        backend,
     );
 }
 
@@ -1391,19 +1387,18 @@ impl Deferred for Batch {
         txn: &'t DatabaseTransaction,
     ) -> BoxFuture<'t, Result<(), PostsError>> {
         Box::pin(async move {
-            let backend = txn.get_database_backend();
-            let mut script = Script::default();
+            let mut script = Script::for_connection(txn);
             // Alone, a refused post is the one whose slug is taken; among
             // several, the writer runs them again one by one to find out.
             let alone = match self.posts.as_slice() {
                 [post] => post.slug.try_as_ref().cloned(),
                 _ => None,
             };
-            insert_rows(&mut script, backend, std::mem::take(&mut self.posts));
-            insert_rows(&mut script, backend, std::mem::take(&mut self.bodies));
-            insert_rows(&mut script, backend, std::mem::take(&mut self.links));
-            insert_rows(&mut script, backend, std::mem::take(&mut self.revisions));
-            self.counts.stage(&mut script, backend);
+            insert_rows(&mut script, std::mem::take(&mut self.posts));
+            insert_rows(&mut script, std::mem::take(&mut self.bodies));
+            insert_rows(&mut script, std::mem::take(&mut self.links));
+            insert_rows(&mut script, std::mem::take(&mut self.revisions));
+            self.counts.stage(&mut script);
             // One script, so one error for all of it: only a post's slug can
             // collide (every other key is a fresh id or a count upsert).
             script.run(txn).await.map_err(|error| match &alone {
@@ -1419,16 +1414,13 @@ impl Deferred for Batch {
 const ROWS_PER_STATEMENT: usize = 200;
 
 /// Adds the inserts of `rows` to `script`, a few hundred rows per statement.
-fn insert_rows<A>(script: &mut Script, backend: DbBackend, mut rows: Vec<A>)
+fn insert_rows<A>(script: &mut Script, mut rows: Vec<A>)
 where
     A: ActiveModelTrait + Send,
 {
     while !rows.is_empty() {
         let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
-        script.push(
-            &A::Entity::insert_many(std::mem::replace(&mut rows, rest)),
-            backend,
-        );
+        script.push(&A::Entity::insert_many(std::mem::replace(&mut rows, rest)));
     }
 }
 
@@ -1438,8 +1430,8 @@ where
     A: ActiveModelTrait + Send,
     C: ConnectionTrait,
 {
-    let mut script = Script::default();
-    insert_rows(&mut script, txn.get_database_backend(), rows);
+    let mut script = Script::for_connection(txn);
+    insert_rows(&mut script, rows);
     script.run(txn).await
 }
 

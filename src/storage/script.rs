@@ -9,21 +9,29 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryTrait, Statement, Values};
 
-#[derive(Default)]
 pub struct Script {
+    backend: DbBackend,
     statements: Vec<Statement>,
 }
 
 impl Script {
-    /// Adds a statement built for `backend`.
-    pub fn push(&mut self, query: &impl QueryTrait, backend: DbBackend) {
-        self.statements.push(query.build(backend));
+    /// An empty script for the database behind `txn`.
+    pub fn for_connection(txn: &impl ConnectionTrait) -> Self {
+        Self {
+            backend: txn.get_database_backend(),
+            statements: Vec::new(),
+        }
     }
 
-    /// Runs every statement gathered, in order, and forgets them.
+    pub fn push(&mut self, query: &impl QueryTrait) {
+        self.statements.push(query.build(self.backend));
+    }
+
+    /// Runs every statement gathered, in order, through `txn` (the connection
+    /// the script was made for), and forgets them.
     pub async fn run<C: ConnectionTrait>(&mut self, txn: &C) -> Result<(), DbErr> {
         let statements = std::mem::take(&mut self.statements);
-        match txn.get_database_backend() {
+        match self.backend {
             DbBackend::Sqlite if statements.len() > 1 => {
                 let mut sql = String::new();
                 let mut values = Vec::new();

@@ -260,23 +260,16 @@ enum Committed<D: Deferred> {
 
 impl<D: Deferred> Committed<D> {
     fn answer(&self, batch: Vec<Box<dyn Job<D>>>) {
-        let batch = match self {
-            Self::ToSync(syncer) => match syncer.send(batch) {
-                Ok(()) => return,
+        match self {
+            Self::Durable => batch.into_iter().for_each(|job| job.settle(Ok(()))),
+            Self::ToSync(syncer) => {
                 // Only if the syncer panicked: SQLite's own sync on the next
-                // checkpoint is all that is left, so say the write failed.
-                Err(unsent) => {
+                // checkpoint is all that is left, so say the writes failed.
+                if let Err(unsent) = syncer.send(batch) {
                     let error = DbErr::Custom("the WAL syncer has stopped".into());
-                    for job in unsent.0 {
-                        job.settle(Err(&error));
-                    }
-                    return;
+                    unsent.0.into_iter().for_each(|job| job.settle(Err(&error)));
                 }
-            },
-            Self::Durable => batch,
-        };
-        for job in batch {
-            job.settle(Ok(()));
+            }
         }
     }
 }
@@ -313,7 +306,9 @@ async fn sync_wal<D: Deferred>(
 }
 
 /// fdatasync flushes the file's pages whichever descriptor wrote them, so a
-/// descriptor of our own syncs what SQLite's connection appended.
+/// descriptor of our own syncs what SQLite's connection appended. Opened each
+/// time: should SQLite remove and remake the WAL, a descriptor kept open would
+/// sync the old file and let the new one's commits be answered unsynced.
 fn sync_file(path: &std::path::Path) -> std::io::Result<()> {
     match std::fs::File::open(path) {
         Ok(file) => file.sync_data(),
