@@ -1735,3 +1735,73 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
         "only the draft (now the owner's) carries a tag"
     );
 }
+
+#[tokio::test]
+async fn a_title_search_follows_renames_and_deletes_and_takes_its_words_literally() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for title in [
+        "Quokka sighting at dawn",
+        "Notes on 100% rye",
+        "Notes on snake_case",
+        "Notes on snakeXcase",
+        "Ab initio",
+    ] {
+        let (status, post) = create(
+            &app,
+            json!({ "title": title, "markdown": "x", "status": "published", "tags": ["Field"] }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{post}");
+        ids.push(post["id"].as_str().unwrap().to_owned());
+    }
+    let search = |query: &'static str| {
+        let app = &app;
+        async move {
+            let page = listed(app, &app.anonymous, &format!("q={query}")).await;
+            let mut found = titles(&page);
+            assert_eq!(page["total"], found.len(), "?q={query}: {page}");
+            found.sort();
+            found
+        }
+    };
+
+    // Rare words come from the title index, case-insensitively, also with a
+    // tag filter and with words too short for trigrams.
+    assert_eq!(search("QUOKKA").await, ["Quokka sighting at dawn"]);
+    assert_eq!(
+        search("quokka%20at&tag=field").await,
+        ["Quokka sighting at dawn"]
+    );
+    assert_eq!(search("ab").await, ["Ab initio"]);
+    assert_eq!(search("notes").await.len(), 3);
+    assert_eq!(search("quokka&tag=other").await, Vec::<String>::new());
+    // `%`, `_` and quotes are letters, not wildcards or query syntax.
+    assert_eq!(search("100%25").await, ["Notes on 100% rye"]);
+    assert_eq!(search("snake_case").await, ["Notes on snake_case"]);
+    assert_eq!(search("%25").await, ["Notes on 100% rye"]);
+    assert_eq!(
+        search("%22quokka%22%20OR%20notes").await,
+        Vec::<String>::new()
+    );
+
+    // A rename moves the post in the index; a delete takes it out.
+    let (status, renamed) = patch(
+        &app,
+        &ids[0],
+        json!({ "title": "Wombat sighting at dusk", "revision": 1 }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    assert_eq!(search("quokka").await, Vec::<String>::new());
+    assert_eq!(search("wombat").await, ["Wombat sighting at dusk"]);
+    let deleted = app
+        .client
+        .delete(app.url(&format!("/api/v1/posts/{}", ids[1])))
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success(), "{}", deleted.status());
+    assert_eq!(search("rye").await, Vec::<String>::new());
+    assert_eq!(search("notes").await.len(), 2);
+}

@@ -14,11 +14,11 @@ use chrono::{DateTime, Utc};
 use folio_migrations::PostsMigrator;
 use folio_migrations::sea_orm_migration::MigratorTrait;
 use futures::future::BoxFuture;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, SqlErr,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr, Statement,
 };
 use uuid::Uuid;
 
@@ -285,6 +285,12 @@ struct Plan {
     author: Option<Uuid>,
     tag: Option<Uuid>,
     words: Vec<String>,
+    /// For a title search whose words are rare: the rowids of every post
+    /// whose title the title index says holds them all, so the search reads
+    /// those rows rather than walking the listing. `None` when the words are
+    /// common (walking the listing finds a page of them early) or too short
+    /// for trigrams.
+    candidates: Option<Vec<i64>>,
     published_or_own: Option<Uuid>,
 }
 
@@ -340,6 +346,23 @@ pub struct KnownTags(std::sync::Mutex<HashMap<String, Uuid>>);
 
 /// Enough for every tag of a large site; past it the map starts afresh.
 const KNOWN_TAGS: usize = 10_000;
+
+/// Title-index matches up to which a search reads the matching rows instead
+/// of walking the listing: both cost about this many row reads, and a word
+/// this rare would leave the walk reading most of the listing to fill a page.
+const FEW_CANDIDATES: usize = 2_000;
+
+/// `words` as an FTS5 query for the trigram title index: every word of three
+/// characters or more as a quoted string (so no word is read as an operator),
+/// all of them required. `None` when no word is long enough to have a trigram.
+fn title_match(words: &[String]) -> Option<String> {
+    let terms: Vec<String> = words
+        .iter()
+        .filter(|word| word.chars().count() >= 3)
+        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
 
 impl KnownTags {
     /// Copies what is known of `tags` into a batch's own map.
@@ -633,8 +656,33 @@ impl PostsStore {
                 .flat_map(|search| search.split_whitespace().take(8))
                 .map(str::to_owned)
                 .collect(),
+            candidates: None,
             published_or_own: None,
         };
+        if let Some(expression) = title_match(&plan.words)
+            && self.db.get_database_backend() == DbBackend::Sqlite
+        {
+            let limit = u64::try_from(FEW_CANDIDATES + 1).unwrap_or(u64::MAX);
+            let rowids: Vec<i64> = self
+                .db
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    "SELECT rowid FROM post_titles WHERE post_titles MATCH ? LIMIT ?",
+                    [expression.into(), limit.into()],
+                ))
+                .await
+                .map_err(unexpected("searching titles"))?
+                .iter()
+                .map(|row| row.try_get_by_index::<i64>(0))
+                .collect::<Result<_, _>>()
+                .map_err(unexpected("searching titles"))?;
+            if rowids.is_empty() {
+                return Ok(None);
+            }
+            if rowids.len() <= FEW_CANDIDATES {
+                plan.candidates = Some(rowids);
+            }
+        }
         // "Published or own" folds into the equality filters whenever another
         // filter decides it, so only a plain list keeps the OR (and a scan).
         if let Some(user) = filter.visible_to {
@@ -675,8 +723,16 @@ impl PostsStore {
         if let Some(author) = plan.author {
             on_posts = on_posts.add(post::Column::AuthorId.eq(author));
         }
+        // The trigram index is case-insensitive beyond ASCII, where LIKE is
+        // not: the words are checked on the titles as well.
+        // A word is the reader's letters: `%` and `_` in it are not wildcards.
         for word in &plan.words {
-            on_posts = on_posts.add(post::Column::Title.contains(word.as_str()));
+            let escaped = word
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            on_posts = on_posts
+                .add(post::Column::Title.like(LikeExpr::new(format!("%{escaped}%")).escape('\\')));
         }
         if let Some(user) = plan.published_or_own {
             on_posts = on_posts.add(
@@ -684,6 +740,9 @@ impl PostsStore {
                     .add(post::Column::Status.eq(PostStatus::Published.as_str()))
                     .add(post::Column::AuthorId.eq(user)),
             );
+        }
+        if let Some(rowids) = &plan.candidates {
+            return Self::candidates_query(plan, rowids, on_posts);
         }
         match plan.tag {
             Some(tag_id) => {
@@ -741,6 +800,58 @@ impl PostsStore {
                 )
             }
         }
+    }
+
+    /// [`Self::id_query`] for a search with few candidates: the candidates
+    /// lead (SQLite's CROSS JOIN keeps them the outer loop), each looked up by
+    /// rowid, then sorted. Left to itself, the planner prefers walking the
+    /// listing index, which avoids the sort but checks every post in it.
+    fn candidates_query(
+        plan: &Plan,
+        rowids: &[i64],
+        on_posts: Condition,
+    ) -> (SelectStatement, [sea_orm::sea_query::ColumnRef; 3]) {
+        use sea_orm::sea_query::{Alias, Func, IntoColumnRef};
+        let list = format!(
+            "[{}]",
+            rowids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let mut query = Query::select();
+        query
+            .expr_as(Expr::col((post::Entity, post::Column::Id)), "id")
+            .from_function(Func::cust("json_each").arg(list), "candidates")
+            .cross_join(post::Entity)
+            .and_where(
+                Expr::col((post::Entity, Alias::new("rowid")))
+                    .equals((Alias::new("candidates"), Alias::new("value"))),
+            );
+        if let Some(status) = plan.status {
+            query.and_where(Expr::col((post::Entity, post::Column::Status)).eq(status.as_str()));
+        }
+        if let Some(kind) = plan.kind {
+            query.and_where(Expr::col((post::Entity, post::Column::Kind)).eq(kind.as_str()));
+        }
+        if let Some(tag_id) = plan.tag {
+            query.inner_join(
+                post_tag::Entity,
+                Expr::col((post_tag::Entity, post_tag::Column::PostId))
+                    .equals((post::Entity, post::Column::Id))
+                    .and(Expr::col((post_tag::Entity, post_tag::Column::TagId)).eq(tag_id)),
+            );
+        }
+        query.cond_where(on_posts);
+        (
+            query,
+            [
+                (post::Entity, post::Column::PublishedAt).into_column_ref(),
+                (post::Entity, post::Column::CreatedAt).into_column_ref(),
+                (post::Entity, post::Column::Id).into_column_ref(),
+            ],
+        )
     }
 
     /// How many posts `plan` selects, read from the counts: any mix of

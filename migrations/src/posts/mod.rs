@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_posts;
 mod m20261126_000002_tags_revisions;
 mod m20261201_000003_scale;
+mod m20261202_000004_title_search;
 
 pub struct PostsMigrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for PostsMigrator {
             Box::new(m20261126_000001_create_posts::Migration),
             Box::new(m20261126_000002_tags_revisions::Migration),
             Box::new(m20261201_000003_scale::Migration),
+            Box::new(m20261202_000004_title_search::Migration),
         ]
     }
 
