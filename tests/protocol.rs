@@ -2,6 +2,8 @@
 //! condition for moving a concern to its own process with only a new transport.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::fmt::Debug;
 use std::time::Duration;
 
@@ -405,4 +407,56 @@ fn every_error_round_trips_through_serde() {
     round_trips(AuthError::SetupUnavailable);
     round_trips(PostsError::Unexpected("disk full".into()));
     round_trips(MediaError::Unexpected("disk full".into()));
+}
+
+/// The whole app with every call through bytes: what a wire between processes
+/// would carry. (CI also runs the entire suite this way.)
+#[tokio::test]
+async fn through_bytes_every_concern_answers_and_failures_keep_their_meaning() {
+    let app =
+        common::TestApp::spawn_through_bytes(&["--fault-injection", "--backoff-min", "50ms"]).await;
+    assert!(
+        app.logs()
+            .contains("every call to a concern goes through bytes"),
+        "{}",
+        app.logs()
+    );
+
+    // Media, then posts (which asks render and auth), then the public page
+    // (posts, render's image sources from media, auth's authors).
+    let medium = common::upload_medium(&app, common::transparent_png(), "A cut-out").await;
+    let id = medium["id"].as_str().unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/v1/posts"))
+        .json(&serde_json::json!({
+            "title": "Over the wire",
+            "markdown": format!("Hello *wire*.\n\n![A cut-out](media:{id})"),
+            "status": "published",
+            "tags": ["Wire"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let page = app.get("/over-the-wire/").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<em>wire</em>"), "{html}");
+    assert!(html.contains("alt=\"A cut-out\""), "{html}");
+    assert!(html.contains("/media/"), "{html}");
+    let (status, tag) = app.get_json("/api/v1/posts?tag=wire").await;
+    assert_eq!((status, tag["total"].as_u64()), (200, Some(1)), "{tag}");
+
+    // A panic and an injected error come back as they do in process.
+    app.inject("posts", "panic", 1).await;
+    let (status, body) = app.get_json("/api/v1/admin/stats/posts").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "concern_crashed");
+    app.inject("media", "error", 1).await;
+    let (status, body) = app.get_json("/api/v1/admin/stats/media").await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["error"]["code"], "injected_fault");
+    let (status, _) = app.get_json("/api/v1/admin/stats/posts").await;
+    assert_eq!(status, 200);
 }

@@ -30,6 +30,11 @@ impl Concern for Render {
     }
 }
 
+crate::concern_dispatch!(Render {
+    RenderMarkdown,
+    Stats
+});
+
 /// Excerpts taken from the first paragraph stop here.
 const EXCERPT_CHARS: usize = 300;
 

@@ -123,7 +123,9 @@ pub trait Handles<M: ConcernMessage>: Concern {
 /// ```
 #[macro_export]
 macro_rules! concern_handlers {
-    ($concern:ty { $($msg:ty => $method:ident;)* }) => {$(
+    ($concern:ty { $($msg:ty => $method:ident;)* }) => {
+        $crate::concern_dispatch!($concern { $($msg),* });
+        $(
         impl $crate::runtime::Handles<$msg> for $concern {
             fn handle(
                 &mut self,

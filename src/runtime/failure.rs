@@ -26,6 +26,13 @@ pub enum Failure {
     Injected { concern: ConcernName },
     #[error("the {concern} service could not verify who is calling; sign in again")]
     Unauthenticated { concern: ConcernName },
+    /// A call or its answer did not survive the trip to the concern and back
+    /// (a message that cannot be encoded, or a name no handler answers).
+    #[error("a call to the {concern} service could not be delivered: {reason}")]
+    Undeliverable {
+        concern: ConcernName,
+        reason: String,
+    },
 }
 
 impl Failure {
@@ -36,7 +43,8 @@ impl Failure {
             | Failure::Timeout { concern, .. }
             | Failure::Busy { concern }
             | Failure::Injected { concern }
-            | Failure::Unauthenticated { concern } => *concern,
+            | Failure::Unauthenticated { concern }
+            | Failure::Undeliverable { concern, .. } => *concern,
         }
     }
 }

@@ -10,6 +10,7 @@ use actix::prelude::*;
 
 use super::concern::{Call, CallMeta};
 use super::host::{ConcernHost, millis};
+use super::transport::{self, Dispatch, Transport};
 use super::{Concern, ConcernCell, ConcernError, ConcernMessage, Failure, Handles};
 
 pub struct ConcernHandle<C: Concern> {
@@ -30,6 +31,7 @@ struct Inner<C: Concern> {
     arbiter: Mutex<Arbiter>,
     deps: C::Deps,
     cell: Arc<ConcernCell>,
+    transport: Transport,
     /// Set at shutdown so the watchdog does not bring a stopped concern back.
     stopped: AtomicBool,
 }
@@ -44,7 +46,7 @@ fn spawn_host<C: Concern>(
 }
 
 impl<C: Concern> ConcernHandle<C> {
-    pub(super) fn start(deps: C::Deps, cell: Arc<ConcernCell>) -> Self {
+    pub(super) fn start(deps: C::Deps, cell: Arc<ConcernCell>, transport: Transport) -> Self {
         let arbiter = Arbiter::new();
         let addr = spawn_host::<C>(
             &arbiter.handle(),
@@ -58,6 +60,7 @@ impl<C: Concern> ConcernHandle<C> {
                 arbiter: Mutex::new(arbiter),
                 deps,
                 cell,
+                transport,
                 stopped: AtomicBool::new(false),
             }),
         }
@@ -70,7 +73,7 @@ impl<C: Concern> ConcernHandle<C> {
     /// Sends `msg` and waits for the reply, at most until the call's deadline.
     pub async fn call<M>(&self, msg: M, meta: CallMeta) -> Result<M::Reply, M::Error>
     where
-        C: Handles<M>,
+        C: Handles<M> + Dispatch,
         M: ConcernMessage,
     {
         let concern = C::NAME;
@@ -80,7 +83,12 @@ impl<C: Concern> ConcernHandle<C> {
         let budget = meta.remaining();
         let timeout_ms = millis(meta.budget);
         let addr = self.addr();
-        let result = match actix::clock::timeout(budget, addr.send(Call { msg, meta })).await {
+        let call = Call { msg, meta };
+        let sent = match self.inner.transport {
+            Transport::InProcess => actix::clock::timeout(budget, addr.send(call)).await,
+            Transport::Bytes => actix::clock::timeout(budget, transport::send(addr, call)).await,
+        };
+        let result = match sent {
             Ok(Ok(reply)) => reply,
             // The actor died or restarted with this call in flight.
             Ok(Err(MailboxError::Closed)) => {

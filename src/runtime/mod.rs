@@ -15,6 +15,7 @@ mod metrics;
 mod pool;
 mod principal;
 mod supervision;
+mod transport;
 
 pub use concern::{
     Call, CallMeta, Caller, Concern, ConcernError, ConcernMessage, ConcernName, Handles,
@@ -22,10 +23,12 @@ pub use concern::{
 pub use failure::Failure;
 pub use faults::{Fault, FaultKind, FaultPlan, FaultRequest};
 pub use handle::ConcernHandle;
+pub use host::ConcernHost;
 pub use metrics::Metrics;
 pub use pool::{CpuPool, PoolError};
 pub use principal::{PRINCIPAL_TTL, Principal, Role, SignedPrincipal, SigningKey};
 pub use supervision::{ConcernCell, ConcernState, ConcernStatus, RestartPolicy};
+pub use transport::{Dispatch, TRANSPORT_VAR, Transport, WireCall, deliver, round_trip};
 
 use std::collections::BTreeMap;
 
@@ -55,16 +58,22 @@ pub struct Runtime {
     policy: RestartPolicy,
     metrics: Metrics,
     key: SigningKey,
+    transport: Transport,
     cells: Arc<Mutex<BTreeMap<ConcernName, Arc<ConcernCell>>>>,
     stoppers: Arc<Mutex<Vec<Stopper>>>,
 }
 
 impl Runtime {
     pub fn new(policy: RestartPolicy, metrics: Metrics, key: SigningKey) -> Self {
+        let transport = Transport::from_env();
+        if transport == Transport::Bytes {
+            tracing::info!("every call to a concern goes through bytes ({TRANSPORT_VAR}=bytes)");
+        }
         Self {
             policy,
             metrics,
             key,
+            transport,
             cells: Arc::default(),
             stoppers: Arc::default(),
         }
@@ -82,7 +91,7 @@ impl Runtime {
         if let Ok(mut cells) = self.cells.lock() {
             cells.insert(C::NAME, cell.clone());
         }
-        let handle = ConcernHandle::start(deps, cell);
+        let handle = ConcernHandle::start(deps, cell, self.transport);
         handle.watch(self.policy.watchdog_interval);
         if let Ok(mut stoppers) = self.stoppers.lock() {
             let handle = handle.clone();

@@ -35,6 +35,10 @@ pub struct TestApp {
 /// made for it.
 type Postgres = (String, Vec<(&'static str, String)>);
 
+/// Picks how calls reach concerns in a spawned server (`bytes`: encoded and
+/// decoded, as over a wire).
+const TRANSPORT: &str = "FOLIO_TEST_TRANSPORT";
+
 /// With `FOLIO_TEST_POSTGRES_URL` set, a fresh database for each store.
 async fn fresh_postgres() -> Option<Postgres> {
     let admin_url = std::env::var("FOLIO_TEST_POSTGRES_URL").ok()?;
@@ -74,6 +78,10 @@ impl TestApp {
     /// Starts `folio serve` with `args` added to `--listen 127.0.0.1:0 --data-dir
     /// <fresh>`, after creating the owner and a write token for them with the CLI.
     pub async fn spawn_with(args: &[&str]) -> TestApp {
+        Self::spawn_with_env(args, &[]).await
+    }
+
+    async fn spawn_with_env(args: &[&str], envs: &[(&str, &str)]) -> TestApp {
         let data_dir = tempfile::tempdir().unwrap();
         let dir = data_dir.path().to_str().unwrap();
         let postgres = fresh_postgres().await;
@@ -115,13 +123,26 @@ impl TestApp {
             ],
             "",
         );
-        Self::start(data_dir, args, Some(token.trim().to_owned()), postgres).await
+        Self::start(
+            data_dir,
+            args,
+            Some(token.trim().to_owned()),
+            postgres,
+            envs,
+        )
+        .await
+    }
+
+    /// A server whose every call to a concern goes through bytes, whatever
+    /// transport the suite runs with.
+    pub async fn spawn_through_bytes(args: &[&str]) -> TestApp {
+        Self::spawn_with_env(args, &[(TRANSPORT, "bytes")]).await
     }
 
     /// Starts with no account at all, as a fresh installation.
     pub async fn spawn_without_accounts(args: &[&str]) -> TestApp {
         let postgres = fresh_postgres().await;
-        Self::start(tempfile::tempdir().unwrap(), args, None, postgres).await
+        Self::start(tempfile::tempdir().unwrap(), args, None, postgres, &[]).await
     }
 
     async fn start(
@@ -129,6 +150,7 @@ impl TestApp {
         args: &[&str],
         owner_token: Option<String>,
         postgres_dbs: Option<Postgres>,
+        envs: &[(&str, &str)],
     ) -> TestApp {
         let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
         command
@@ -141,6 +163,12 @@ impl TestApp {
             .env("FOLIO_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        // The transport under test (`FOLIO_TEST_TRANSPORT=bytes cargo test`)
+        // reaches every server a test starts, unless the test picks its own.
+        if let Ok(transport) = std::env::var(TRANSPORT) {
+            command.env(TRANSPORT, transport);
+        }
+        command.envs(envs.iter().copied());
         if let Some((admin, dbs)) = &postgres_dbs {
             command.args(postgres_args(admin, dbs));
         }
@@ -375,7 +403,7 @@ impl TestApp {
         let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir().unwrap());
         let token = self.owner_token.take();
         let postgres = self.postgres_dbs.take();
-        Self::start(data_dir, args, token, postgres).await
+        Self::start(data_dir, args, token, postgres, &[]).await
     }
 
     pub fn signal(&self, signal: &str) {
