@@ -291,6 +291,10 @@ struct Plan {
     /// common (walking the listing finds a page of them early) or too short
     /// for trigrams.
     candidates: Option<Vec<i64>>,
+    /// PostgreSQL's LIKE tells case apart, SQLite's does not (for ASCII): on
+    /// PostgreSQL the words are matched with ILIKE, so both find `Quokka`
+    /// for `quokka` (and its trigram index serves ILIKE too).
+    ilike: bool,
     published_or_own: Option<Uuid>,
 }
 
@@ -657,6 +661,7 @@ impl PostsStore {
                 .map(str::to_owned)
                 .collect(),
             candidates: None,
+            ilike: self.db.get_database_backend() == DbBackend::Postgres,
             published_or_own: None,
         };
         if let Some(expression) = title_match(&plan.words)
@@ -723,16 +728,21 @@ impl PostsStore {
         if let Some(author) = plan.author {
             on_posts = on_posts.add(post::Column::AuthorId.eq(author));
         }
-        // The trigram index is case-insensitive beyond ASCII, where LIKE is
-        // not: the words are checked on the titles as well.
-        // A word is the reader's letters: `%` and `_` in it are not wildcards.
+        // The words are checked on the titles even with candidates: the
+        // trigram index also folds case beyond ASCII, where LIKE does not. A
+        // word is the reader's letters: `%` and `_` in it are not wildcards.
         for word in &plan.words {
             let escaped = word
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_");
-            on_posts = on_posts
-                .add(post::Column::Title.like(LikeExpr::new(format!("%{escaped}%")).escape('\\')));
+            let pattern = format!("%{escaped}%");
+            on_posts = on_posts.add(if plan.ilike {
+                // By hand: sea-query misplaces ESCAPE after ILIKE.
+                Expr::cust_with_values(r#""posts"."title" ILIKE $1 ESCAPE '\'"#, [pattern])
+            } else {
+                post::Column::Title.like(LikeExpr::new(pattern).escape('\\'))
+            });
         }
         if let Some(user) = plan.published_or_own {
             on_posts = on_posts.add(
