@@ -664,30 +664,6 @@ impl PostsStore {
             ilike: self.db.get_database_backend() == DbBackend::Postgres,
             published_or_own: None,
         };
-        if let Some(expression) = title_match(&plan.words)
-            && self.db.get_database_backend() == DbBackend::Sqlite
-        {
-            let limit = u64::try_from(FEW_CANDIDATES + 1).unwrap_or(u64::MAX);
-            let rowids: Vec<i64> = self
-                .db
-                .query_all_raw(Statement::from_sql_and_values(
-                    DbBackend::Sqlite,
-                    "SELECT rowid FROM post_titles WHERE post_titles MATCH ? LIMIT ?",
-                    [expression.into(), limit.into()],
-                ))
-                .await
-                .map_err(unexpected("searching titles"))?
-                .iter()
-                .map(|row| row.try_get_by_index::<i64>(0))
-                .collect::<Result<_, _>>()
-                .map_err(unexpected("searching titles"))?;
-            if rowids.is_empty() {
-                return Ok(None);
-            }
-            if rowids.len() <= FEW_CANDIDATES {
-                plan.candidates = Some(rowids);
-            }
-        }
         // "Published or own" folds into the equality filters whenever another
         // filter decides it, so only a plain list keeps the OR (and a scan).
         if let Some(user) = filter.visible_to {
@@ -713,6 +689,31 @@ impl PostsStore {
             match id {
                 Some(id) => plan.tag = Some(id),
                 None => return Ok(None),
+            }
+        }
+        // Last: a plan that matches nothing (an unknown tag) never asks the title index.
+        if let Some(expression) = title_match(&plan.words)
+            && self.db.get_database_backend() == DbBackend::Sqlite
+        {
+            let limit = u64::try_from(FEW_CANDIDATES + 1).unwrap_or(u64::MAX);
+            let rowids: Vec<i64> = self
+                .db
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    "SELECT rowid FROM post_titles WHERE post_titles MATCH ? LIMIT ?",
+                    [expression.into(), limit.into()],
+                ))
+                .await
+                .map_err(unexpected("searching titles"))?
+                .iter()
+                .map(|row| row.try_get_by_index::<i64>(0))
+                .collect::<Result<_, _>>()
+                .map_err(unexpected("searching titles"))?;
+            if rowids.is_empty() {
+                return Ok(None);
+            }
+            if rowids.len() <= FEW_CANDIDATES {
+                plan.candidates = Some(rowids);
             }
         }
         Ok(Some(plan))

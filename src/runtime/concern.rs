@@ -205,6 +205,13 @@ impl CallMeta {
     pub fn remaining(&self) -> Duration {
         self.budget.saturating_sub(self.started.elapsed())
     }
+
+    /// The metadata as a wire carries it: the budget is what remains, relative,
+    /// so the clocks of two processes need not agree.
+    pub fn on_the_wire(mut self) -> Self {
+        self.budget = self.remaining();
+        self
+    }
 }
 
 /// The envelope a handle sends to a concern's actor: the message and its meta.

@@ -28,7 +28,7 @@ pub use metrics::Metrics;
 pub use pool::{CpuPool, PoolError};
 pub use principal::{PRINCIPAL_TTL, Principal, Role, SignedPrincipal, SigningKey};
 pub use supervision::{ConcernCell, ConcernState, ConcernStatus, RestartPolicy};
-pub use transport::{Dispatch, TRANSPORT_VAR, Transport, WireCall, deliver, round_trip};
+pub use transport::{Dispatch, TRANSPORT_VAR, Transport, WireCall, deliver};
 
 use std::collections::BTreeMap;
 

@@ -8,9 +8,8 @@
 use actix::prelude::*;
 use futures::future::LocalBoxFuture;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use super::concern::{Call, CallMeta};
+use super::concern::Call;
 use super::host::ConcernHost;
 use super::{Concern, ConcernMessage, Failure, Handles};
 
@@ -128,21 +127,6 @@ fn undeliverable<C: Concern>(name: &str, what: &str, error: &serde_json::Error) 
     Failure::Undeliverable {
         concern: C::NAME,
         reason: format!("{what} of {name} did not survive encoding: {error}"),
-    }
-}
-
-/// Decoding `T` from what encoding it gave: the check the bytes transport
-/// makes of every call, for tests that walk the protocols.
-pub fn round_trip<T: Serialize + DeserializeOwned>(value: &T) -> Result<T, serde_json::Error> {
-    serde_json::from_slice(&serde_json::to_vec(value)?)
-}
-
-impl CallMeta {
-    /// The metadata as a wire carries it: the budget is what remains, relative,
-    /// so the clocks of two processes need not agree.
-    pub fn on_the_wire(mut self) -> Self {
-        self.budget = self.remaining();
-        self
     }
 }
 

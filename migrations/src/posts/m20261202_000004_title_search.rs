@@ -36,16 +36,19 @@ const SQLITE_DOWN: &[&str] = &[
     "DROP TABLE IF EXISTS post_titles",
 ];
 
+async fn execute_all(db: &SchemaManagerConnection<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    for statement in statements {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         match manager.get_database_backend() {
-            DbBackend::Sqlite => {
-                for statement in SQLITE_UP {
-                    db.execute_unprepared(statement).await?;
-                }
-            }
+            DbBackend::Sqlite => execute_all(db, SQLITE_UP).await?,
             DbBackend::Postgres => {
                 // pg_trgm ships with PostgreSQL and is trusted (13+), so a
                 // database owner may create it; where it is missing, searches
@@ -75,11 +78,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         match manager.get_database_backend() {
-            DbBackend::Sqlite => {
-                for statement in SQLITE_DOWN {
-                    db.execute_unprepared(statement).await?;
-                }
-            }
+            DbBackend::Sqlite => execute_all(db, SQLITE_DOWN).await?,
             DbBackend::Postgres => {
                 db.execute_unprepared("DROP INDEX IF EXISTS idx_posts_title_trigrams")
                     .await?;
