@@ -13,15 +13,14 @@ use anyhow::{Context, bail};
 
 use crate::auth::domain::{DisplayName, Email, Password, TokenName, TokenScope};
 use crate::auth::messages::{CreateToken, CreateUser, OpenSetup};
-use crate::auth::{AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
+use crate::auth::{Auth, AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
 use crate::config::{Settings, TokenCommand, UserCommand};
-use crate::events::EventBus;
 use crate::gateway::{self, Clients, Services};
 use crate::media::images::Rules;
-use crate::media::{MediaClient, MediaDeps, MediaStore};
-use crate::posts::{PostsClient, PostsDeps, PostsStore, scheduler};
+use crate::media::{Media, MediaDeps, MediaStore};
+use crate::posts::{Posts, PostsClient, PostsDeps, PostsStore, scheduler};
 use crate::render::markdown::Renderer;
-use crate::render::{RenderClient, RenderDeps};
+use crate::render::{Render, RenderDeps};
 use crate::runtime::{CallMeta, ConcernName, CpuPool, Metrics, Principal, Runtime, SigningKey};
 
 /// Every concern's store, opened and migrated.
@@ -102,11 +101,7 @@ fn write_new_secret(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn auth_deps(
-    settings: &Settings,
-    store: AuthStore,
-    events: EventBus,
-) -> anyhow::Result<AuthDeps> {
+async fn auth_deps(settings: &Settings, store: AuthStore) -> anyhow::Result<AuthDeps> {
     // Each Argon2 hash holds 19 MiB: the pool's size bounds that memory.
     let passwords = Passwords::new(CpuPool::sized_to_cores("argon2", 64)).await?;
     Ok(AuthDeps {
@@ -116,7 +111,6 @@ async fn auth_deps(
             idle_timeout: settings.auth.session_idle_timeout,
             lifetime: settings.auth.session_lifetime,
         },
-        events,
     })
 }
 
@@ -142,54 +136,36 @@ impl Folio {
         let addr = listener.local_addr()?;
         let public_url = settings.public_url_for(addr);
         let runtime = Runtime::new(settings.supervision.clone(), Metrics::new()?, key);
-        let events = EventBus::new();
-        let auth = AuthClient::start(
-            &runtime,
-            auth_deps(settings, stores.auth.clone(), events.clone()).await?,
-        );
+        runtime.start::<Auth>(auth_deps(settings, stores.auth.clone()).await?);
+        let auth: AuthClient = runtime.client();
         let setup = auth
             .call(OpenSetup, CallMeta::new("startup", runtime.call_timeout()))
             .await?;
-        let render = RenderClient::start(
-            &runtime,
-            RenderDeps {
-                renderer: Renderer::new(),
-                pool: CpuPool::sized_to_cores("render", 64),
-                max_bytes: settings.max_markdown_bytes,
-            },
-        );
-        let posts = PostsClient::start(
-            &runtime,
-            PostsDeps {
-                store: stores.posts.clone(),
-                render: render.clone(),
-                events: events.clone(),
-            },
-        );
+        runtime.start::<Render>(RenderDeps {
+            renderer: Renderer::new(),
+            pool: CpuPool::sized_to_cores("render", 64),
+            max_bytes: settings.max_markdown_bytes,
+        });
+        runtime.start::<Posts>(PostsDeps {
+            store: stores.posts.clone(),
+            render: runtime.client(),
+        });
+        runtime.start::<Media>(MediaDeps {
+            store: stores.media.clone(),
+            // A 12 MP decode holds ~50 MB: the queue bounds memory as much as the workers do.
+            pool: CpuPool::sized_to_cores("images", 8),
+            blobs: settings.data_dir().join("media"),
+            rules: Arc::new(Rules::default()),
+        });
+        let posts: PostsClient = runtime.client();
         scheduler::spawn(posts.clone(), Duration::from_secs(1));
         let clients = Clients {
             auth,
             posts,
-            media: MediaClient::start(
-                &runtime,
-                MediaDeps {
-                    store: stores.media.clone(),
-                    // A 12 MP decode holds ~50 MB: the queue bounds memory as much as the workers do.
-                    pool: CpuPool::sized_to_cores("images", 8),
-                    blobs: settings.data_dir().join("media"),
-                    rules: Arc::new(Rules::default()),
-                    events: events.clone(),
-                },
-            ),
-            render,
+            media: runtime.client(),
+            render: runtime.client(),
         };
-        let services = Services::new(
-            clients,
-            runtime.clone(),
-            settings,
-            public_url.clone(),
-            &events,
-        )?;
+        let services = Services::new(clients, runtime.clone(), settings, public_url.clone())?;
         let server = gateway::serve(settings, services, listener)?;
         if let Some(secret) = setup {
             tracing::warn!(
@@ -251,10 +227,8 @@ where
     create_data_dir(settings)?;
     let store = AuthStore::open(&settings.store(ConcernName::Auth)).await?;
     let runtime = Runtime::new(settings.supervision.clone(), Metrics::new()?, key.clone());
-    let auth = AuthClient::start(
-        &runtime,
-        auth_deps(settings, store.clone(), EventBus::new()).await?,
-    );
+    runtime.start::<Auth>(auth_deps(settings, store.clone()).await?);
+    let auth: AuthClient = runtime.client();
     let meta =
         CallMeta::new("cli", runtime.call_timeout()).with_principal(key.sign(&Principal::Operator));
     let result = f(auth, meta).await;

@@ -9,7 +9,6 @@
 pub mod app;
 pub mod auth;
 pub mod config;
-pub mod events;
 pub mod gateway;
 pub mod media;
 pub mod posts;

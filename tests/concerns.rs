@@ -5,18 +5,19 @@
 use std::time::Duration;
 
 use folio::auth::messages::Stats as AuthStats;
-use folio::auth::{AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
-use folio::events::EventBus;
+use folio::auth::{Auth, AuthDeps, AuthStore, Passwords, SessionPolicy};
 use folio::media::images::Rules;
 use folio::media::messages::Stats as MediaStats;
-use folio::media::{MediaClient, MediaDeps, MediaStore};
+use folio::media::{Media, MediaDeps, MediaStore};
+use folio::posts::domain::{PostStatus, Title};
 use folio::posts::messages::Stats as PostsStats;
-use folio::posts::{PostsClient, PostsDeps, PostsStore};
+use folio::posts::messages::{CreatePost, PostFields, PostsEvent, PostsProtocol};
+use folio::posts::{Posts, PostsDeps, PostsStore};
 use folio::render::markdown::Renderer;
-use folio::render::{RenderClient, RenderDeps};
+use folio::render::{Render, RenderDeps};
 use folio::runtime::{
-    CallMeta, ConcernName, ConcernState, CpuPool, Failure, Fault, Metrics, RestartPolicy, Runtime,
-    SigningKey,
+    CallMeta, Client, ConcernName, ConcernState, CpuPool, EventBus, Failure, Fault, Link, Metrics,
+    Principal, RestartPolicy, Role, Runtime, SigningKey,
 };
 use folio::storage::StoreLocation;
 
@@ -40,24 +41,19 @@ async fn auth_deps(dir: &tempfile::TempDir) -> AuthDeps {
             idle_timeout: Duration::from_secs(60),
             lifetime: Duration::from_secs(3600),
         },
-        events: folio::events::EventBus::new(),
     }
 }
 
 /// Posts needs render for saves; render is stateless, so the real one is started beside it.
 async fn posts_deps(dir: &tempfile::TempDir, runtime: &Runtime) -> PostsDeps {
-    let render = RenderClient::start(
-        runtime,
-        RenderDeps {
-            renderer: Renderer::new(),
-            pool: CpuPool::new("render", 1, 4),
-            max_bytes: 1 << 20,
-        },
-    );
+    let render = runtime.start::<Render>(RenderDeps {
+        renderer: Renderer::new(),
+        pool: CpuPool::new("render", 1, 4),
+        max_bytes: 1 << 20,
+    });
     PostsDeps {
         store: PostsStore::open(&sqlite(dir, "posts")).await.unwrap(),
         render,
-        events: EventBus::new(),
     }
 }
 
@@ -67,7 +63,6 @@ async fn media_deps(dir: &tempfile::TempDir) -> MediaDeps {
         pool: CpuPool::new("images", 1, 2),
         blobs: dir.path().join("media"),
         rules: std::sync::Arc::new(Rules::default()),
-        events: EventBus::new(),
     }
 }
 
@@ -79,7 +74,7 @@ fn sqlite(dir: &tempfile::TempDir, name: &str) -> StoreLocation {
 async fn auth_alone_answers_from_its_own_store() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let auth = AuthClient::start(&runtime, auth_deps(&dir).await);
+    let auth = runtime.start::<Auth>(auth_deps(&dir).await);
 
     assert_eq!(auth.call(AuthStats, meta()).await.unwrap().users, 0);
     assert_eq!(runtime.statuses().len(), 1, "only auth runs");
@@ -90,7 +85,7 @@ async fn auth_alone_answers_from_its_own_store() {
 async fn posts_alone_answers_from_its_own_store() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let posts = PostsClient::start(&runtime, posts_deps(&dir, &runtime).await);
+    let posts = runtime.start::<Posts>(posts_deps(&dir, &runtime).await);
 
     let stats = posts.call(PostsStats, meta()).await.unwrap();
     assert_eq!((stats.posts, stats.published), (0, 0));
@@ -101,7 +96,7 @@ async fn posts_alone_answers_from_its_own_store() {
 async fn media_alone_answers_from_its_own_store() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let media = MediaClient::start(&runtime, media_deps(&dir).await);
+    let media = runtime.start::<Media>(media_deps(&dir).await);
 
     assert_eq!(media.call(MediaStats, meta()).await.unwrap().media, 0);
     runtime.stop();
@@ -111,7 +106,7 @@ async fn media_alone_answers_from_its_own_store() {
 async fn a_panicking_handler_is_answered_crashed_and_the_concern_restarts_fresh() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let posts = PostsClient::start(&runtime, posts_deps(&dir, &runtime).await);
+    let posts = runtime.start::<Posts>(posts_deps(&dir, &runtime).await);
     let cell = runtime.cell(ConcernName::Posts).unwrap();
     cell.faults.push(Fault::Panic, 1);
 
@@ -139,7 +134,7 @@ async fn a_panicking_handler_is_answered_crashed_and_the_concern_restarts_fresh(
 async fn a_call_past_its_deadline_times_out_instead_of_hanging() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let media = MediaClient::start(&runtime, media_deps(&dir).await);
+    let media = runtime.start::<Media>(media_deps(&dir).await);
     runtime
         .cell(ConcernName::Media)
         .unwrap()
@@ -169,7 +164,7 @@ async fn a_call_past_its_deadline_times_out_instead_of_hanging() {
 async fn a_stopped_runtime_is_not_brought_back_by_the_watchdog() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
-    let auth = AuthClient::start(&runtime, auth_deps(&dir).await);
+    let auth = runtime.start::<Auth>(auth_deps(&dir).await);
     runtime.stop();
     actix_rt::time::sleep(Duration::from_millis(600)).await;
 
@@ -188,7 +183,7 @@ async fn a_restarted_concern_waits_out_its_backoff_before_serving_again() {
         ..RestartPolicy::default()
     };
     let runtime = Runtime::new(policy, Metrics::new().unwrap(), SigningKey::random());
-    let posts = PostsClient::start(&runtime, posts_deps(&dir, &runtime).await);
+    let posts = runtime.start::<Posts>(posts_deps(&dir, &runtime).await);
     let cell = runtime.cell(ConcernName::Posts).unwrap();
     cell.faults.push(Fault::Panic, 1);
 
@@ -206,4 +201,77 @@ async fn a_restarted_concern_waits_out_its_backoff_before_serving_again() {
         started.elapsed()
     );
     runtime.stop();
+}
+
+#[actix_rt::test]
+async fn the_events_a_change_caused_come_back_with_its_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SigningKey::random();
+    let runtime = Runtime::new(
+        RestartPolicy::default(),
+        Metrics::new().unwrap(),
+        key.clone(),
+    );
+    runtime.start::<Posts>(posts_deps(&dir, &runtime).await);
+    // A caller with a bus of its own, as a gateway in another process has:
+    // only the reply can bring it the news.
+    let elsewhere = EventBus::new();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let into = seen.clone();
+    elsewhere.listen(move |event: &PostsEvent| into.lock().unwrap().push(event.clone()));
+    let posts: Client<PostsProtocol> = Client::new(Link::new(runtime.transport(), elsewhere));
+    let writer = Principal::User {
+        id: uuid::Uuid::new_v4(),
+        role: Role::Author,
+    };
+
+    let post = posts
+        .call(
+            CreatePost {
+                fields: PostFields {
+                    title: Some(Title::parse("Hello there").unwrap()),
+                    markdown: Some("Hi.".into()),
+                    status: Some(PostStatus::Published),
+                    ..PostFields::default()
+                },
+            },
+            meta().with_principal(key.sign(&writer)),
+        )
+        .await
+        .unwrap();
+
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        matches!(
+            seen.as_slice(),
+            [PostsEvent::PostChanged(change)] if change.id == post.id
+                && change.before.is_none()
+                && change.after.as_ref().is_some_and(|after| after.slug == "hello-there" && after.public)
+        ),
+        "{seen:?}"
+    );
+    runtime.stop();
+}
+
+#[actix_rt::test]
+async fn a_concern_nobody_hosts_is_said_at_once_not_waited_for() {
+    let runtime = runtime();
+    let posts: Client<PostsProtocol> = runtime.client();
+    let started = std::time::Instant::now();
+
+    let error = posts
+        .call(PostsStats, CallMeta::new("test", Duration::from_secs(30)))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            error,
+            folio::posts::PostsError::Runtime(Failure::NoResponders {
+                concern: ConcernName::Posts
+            })
+        ),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(1));
 }

@@ -376,6 +376,28 @@ fn every_message_and_reply_round_trips_through_serde() {
 }
 
 #[test]
+fn every_event_round_trips_through_serde() {
+    let id = Uuid::new_v4();
+    round_trips(auth::AuthEvent::AuthorChanged { id });
+    round_trips(media::MediaEvent::MediumChanged { id });
+    round_trips(posts::PostsEvent::PostsReassigned {
+        from: id,
+        to: Uuid::new_v4(),
+    });
+    round_trips(posts::PostsEvent::PostChanged(posts::PostChange {
+        id,
+        before: None,
+        after: Some(posts::PostState {
+            kind: folio::posts::domain::PostKind::Post,
+            slug: "hello".into(),
+            tags: vec!["news".into()],
+            author: Uuid::new_v4(),
+            public: true,
+        }),
+    }));
+}
+
+#[test]
 fn every_error_round_trips_through_serde() {
     let failures = ConcernName::ALL.into_iter().flat_map(|concern| {
         [

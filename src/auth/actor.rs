@@ -12,7 +12,6 @@ use super::messages::*;
 use super::passwords::Passwords;
 use super::permissions::{Action, allows};
 use super::store::{AuthStore, NewUser, UserRecord};
-use crate::events::{Event, EventBus};
 use crate::runtime::{Caller, Concern, ConcernName, Principal, Role};
 
 /// Session lifetimes, from configuration.
@@ -28,8 +27,6 @@ pub struct AuthDeps {
     pub store: AuthStore,
     pub passwords: Passwords,
     pub sessions: SessionPolicy,
-    /// Names and bios show on public pages: changes are announced.
-    pub events: EventBus,
 }
 
 pub struct Auth {
@@ -38,6 +35,7 @@ pub struct Auth {
 
 impl Concern for Auth {
     const NAME: ConcernName = ConcernName::Auth;
+    type Protocol = AuthProtocol;
     type Deps = AuthDeps;
 
     fn start(deps: &AuthDeps) -> Self {
@@ -324,7 +322,7 @@ impl AuthDeps {
             view.disabled = disabled;
         }
         let updated = self.store.update_user(&view).await?;
-        self.events.publish(Event::AuthorChanged { id: view.id });
+        caller.announce(AuthEvent::AuthorChanged { id: view.id });
         // A new role needs a new session id; a disabled account keeps none.
         if updated.view.role != target.view.role || (updated.view.disabled && !target.view.disabled)
         {
@@ -361,7 +359,7 @@ impl AuthDeps {
     async fn delete_user(&self, msg: DeleteUser, caller: &Caller) -> Result<(), AuthError> {
         self.removable(msg.id, caller).await?;
         self.store.delete_user(msg.id).await?;
-        self.events.publish(Event::AuthorChanged { id: msg.id });
+        caller.announce(AuthEvent::AuthorChanged { id: msg.id });
         Ok(())
     }
 
@@ -569,17 +567,14 @@ impl AuthDeps {
     async fn complete_setup(
         &self,
         msg: CompleteSetup,
-        _: &Caller,
+        caller: &Caller,
     ) -> Result<SessionGranted, AuthError> {
         if !self
             .check_setup(
                 CheckSetup {
                     secret: msg.secret.clone(),
                 },
-                &Caller {
-                    request_id: String::new(),
-                    principal: None,
-                },
+                caller,
             )
             .await?
         {

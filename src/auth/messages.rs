@@ -6,19 +6,9 @@ use uuid::Uuid;
 
 use super::AuthError;
 use super::domain::{Bio, DisplayName, Email, Password, Secret, TokenName, TokenScope};
-use crate::runtime::{ConcernMessage, Principal, Role};
+use crate::runtime::{ConcernName, Principal, Role};
 
-macro_rules! messages {
-    ($($msg:ident => $reply:ty, $name:literal;)*) => {$(
-        impl ConcernMessage for $msg {
-            const NAME: &'static str = $name;
-            type Reply = $reply;
-            type Error = AuthError;
-        }
-    )*};
-}
-
-messages! {
+crate::protocol!(AuthProtocol: ConcernName::Auth, AuthError, AuthEvent {
     Stats => AuthStats, "auth.stats";
     Authenticate => Authenticated, "auth.authenticate";
     SignIn => SessionGranted, "auth.sign_in";
@@ -44,6 +34,15 @@ messages! {
     OpenSetup => Option<Secret>, "auth.setup.open";
     CheckSetup => bool, "auth.setup.check";
     CompleteSetup => SessionGranted, "auth.setup.complete";
+});
+
+/// What auth announces about its changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum AuthEvent {
+    /// A person's public name or bio changed, or they were removed: pages
+    /// that show them as an author must be rebuilt.
+    AuthorChanged { id: Uuid },
 }
 
 /// Counts of what the auth store holds.

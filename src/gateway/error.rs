@@ -192,6 +192,11 @@ impl From<Failure> for ApiError {
             Failure::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy", Some(1)),
             Failure::Injected { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "injected_fault", None),
             Failure::Unauthenticated { .. } => (StatusCode::UNAUTHORIZED, "unauthenticated", None),
+            Failure::NoResponders { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "concern_unavailable",
+                Some(1),
+            ),
             Failure::Undeliverable { .. } => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "undeliverable", None)
             }

@@ -32,7 +32,6 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::AuthClient;
 use crate::config::Settings;
-use crate::events::EventBus;
 use crate::media::MediaClient;
 use crate::posts::PostsClient;
 use crate::render::RenderClient;
@@ -78,7 +77,6 @@ impl Services {
         runtime: Runtime,
         settings: &Settings,
         public_url: String,
-        events: &EventBus,
     ) -> anyhow::Result<Self> {
         let Clients {
             auth,
@@ -88,7 +86,7 @@ impl Services {
         } = clients;
         let media_files = media::FileCache::new(64 * 1024 * 1024);
         let pages_cache = site::PageCache::new(settings.page_cache_ttl, settings.page_cache_bytes);
-        pages_cache.follow(events, media_files.clone());
+        pages_cache.follow(runtime.events(), media_files.clone());
         Ok(Self {
             auth,
             posts,

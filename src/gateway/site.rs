@@ -18,17 +18,20 @@ use tracing_actix_web::RequestId;
 use super::Services;
 use super::headers::{conditional, etag_of};
 use crate::auth::AuthError;
+use crate::auth::messages::AuthEvent;
 use crate::auth::messages::{AuthorBySlug, AuthorView, DescribeAuthors};
-use crate::events::{Event, EventBus};
 use crate::media::messages::DescribeImages;
+use crate::media::messages::MediaEvent;
 use crate::posts::PostsError;
 use crate::posts::domain::PostKind;
+use crate::posts::messages::PostsEvent;
 use crate::posts::messages::{
     ListPublished, ListPublishedUrls, PostChange, PostPage, PostState, PostView, PublishedBySlug,
     SITEMAP_URLS,
 };
 use crate::render::markdown::{ImageSource, resolve_media};
 use crate::runtime::CallMeta;
+use crate::runtime::EventBus;
 
 /// Posts per listing page.
 const PER_PAGE: u32 = 10;
@@ -153,15 +156,23 @@ impl PageCache {
     /// Also drops a deleted or edited medium's files from `files`.
     pub fn follow(&self, events: &EventBus, files: super::media::FileCache) {
         let cache = self.clone();
-        events.listen(move |event| match event {
-            Event::PostChanged(change) => cache.forget(change),
+        events.listen(move |event: &PostsEvent| match event {
+            PostsEvent::PostChanged(change) => cache.forget(change),
+            // Every listing, post and author page may show the old author.
+            PostsEvent::PostsReassigned { .. } => cache.invalidate_all(),
+        });
+        let cache = self.clone();
+        events.listen(move |event: &MediaEvent| match event {
             // Which pages show a medium is not tracked: rebuild them all.
-            Event::MediumChanged { id } => {
+            MediaEvent::MediumChanged { id } => {
                 files.forget(*id);
                 cache.invalidate_all();
             }
+        });
+        let cache = self.clone();
+        events.listen(move |event: &AuthEvent| match event {
             // Names and bios show on post, listing and author pages.
-            Event::AuthorChanged { .. } => cache.invalidate_all(),
+            AuthEvent::AuthorChanged { .. } => cache.invalidate_all(),
         });
     }
 }

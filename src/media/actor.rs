@@ -14,7 +14,6 @@ use super::images::{self, Refusal, Rules};
 use super::messages::*;
 use super::store::{Inserted, MediaStore, MediumRecord, Version};
 use crate::auth::permissions::{Action, allows};
-use crate::events::{Event, EventBus};
 use crate::render::markdown::ImageSource;
 use crate::runtime::{Caller, Concern, ConcernName, CpuPool, Principal};
 
@@ -27,7 +26,6 @@ pub struct MediaDeps {
     /// Where the files live: `{blobs}/{id}/v{version}/{file}`, names Folio makes.
     pub blobs: PathBuf,
     pub rules: Arc<Rules>,
-    pub events: EventBus,
 }
 
 pub struct Media {
@@ -36,6 +34,7 @@ pub struct Media {
 
 impl Concern for Media {
     const NAME: ConcernName = ConcernName::Media;
+    type Protocol = MediaProtocol;
     type Deps = MediaDeps;
 
     fn start(deps: &MediaDeps) -> Self {
@@ -329,7 +328,7 @@ impl MediaDeps {
         if let Err(error) = tokio::fs::remove_dir_all(&dir).await {
             tracing::warn!(%error, dir = %dir.display(), "could not remove a deleted medium's files");
         }
-        self.events.publish(Event::MediumChanged { id: record.id });
+        caller.announce(MediaEvent::MediumChanged { id: record.id });
         Ok(())
     }
 
@@ -430,7 +429,7 @@ impl MediaDeps {
             ));
         }
         tracing::info!(medium = %next.id, version, "medium edited");
-        self.events.publish(Event::MediumChanged { id: next.id });
+        caller.announce(MediaEvent::MediumChanged { id: next.id });
         Ok(view(&next))
     }
 
@@ -460,7 +459,7 @@ impl MediaDeps {
         if let Err(error) = tokio::fs::remove_dir_all(&undone).await {
             tracing::warn!(%error, dir = %undone.display(), "could not remove an undone version's files");
         }
-        self.events.publish(Event::MediumChanged { id: next.id });
+        caller.announce(MediaEvent::MediumChanged { id: next.id });
         Ok(view(&next))
     }
 

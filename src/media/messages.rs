@@ -7,19 +7,9 @@ use uuid::Uuid;
 use super::MediaError;
 use super::domain::Operation;
 use crate::render::markdown::ImageSource;
-use crate::runtime::ConcernMessage;
+use crate::runtime::ConcernName;
 
-macro_rules! messages {
-    ($($msg:ident => $reply:ty, $name:literal;)*) => {$(
-        impl ConcernMessage for $msg {
-            const NAME: &'static str = $name;
-            type Reply = $reply;
-            type Error = MediaError;
-        }
-    )*};
-}
-
-messages! {
+crate::protocol!(MediaProtocol: ConcernName::Media, MediaError, MediaEvent {
     Stats => MediaStats, "media.stats";
     DescribeImages => Vec<(String, ImageSource)>, "media.describe_images";
     Ingest => MediumView, "media.ingest";
@@ -30,6 +20,15 @@ messages! {
     Locate => String, "media.locate";
     EditMedium => MediumView, "media.edit";
     RevertMedium => MediumView, "media.revert";
+});
+
+/// What media announces about its changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum MediaEvent {
+    /// A medium was edited, reverted, re-described or deleted: pages showing
+    /// it and its cached files must be rebuilt.
+    MediumChanged { id: Uuid },
 }
 
 /// Counts of what the media store holds.

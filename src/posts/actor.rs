@@ -11,7 +11,6 @@ use super::domain::{PostKind, PostStatus, Slug, TagList, TagName};
 use super::messages::*;
 use super::store::{Filter, PostRecord, PostsStore, TagViewer};
 use crate::auth::permissions::{Action, allows};
-use crate::events::{Event, EventBus};
 use crate::render::messages::Render;
 use crate::render::{RenderClient, RenderError};
 use crate::runtime::{CallMeta, Caller, Concern, ConcernName, Principal};
@@ -21,7 +20,6 @@ use crate::runtime::{CallMeta, Caller, Concern, ConcernName, Principal};
 pub struct PostsDeps {
     pub store: PostsStore,
     pub render: RenderClient,
-    pub events: EventBus,
 }
 
 pub struct Posts {
@@ -30,6 +28,7 @@ pub struct Posts {
 
 impl Concern for Posts {
     const NAME: ConcernName = ConcernName::Posts;
+    type Protocol = PostsProtocol;
     type Deps = PostsDeps;
 
     fn start(deps: &PostsDeps) -> Self {
@@ -190,9 +189,9 @@ impl PostsDeps {
         Ok(candidate)
     }
 
-    fn announce(&self, before: Option<&PostRecord>, after: Option<&PostRecord>) {
+    fn announce(caller: &Caller, before: Option<&PostRecord>, after: Option<&PostRecord>) {
         if let Some(change) = change_of(before, after) {
-            self.events.publish(Event::PostChanged(change));
+            caller.announce(PostsEvent::PostChanged(change));
         }
     }
 
@@ -352,7 +351,7 @@ impl PostsDeps {
                 saved => break saved?,
             }
         }
-        self.announce(None, Some(&post));
+        Self::announce(caller, None, Some(&post));
         Ok(post.view())
     }
 
@@ -382,7 +381,7 @@ impl PostsDeps {
             }
             Self::set_status(&mut post, status)?;
         }
-        self.save_next(before, post, user).await
+        self.save_next(before, post, user, caller).await
     }
 
     /// Saves `post` as the revision after `before`'s and announces the change.
@@ -391,11 +390,12 @@ impl PostsDeps {
         before: PostRecord,
         mut post: PostRecord,
         user: Uuid,
+        caller: &Caller,
     ) -> Result<PostView, PostsError> {
         post.revision = before.revision + 1;
         post.updated_at = Utc::now();
         self.store.save(&post, Some(before.revision), user).await?;
-        self.announce(Some(&before), Some(&post));
+        Self::announce(caller, Some(&before), Some(&post));
         Ok(post.view())
     }
 
@@ -450,7 +450,7 @@ impl PostsDeps {
             .ok_or_else(|| not_found(msg.id))?;
         check_edit(principal, user, &post)?;
         self.store.delete(msg.id).await?;
-        self.announce(Some(&post), None);
+        Self::announce(caller, Some(&post), None);
         Ok(())
     }
 
@@ -470,7 +470,7 @@ impl PostsDeps {
         check_publish(principal, user, before.author)?;
         let mut post = before.clone();
         Self::set_status(&mut post, status)?;
-        self.save_next(before, post, user).await
+        self.save_next(before, post, user, caller).await
     }
 
     async fn publish(&self, msg: Publish, caller: &Caller) -> Result<PostView, PostsError> {
@@ -553,7 +553,7 @@ impl PostsDeps {
         {
             post.slug = slug.as_str().to_owned();
         }
-        self.save_next(before, post, user).await
+        self.save_next(before, post, user, caller).await
     }
 
     async fn tags(&self, _: ListTags, caller: &Caller) -> Result<Vec<TagView>, PostsError> {
@@ -565,7 +565,11 @@ impl PostsDeps {
         self.store.tags(viewer).await
     }
 
-    async fn publish_due(&self, _: PublishDue, _: &Caller) -> Result<Vec<PostChange>, PostsError> {
+    async fn publish_due(
+        &self,
+        _: PublishDue,
+        caller: &Caller,
+    ) -> Result<Vec<PostChange>, PostsError> {
         let mut published = Vec::new();
         for before in self.store.due(Utc::now()).await? {
             let mut post = before.clone();
@@ -573,7 +577,7 @@ impl PostsDeps {
             post.published_at = post.publish_at.or(Some(Utc::now()));
             let author = post.author;
             let change = change_of(Some(&before), Some(&post));
-            match self.save_next(before, post, author).await {
+            match self.save_next(before, post, author, caller).await {
                 Ok(view) => {
                     tracing::info!(post = %view.id, slug = %view.slug, "scheduled post published");
                     published.extend(change);
@@ -637,7 +641,10 @@ impl PostsDeps {
         if moved > 0 {
             // Every listing, post and author page may show the old name: the
             // same announcement as a renamed author drops them all.
-            self.events.publish(Event::AuthorChanged { id: msg.from });
+            caller.announce(PostsEvent::PostsReassigned {
+                from: msg.from,
+                to: msg.to,
+            });
         }
         tracing::info!(from = %msg.from, to = %msg.to, moved, "posts reassigned");
         Ok(moved)

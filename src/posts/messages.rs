@@ -6,19 +6,9 @@ use uuid::Uuid;
 
 use super::PostsError;
 use super::domain::{Excerpt, PostKind, PostStatus, Slug, TagList, Title};
-use crate::runtime::ConcernMessage;
+use crate::runtime::ConcernName;
 
-macro_rules! messages {
-    ($($msg:ident => $reply:ty, $name:literal;)*) => {$(
-        impl ConcernMessage for $msg {
-            const NAME: &'static str = $name;
-            type Reply = $reply;
-            type Error = PostsError;
-        }
-    )*};
-}
-
-messages! {
+crate::protocol!(PostsProtocol: ConcernName::Posts, PostsError, PostsEvent {
     Stats => PostsStats, "posts.stats";
     CreatePost => PostView, "posts.create";
     UpdatePost => PostView, "posts.update";
@@ -36,6 +26,16 @@ messages! {
     ListPublished => PostPage, "posts.public.list";
     ReassignPosts => u64, "posts.reassign";
     ListPublishedUrls => PublishedUrls, "posts.public.urls";
+});
+
+/// What posts announces about its changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum PostsEvent {
+    /// A post's public face changed: where it shows, before and after.
+    PostChanged(PostChange),
+    /// Every post of an author moved to another: their pages change.
+    PostsReassigned { from: Uuid, to: Uuid },
 }
 
 /// Counts of what the posts store holds.

@@ -6,7 +6,7 @@ use futures::future::LocalBoxFuture;
 
 use super::RenderError;
 use super::markdown::{self, MAX_NESTING, Renderer};
-use super::messages::{Render as RenderMarkdown, RenderStats, Rendered, Stats};
+use super::messages::{Render as RenderMarkdown, RenderProtocol, RenderStats, Rendered, Stats};
 use crate::runtime::{Caller, Concern, ConcernName, CpuPool, Handles};
 
 #[derive(Clone)]
@@ -23,6 +23,7 @@ pub struct Render {
 
 impl Concern for Render {
     const NAME: ConcernName = ConcernName::Render;
+    type Protocol = RenderProtocol;
     type Deps = RenderDeps;
 
     fn start(deps: &RenderDeps) -> Self {

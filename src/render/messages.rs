@@ -3,7 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::RenderError;
-use crate::runtime::ConcernMessage;
+use crate::runtime::{ConcernName, NoEvents};
+
+crate::protocol!(RenderProtocol: ConcernName::Render, RenderError, NoEvents {
+    Render => Rendered, "render.render";
+    Stats => RenderStats, "render.stats";
+});
 
 /// Markdown to sanitised HTML. `media:ID` images stay as references; they are
 /// resolved when a page is served, so a picture comes back once media does.
@@ -28,16 +33,4 @@ pub struct Stats;
 pub struct RenderStats {
     /// Jobs running or queued in the render pool.
     pub pool_load: usize,
-}
-
-impl ConcernMessage for Render {
-    const NAME: &'static str = "render.render";
-    type Reply = Rendered;
-    type Error = RenderError;
-}
-
-impl ConcernMessage for Stats {
-    const NAME: &'static str = "render.stats";
-    type Reply = RenderStats;
-    type Error = RenderError;
 }

@@ -1,7 +1,9 @@
 //! The contract between a concern and the runtime: names, messages, the call envelope.
 
+use std::any::Any;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures::future::LocalBoxFuture;
@@ -89,20 +91,101 @@ pub trait ConcernError:
 /// panic may have left half-changed is thrown away.
 pub trait Concern: Sized + Unpin + 'static {
     const NAME: ConcernName;
+    /// The protocol this concern answers.
+    type Protocol: Protocol;
     /// What survives restarts: the store handle, the handles of other concerns.
     type Deps: Clone + Send + Sync + Unpin + 'static;
 
     fn start(deps: &Self::Deps) -> Self;
 }
 
+/// A concern's protocol as a whole: who answers it, the one error type its
+/// replies carry and the events its changes announce. Implemented by a marker
+/// type per concern through [`crate::protocol!`], beside its messages.
+pub trait Protocol: 'static {
+    const NAME: ConcernName;
+    type Error: ConcernError;
+    type Event: Serialize + DeserializeOwned + Clone + fmt::Debug + Send + Sync + 'static;
+}
+
 /// A message a concern answers. Plain serde data in and out: only the transport
 /// changes when a concern moves to its own process.
 pub trait ConcernMessage: Serialize + DeserializeOwned + fmt::Debug + Send + 'static {
-    /// Stable name, used in logs and as the future NATS subject (`folio.v1.<NAME>`).
+    /// Stable name, used in logs and as the NATS subject (`folio.v1.<NAME>`).
     const NAME: &'static str;
+    type Protocol: Protocol<Error = Self::Error>;
     type Reply: Serialize + DeserializeOwned + Send + 'static;
     type Error: ConcernError;
 }
+
+/// The events of `M`'s protocol.
+pub type EventOf<M> = <<M as ConcernMessage>::Protocol as Protocol>::Event;
+
+/// What a concern answers to `M`: the reply (or why not) and the events the
+/// change announced, which travel with it so the caller's side can apply them
+/// (drop its cached pages) before it answers in turn.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "R: Serialize, E: Serialize, V: Serialize",
+    deserialize = "R: DeserializeOwned, E: DeserializeOwned, V: DeserializeOwned"
+))]
+pub struct Answer<R, E, V> {
+    pub result: Result<R, E>,
+    #[serde(default = "Vec::new", skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<V>,
+}
+
+/// The [`Answer`] to `M`.
+pub type AnswerOf<M> =
+    Answer<<M as ConcernMessage>::Reply, <M as ConcernMessage>::Error, EventOf<M>>;
+
+impl<R, E, V> Answer<R, E, V> {
+    /// An answer with nothing announced: a refusal, a failure, a read.
+    pub fn only(result: Result<R, E>) -> Self {
+        Self {
+            result,
+            events: Vec::new(),
+        }
+    }
+}
+
+/// Declares a concern's protocol: its marker type, error and events, and every
+/// message with its reply and stable name — the one list, per concern, of what
+/// it answers.
+///
+/// ```ignore
+/// protocol!(RenderProtocol: ConcernName::Render, RenderError, NoEvents {
+///     Render => Rendered, "render.markdown";
+/// });
+/// ```
+#[macro_export]
+macro_rules! protocol {
+    ($protocol:ident: $concern:expr, $error:ty, $event:ty {
+        $($msg:ty => $reply:ty, $name:literal;)*
+    }) => {
+        /// This concern's protocol as a whole (see `runtime::Protocol`).
+        pub struct $protocol;
+
+        impl $crate::runtime::Protocol for $protocol {
+            const NAME: $crate::runtime::ConcernName = $concern;
+            type Error = $error;
+            type Event = $event;
+        }
+
+        $(
+        impl $crate::runtime::ConcernMessage for $msg {
+            const NAME: &'static str = $name;
+            type Protocol = $protocol;
+            type Reply = $reply;
+            type Error = $error;
+        }
+        )*
+    };
+}
+
+/// The events of a concern that announces none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoEvents {}
 
 /// The handler of message `M` in concern `Self`. The returned future must own
 /// what it needs (clone the store) so it can run concurrently with others.
@@ -147,11 +230,68 @@ macro_rules! concern_handlers {
 }
 
 /// What a handler knows about who called: the request id and the principal,
-/// already verified by the host.
+/// already verified by the host; and where it announces what it changed.
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub request_id: String,
     pub principal: Option<Principal>,
+    announced: Announced,
+}
+
+/// The events a handler announced, for the host to send with its answer.
+/// Shared because the handler's future owns a clone of its caller.
+#[derive(Clone, Default)]
+struct Announced(Arc<Mutex<Vec<Box<dyn Any + Send>>>>);
+
+impl fmt::Debug for Announced {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Announced")
+    }
+}
+
+impl Caller {
+    pub fn new(request_id: impl Into<String>, principal: Option<Principal>) -> Self {
+        Self {
+            request_id: request_id.into(),
+            principal,
+            announced: Announced::default(),
+        }
+    }
+
+    /// Announces a change this call made (and committed). The event travels
+    /// with the answer and is published for everyone else.
+    pub fn announce<E: Any + Send>(&self, event: E) {
+        self.announced
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Box::new(event));
+    }
+
+    /// What was announced so far, as the protocol's event type. Anything else
+    /// announced is a handler's mistake, logged and left out.
+    pub(super) fn take_announced<E: Any>(&self) -> Vec<E> {
+        let announced = std::mem::take(
+            &mut *self
+                .announced
+                .0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        announced
+            .into_iter()
+            .filter_map(|event| match event.downcast::<E>() {
+                Ok(event) => Some(*event),
+                Err(_) => {
+                    tracing::error!(
+                        expected = std::any::type_name::<E>(),
+                        "a handler announced an event of another type; left out"
+                    );
+                    None
+                }
+            })
+            .collect()
+    }
 }
 
 /// What travels with every message besides its body: who asked (the request id
@@ -222,5 +362,5 @@ pub struct Call<M> {
 }
 
 impl<M: ConcernMessage> actix::Message for Call<M> {
-    type Result = Result<M::Reply, M::Error>;
+    type Result = AnswerOf<M>;
 }

@@ -26,6 +26,10 @@ pub enum Failure {
     Injected { concern: ConcernName },
     #[error("the {concern} service could not verify who is calling; sign in again")]
     Unauthenticated { concern: ConcernName },
+    /// No process hosts the concern (a transport knows at once, as NATS
+    /// answers "no responders"): nothing was delivered, so nothing happened.
+    #[error("the {concern} service is not running; try again shortly")]
+    NoResponders { concern: ConcernName },
     /// A call or its answer did not survive the trip to the concern and back
     /// (a message that cannot be encoded, or a name no handler answers).
     #[error("a call to the {concern} service could not be delivered: {reason}")]
@@ -44,6 +48,7 @@ impl Failure {
             | Failure::Busy { concern }
             | Failure::Injected { concern }
             | Failure::Unauthenticated { concern }
+            | Failure::NoResponders { concern }
             | Failure::Undeliverable { concern, .. } => *concern,
         }
     }

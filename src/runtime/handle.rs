@@ -8,9 +8,8 @@ use std::time::Duration;
 
 use actix::prelude::*;
 
-use super::concern::{Call, CallMeta};
+use super::concern::{Answer, AnswerOf, Call, CallMeta};
 use super::host::{ConcernHost, millis};
-use super::transport::{self, Dispatch, Transport};
 use super::{Concern, ConcernCell, ConcernError, ConcernMessage, Failure, Handles};
 
 pub struct ConcernHandle<C: Concern> {
@@ -31,7 +30,6 @@ struct Inner<C: Concern> {
     arbiter: Mutex<Arbiter>,
     deps: C::Deps,
     cell: Arc<ConcernCell>,
-    transport: Transport,
     /// Set at shutdown so the watchdog does not bring a stopped concern back.
     stopped: AtomicBool,
 }
@@ -46,7 +44,7 @@ fn spawn_host<C: Concern>(
 }
 
 impl<C: Concern> ConcernHandle<C> {
-    pub(super) fn start(deps: C::Deps, cell: Arc<ConcernCell>, transport: Transport) -> Self {
+    pub(super) fn start(deps: C::Deps, cell: Arc<ConcernCell>) -> Self {
         let arbiter = Arbiter::new();
         let addr = spawn_host::<C>(
             &arbiter.handle(),
@@ -60,7 +58,6 @@ impl<C: Concern> ConcernHandle<C> {
                 arbiter: Mutex::new(arbiter),
                 deps,
                 cell,
-                transport,
                 stopped: AtomicBool::new(false),
             }),
         }
@@ -70,38 +67,34 @@ impl<C: Concern> ConcernHandle<C> {
         &self.inner.cell
     }
 
-    /// Sends `msg` and waits for the reply, at most until the call's deadline.
-    pub async fn call<M>(&self, msg: M, meta: CallMeta) -> Result<M::Reply, M::Error>
+    /// Sends `msg` and waits for the answer, at most until the call's deadline.
+    pub async fn call<M>(&self, msg: M, meta: CallMeta) -> AnswerOf<M>
     where
-        C: Handles<M> + Dispatch,
+        C: Handles<M>,
         M: ConcernMessage,
     {
         let concern = C::NAME;
         if let Some(refusal) = self.inner.cell.refusal() {
-            return Err(refusal.into());
+            return Answer::only(Err(refusal.into()));
         }
         let budget = meta.remaining();
         let timeout_ms = millis(meta.budget);
         let addr = self.addr();
-        let call = Call { msg, meta };
-        let sent = match self.inner.transport {
-            Transport::InProcess => actix::clock::timeout(budget, addr.send(call)).await,
-            Transport::Bytes => actix::clock::timeout(budget, transport::send(addr, call)).await,
-        };
-        let result = match sent {
-            Ok(Ok(reply)) => reply,
+        let sent = actix::clock::timeout(budget, addr.send(Call { msg, meta })).await;
+        let answer = match sent {
+            Ok(Ok(answer)) => answer,
             // The actor died or restarted with this call in flight.
             Ok(Err(MailboxError::Closed)) => {
                 self.revive_if_dead();
-                Err(Failure::Crashed { concern }.into())
+                Answer::only(Err(Failure::Crashed { concern }.into()))
             }
-            Ok(Err(MailboxError::Timeout)) | Err(_) => Err(Failure::Timeout {
+            Ok(Err(MailboxError::Timeout)) | Err(_) => Answer::only(Err(Failure::Timeout {
                 concern,
                 timeout_ms,
             }
-            .into()),
+            .into())),
         };
-        match &result {
+        match &answer.result {
             Err(error) if matches!(error.as_failure(), Some(Failure::Timeout { .. })) => {
                 if self.inner.cell.record_timeout() {
                     self.recycle();
@@ -110,7 +103,7 @@ impl<C: Concern> ConcernHandle<C> {
             Err(_) => {}
             Ok(_) => self.inner.cell.record_answer(),
         }
-        result
+        answer
     }
 
     fn addr(&self) -> Addr<ConcernHost<C>> {

@@ -16,7 +16,7 @@ use futures::FutureExt;
 use futures::future::LocalBoxFuture;
 use tracing::Instrument;
 
-use super::concern::{Call, Caller};
+use super::concern::{Answer, AnswerOf, Call, Caller, EventOf};
 use super::faults::Fault;
 use super::{Concern, ConcernCell, ConcernError, ConcernMessage, Failure, Handles};
 
@@ -98,38 +98,38 @@ where
     C: Handles<M>,
     M: ConcernMessage,
 {
-    type Result = ResponseActFuture<Self, Result<M::Reply, M::Error>>;
+    type Result = ResponseActFuture<Self, AnswerOf<M>>;
 
     fn handle(&mut self, call: Call<M>, ctx: &mut Self::Context) -> Self::Result {
         let concern = C::NAME;
         let Call { msg, meta } = call;
         // Defence in depth: the handle refuses a degraded concern's calls already.
         if let Some(refusal) = self.cell.refusal() {
-            return Box::pin(fut::ready(Err(refusal.into())));
+            return Box::pin(fut::ready(Answer::only(Err(refusal.into()))));
         }
         let remaining = meta.remaining();
         if remaining.is_zero() {
             // The caller has given up while the message queued: don't do the work.
             let timeout_ms = millis(meta.budget);
-            return Box::pin(fut::ready(Err(Failure::Timeout {
+            return Box::pin(fut::ready(Answer::only(Err(Failure::Timeout {
                 concern,
                 timeout_ms,
             }
-            .into())));
+            .into()))));
         }
         let principal = match &meta.principal {
             None => None,
             Some(signed) => match self.cell.key.verify(signed) {
                 Some(principal) => Some(principal),
                 None => {
-                    return Box::pin(fut::ready(Err(Failure::Unauthenticated { concern }.into())));
+                    return Box::pin(fut::ready(Answer::only(Err(Failure::Unauthenticated {
+                        concern,
+                    }
+                    .into()))));
                 }
             },
         };
-        let caller = Caller {
-            request_id: meta.request_id.clone(),
-            principal,
-        };
+        let caller = Caller::new(meta.request_id.clone(), principal);
         let span = tracing::info_span!("message", concern = %concern, msg = M::NAME, request_id = %meta.request_id);
         // The server's own housekeeping (the scheduler's tick) never takes an
         // injected fault: each one is meant for a message some request sent.
@@ -198,7 +198,13 @@ where
             let metrics = &host.cell.metrics;
             metrics.messages.inc();
             metrics.duration.observe(started.elapsed().as_secs_f64());
-            match outcome {
+            // What the call changed is announced whatever became of its answer
+            // (a handler that committed, then timed out, changed things all the same).
+            let events: Vec<EventOf<M>> = caller.take_announced();
+            for event in &events {
+                host.cell.events.publish(event);
+            }
+            let result = match outcome {
                 Outcome::Done(Ok(reply)) => Ok(reply),
                 Outcome::Done(Err(error)) => {
                     if error.is_fault() {
@@ -224,7 +230,8 @@ where
                     ctx.stop();
                     Err(Failure::Crashed { concern }.into())
                 }
-            }
+            };
+            Answer { result, events }
         }))
     }
 }

@@ -3,10 +3,12 @@
 //!
 //! A concern plugs in by implementing [`Concern`] and [`Handles`] for each of its
 //! messages; the runtime hosts it in a supervised actor ([`host::ConcernHost`]) and
-//! hands out a [`ConcernHandle`] that callers use. Nothing outside this module
+//! hands out a [`Client`] that callers use. Nothing outside this module
 //! touches an actix `Addr`.
 
+mod client;
 mod concern;
+mod events;
 mod failure;
 mod faults;
 mod handle;
@@ -17,9 +19,12 @@ mod principal;
 mod supervision;
 mod transport;
 
+pub use client::{Client, Link};
 pub use concern::{
-    Call, CallMeta, Caller, Concern, ConcernError, ConcernMessage, ConcernName, Handles,
+    Answer, AnswerOf, Call, CallMeta, Caller, Concern, ConcernError, ConcernMessage, ConcernName,
+    EventOf, Handles, NoEvents, Protocol,
 };
+pub use events::EventBus;
 pub use failure::Failure;
 pub use faults::{Fault, FaultKind, FaultPlan, FaultRequest};
 pub use handle::ConcernHandle;
@@ -28,7 +33,7 @@ pub use metrics::Metrics;
 pub use pool::{CpuPool, PoolError};
 pub use principal::{PRINCIPAL_TTL, Principal, Role, SignedPrincipal, SigningKey};
 pub use supervision::{ConcernCell, ConcernState, ConcernStatus, RestartPolicy};
-pub use transport::{Dispatch, TRANSPORT_VAR, Transport, WireCall, deliver};
+pub use transport::{Body, Dispatch, LocalTransport, TRANSPORT_VAR, Transport, deliver};
 
 use std::collections::BTreeMap;
 
@@ -58,46 +63,62 @@ pub struct Runtime {
     policy: RestartPolicy,
     metrics: Metrics,
     key: SigningKey,
-    transport: Transport,
+    transport: Arc<LocalTransport>,
+    events: EventBus,
     cells: Arc<Mutex<BTreeMap<ConcernName, Arc<ConcernCell>>>>,
     stoppers: Arc<Mutex<Vec<Stopper>>>,
 }
 
 impl Runtime {
     pub fn new(policy: RestartPolicy, metrics: Metrics, key: SigningKey) -> Self {
-        let transport = Transport::from_env();
-        if transport == Transport::Bytes {
-            tracing::info!("every call to a concern goes through bytes ({TRANSPORT_VAR}=bytes)");
-        }
         Self {
             policy,
             metrics,
             key,
-            transport,
+            transport: Arc::new(LocalTransport::from_env()),
+            events: EventBus::new(),
             cells: Arc::default(),
             stoppers: Arc::default(),
         }
     }
 
-    /// Starts concern `C` in its own arbiter (thread), supervised and watched.
-    /// Must be called from inside a running actix `System`.
-    pub fn start<C: Concern>(&self, deps: C::Deps) -> ConcernHandle<C> {
+    /// Starts concern `C` in its own arbiter (thread), supervised and watched,
+    /// and answers its client. Must be called from inside a running actix `System`.
+    pub fn start<C: Dispatch>(&self, deps: C::Deps) -> Client<C::Protocol> {
         let cell = Arc::new(ConcernCell::new(
             C::NAME,
             self.policy.clone(),
             self.metrics.for_concern(C::NAME),
             self.key.clone(),
+            self.events.clone(),
         ));
         if let Ok(mut cells) = self.cells.lock() {
             cells.insert(C::NAME, cell.clone());
         }
-        let handle = ConcernHandle::start(deps, cell, self.transport);
+        let handle = ConcernHandle::<C>::start(deps, cell);
         handle.watch(self.policy.watchdog_interval);
+        self.transport.host(C::NAME, Arc::new(handle.clone()));
         if let Ok(mut stoppers) = self.stoppers.lock() {
             let handle = handle.clone();
             stoppers.push(Box::new(move || handle.stop()));
         }
-        handle
+        self.client()
+    }
+
+    /// The client of protocol `P`, whichever process hosts it. It may be made
+    /// before the concern starts: until then, calls answer "no responders".
+    pub fn client<P: Protocol>(&self) -> Client<P> {
+        Client::new(Link::new(self.transport.clone(), self.events.clone()))
+    }
+
+    /// How this process reaches its concerns.
+    pub fn transport(&self) -> Arc<dyn Transport> {
+        self.transport.clone()
+    }
+
+    /// Where this process's concerns and clients publish what changed.
+    pub fn events(&self) -> &EventBus {
+        &self.events
     }
 
     pub fn policy(&self) -> &RestartPolicy {

@@ -1,133 +1,250 @@
-//! How a call travels from a handle to its concern's actor: moved as it is
-//! (in process, the default), or through bytes — encoded, dispatched by the
-//! message's stable name and decoded, as a wire between processes would carry
-//! it. The bytes mode is a test mode (`FOLIO_TEST_TRANSPORT=bytes`, which CI
-//! runs the whole suite with): it proves that nothing a concern is asked or
-//! answers depends on sharing the caller's memory.
+//! How a call travels from a client to the concern that answers it. A
+//! [`Transport`] sees only a concern's name, a message's stable name, a body
+//! and the call's metadata — never a concern's type or address — so the same
+//! client works whichever process hosts the concern.
+//!
+//! [`LocalTransport`] reaches the concerns this process hosts: it moves the
+//! message as it is (the default), or, in the test mode
+//! `FOLIO_TEST_TRANSPORT=bytes` that CI runs the whole suite with, encodes the
+//! call, its metadata and the answer to bytes and back, dispatching by name as
+//! a wire between processes would: nothing a concern is asked or answers may
+//! depend on sharing the caller's memory.
 
-use actix::prelude::*;
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
 use futures::future::LocalBoxFuture;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use super::concern::Call;
-use super::host::ConcernHost;
-use super::{Concern, ConcernMessage, Failure, Handles};
+use super::concern::{AnswerOf, CallMeta};
+use super::handle::ConcernHandle;
+use super::{Concern, ConcernMessage, ConcernName, Failure, Handles};
 
-/// The environment variable that picks the transport of every handle.
+/// The environment variable that picks the local transport's mode.
 pub const TRANSPORT_VAR: &str = "FOLIO_TEST_TRANSPORT";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Transport {
-    /// The message is moved to the actor: today's single process.
-    InProcess,
-    /// Every call and reply is encoded to bytes and decoded on the other side.
-    Bytes,
+/// A message or an answer on its way: the value itself inside one process,
+/// its encoding across a wire.
+pub enum Body {
+    Value(Box<dyn Any + Send>),
+    Bytes(Vec<u8>),
 }
 
-impl Transport {
-    /// `bytes` in [`TRANSPORT_VAR`] picks [`Transport::Bytes`]; anything else
-    /// the in-process default.
-    pub fn from_env() -> Self {
-        match std::env::var(TRANSPORT_VAR).as_deref() {
-            Ok("bytes") => Self::Bytes,
-            _ => Self::InProcess,
+/// Carries calls to concerns and their answers back.
+pub trait Transport: Send + Sync + 'static {
+    /// Whether calls may travel as values; a wire carries only bytes.
+    fn carries_values(&self) -> bool;
+
+    /// Delivers message `message` of concern `to` and waits for its answer
+    /// (an encoded or boxed [`AnswerOf`] the message), at most until the
+    /// call's deadline. `Err` when it never reached a handler.
+    fn send(
+        &self,
+        to: ConcernName,
+        message: &'static str,
+        body: Body,
+        meta: CallMeta,
+    ) -> LocalBoxFuture<'static, Result<Body, Failure>>;
+}
+
+/// A hosted concern as a transport reaches it: by message name.
+pub(super) trait Endpoint: Send + Sync {
+    fn deliver(
+        &self,
+        message: &str,
+        body: Body,
+        meta: CallMeta,
+    ) -> LocalBoxFuture<'static, Result<Body, Failure>>;
+}
+
+impl<C: Dispatch> Endpoint for ConcernHandle<C> {
+    fn deliver(
+        &self,
+        message: &str,
+        body: Body,
+        meta: CallMeta,
+    ) -> LocalBoxFuture<'static, Result<Body, Failure>> {
+        match C::dispatch(self.clone(), message, body, meta) {
+            Some(answer) => answer,
+            None => {
+                let failure = Failure::Undeliverable {
+                    concern: C::NAME,
+                    reason: format!("no handler for {message}"),
+                };
+                Box::pin(async move { Err(failure) })
+            }
         }
     }
 }
 
-/// What a call looks like on a wire: the message's name and its encoded
-/// [`Call`] (body and metadata, with the budget that remains).
-pub struct WireCall {
-    pub name: &'static str,
-    pub body: Vec<u8>,
-}
-
-/// A concern's messages by name: where a wire delivers a call. Implemented by
-/// [`crate::concern_dispatch!`] from the list of messages a concern answers.
+/// A concern's messages by name: where a transport delivers a call.
+/// Implemented by [`crate::concern_dispatch!`] from the list of messages a
+/// concern answers.
 pub trait Dispatch: Concern {
-    /// Delivers `call` to the handler of its message, answering the encoded
-    /// `Result` of the reply; `None` when this concern has no message by that name.
+    /// Delivers `body` to the handler of `message`; `None` when this concern
+    /// answers no message by that name.
     fn dispatch(
-        call: WireCall,
-        host: Addr<ConcernHost<Self>>,
-    ) -> Option<LocalBoxFuture<'static, Result<Vec<u8>, MailboxError>>>;
+        handle: ConcernHandle<Self>,
+        message: &str,
+        body: Body,
+        meta: CallMeta,
+    ) -> Option<LocalBoxFuture<'static, Result<Body, Failure>>>;
 }
 
-/// The receiving side of one message: decodes the call, hands it to the
-/// concern's host (panic guard, deadline, principal check, metrics: as in
-/// process) and encodes what it answers.
+/// The receiving side of message `M`: takes the message out of its body,
+/// hands it to the concern's handle (refusals, deadline, panic guard,
+/// principal check, metrics: as always) and answers in the body's kind.
 pub fn deliver<C, M>(
-    body: &[u8],
-    host: Addr<ConcernHost<C>>,
-) -> LocalBoxFuture<'static, Result<Vec<u8>, MailboxError>>
+    handle: ConcernHandle<C>,
+    body: Body,
+    meta: CallMeta,
+) -> LocalBoxFuture<'static, Result<Body, Failure>>
 where
     C: Handles<M>,
     M: ConcernMessage,
 {
-    let decoded = serde_json::from_slice::<Call<M>>(body);
     Box::pin(async move {
-        let answer: Result<M::Reply, M::Error> = match decoded {
-            Ok(call) => host.send(call).await?,
-            Err(error) => Err(undeliverable::<C>(M::NAME, "the call", &error).into()),
-        };
-        Ok(encode::<C, _>(M::NAME, &answer))
-    })
-}
-
-/// The sending side: encodes `call`, dispatches it by name and decodes the
-/// answer. A call or answer that does not survive the trip is a failure of
-/// the concern, said as such, never a silent difference.
-pub async fn send<C, M>(
-    host: Addr<ConcernHost<C>>,
-    call: Call<M>,
-) -> Result<Result<M::Reply, M::Error>, MailboxError>
-where
-    C: Handles<M> + Dispatch,
-    M: ConcernMessage,
-{
-    let Call { msg, meta } = call;
-    let call = Call {
-        msg,
-        meta: meta.on_the_wire(),
-    };
-    let body = match serde_json::to_vec(&call) {
-        Ok(body) => body,
-        Err(error) => return Ok(Err(undeliverable::<C>(M::NAME, "the call", &error).into())),
-    };
-    let Some(answer) = C::dispatch(
-        WireCall {
-            name: M::NAME,
-            body,
-        },
-        host,
-    ) else {
-        let reason = format!("no handler for {}", M::NAME);
-        return Ok(Err(Failure::Undeliverable {
-            concern: C::NAME,
-            reason,
+        match body {
+            Body::Value(value) => match value.downcast::<M>() {
+                Ok(msg) => Ok(Body::Value(Box::new(handle.call(*msg, meta).await))),
+                Err(_) => Err(Failure::Undeliverable {
+                    concern: C::NAME,
+                    reason: format!("the body of {} is of another type", M::NAME),
+                }),
+            },
+            Body::Bytes(bytes) => {
+                let msg: M = decode(C::NAME, M::NAME, "the call", &bytes)?;
+                let answer = handle.call(msg, meta).await;
+                Ok(Body::Bytes(encode(
+                    C::NAME,
+                    M::NAME,
+                    "the answer",
+                    &answer,
+                )?))
+            }
         }
-        .into()));
-    };
-    let bytes = answer.await?;
-    Ok(serde_json::from_slice::<Result<M::Reply, M::Error>>(&bytes)
-        .unwrap_or_else(|error| Err(undeliverable::<C>(M::NAME, "the answer", &error).into())))
-}
-
-/// The answer's bytes; an answer that cannot be encoded becomes a failure
-/// (which always can).
-fn encode<C: Concern, T: Serialize>(name: &str, answer: &T) -> Vec<u8> {
-    serde_json::to_vec(answer).unwrap_or_else(|error| {
-        let failure: Result<(), Failure> = Err(undeliverable::<C>(name, "the answer", &error));
-        serde_json::to_vec(&failure).unwrap_or_default()
     })
 }
 
-fn undeliverable<C: Concern>(name: &str, what: &str, error: &serde_json::Error) -> Failure {
-    tracing::error!(concern = %C::NAME, message = name, %error, "{what} did not survive encoding");
+/// `value` as bytes, or the failure that says what did not survive encoding.
+pub fn encode<T: Serialize>(
+    concern: ConcernName,
+    message: &str,
+    what: &str,
+    value: &T,
+) -> Result<Vec<u8>, Failure> {
+    serde_json::to_vec(value).map_err(|error| undeliverable(concern, message, what, &error))
+}
+
+/// The value `bytes` encode, or the failure that says what did not survive.
+pub fn decode<T: DeserializeOwned>(
+    concern: ConcernName,
+    message: &str,
+    what: &str,
+    bytes: &[u8],
+) -> Result<T, Failure> {
+    serde_json::from_slice(bytes).map_err(|error| undeliverable(concern, message, what, &error))
+}
+
+fn undeliverable(
+    concern: ConcernName,
+    message: &str,
+    what: &str,
+    error: &serde_json::Error,
+) -> Failure {
+    tracing::error!(%concern, message, %error, "{what} did not survive encoding");
     Failure::Undeliverable {
-        concern: C::NAME,
-        reason: format!("{what} of {name} did not survive encoding: {error}"),
+        concern,
+        reason: format!("{what} of {message} did not survive encoding: {error}"),
     }
+}
+
+/// The transport to the concerns this process hosts.
+pub struct LocalTransport {
+    bytes: bool,
+    endpoints: RwLock<HashMap<ConcernName, Arc<dyn Endpoint>>>,
+}
+
+impl LocalTransport {
+    /// Moves values, unless [`TRANSPORT_VAR`] is `bytes`.
+    pub fn from_env() -> Self {
+        let bytes = std::env::var(TRANSPORT_VAR).as_deref() == Ok("bytes");
+        if bytes {
+            tracing::info!("every call to a concern goes through bytes ({TRANSPORT_VAR}=bytes)");
+        }
+        Self {
+            bytes,
+            endpoints: RwLock::default(),
+        }
+    }
+
+    pub(super) fn host(&self, name: ConcernName, endpoint: Arc<dyn Endpoint>) {
+        self.endpoints
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name, endpoint);
+    }
+
+    fn endpoint(&self, name: ConcernName) -> Option<Arc<dyn Endpoint>> {
+        self.endpoints
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&name)
+            .cloned()
+    }
+}
+
+impl Transport for LocalTransport {
+    fn carries_values(&self) -> bool {
+        !self.bytes
+    }
+
+    fn send(
+        &self,
+        to: ConcernName,
+        message: &'static str,
+        body: Body,
+        meta: CallMeta,
+    ) -> LocalBoxFuture<'static, Result<Body, Failure>> {
+        // Nobody hosts it: said at once, as NATS says "no responders".
+        let Some(endpoint) = self.endpoint(to) else {
+            return Box::pin(async move { Err(Failure::NoResponders { concern: to }) });
+        };
+        let meta = meta.on_the_wire();
+        if !self.bytes {
+            return endpoint.deliver(message, body, meta);
+        }
+        // The metadata crosses as a wire's headers would: encoded, the budget relative.
+        let meta = encode(to, message, "the call's metadata", &meta)
+            .and_then(|bytes| decode::<CallMeta>(to, message, "the call's metadata", &bytes));
+        match meta {
+            Ok(meta) => endpoint.deliver(message, body, meta),
+            Err(failure) => Box::pin(async move { Err(failure) }),
+        }
+    }
+}
+
+/// The answer `M` got through `transport`, whichever kind its body came back as.
+pub(super) fn answer_of<M: ConcernMessage>(
+    to: ConcernName,
+    body: Result<Body, Failure>,
+) -> AnswerOf<M> {
+    let answer = match body {
+        Ok(Body::Value(value)) => {
+            value
+                .downcast::<AnswerOf<M>>()
+                .map(|a| *a)
+                .map_err(|_| Failure::Undeliverable {
+                    concern: to,
+                    reason: format!("the answer to {} is of another type", M::NAME),
+                })
+        }
+        Ok(Body::Bytes(bytes)) => decode::<AnswerOf<M>>(to, M::NAME, "the answer", &bytes),
+        Err(failure) => Err(failure),
+    };
+    answer.unwrap_or_else(|failure| super::concern::Answer::only(Err(failure.into())))
 }
 
 /// Implements [`Dispatch`] for a concern from the messages it answers.
@@ -140,17 +257,19 @@ macro_rules! concern_dispatch {
     ($concern:ty { $($msg:ty),* $(,)? }) => {
         impl $crate::runtime::Dispatch for $concern {
             fn dispatch(
-                call: $crate::runtime::WireCall,
-                host: ::actix::Addr<$crate::runtime::ConcernHost<Self>>,
+                handle: $crate::runtime::ConcernHandle<Self>,
+                message: &str,
+                body: $crate::runtime::Body,
+                meta: $crate::runtime::CallMeta,
             ) -> Option<
                 ::futures::future::LocalBoxFuture<
                     'static,
-                    Result<Vec<u8>, ::actix::MailboxError>,
+                    Result<$crate::runtime::Body, $crate::runtime::Failure>,
                 >,
             > {
                 $(
-                    if call.name == <$msg as $crate::runtime::ConcernMessage>::NAME {
-                        return Some($crate::runtime::deliver::<Self, $msg>(&call.body, host));
+                    if message == <$msg as $crate::runtime::ConcernMessage>::NAME {
+                        return Some($crate::runtime::deliver::<Self, $msg>(handle, body, meta));
                     }
                 )*
                 None
