@@ -9,7 +9,8 @@
 
 use std::time::{Duration, Instant};
 
-use folio::render::markdown::{Renderer, first_paragraph, media_ids, nesting_depth, to_html};
+use folio::render::html::media_ids;
+use folio::render::markdown::{Renderer, first_paragraph, nesting_depth, to_html};
 
 fn main() {
     // The fixture sits beside the repository; FOLIO_FIXTURE points elsewhere.

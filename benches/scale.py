@@ -30,7 +30,7 @@ import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
 
-PER_PAGE_SITE = 10  # posts per listing page on the public site (src/gateway/site.rs)
+PER_PAGE_SITE = 10  # posts per listing page on the public site (src/gateway/src/site.rs)
 PER_PAGE_API = 20
 EVERYTHING = "Everything"
 RARE_TAG = "Rarities"  # on posts 1, 2001, 4001, …: 5 at 10,000 posts, 50 at 100,000
@@ -488,7 +488,7 @@ def routes_at(args, site, anon, authed, owner, files):
 
 def drop_cache(authed, owner):
     """An edit of the owner's bio: auth announces AuthorChanged, on which the
-    gateway drops every cached page (src/gateway/site.rs, PageCache::follow)."""
+    gateway drops every cached page (src/gateway/src/site.rs, PageCache::follow)."""
     bio = f"Bio {uuid.uuid4().hex[:12]}"
     authed.request("PATCH", f"/api/v1/users/{owner['id']}", {"bio": bio})
     return bio

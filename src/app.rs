@@ -11,17 +11,17 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use anyhow::{Context, bail};
 
-use crate::auth::domain::{DisplayName, Email, Password, TokenName, TokenScope};
-use crate::auth::messages::{CreateToken, CreateUser, OpenSetup};
-use crate::auth::{Auth, AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
-use crate::config::{Settings, TokenCommand, UserCommand};
-use crate::gateway::{self, Clients, Services};
-use crate::media::images::Rules;
-use crate::media::{Media, MediaDeps, MediaStore};
-use crate::posts::{Posts, PostsClient, PostsDeps, PostsStore, scheduler};
-use crate::render::markdown::Renderer;
-use crate::render::{Render, RenderDeps};
-use crate::runtime::{CallMeta, ConcernName, CpuPool, Metrics, Principal, Runtime, SigningKey};
+use folio_auth::domain::{DisplayName, Email, Password, TokenName, TokenScope};
+use folio_auth::messages::{CreateToken, CreateUser, OpenSetup};
+use folio_auth::{Auth, AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
+use folio_config::{Settings, TokenCommand, UserCommand};
+use folio_gateway::{Clients, Services};
+use folio_media::images::Rules;
+use folio_media::{Media, MediaDeps, MediaStore};
+use folio_posts::{Posts, PostsClient, PostsDeps, PostsStore, scheduler};
+use folio_render::markdown::Renderer;
+use folio_render::{Render, RenderDeps};
+use folio_runtime::{CallMeta, ConcernName, CpuPool, Metrics, Principal, Runtime, SigningKey};
 
 /// Every concern's store, opened and migrated.
 pub struct Stores {
@@ -55,7 +55,7 @@ impl Stores {
 }
 
 fn create_data_dir(settings: &Settings) -> anyhow::Result<()> {
-    crate::storage::private_dir(settings.data_dir()).with_context(|| {
+    folio_storage::private_dir(settings.data_dir()).with_context(|| {
         format!(
             "could not create the data directory {}; set --data-dir to a writable directory",
             settings.data_dir().display()
@@ -165,8 +165,14 @@ impl Folio {
             media: runtime.client(),
             render: runtime.client(),
         };
-        let services = Services::new(clients, runtime.clone(), settings, public_url.clone())?;
-        let server = gateway::serve(settings, services, listener)?;
+        let services = Services::new(
+            clients,
+            runtime.clone(),
+            settings,
+            public_url.clone(),
+            folio_render::markdown::highlight_css(),
+        )?;
+        let server = folio_gateway::serve(settings, services, listener)?;
         if let Some(secret) = setup {
             tracing::warn!(
                 "No account exists yet. Open {public_url}/setup/{} to create the owner's account; the link works once.",

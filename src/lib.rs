@@ -1,18 +1,20 @@
-//! Folio: a publishing platform in one binary, built as supervised concern actors.
+//! Folio: a publishing platform in one binary, built as supervised concerns.
 //!
-//! Each concern (`auth`, `posts`, `media`) lives in its own folder with the same
-//! rooms: `messages.rs` (its protocol), `actor.rs` (its handlers), `store.rs` (its
-//! database, and the only code touching it), `client.rs` (the handle others use)
-//! and `error.rs`. The `runtime` hosts and supervises them; the `gateway` is the
-//! HTTP edge; `app` wires it all together.
+//! This crate is the binary's own part: `app` wires the concerns under the
+//! runtime (the supervision tree) and the gateway in front of them; `telemetry`
+//! sets up logging. Each concern lives in two crates under `src/<concern>/`: its
+//! `protocol` (messages, replies, domain types, error, events, client) and its
+//! `service` (actor, store, blobs). The names below re-export them for the
+//! black-box tests and benches, which drive the whole app.
 
 pub mod app;
-pub mod auth;
-pub mod config;
-pub mod gateway;
-pub mod media;
-pub mod posts;
-pub mod render;
-pub mod runtime;
-pub mod storage;
 pub mod telemetry;
+
+pub use folio_auth as auth;
+pub use folio_config as config;
+pub use folio_gateway as gateway;
+pub use folio_media as media;
+pub use folio_posts as posts;
+pub use folio_render as render;
+pub use folio_runtime as runtime;
+pub use folio_storage as storage;

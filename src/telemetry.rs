@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{LogFormat, Settings};
+use folio_config::{LogFormat, Settings};
 
 /// Logs go to stdout for the server, to stderr for commands whose stdout is their answer.
 pub fn init(settings: &Settings, to_stdout: bool) {

@@ -9,9 +9,9 @@ use std::path::Path;
 use common::TestApp;
 
 /// Every `(path, method)` of an actix route attribute under `/api/` in
-/// `src/gateway/*.rs`, e.g. `("/api/v1/posts/{id}", "patch")`.
+/// `src/gateway/src/*.rs`, e.g. `("/api/v1/posts/{id}", "patch")`.
 fn api_routes_in_source() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gateway");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gateway/src");
     let mut routes = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();

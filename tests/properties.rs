@@ -7,8 +7,10 @@
 
 use std::sync::{Arc, LazyLock};
 
+use folio::media::messages::ImageSource;
 use folio::posts::domain::Slug;
-use folio::render::markdown::{ImageSource, Renderer, resolve_media, to_html};
+use folio::render::html::resolve_media;
+use folio::render::markdown::{Renderer, to_html};
 use proptest::prelude::*;
 
 proptest! {

@@ -319,7 +319,7 @@ fn every_media_and_render_message_round_trips_through_serde() {
         },
         "/data/media/x/v1/320.jpg".to_owned(),
     );
-    let source = folio::render::markdown::ImageSource {
+    let source = folio::media::messages::ImageSource {
         src: "/a".into(),
         srcset: "/a 320w".into(),
         sizes: "100vw".into(),

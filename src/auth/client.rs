@@ -1,4 +1,0 @@
-//! The handle other concerns and the gateway use to reach auth.
-
-/// Sends any message of the auth protocol (`auth::messages`).
-pub type AuthClient = crate::runtime::Client<super::messages::AuthProtocol>;

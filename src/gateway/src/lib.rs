@@ -1,0 +1,244 @@
+//! The gateway: Folio's only HTTP edge. It authenticates callers, turns requests
+//! into calls on the concerns' client handles, and their replies into responses.
+
+mod admin;
+mod assets;
+mod body_deadline;
+mod client_address;
+mod error;
+mod headers;
+mod health;
+mod identity;
+mod limits;
+mod media;
+mod openapi;
+mod pages;
+mod posts;
+mod session;
+mod setup;
+mod site;
+mod tokens;
+mod users;
+
+pub use error::ApiError;
+pub use identity::Identity;
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, Service, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpRequest, HttpServer, web};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use client_address::{RequestSpan, TrustedProxies};
+use folio_auth_protocol::AuthClient;
+use folio_config::Settings;
+use folio_media_protocol::MediaClient;
+use folio_posts_protocol::PostsClient;
+use folio_render_protocol::RenderClient;
+use folio_runtime::{CallMeta, Runtime};
+use identity::IdentityCache;
+use limits::{LoginLimiter, LoginLimits};
+
+/// The handles of every concern the gateway talks to.
+pub struct Clients {
+    pub auth: AuthClient,
+    pub posts: PostsClient,
+    pub media: MediaClient,
+    pub render: RenderClient,
+}
+
+/// What every route can reach: the concerns' handles and the gateway's own state.
+pub struct Services {
+    pub auth: AuthClient,
+    pub posts: PostsClient,
+    pub media: MediaClient,
+    pub render: RenderClient,
+    pub runtime: Runtime,
+    pub fault_injection: bool,
+    public_url: String,
+    identities: IdentityCache,
+    logins: LoginLimiter,
+    trusted_proxies: TrustedProxies,
+    pages: pages::Pages,
+    pages_cache: site::PageCache,
+    site_title: String,
+    site_description: String,
+    json_limit: usize,
+    max_upload_bytes: usize,
+    body_idle_timeout: std::time::Duration,
+    uploads_dir: std::path::PathBuf,
+    media_files: media::FileCache,
+    /// The stylesheet of highlighted code's classes, from the render concern's code.
+    highlight_css: &'static str,
+}
+
+impl Services {
+    pub fn new(
+        clients: Clients,
+        runtime: Runtime,
+        settings: &Settings,
+        public_url: String,
+        highlight_css: &'static str,
+    ) -> anyhow::Result<Self> {
+        let Clients {
+            auth,
+            posts,
+            media,
+            render,
+        } = clients;
+        let media_files = media::FileCache::new(64 * 1024 * 1024);
+        let pages_cache = site::PageCache::new(settings.page_cache_ttl, settings.page_cache_bytes);
+        pages_cache.follow(runtime.events(), media_files.clone());
+        Ok(Self {
+            auth,
+            posts,
+            media,
+            render,
+            runtime,
+            fault_injection: settings.fault_injection,
+            public_url,
+            identities: IdentityCache::new(),
+            logins: LoginLimiter::new(LoginLimits {
+                per_address: settings.auth.login_attempts,
+                per_account: settings.auth.login_lock_attempts,
+                window: settings.auth.login_window,
+            }),
+            trusted_proxies: TrustedProxies::new(settings.auth.trusted_proxies.clone()),
+            pages: pages::Pages::new(settings.theme_dir.clone())?,
+            pages_cache,
+            site_title: settings.site_title.clone(),
+            site_description: settings.site_description.clone(),
+            // A post's JSON carries its Markdown: room for the largest allowed.
+            json_limit: settings.max_markdown_bytes + 64 * 1024,
+            max_upload_bytes: settings.max_upload_bytes,
+            body_idle_timeout: settings.body_idle_timeout,
+            uploads_dir: settings.data_dir().join("uploads"),
+            media_files,
+            highlight_css,
+        })
+    }
+
+    /// The meta for an anonymous call made for this request.
+    pub fn meta(&self, request_id: &RequestId) -> CallMeta {
+        CallMeta::new(request_id.to_string(), self.runtime.call_timeout())
+    }
+
+    /// The client's address: the connection's peer, or what a trusted proxy forwarded.
+    pub fn client_address(&self, request: &HttpRequest) -> std::net::IpAddr {
+        self.trusted_proxies
+            .client(request.peer_addr(), request.headers())
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+    }
+
+    /// Cookies are `Secure` (and `__Host-`) whenever the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// Scheme, host and port of the public URL, as browsers send it in `Origin`.
+    pub fn public_origin(&self) -> &str {
+        let after_scheme = self.public_url.find("://").map_or(0, |i| i + 3);
+        let end = self.public_url[after_scheme..]
+            .find('/')
+            .map_or(self.public_url.len(), |i| after_scheme + i);
+        &self.public_url[..end]
+    }
+}
+
+fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError;
+    match error {
+        JsonPayloadError::Deserialize(error) if error.is_data() => {
+            // serde's position suffix means nothing to a person reading the sentence.
+            let text = error.to_string();
+            let text = text.split(" at line ").next().unwrap_or(&text);
+            ApiError::invalid(format!("the request body has a wrong value: {text}")).into()
+        }
+        JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::too_large(format!(
+            "the request body is {length} bytes; the limit is {limit}"
+        ))
+        .into(),
+        JsonPayloadError::Overflow { limit } => ApiError::too_large(format!(
+            "the request body is over the limit of {limit} bytes"
+        ))
+        .into(),
+        JsonPayloadError::ContentType => ApiError::bad_request(
+            "invalid_json",
+            "send the body as JSON with Content-Type: application/json",
+        )
+        .into(),
+        other => ApiError::bad_request(
+            "invalid_json",
+            format!("the request body is not valid JSON: {other}"),
+        )
+        .into(),
+    }
+}
+
+/// Returns the request id (set by `TracingLogger`, which wraps this) as
+/// `x-request-id`, so a user's report can be matched to the server's logs.
+fn echo_request_id<S>(
+    request: ServiceRequest,
+    service: &S,
+) -> impl Future<Output = Result<ServiceResponse, actix_web::Error>> + use<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let id = request.extensions().get::<RequestId>().copied();
+    let response = service.call(request);
+    async move {
+        let mut response = response.await?;
+        if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static("x-request-id"), value);
+        }
+        Ok(response)
+    }
+}
+
+/// Serves on `listener` (already bound); the returned server is not yet awaited.
+pub fn serve(
+    settings: &Settings,
+    services: Services,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
+    let json_limit = services.json_limit;
+    let services = web::Data::new(services);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(services.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(json_limit)
+                    .error_handler(json_error),
+            )
+            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .wrap_fn(body_deadline::bound_body)
+            // Outside the body deadline, so its 408 gets the headers too.
+            .wrap_fn(headers::secure)
+            .wrap_fn(echo_request_id)
+            .wrap(TracingLogger::<RequestSpan>::new())
+            // First: the most requested path (see `media::files`).
+            .configure(media::files)
+            .configure(health::routes)
+            .configure(session::routes)
+            .configure(users::routes)
+            .configure(tokens::routes)
+            .configure(admin::routes)
+            .configure(setup::routes)
+            .configure(posts::routes)
+            .configure(media::routes)
+            .configure(openapi::routes)
+            .configure(assets::routes)
+            // Last: `/{slug}/` would otherwise shadow the routes above.
+            .configure(site::routes)
+            .default_service(web::to(error::not_found))
+    })
+    .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1));
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener)?.run())
+}

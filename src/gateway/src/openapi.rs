@@ -1,0 +1,186 @@
+//! The API's OpenAPI 3 document, generated from the handlers' annotations and
+//! served at `/api/v1/openapi.json`.
+
+use actix_web::{HttpResponse, get, web};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::error::{ErrorBody, ErrorDetail};
+use super::{admin, media, posts, session, tokens, users};
+use folio_auth_protocol::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
+use folio_auth_protocol::messages::{
+    AuthorView, Method, PasswordReset, SessionView, TokenView, UserView,
+};
+use folio_media_protocol::domain::{Axis, Operation, QuarterTurns, Rect};
+use folio_media_protocol::messages::{MediaPage, MediumView, VariantView};
+use folio_posts_protocol::domain::{Excerpt, PostKind, PostStatus, Slug, TagName, Title};
+use folio_posts_protocol::messages::{PostPage, PostView, RevisionView, TagRef, TagView};
+use folio_runtime::{ConcernName, ConcernState, ConcernStatus, FaultKind, FaultRequest, Role};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(openapi_json);
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Folio API",
+        version = env!("CARGO_PKG_VERSION"),
+        description = "Folio's JSON API. Errors answer `{\"error\": {\"code\", \"message\", \"concern\"?}}`.",
+    ),
+    paths(
+        session::sign_in,
+        session::sign_out,
+        session::me,
+        session::change_password,
+        session::list_sessions,
+        session::revoke_session,
+        users::list,
+        users::create,
+        users::get_one,
+        users::update,
+        users::remove,
+        users::reset_password,
+        users::revoke_sessions,
+        users::transfer_ownership,
+        users::authors,
+        tokens::list,
+        tokens::create,
+        tokens::revoke,
+        posts::list,
+        posts::create,
+        posts::get_one,
+        posts::update,
+        posts::remove,
+        posts::publish,
+        posts::unpublish,
+        posts::list_revisions,
+        posts::get_revision,
+        posts::restore,
+        posts::list_tags,
+        posts::preview,
+        admin::system_status,
+        admin::concern_stats,
+        admin::all_stats,
+        admin::list_faults,
+        admin::inject_fault,
+        admin::clear_faults,
+        media::upload,
+        media::list_media,
+        media::get_medium,
+        media::update_medium,
+        media::delete_medium,
+        media::edit_medium,
+        media::revert_medium,
+    ),
+    components(schemas(
+        ErrorBody,
+        media::UploadForm,
+        media::MediumChanges,
+        media::EditRequest,
+        Operation,
+        Rect,
+        Axis,
+        QuarterTurns,
+        MediumView,
+        MediaPage,
+        VariantView,
+        ErrorDetail,
+        session::SignInBody,
+        session::SignedIn,
+        session::Me,
+        session::PasswordChange,
+        session::MySession,
+        users::NewUser,
+        users::UserChanges,
+        users::NewPassword,
+        tokens::NewToken,
+        tokens::Created,
+        posts::PostOut,
+        posts::PageOut,
+        posts::PostIn,
+        posts::PreviewIn,
+        posts::PreviewOut,
+        admin::Part,
+        admin::PendingFaults,
+        admin::SystemStatus,
+        folio_runtime::ConcernReport,
+        folio_runtime::ConcernStatus,
+        folio_runtime::ConcernState,
+        UserView,
+        PasswordReset,
+        AuthorView,
+        TokenView,
+        SessionView,
+        Method,
+        Email,
+        Password,
+        DisplayName,
+        Bio,
+        TokenName,
+        TokenScope,
+        PostView,
+        TagRef,
+        TagView,
+        RevisionView,
+        PostPage,
+        Slug,
+        Title,
+        TagName,
+        Excerpt,
+        PostKind,
+        PostStatus,
+        Role,
+        FaultRequest,
+        FaultKind,
+        ConcernStatus,
+        ConcernState,
+        ConcernName,
+    )),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "session", description = "Signing in and out, and the caller's own account"),
+        (name = "users", description = "Accounts, and the public list of authors"),
+        (name = "tokens", description = "The caller's API tokens"),
+        (name = "posts", description = "Posts, pages, revisions, tags and the Markdown preview"),
+        (name = "admin", description = "Statistics and fault injection, for administrators"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// The two ways to authenticate, named by the paths' `security` requirements.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("folio_…")
+                    .description(Some(
+                        "An API token `folio_…`, sent as `Authorization: Bearer folio_…`. \
+                         A `read` token may only read.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "folio_session",
+                "The session cookie set by `POST /api/v1/session` (`__Host-folio_session` \
+                 over https). Changes (anything but GET, HEAD and OPTIONS) also need the \
+                 `X-CSRF-Token` header with the token that sign-in returned, and this site's \
+                 `Origin` (or `Sec-Fetch-Site: same-origin`).",
+            ))),
+        );
+    }
+}
+
+#[get("/api/v1/openapi.json")]
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,545 @@
+//! Posts and pages over the API: `/api/v1/posts`, `/api/v1/tags`, `/api/v1/render`.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use tracing_actix_web::RequestId;
+use uuid::Uuid;
+
+use super::error::ErrorBody;
+use super::identity::MaybeIdentity;
+use super::{ApiError, Identity, Services};
+use folio_posts_protocol::domain::{Excerpt, PostKind, PostStatus, Slug, TagList, Title};
+use folio_posts_protocol::messages::{
+    CreatePost, DeletePost, GetPost, GetRevision, ListPosts, ListRevisions, ListTags, PostFields,
+    PostSummary, PostView, Publish, RestoreRevision, RevisionView, SummaryPage, TagView, Unpublish,
+    UpdatePost,
+};
+use folio_render_protocol::html::resolve_media;
+use folio_render_protocol::messages::Render;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(update)
+        .service(remove)
+        .service(publish)
+        .service(unpublish)
+        .service(list_revisions)
+        .service(get_revision)
+        .service(restore)
+        .service(list_tags)
+        .service(preview);
+}
+
+/// A post as the API answers it: the stored view plus its public URL.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct PostOut {
+    #[serde(flatten)]
+    post: PostView,
+    url: String,
+}
+
+fn out(services: &Services, post: PostView) -> PostOut {
+    let url = format!("{}/{}/", services.public_url, post.slug);
+    PostOut { post, url }
+}
+
+/// A post as a list shows it: a summary (the body only with `include=body`)
+/// plus its public URL.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct SummaryOut {
+    #[serde(flatten)]
+    post: PostSummary,
+    url: String,
+}
+
+/// One page of posts, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct PageOut {
+    posts: Vec<SummaryOut>,
+    total: u64,
+    page: u32,
+    per_page: u32,
+}
+
+fn page_out(services: &Services, page: SummaryPage) -> PageOut {
+    PageOut {
+        posts: page
+            .posts
+            .into_iter()
+            .map(|post| {
+                let url = format!("{}/{}/", services.public_url, post.slug);
+                SummaryOut { post, url }
+            })
+            .collect(),
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    }
+}
+
+fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("there is no post {raw}")))
+}
+
+/// Tells "absent" (leave as is) from `null` (clear) in a PATCH body.
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A post as written by the API: every field optional (on create the title is needed).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PostIn {
+    #[serde(rename = "type")]
+    kind: Option<PostKind>,
+    title: Option<Title>,
+    slug: Option<Slug>,
+    markdown: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    excerpt: Option<Option<Excerpt>>,
+    tags: Option<TagList>,
+    status: Option<PostStatus>,
+    #[serde(default, deserialize_with = "present")]
+    publish_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "present")]
+    feature_image: Option<Option<String>>,
+    /// The revision this save is based on (required on PATCH).
+    revision: Option<i32>,
+}
+
+impl PostIn {
+    fn fields(self) -> (PostFields, Option<i32>) {
+        let fields = PostFields {
+            kind: self.kind,
+            title: self.title,
+            slug: self.slug,
+            markdown: self.markdown,
+            excerpt: self
+                .excerpt
+                .map(|excerpt| excerpt.filter(|e| !e.as_str().is_empty())),
+            tags: self.tags,
+            status: self.status,
+            publish_at: self.publish_at,
+            feature_image: self.feature_image,
+        };
+        (fields, self.revision)
+    }
+}
+
+/// Filters and paging for the post list.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ListQuery {
+    /// Only posts with this status (anonymous callers always get published ones).
+    status: Option<PostStatus>,
+    /// Only posts or only pages.
+    #[serde(rename = "type")]
+    kind: Option<PostKind>,
+    /// Only posts with this tag, by the tag's slug.
+    tag: Option<String>,
+    /// Only posts by this author.
+    author: Option<Uuid>,
+    /// Words that must appear in the title.
+    q: Option<String>,
+    /// The page, from 1 (the default).
+    page: Option<u32>,
+    /// Posts per page: 20 by default, at most 100.
+    per_page: Option<u32>,
+    /// `body`: each post's `markdown` and `html` too. Without it a list
+    /// carries summaries (with `words`, for a reading time) and no bodies.
+    #[param(inline)]
+    include: Option<Include>,
+}
+
+/// What a list may carry besides summaries.
+#[derive(Deserialize, utoipa::ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum Include {
+    Body,
+}
+
+/// Lists posts and pages, newest first.
+///
+/// Anonymous callers see only what is published; signed-in ones (bearer token
+/// or session) also see what they may edit. Each post is a summary without
+/// its `markdown` and `html` unless `include=body` is given.
+#[utoipa::path(
+    tag = "posts",
+    operation_id = "list_posts",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page of post summaries (bodies only with include=body)", body = PageOut),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(()),
+)]
+#[get("/api/v1/posts")]
+async fn list(
+    services: web::Data<Services>,
+    identity: MaybeIdentity,
+    query: web::Query<ListQuery>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let msg = ListPosts {
+        status: query.status,
+        kind: query.kind,
+        tag: query.tag,
+        author: query.author,
+        search: query.q,
+        page: query.page.unwrap_or(1),
+        per_page: query.per_page.unwrap_or(0),
+        include_body: query.include == Some(Include::Body),
+    };
+    let page = services
+        .posts
+        .call(msg, identity.meta(&services, &request_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(page_out(&services, page)))
+}
+
+/// Creates a post or page (a title is needed).
+#[utoipa::path(
+    tag = "posts",
+    operation_id = "create_post",
+    request_body = PostIn,
+    responses(
+        (status = 201, description = "The new post", body = PostOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 409, description = "The slug is taken", body = ErrorBody),
+        (status = 413, description = "The Markdown is too large", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[post("/api/v1/posts")]
+async fn create(
+    services: web::Data<Services>,
+    identity: Identity,
+    body: web::Json<PostIn>,
+) -> Result<HttpResponse, ApiError> {
+    let (fields, _) = body.into_inner().fields();
+    let post = services
+        .posts
+        .call(CreatePost { fields }, identity.meta())
+        .await?;
+    Ok(HttpResponse::Created().json(out(&services, post)))
+}
+
+/// One post or page.
+///
+/// Anyone may read it once it is published; before that, only those who may edit it.
+#[utoipa::path(
+    tag = "posts",
+    operation_id = "get_post",
+    responses(
+        (status = 200, description = "The post", body = PostOut),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(()),
+)]
+#[get("/api/v1/posts/{id}")]
+async fn get_one(
+    services: web::Data<Services>,
+    identity: MaybeIdentity,
+    id: web::Path<String>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let post = services
+        .posts
+        .call(GetPost { id }, identity.meta(&services, &request_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(out(&services, post)))
+}
+
+/// Saves changes to a post, based on the revision given in the body.
+#[utoipa::path(
+    tag = "posts",
+    operation_id = "update_post",
+    request_body = PostIn,
+    responses(
+        (status = 200, description = "The saved post", body = PostOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 409, description = "The slug is taken, or the post has moved on since the given revision", body = ErrorBody),
+        (status = 413, description = "The Markdown is too large", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[patch("/api/v1/posts/{id}")]
+async fn update(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+    body: web::Json<PostIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let (fields, revision) = body.into_inner().fields();
+    let revision = revision.ok_or_else(|| {
+        ApiError::invalid("send the revision this edit is based on (\"revision\"), so a newer save is never overwritten")
+    })?;
+    let post = services
+        .posts
+        .call(
+            UpdatePost {
+                id,
+                revision,
+                fields,
+            },
+            identity.meta(),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(out(&services, post)))
+}
+
+/// Deletes a post or page.
+#[utoipa::path(
+    tag = "posts",
+    operation_id = "delete_post",
+    responses(
+        (status = 204, description = "The post is deleted"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[delete("/api/v1/posts/{id}")]
+async fn remove(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    services
+        .posts
+        .call(DeletePost { id }, identity.meta())
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Publishes a post now.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "The published post", body = PostOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 409, description = "The slug is taken, or the post has moved on since the given revision", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[post("/api/v1/posts/{id}/publish")]
+async fn publish(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let post = services.posts.call(Publish { id }, identity.meta()).await?;
+    Ok(HttpResponse::Ok().json(out(&services, post)))
+}
+
+/// Takes a post back to draft.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "The post, now a draft", body = PostOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 409, description = "The slug is taken, or the post has moved on since the given revision", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[post("/api/v1/posts/{id}/unpublish")]
+async fn unpublish(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let post = services
+        .posts
+        .call(Unpublish { id }, identity.meta())
+        .await?;
+    Ok(HttpResponse::Ok().json(out(&services, post)))
+}
+
+/// A post's saved revisions.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "The revisions", body = Vec<RevisionView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[get("/api/v1/posts/{id}/revisions")]
+async fn list_revisions(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(HttpResponse::Ok().json(
+        services
+            .posts
+            .call(ListRevisions { id }, identity.meta())
+            .await?,
+    ))
+}
+
+/// One saved revision of a post.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "The revision", body = RevisionView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post or revision", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[get("/api/v1/posts/{id}/revisions/{revision}")]
+async fn get_revision(
+    services: web::Data<Services>,
+    identity: Identity,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, revision) = path.into_inner();
+    let id = parse_id(&id)?;
+    Ok(HttpResponse::Ok().json(
+        services
+            .posts
+            .call(GetRevision { id, revision }, identity.meta())
+            .await?,
+    ))
+}
+
+/// Makes an old revision the current content, as a new revision.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "The restored post", body = PostOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post or revision", body = ErrorBody),
+        (status = 409, description = "The slug is taken, or the post has moved on since the given revision", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[post("/api/v1/posts/{id}/revisions/{revision}/restore")]
+async fn restore(
+    services: web::Data<Services>,
+    identity: Identity,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, revision) = path.into_inner();
+    let id = parse_id(&id)?;
+    let post = services
+        .posts
+        .call(RestoreRevision { id, revision }, identity.meta())
+        .await?;
+    Ok(HttpResponse::Ok().json(out(&services, post)))
+}
+
+/// Public: the tags of published posts, with how many published posts carry each.
+///
+/// Anonymous callers see only tags that at least one published post carries;
+/// signed-in writers also see the tags of posts they may edit (count 0 until
+/// one of them is published).
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "The tags", body = Vec<TagView>),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(()),
+)]
+#[get("/api/v1/tags")]
+async fn list_tags(
+    services: web::Data<Services>,
+    identity: MaybeIdentity,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(
+        services
+            .posts
+            .call(ListTags, identity.meta(&services, &request_id))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct PreviewIn {
+    markdown: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct PreviewOut {
+    /// The HTML the public page will show, images resolved.
+    html: String,
+    excerpt: String,
+}
+
+/// The editor's live preview: the same pipeline the public page uses.
+#[utoipa::path(
+    tag = "posts",
+    request_body = PreviewIn,
+    responses(
+        (status = 200, description = "The rendered HTML and excerpt", body = PreviewOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 413, description = "The Markdown is too large", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value, or the Markdown nests too deep", body = ErrorBody),
+        (status = 503, description = "The render concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[post("/api/v1/render")]
+async fn preview(
+    services: web::Data<Services>,
+    identity: Identity,
+    body: web::Json<PreviewIn>,
+) -> Result<HttpResponse, ApiError> {
+    let meta = identity.meta();
+    let request_id = meta.request_id.clone();
+    let rendered = services
+        .render
+        .call(
+            Render {
+                markdown: body.into_inner().markdown,
+            },
+            meta,
+        )
+        .await?;
+    let images = super::site::describe_images(&services, &rendered.media, &request_id).await;
+    let html = resolve_media(&rendered.html, |id| images.get(id).cloned());
+    Ok(HttpResponse::Ok().json(PreviewOut {
+        html,
+        excerpt: rendered.excerpt,
+    }))
+}

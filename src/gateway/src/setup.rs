@@ -1,0 +1,125 @@
+//! First run: the one-time setup link, where the first visitor creates the owner.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+use tracing_actix_web::RequestId;
+
+use super::identity::{same_origin, session_cookie};
+use super::pages::Link;
+use super::{ApiError, Services};
+use folio_auth_protocol::AuthError;
+use folio_auth_protocol::domain::{DisplayName, Email, Password, Secret};
+use folio_auth_protocol::messages::{CheckSetup, CompleteSetup};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(setup_form).service(submit);
+}
+
+fn unavailable(services: &Services) -> HttpResponse {
+    services.pages.message(
+        StatusCode::NOT_FOUND,
+        "This setup link no longer works",
+        "It has been used already, or a newer one was made when the server restarted. Sign in instead, or ask the owner.",
+        Some(Link { href: "/", text: "Go to the home page" }),
+    )
+}
+
+#[get("/setup/{secret}")]
+async fn setup_form(
+    services: web::Data<Services>,
+    secret: web::Path<String>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let open = services
+        .auth
+        .call(
+            CheckSetup {
+                secret: Secret::new(secret.into_inner()),
+            },
+            services.meta(&request_id),
+        )
+        .await?;
+    if !open {
+        return Ok(unavailable(&services));
+    }
+    Ok(services.pages.render(
+        StatusCode::OK,
+        "setup.html",
+        minijinja::context! { name => "", email => "" },
+    ))
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    name: String,
+    email: String,
+    password: String,
+}
+
+#[post("/setup/{secret}")]
+async fn submit(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    secret: web::Path<String>,
+    form: web::Form<SetupForm>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    if !same_origin(&request, &services) {
+        return Err(ApiError::forbidden_code(
+            "csrf_origin",
+            "this form was not sent from this site's page",
+        ));
+    }
+    let form = form.into_inner();
+    let parsed = (|| {
+        Ok::<_, String>((
+            DisplayName::parse(&form.name)?,
+            Email::parse(&form.email)?,
+            Password::parse(&form.password)?,
+        ))
+    })();
+    let (name, email, password) = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            let context = minijinja::context! { name => form.name, email => form.email, error };
+            return Ok(services.pages.render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "setup.html",
+                context,
+            ));
+        }
+    };
+    let msg = CompleteSetup {
+        secret: Secret::new(secret.into_inner()),
+        email,
+        name,
+        password,
+    };
+    match services.auth.call(msg, services.meta(&request_id)).await {
+        Ok(granted) => {
+            let lifetime = (granted.expires_at - chrono::Utc::now())
+                .to_std()
+                .unwrap_or_default();
+            let cookie = session_cookie(&services, granted.secret.expose().to_owned(), lifetime);
+            let mut page = services.pages.message(
+                StatusCode::OK,
+                "Welcome to Folio",
+                &format!(
+                    "The owner's account for {} is ready, and you are signed in.",
+                    granted.user.email
+                ),
+                Some(Link {
+                    href: "/admin/",
+                    text: "Start writing",
+                }),
+            );
+            page.add_cookie(&cookie).map_err(|e| {
+                ApiError::internal(folio_runtime::ConcernName::Auth, &e.to_string())
+            })?;
+            Ok(page)
+        }
+        Err(AuthError::SetupUnavailable) => Ok(unavailable(&services)),
+        Err(other) => Err(other.into()),
+    }
+}

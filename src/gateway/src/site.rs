@@ -1,0 +1,961 @@
+//! The public site, rendered on the server: home, posts and pages, tag and
+//! author listings, feeds, sitemap, robots.txt. Built pages are kept in a
+//! cache at the edge and dropped exactly when an event says they changed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
+use moka::sync::Cache;
+use serde::Serialize;
+use tracing_actix_web::RequestId;
+
+use super::Services;
+use super::headers::{conditional, etag_of};
+use folio_auth_protocol::AuthError;
+use folio_auth_protocol::messages::AuthEvent;
+use folio_auth_protocol::messages::{AuthorBySlug, AuthorView, DescribeAuthors};
+use folio_media_protocol::messages::DescribeImages;
+use folio_media_protocol::messages::ImageSource;
+use folio_media_protocol::messages::MediaEvent;
+use folio_posts_protocol::PostsError;
+use folio_posts_protocol::domain::PostKind;
+use folio_posts_protocol::messages::PostsEvent;
+use folio_posts_protocol::messages::{
+    ListPublished, ListPublishedUrls, PostChange, PostPage, PostState, PostView, PublishedBySlug,
+    SITEMAP_URLS,
+};
+use folio_render_protocol::html::resolve_media;
+use folio_runtime::CallMeta;
+use folio_runtime::EventBus;
+
+/// Posts per listing page.
+const PER_PAGE: u32 = 10;
+/// Items in a feed.
+const FEED_ITEMS: u32 = 20;
+/// How long a page waits for media before showing placeholders.
+const MEDIA_DEADLINE: Duration = Duration::from_millis(250);
+const PAGE_DEADLINE: Duration = Duration::from_secs(3);
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(home_index)
+        .service(home_page)
+        .service(tag_index)
+        .service(tag_page)
+        .service(tag_feed)
+        .service(author_index)
+        .service(author_page)
+        .service(site_feed)
+        .service(sitemap_xml)
+        .service(sitemap_file)
+        .service(robots_txt)
+        .service(post_page);
+}
+
+/// A built page: its bytes and their validator.
+pub struct CachedPage {
+    body: Bytes,
+    etag: String,
+    content_type: &'static str,
+}
+
+#[derive(Clone)]
+pub struct PageCache {
+    pages: Cache<String, Arc<CachedPage>>,
+    /// Bumped by every invalidation. A page whose build started before the
+    /// latest bump may hold the old content and is not kept.
+    generation: Arc<AtomicU64>,
+}
+
+impl PageCache {
+    /// No page lives longer than `ttl`, whatever events say: a change that
+    /// was never announced (another process's write, a lost event) shows
+    /// within that time.
+    ///
+    /// The cache holds at most `max_bytes` of pages (body and key): a site of
+    /// 100,000 posts has more pages than memory should keep, and the least
+    /// used go first.
+    pub fn new(ttl: Duration, max_bytes: u64) -> Self {
+        Self {
+            pages: Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(|key: &String, page: &Arc<CachedPage>| {
+                    let bytes = key.len() + page.body.len() + page.etag.len();
+                    u32::try_from(bytes).unwrap_or(u32::MAX)
+                })
+                .time_to_live(ttl)
+                .support_invalidation_closures()
+                .build(),
+            generation: Arc::default(),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        self.pages.get(key)
+    }
+
+    /// Keeps `page` unless the cache was invalidated since `built_at`.
+    fn insert(&self, key: String, page: Arc<CachedPage>, built_at: u64) {
+        if self.generation.load(Ordering::SeqCst) == built_at {
+            self.pages.insert(key, page);
+        }
+    }
+
+    fn invalidate_all(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.pages.invalidate_all();
+    }
+
+    /// Drops the pages a change to a post touches: the post's own page at its
+    /// old and new slugs and, for each side of the change where it is public,
+    /// the sitemap and, for a post (not a page), the listings and feeds it
+    /// shows in. Both sides count: a post that is now a draft, a page or
+    /// deleted must leave the pages it was on.
+    pub fn forget(&self, change: &PostChange) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        for state in change.states() {
+            self.pages.invalidate(&format!("/{}/", state.slug));
+        }
+        if !change.states().any(|state| state.public) {
+            // A draft shows nowhere else.
+            return;
+        }
+        let listed: Vec<&PostState> = change
+            .states()
+            .filter(|state| state.public && state.kind == PostKind::Post)
+            .collect();
+        let on_listings = !listed.is_empty();
+        let tags: Vec<String> = listed
+            .iter()
+            .flat_map(|state| &state.tags)
+            .map(|tag| format!("/tag/{tag}/"))
+            .collect();
+        let dropped = self.pages.invalidate_entries_if(move |key, _| {
+            // A changed or unpublished post may be in any sitemap file.
+            key == "/sitemap.xml"
+                || key.starts_with("/sitemap-")
+                || (on_listings
+                    && (key == "/"
+                        || key.starts_with("/page/")
+                        || key == "/feed.xml"
+                        // Author pages are keyed by slug, which the event
+                        // doesn't carry; there are few of them, so all go.
+                        || key.starts_with("/author/")
+                        || tags.iter().any(|tag| key.starts_with(tag.as_str()))))
+        });
+        if dropped.is_err() {
+            self.invalidate_all();
+        }
+    }
+
+    /// Follows the event bus for as long as the process runs.
+    /// Also drops a deleted or edited medium's files from `files`.
+    pub fn follow(&self, events: &EventBus, files: super::media::FileCache) {
+        let cache = self.clone();
+        events.listen(move |event: &PostsEvent| match event {
+            PostsEvent::PostChanged(change) => cache.forget(change),
+            // Every listing, post and author page may show the old author.
+            PostsEvent::PostsReassigned { .. } => cache.invalidate_all(),
+        });
+        let cache = self.clone();
+        events.listen(move |event: &MediaEvent| match event {
+            // Which pages show a medium is not tracked: rebuild them all.
+            MediaEvent::MediumChanged { id } => {
+                files.forget(*id);
+                cache.invalidate_all();
+            }
+        });
+        let cache = self.clone();
+        events.listen(move |event: &AuthEvent| match event {
+            // Names and bios show on post, listing and author pages.
+            AuthEvent::AuthorChanged { .. } => cache.invalidate_all(),
+        });
+    }
+}
+
+/// Answers from the cache or builds the page; 304 when the browser's copy is current.
+async fn serve<F, Fut>(
+    request: &HttpRequest,
+    services: &Services,
+    key: String,
+    build: F,
+) -> HttpResponse
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Built>,
+{
+    let page = match services.pages_cache.get(&key) {
+        Some(page) => page,
+        None => {
+            let generation = services.pages_cache.generation.load(Ordering::SeqCst);
+            let built = build().await;
+            if built.status != StatusCode::OK {
+                return HttpResponse::build(built.status)
+                    .content_type(built.content_type)
+                    .body(built.body);
+            }
+            let page = Arc::new(CachedPage {
+                etag: etag_of(built.body.as_bytes()),
+                body: Bytes::from(built.body),
+                content_type: built.content_type,
+            });
+            // A page with image placeholders is not kept: media may be back soon.
+            if built.complete {
+                services.pages_cache.insert(key, page.clone(), generation);
+            }
+            page
+        }
+    };
+    // Revalidate every time: cheap with the ETag, and an edit shows at once.
+    let (mut response, unchanged) =
+        conditional(request, &page.etag, "public, max-age=0, must-revalidate");
+    if unchanged {
+        return response.finish();
+    }
+    response
+        .content_type(page.content_type)
+        .body(page.body.clone())
+}
+
+/// A page as built, before caching.
+pub struct Built {
+    status: StatusCode,
+    body: String,
+    content_type: &'static str,
+    complete: bool,
+}
+
+impl Built {
+    fn error(services: &Services, status: StatusCode) -> Self {
+        let body = match status {
+            StatusCode::NOT_FOUND => services.pages.render_to_string("site/404.html", minijinja::context! { site => site(services) }),
+            _ => Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "unavailable")),
+        }
+        .unwrap_or_else(|_| "<!doctype html><title>Temporarily unavailable</title><h1>This page is temporarily unavailable</h1><p>Please try again in a moment.</p>".to_owned());
+        Self {
+            status,
+            body,
+            content_type: "text/html; charset=utf-8",
+            complete: false,
+        }
+    }
+
+    fn from_error(services: &Services, error: &PostsError) -> Self {
+        match error {
+            PostsError::NotFound(_) => Self::error(services, StatusCode::NOT_FOUND),
+            other => {
+                tracing::warn!(error = %other, "a public page could not be built");
+                Self::error(services, StatusCode::SERVICE_UNAVAILABLE)
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Site {
+    title: String,
+    description: String,
+    url: String,
+    feed_url: String,
+}
+
+fn site(services: &Services) -> Site {
+    Site {
+        title: services.site_title.clone(),
+        description: services.site_description.clone(),
+        url: services.public_url.clone(),
+        feed_url: format!("{}/feed.xml", services.public_url),
+    }
+}
+
+/// The id the request's span was given: every call a page makes carries it,
+/// so one reader's request reads as one story in every concern's log.
+fn request_id(request: &HttpRequest) -> String {
+    request
+        .extensions()
+        .get::<RequestId>()
+        .map_or_else(|| "site".to_owned(), ToString::to_string)
+}
+
+fn meta(services: &Services, request_id: &str) -> CallMeta {
+    CallMeta::new(
+        request_id,
+        PAGE_DEADLINE.min(services.runtime.call_timeout()),
+    )
+}
+
+/// Images for `ids` from the media concern; empty (placeholders) when it is
+/// down or slow — the page renders anyway.
+pub async fn describe_images(
+    services: &Services,
+    ids: &[String],
+    request_id: &str,
+) -> HashMap<String, ImageSource> {
+    if ids.is_empty() {
+        return HashMap::new();
+    }
+    let meta = CallMeta::new(request_id, MEDIA_DEADLINE);
+    match services
+        .media
+        .call(DescribeImages { ids: ids.to_vec() }, meta)
+        .await
+    {
+        Ok(images) => images.into_iter().collect(),
+        Err(error) => {
+            tracing::warn!(%error, "media did not describe images; showing placeholders");
+            HashMap::new()
+        }
+    }
+}
+
+/// The authors of `posts` only (a page shows a handful, however many people
+/// write here); none when auth is down — the page shows no names.
+async fn authors_of(services: &Services, posts: &[&PostView], request_id: &str) -> Vec<AuthorView> {
+    let mut ids: Vec<uuid::Uuid> = posts.iter().map(|post| post.author).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    services
+        .auth
+        .call(DescribeAuthors { ids }, meta(services, request_id))
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "authors unavailable; pages show no names");
+            Vec::new()
+        })
+}
+
+#[derive(Serialize)]
+struct Link {
+    name: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct AuthorOut {
+    name: String,
+    url: String,
+    bio: String,
+}
+
+#[derive(Serialize)]
+struct PostOut {
+    title: String,
+    url: String,
+    kind: PostKind,
+    html: String,
+    excerpt: String,
+    published_at: String,
+    published_human: String,
+    updated_at: String,
+    reading_minutes: u32,
+    author: AuthorOut,
+    tags: Vec<Link>,
+    feature_image: Option<FeatureImage>,
+}
+
+#[derive(Serialize)]
+struct FeatureImage {
+    #[serde(flatten)]
+    source: ImageSource,
+    alt: String,
+}
+
+fn post_out(
+    services: &Services,
+    post: &PostView,
+    authors: &[AuthorView],
+    images: &HashMap<String, ImageSource>,
+    html: String,
+) -> PostOut {
+    let author = authors.iter().find(|author| author.id == post.author);
+    let published = post.published_at.unwrap_or(post.created_at);
+    PostOut {
+        title: post.title.clone(),
+        url: format!("{}/{}/", services.public_url, post.slug),
+        kind: post.kind,
+        html,
+        excerpt: post.excerpt.clone(),
+        published_at: published.to_rfc3339(),
+        published_human: published.format("%-d %B %Y").to_string(),
+        updated_at: post.updated_at.to_rfc3339(),
+        reading_minutes: post.words.div_ceil(230).max(1),
+        author: AuthorOut {
+            name: author.map_or_else(String::new, |a| a.name.clone()),
+            url: author.map_or_else(String::new, |a| format!("/author/{}/", a.slug)),
+            bio: author.map_or_else(String::new, |a| a.bio.clone()),
+        },
+        tags: post
+            .tags
+            .iter()
+            .map(|tag| Link {
+                name: tag.name.clone(),
+                url: format!("/tag/{}/", tag.slug),
+            })
+            .collect(),
+        feature_image: post
+            .feature_image
+            .as_ref()
+            .and_then(|id| images.get(id))
+            .filter(|source| folio_render_protocol::html::is_safe(source))
+            .map(|source| FeatureImage {
+                source: source.clone(),
+                alt: post.title.clone(),
+            }),
+    }
+}
+
+/// Every media id a set of posts shows: feature images and images in the body.
+fn media_of(posts: &[&PostView], with_bodies: bool) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for post in posts {
+        let body = if with_bodies {
+            folio_render_protocol::html::media_ids(&post.html)
+        } else {
+            Vec::new()
+        };
+        for id in post.feature_image.iter().cloned().chain(body) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+async fn build_post(services: &Services, slug: String, request_id: &str) -> Built {
+    let post = match services
+        .posts
+        .call(PublishedBySlug { slug }, meta(services, request_id))
+        .await
+    {
+        Ok(post) => post,
+        Err(error) => return Built::from_error(services, &error),
+    };
+    let shown = [&post];
+    let ids = media_of(&shown, true);
+    let (images, authors) = futures::join!(
+        describe_images(services, &ids, request_id),
+        authors_of(services, &shown, request_id)
+    );
+    let complete = ids.iter().all(|id| images.contains_key(id));
+    let html = resolve_media(&post.html, |id| images.get(id).cloned());
+    let out = post_out(services, &post, &authors, &images, html);
+    let og_image = out
+        .feature_image
+        .as_ref()
+        .map(|image| absolute(services, &image.source.src));
+    let context = minijinja::context! {
+        site => site(services),
+        meta => minijinja::context! { description => post.excerpt.clone(), canonical => out.url.clone(), og_image },
+        post => out,
+    };
+    render(services, "site/post.html", context, complete)
+}
+
+fn absolute(services: &Services, src: &str) -> String {
+    if src.starts_with("http://") || src.starts_with("https://") {
+        src.to_owned()
+    } else {
+        format!("{}{src}", services.public_url)
+    }
+}
+
+fn render(services: &Services, template: &str, context: minijinja::Value, complete: bool) -> Built {
+    render_as(
+        services,
+        template,
+        context,
+        "text/html; charset=utf-8",
+        complete,
+    )
+}
+
+fn render_as(
+    services: &Services,
+    template: &str,
+    context: minijinja::Value,
+    content_type: &'static str,
+    complete: bool,
+) -> Built {
+    match services.pages.render_to_string(template, context) {
+        Ok(body) => Built {
+            status: StatusCode::OK,
+            body,
+            content_type,
+            complete,
+        },
+        Err(error) => {
+            tracing::error!(%error, template, "could not render a page");
+            Built::error(services, StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+struct Listing {
+    kind: &'static str,
+    title: String,
+    description: String,
+    feed_url: Option<String>,
+    base: String,
+}
+
+async fn build_listing(
+    services: &Services,
+    listing: Listing,
+    query: ListPublished,
+    request_id: &str,
+) -> Built {
+    let page_number = query.page;
+    let page = match services.posts.call(query, meta(services, request_id)).await {
+        Ok(page) => page,
+        Err(error) => return Built::from_error(services, &error),
+    };
+    let last_page = page.total.div_ceil(u64::from(PER_PAGE)).max(1);
+    if u64::from(page_number) > last_page {
+        return Built::error(services, StatusCode::NOT_FOUND);
+    }
+    let refs: Vec<&PostView> = page.posts.iter().collect();
+    let ids = media_of(&refs, false);
+    let (images, authors) = futures::join!(
+        describe_images(services, &ids, request_id),
+        authors_of(services, &refs, request_id)
+    );
+    let complete = ids.iter().all(|id| images.contains_key(id));
+    let posts: Vec<PostOut> = page
+        .posts
+        .iter()
+        .map(|post| post_out(services, post, &authors, &images, String::new()))
+        .collect();
+    let page_url = |n: u32| {
+        if n == 1 {
+            listing.base.clone()
+        } else {
+            format!("{}page/{n}/", listing.base)
+        }
+    };
+    let context = minijinja::context! {
+        site => site(services),
+        listing => minijinja::context! {
+            kind => listing.kind, title => listing.title, description => listing.description, feed_url => listing.feed_url,
+        },
+        posts,
+        pagination => minijinja::context! {
+            number => page_number,
+            prev_url => (page_number > 1).then(|| page_url(page_number - 1)),
+            next_url => (u64::from(page_number) < last_page).then(|| page_url(page_number + 1)),
+        },
+    };
+    render(services, "site/index.html", context, complete)
+}
+
+fn home_listing() -> Listing {
+    Listing {
+        kind: "home",
+        title: String::new(),
+        description: String::new(),
+        feed_url: None,
+        base: "/".into(),
+    }
+}
+
+fn published(page: u32) -> ListPublished {
+    ListPublished {
+        page,
+        per_page: PER_PAGE,
+        ..ListPublished::default()
+    }
+}
+
+#[get("/")]
+async fn home_index(services: web::Data<Services>, request: HttpRequest) -> HttpResponse {
+    let rid = request_id(&request);
+    serve(&request, &services, "/".into(), || {
+        build_listing(&services, home_listing(), published(1), &rid)
+    })
+    .await
+}
+
+#[get("/page/{n}/")]
+async fn home_page(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    n: web::Path<u32>,
+) -> HttpResponse {
+    let n = n.into_inner().max(1);
+    let rid = request_id(&request);
+    serve(&request, &services, format!("/page/{n}/"), || {
+        build_listing(&services, home_listing(), published(n), &rid)
+    })
+    .await
+}
+
+async fn tag_listing(services: &Services, slug: &str, page: u32, request_id: &str) -> Built {
+    let tags = match services
+        .posts
+        .call(
+            folio_posts_protocol::messages::ListTags,
+            meta(services, request_id),
+        )
+        .await
+    {
+        Ok(tags) => tags,
+        Err(error) => return Built::from_error(services, &error),
+    };
+    let Some(tag) = tags.into_iter().find(|tag| tag.slug == slug) else {
+        return Built::error(services, StatusCode::NOT_FOUND);
+    };
+    let listing = Listing {
+        kind: "tag",
+        title: tag.name.clone(),
+        description: format!("Posts tagged “{}”", tag.name),
+        feed_url: Some(format!("/tag/{slug}/feed.xml")),
+        base: format!("/tag/{slug}/"),
+    };
+    build_listing(
+        services,
+        listing,
+        ListPublished {
+            tag: Some(slug.to_owned()),
+            ..published(page)
+        },
+        request_id,
+    )
+    .await
+}
+
+#[get("/tag/{slug}/")]
+async fn tag_index(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    let rid = request_id(&request);
+    serve(&request, &services, format!("/tag/{slug}/"), || {
+        tag_listing(&services, &slug, 1, &rid)
+    })
+    .await
+}
+
+#[get("/tag/{slug}/page/{n}/")]
+async fn tag_page(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    path: web::Path<(String, u32)>,
+) -> HttpResponse {
+    let (slug, n) = path.into_inner();
+    let n = n.max(1);
+    let rid = request_id(&request);
+    serve(
+        &request,
+        &services,
+        format!("/tag/{slug}/page/{n}/"),
+        || tag_listing(&services, &slug, n, &rid),
+    )
+    .await
+}
+
+async fn author_listing(services: &Services, slug: &str, page: u32, request_id: &str) -> Built {
+    let found = services
+        .auth
+        .call(
+            AuthorBySlug {
+                slug: slug.to_owned(),
+            },
+            meta(services, request_id),
+        )
+        .await;
+    let author = match found {
+        Ok(author) => author,
+        Err(AuthError::NotFound(_)) => return Built::error(services, StatusCode::NOT_FOUND),
+        Err(error) => {
+            tracing::warn!(%error, "an author page could not be built");
+            return Built::error(services, StatusCode::SERVICE_UNAVAILABLE);
+        }
+    };
+    let listing = Listing {
+        kind: "author",
+        title: author.name.clone(),
+        description: author.bio.clone(),
+        feed_url: None,
+        base: format!("/author/{slug}/"),
+    };
+    build_listing(
+        services,
+        listing,
+        ListPublished {
+            author: Some(author.id),
+            ..published(page)
+        },
+        request_id,
+    )
+    .await
+}
+
+/// Author pages are cached by slug: no call to auth to serve a cached one.
+fn author_key(slug: &str, page: u32) -> String {
+    if page == 1 {
+        format!("/author/{slug}/")
+    } else {
+        format!("/author/{slug}/page/{page}/")
+    }
+}
+
+#[get("/author/{slug}/")]
+async fn author_index(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    let rid = request_id(&request);
+    serve(&request, &services, author_key(&slug, 1), || {
+        author_listing(&services, &slug, 1, &rid)
+    })
+    .await
+}
+
+#[get("/author/{slug}/page/{n}/")]
+async fn author_page(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    path: web::Path<(String, u32)>,
+) -> HttpResponse {
+    let (slug, n) = path.into_inner();
+    let n = n.max(1);
+    let rid = request_id(&request);
+    serve(&request, &services, author_key(&slug, n), || {
+        author_listing(&services, &slug, n, &rid)
+    })
+    .await
+}
+
+#[derive(Serialize)]
+struct FeedItem {
+    title: String,
+    url: String,
+    pub_date: String,
+    html: String,
+    tags: Vec<String>,
+}
+
+async fn build_feed(services: &Services, tag: Option<String>, request_id: &str) -> Built {
+    let tag_name = match &tag {
+        Some(slug) => match services
+            .posts
+            .call(
+                folio_posts_protocol::messages::ListTags,
+                meta(services, request_id),
+            )
+            .await
+        {
+            Ok(tags) => match tags.into_iter().find(|t| t.slug == *slug) {
+                Some(found) => Some(found.name),
+                None => return Built::error(services, StatusCode::NOT_FOUND),
+            },
+            Err(error) => return Built::from_error(services, &error),
+        },
+        None => None,
+    };
+    let query = ListPublished {
+        tag: tag.clone(),
+        page: 1,
+        per_page: FEED_ITEMS,
+        ..ListPublished::default()
+    };
+    let page: PostPage = match services.posts.call(query, meta(services, request_id)).await {
+        Ok(page) => page,
+        Err(error) => return Built::from_error(services, &error),
+    };
+    let refs: Vec<&PostView> = page.posts.iter().collect();
+    let images = describe_images(services, &media_of(&refs, true), request_id).await;
+    let items: Vec<FeedItem> = page
+        .posts
+        .iter()
+        .map(|post| FeedItem {
+            title: post.title.clone(),
+            url: format!("{}/{}/", services.public_url, post.slug),
+            pub_date: post.published_at.unwrap_or(post.created_at).to_rfc2822(),
+            html: resolve_media(&post.html, |id| images.get(id).cloned()),
+            tags: post.tags.iter().map(|tag| tag.name.clone()).collect(),
+        })
+        .collect();
+    let (title, link, self_url) = match (&tag, &tag_name) {
+        (Some(slug), Some(name)) => (
+            format!("{name} — {}", services.site_title),
+            format!("{}/tag/{slug}/", services.public_url),
+            format!("{}/tag/{slug}/feed.xml", services.public_url),
+        ),
+        _ => (
+            services.site_title.clone(),
+            format!("{}/", services.public_url),
+            format!("{}/feed.xml", services.public_url),
+        ),
+    };
+    let context = minijinja::context! { title, link, self_url, description => services.site_description.clone(), items };
+    render_as(
+        services,
+        "site/rss.xml",
+        context,
+        "application/rss+xml; charset=utf-8",
+        true,
+    )
+}
+
+#[get("/feed.xml")]
+async fn site_feed(services: web::Data<Services>, request: HttpRequest) -> HttpResponse {
+    let rid = request_id(&request);
+    serve(&request, &services, "/feed.xml".into(), || {
+        build_feed(&services, None, &rid)
+    })
+    .await
+}
+
+#[get("/tag/{slug}/feed.xml")]
+async fn tag_feed(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    let rid = request_id(&request);
+    serve(&request, &services, format!("/tag/{slug}/feed.xml"), || {
+        build_feed(&services, Some(slug.clone()), &rid)
+    })
+    .await
+}
+
+#[derive(Serialize)]
+struct SitemapEntry {
+    loc: String,
+    lastmod: Option<String>,
+}
+
+/// The sitemap index: one file per [`SITEMAP_URLS`] published posts and pages
+/// (the home page counts too, in the last), so nothing is ever left out.
+async fn build_sitemap_index(services: &Services, request_id: &str) -> Built {
+    // A page past the end carries no URLs, only the total: all the index needs.
+    let past_the_end = ListPublishedUrls { page: u32::MAX };
+    let counted = match services
+        .posts
+        .call(past_the_end, meta(services, request_id))
+        .await
+    {
+        Ok(counted) => counted,
+        Err(error) => return Built::from_error(services, &error),
+    };
+    let files = sitemap_files(counted.total);
+    let sitemaps: Vec<SitemapEntry> = (1..=files)
+        .map(|n| SitemapEntry {
+            loc: format!("{}/sitemap-{n}.xml", services.public_url),
+            lastmod: None,
+        })
+        .collect();
+    render_as(
+        services,
+        "site/sitemap-index.xml",
+        minijinja::context! { sitemaps },
+        "application/xml; charset=utf-8",
+        true,
+    )
+}
+
+/// How many sitemap files `total` published posts and pages and the home page
+/// fill. The home page goes last, so every file is one page of posts and
+/// none holds more than [`SITEMAP_URLS`] URLs.
+fn sitemap_files(total: u64) -> u64 {
+    (total + 1).div_ceil(u64::from(SITEMAP_URLS))
+}
+
+async fn build_sitemap(services: &Services, n: u32, request_id: &str) -> Built {
+    if n == 0 {
+        return Built::error(services, StatusCode::NOT_FOUND);
+    }
+    let batch = match services
+        .posts
+        .call(ListPublishedUrls { page: n }, meta(services, request_id))
+        .await
+    {
+        Ok(batch) => batch,
+        Err(error) => return Built::from_error(services, &error),
+    };
+    let files = sitemap_files(batch.total);
+    if u64::from(n) > files {
+        return Built::error(services, StatusCode::NOT_FOUND);
+    }
+    let mut entries: Vec<SitemapEntry> = batch
+        .urls
+        .iter()
+        .map(|url| SitemapEntry {
+            loc: format!("{}/{}/", services.public_url, url.slug),
+            lastmod: Some(url.updated_at.format("%Y-%m-%d").to_string()),
+        })
+        .collect();
+    if u64::from(n) == files {
+        entries.push(SitemapEntry {
+            loc: format!("{}/", services.public_url),
+            lastmod: None,
+        });
+    }
+    render_as(
+        services,
+        "site/sitemap.xml",
+        minijinja::context! { entries },
+        "application/xml; charset=utf-8",
+        true,
+    )
+}
+
+#[get("/sitemap.xml")]
+async fn sitemap_xml(services: web::Data<Services>, request: HttpRequest) -> HttpResponse {
+    let rid = request_id(&request);
+    serve(&request, &services, "/sitemap.xml".into(), || {
+        build_sitemap_index(&services, &rid)
+    })
+    .await
+}
+
+#[get("/sitemap-{n:[0-9]{1,6}}.xml")]
+async fn sitemap_file(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    n: web::Path<u32>,
+) -> HttpResponse {
+    let n = n.into_inner();
+    let rid = request_id(&request);
+    serve(&request, &services, format!("/sitemap-{n}.xml"), || {
+        build_sitemap(&services, n, &rid)
+    })
+    .await
+}
+
+#[get("/robots.txt")]
+async fn robots_txt(services: web::Data<Services>) -> HttpResponse {
+    HttpResponse::Ok().content_type(ContentType::plaintext()).body(format!(
+        "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /admin/\nDisallow: /setup/\n\nSitemap: {}/sitemap.xml\n",
+        services.public_url
+    ))
+}
+
+/// A post or page at its slug.
+#[get("/{slug}/")]
+async fn post_page(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    let rid = request_id(&request);
+    serve(&request, &services, format!("/{slug}/"), || {
+        build_post(&services, slug.clone(), &rid)
+    })
+    .await
+}

@@ -1,0 +1,12 @@
+//! The media concern's protocol: what it answers about uploads and their
+//! variants, its domain types (edits), its error and the events it announces.
+//! No actix, no store: callers depend on this crate, never on the concern's
+//! implementation.
+
+mod client;
+pub mod domain;
+mod error;
+pub mod messages;
+
+pub use client::MediaClient;
+pub use error::MediaError;

@@ -1,0 +1,158 @@
+//! The media concern's protocol: every message it answers and every reply, as plain serde data.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::MediaError;
+use super::domain::Operation;
+use folio_seam::ConcernName;
+
+folio_seam::protocol!(MediaProtocol: ConcernName::Media, MediaError, MediaEvent {
+    Stats => MediaStats, "media.stats";
+    DescribeImages => Vec<(String, ImageSource)>, "media.describe_images";
+    Ingest => MediumView, "media.ingest";
+    GetMedium => MediumView, "media.get";
+    ListMedia => MediaPage, "media.list";
+    UpdateMedium => MediumView, "media.update";
+    DeleteMedium => (), "media.delete";
+    Locate => String, "media.locate";
+    EditMedium => MediumView, "media.edit";
+    RevertMedium => MediumView, "media.revert";
+});
+
+/// What media announces about its changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum MediaEvent {
+    /// A medium was edited, reverted, re-described or deleted: pages showing
+    /// it and its cached files must be rebuilt.
+    MediumChanged { id: Uuid },
+}
+
+/// What the media concern says about one image, ready for an `<img>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageSource {
+    pub src: String,
+    pub srcset: String,
+    pub sizes: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Counts of what the media store holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaStats {
+    pub media: u64,
+}
+
+/// What the pages need to show these images: URLs, `srcset`, size. Unknown
+/// ids (deleted, never uploaded) are left out; the page shows their alt text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescribeImages {
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct VariantView {
+    pub width: u32,
+    pub url: String,
+    pub webp_url: String,
+}
+
+/// A medium as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MediumView {
+    pub id: Uuid,
+    pub owner: Uuid,
+    /// As uploaded, for display only.
+    pub file_name: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+    pub caption: String,
+    pub version: i32,
+    /// The edits that made this version from the uploaded picture.
+    pub operations: Vec<Operation>,
+    /// How many earlier versions an undo (`revert`) can go back through.
+    pub previous_versions: u32,
+    pub animated: bool,
+    pub original_url: String,
+    pub variants: Vec<VariantView>,
+    pub srcset: String,
+    pub webp_srcset: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An upload already streamed to `upload` (a temporary file the gateway made
+/// and removes); processed, stored, and described.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ingest {
+    pub upload: String,
+    pub file_name: String,
+    pub alt: String,
+    pub caption: String,
+    /// Keep the original file as uploaded, metadata included (variants never keep it).
+    #[serde(default)]
+    pub keep_metadata: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetMedium {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ListMedia {
+    pub owner: Option<Uuid>,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MediaPage {
+    pub media: Vec<MediumView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateMedium {
+    pub id: Uuid,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteMedium {
+    pub id: Uuid,
+}
+
+/// The stored file for a public URL `/media/{id}/v{version}/{file}`, if it is
+/// one of the files Folio generated for that medium.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Locate {
+    pub id: Uuid,
+    pub version: i32,
+    pub file: String,
+}
+
+/// Makes a new version of a medium with `operations` applied to the current
+/// one; the current version is kept for `RevertMedium`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditMedium {
+    pub id: Uuid,
+    pub operations: Vec<Operation>,
+}
+
+/// Undoes the latest edit: the previous version becomes current again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevertMedium {
+    pub id: Uuid,
+}

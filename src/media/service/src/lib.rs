@@ -1,0 +1,11 @@
+//! The media concern's implementation: its actor, its store (the only code
+//! touching the media database), its blobs and the image pipeline. Its
+//! protocol is re-exported, so this crate reads as the whole concern.
+
+mod actor;
+pub mod images;
+mod store;
+
+pub use actor::{Media, MediaDeps};
+pub use folio_media_protocol::{MediaClient, MediaError, domain, messages};
+pub use store::MediaStore;

@@ -1,4 +1,0 @@
-//! The handle other concerns and the gateway use to reach posts.
-
-/// Sends any message of the posts protocol (`posts::messages`).
-pub type PostsClient = crate::runtime::Client<super::messages::PostsProtocol>;

@@ -1,0 +1,316 @@
+//! The posts concern's protocol: every message it answers and every reply, as plain serde data.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::PostsError;
+use super::domain::{Excerpt, PostKind, PostStatus, Slug, TagList, Title};
+use folio_seam::ConcernName;
+
+folio_seam::protocol!(PostsProtocol: ConcernName::Posts, PostsError, PostsEvent {
+    Stats => PostsStats, "posts.stats";
+    CreatePost => PostView, "posts.create";
+    UpdatePost => PostView, "posts.update";
+    GetPost => PostView, "posts.get";
+    ListPosts => SummaryPage, "posts.list";
+    DeletePost => (), "posts.delete";
+    Publish => PostView, "posts.publish";
+    Unpublish => PostView, "posts.unpublish";
+    ListRevisions => Vec<RevisionView>, "posts.revisions.list";
+    GetRevision => RevisionView, "posts.revisions.get";
+    RestoreRevision => PostView, "posts.revisions.restore";
+    ListTags => Vec<TagView>, "posts.tags.list";
+    PublishDue => Vec<PostChange>, "posts.publish_due";
+    PublishedBySlug => PostView, "posts.public.by_slug";
+    ListPublished => PostPage, "posts.public.list";
+    ReassignPosts => u64, "posts.reassign";
+    ListPublishedUrls => PublishedUrls, "posts.public.urls";
+});
+
+/// What posts announces about its changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum PostsEvent {
+    /// A post's public face changed: where it shows, before and after.
+    PostChanged(PostChange),
+    /// Every post of an author moved to another: their pages change.
+    PostsReassigned { from: Uuid, to: Uuid },
+}
+
+/// Counts of what the posts store holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostsStats {
+    pub posts: u64,
+    pub published: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TagRef {
+    pub name: String,
+    pub slug: String,
+}
+
+/// A post or page as the API reads it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PostView {
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    pub kind: PostKind,
+    pub title: String,
+    pub slug: String,
+    pub markdown: String,
+    /// Sanitised HTML; `media:ID` images are resolved when a page is served.
+    pub html: String,
+    pub excerpt: String,
+    pub tags: Vec<TagRef>,
+    pub status: PostStatus,
+    pub publish_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub feature_image: Option<String>,
+    pub author: Uuid,
+    pub revision: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Words in the Markdown: what a reading time is computed from.
+    pub words: u32,
+}
+
+/// A post or page as a list shows it: everything but the body, which comes
+/// only when asked for (`ListPosts::include_body`). Absent, not empty: an
+/// empty `markdown` would be a post with no text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PostSummary {
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    pub kind: PostKind,
+    pub title: String,
+    pub slug: String,
+    pub excerpt: String,
+    pub tags: Vec<TagRef>,
+    pub status: PostStatus,
+    pub publish_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub feature_image: Option<String>,
+    pub author: Uuid,
+    pub revision: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Words in the Markdown: what a reading time is computed from.
+    pub words: u32,
+    /// The Markdown source; only when the body was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub markdown: Option<String>,
+    /// The sanitised HTML; only when the body was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+}
+
+/// One page of post summaries, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SummaryPage {
+    pub posts: Vec<PostSummary>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// What a save sets. `None` leaves a field as it is (on update).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PostFields {
+    pub kind: Option<PostKind>,
+    pub title: Option<Title>,
+    pub slug: Option<Slug>,
+    pub markdown: Option<String>,
+    /// `Some(None)`: go back to the excerpt taken from the first paragraph.
+    pub excerpt: Option<Option<Excerpt>>,
+    pub tags: Option<TagList>,
+    pub status: Option<PostStatus>,
+    pub publish_at: Option<Option<DateTime<Utc>>>,
+    pub feature_image: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatePost {
+    pub fields: PostFields,
+}
+
+/// A save based on `revision`: if the post has moved on since, 409.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdatePost {
+    pub id: Uuid,
+    pub revision: i32,
+    pub fields: PostFields,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetPost {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ListPosts {
+    pub status: Option<PostStatus>,
+    pub kind: Option<PostKind>,
+    pub tag: Option<String>,
+    pub author: Option<Uuid>,
+    /// Words that must appear in the title.
+    pub search: Option<String>,
+    pub page: u32,
+    pub per_page: u32,
+    /// Each post's Markdown and HTML too (lists carry summaries otherwise).
+    #[serde(default)]
+    pub include_body: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PostPage {
+    pub posts: Vec<PostView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletePost {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publish {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unpublish {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RevisionView {
+    pub revision: i32,
+    pub title: String,
+    pub slug: String,
+    pub markdown: String,
+    pub excerpt: String,
+    pub tags: Vec<String>,
+    pub feature_image: Option<String>,
+    pub saved_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRevisions {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetRevision {
+    pub id: Uuid,
+    pub revision: i32,
+}
+
+/// Makes an old revision the current content, as a new revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreRevision {
+    pub id: Uuid,
+    pub revision: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TagView {
+    pub name: String,
+    pub slug: String,
+    /// Published posts (not pages) with this tag.
+    pub posts: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListTags;
+
+/// Publishes scheduled posts whose time has come (sent by the scheduler).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishDue;
+
+/// What a change touched, for whoever caches public pages or indexes posts:
+/// the post as it was before (`None`: it is new) and as it is after (`None`:
+/// it is deleted). A page that showed the post before must go as surely as
+/// one that will show it now, so both sides are always there to look at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostChange {
+    pub id: Uuid,
+    pub before: Option<PostState>,
+    pub after: Option<PostState>,
+}
+
+/// What decides where a post shows on the public site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostState {
+    pub kind: PostKind,
+    pub slug: String,
+    /// Tag slugs.
+    pub tags: Vec<String>,
+    pub author: Uuid,
+    /// Published: at its slug, and (a post, not a page) on listings and feeds.
+    pub public: bool,
+}
+
+impl PostChange {
+    /// Both sides that exist: the post as it was, then as it is.
+    pub fn states(&self) -> impl Iterator<Item = &PostState> {
+        self.before.iter().chain(self.after.iter())
+    }
+}
+
+/// A published post or page by its slug (the public site).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedBySlug {
+    pub slug: String,
+}
+
+/// Published posts (not pages), newest first, optionally by tag or author.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ListPublished {
+    pub tag: Option<String>,
+    pub author: Option<Uuid>,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Every post and page of `from` becomes `to`'s (when `from` is removed); the
+/// reply is how many moved. Only for those who may manage people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReassignPosts {
+    pub from: Uuid,
+    pub to: Uuid,
+}
+
+/// URLs in one sitemap file: at most this many (the sitemaps protocol allows 50,000).
+pub const SITEMAP_URLS: u32 = 10_000;
+
+/// One sitemap file's worth of published posts and pages (`page` from 1, at
+/// most [`SITEMAP_URLS`] each), oldest first: a new post only ever changes the
+/// last file, so the others stay cached. A page past the end answers no URLs
+/// and the total only, without reading any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPublishedUrls {
+    pub page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedUrls {
+    pub urls: Vec<PublishedUrl>,
+    /// Published posts and pages in all: how many files the index lists.
+    pub total: u64,
+}
+
+/// Where a published post or page lives, and when it last changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedUrl {
+    pub slug: String,
+    pub kind: PostKind,
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,668 @@
+//! The posts concern's actor state and the handler of every message it answers.
+//! `concern_handlers!` maps each message to the method below that handles it.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::PostsError;
+use super::domain::{PostKind, PostStatus, Slug, TagList, TagName};
+use super::messages::*;
+use super::store::{Filter, PostRecord, PostsStore, TagViewer};
+use folio_auth_protocol::permissions::{Action, allows};
+use folio_render_protocol::messages::Render;
+use folio_render_protocol::{RenderClient, RenderError};
+use folio_runtime::{CallMeta, Caller, Concern, ConcernName, Principal};
+
+/// What the posts concern is built from; survives restarts.
+#[derive(Clone)]
+pub struct PostsDeps {
+    pub store: PostsStore,
+    pub render: RenderClient,
+}
+
+pub struct Posts {
+    deps: PostsDeps,
+}
+
+impl Concern for Posts {
+    const NAME: ConcernName = ConcernName::Posts;
+    type Protocol = PostsProtocol;
+    type Deps = PostsDeps;
+
+    fn start(deps: &PostsDeps) -> Self {
+        Self { deps: deps.clone() }
+    }
+}
+
+folio_runtime::concern_handlers!(Posts {
+    Stats => stats;
+    CreatePost => create;
+    UpdatePost => update;
+    GetPost => get;
+    ListPosts => list;
+    DeletePost => delete;
+    Publish => publish;
+    Unpublish => unpublish;
+    ListRevisions => revisions;
+    GetRevision => revision;
+    RestoreRevision => restore;
+    ListTags => tags;
+    PublishDue => publish_due;
+    PublishedBySlug => published_by_slug;
+    ListPublished => list_published;
+    ReassignPosts => reassign_posts;
+    ListPublishedUrls => published_urls;
+});
+
+/// How long a save waits for the render concern.
+const RENDER_DEADLINE: Duration = Duration::from_secs(2);
+const DEFAULT_PER_PAGE: u32 = 20;
+/// How often a create looks again for a free derived slug when parallel
+/// creates took the one it found.
+const DERIVED_SLUG_ATTEMPTS: u32 = 64;
+const MAX_PER_PAGE: u32 = 100;
+
+/// The signed-in writer; the operator writes nothing under their own name.
+fn writer(caller: &Caller) -> Result<(&Principal, Uuid), PostsError> {
+    let principal = caller
+        .principal
+        .as_ref()
+        .ok_or(PostsError::Unauthenticated)?;
+    let id = principal
+        .user_id()
+        .ok_or_else(|| PostsError::Forbidden("posts are written by people".into()))?;
+    Ok((principal, id))
+}
+
+fn may(principal: &Principal, action: Action) -> bool {
+    allows(principal.role(), action)
+}
+
+/// May this caller see the post at all? (A post they may not see is "not found".)
+fn visible(caller: &Caller, post: &PostRecord) -> bool {
+    post.is_public()
+        || caller
+            .principal
+            .as_ref()
+            .is_some_and(|p| p.user_id() == Some(post.author) || may(p, Action::ManageAllPosts))
+}
+
+/// Editing: one's own posts (contributors: only drafts), or anyone's for editors and above.
+fn check_edit(principal: &Principal, user: Uuid, post: &PostRecord) -> Result<(), PostsError> {
+    if may(principal, Action::ManageAllPosts) {
+        return Ok(());
+    }
+    if post.author != user {
+        return Err(PostsError::Forbidden(
+            "you can only change your own posts".into(),
+        ));
+    }
+    if post.status != PostStatus::Draft && !may(principal, Action::PublishOwnPosts) {
+        return Err(PostsError::Forbidden(
+            "contributors can only change drafts; ask an editor".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Publishing or scheduling: authors their own posts, editors anyone's.
+fn check_publish(principal: &Principal, user: Uuid, author: Uuid) -> Result<(), PostsError> {
+    let allowed = may(principal, Action::ManageAllPosts)
+        || (author == user && may(principal, Action::PublishOwnPosts));
+    if allowed {
+        Ok(())
+    } else {
+        Err(PostsError::Forbidden(format!(
+            "a {} may not publish this post; save it as a draft for an editor",
+            principal.role()
+        )))
+    }
+}
+
+fn not_found(id: Uuid) -> PostsError {
+    PostsError::NotFound(format!("there is no post {id}"))
+}
+
+fn tag_pairs(names: &[TagName]) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for name in names {
+        let slug = name.slug().as_str().to_owned();
+        if !pairs.iter().any(|(_, seen)| *seen == slug) {
+            pairs.push((name.as_str().to_owned(), slug));
+        }
+    }
+    pairs
+}
+
+/// The event for a change from `before` to `after`.
+fn change_of(before: Option<&PostRecord>, after: Option<&PostRecord>) -> Option<PostChange> {
+    let state = |post: &PostRecord| PostState {
+        kind: post.kind,
+        slug: post.slug.clone(),
+        tags: post.tags.iter().map(|(_, slug)| slug.clone()).collect(),
+        author: post.author,
+        public: post.is_public(),
+    };
+    Some(PostChange {
+        id: after.or(before)?.id,
+        before: before.map(state),
+        after: after.map(state),
+    })
+}
+
+impl PostsDeps {
+    async fn rendered(
+        &self,
+        markdown: &str,
+        caller: &Caller,
+    ) -> Result<folio_render_protocol::messages::Rendered, PostsError> {
+        let meta = CallMeta::new(caller.request_id.clone(), RENDER_DEADLINE);
+        self.render
+            .call(
+                Render {
+                    markdown: markdown.to_owned(),
+                },
+                meta,
+            )
+            .await
+            .map_err(|error| match error {
+                RenderError::Runtime(failure) => PostsError::Runtime(failure),
+                RenderError::TooLarge { .. } => PostsError::TooLarge(error.to_string()),
+                RenderError::TooDeep { .. } => PostsError::Unrenderable(error.to_string()),
+                RenderError::Unexpected(detail) => {
+                    PostsError::Unexpected(format!("rendering: {detail}"))
+                }
+            })
+    }
+
+    /// A free slug for `base`: itself, or the lowest free number.
+    async fn free_slug(&self, base: &Slug, except: Option<Uuid>) -> Result<Slug, PostsError> {
+        let taken = self.store.slugs_from(base.as_str(), except).await?;
+        let mut candidate = base.clone();
+        let mut n = 1;
+        while taken.iter().any(|slug| slug == candidate.as_str()) {
+            n += 1;
+            candidate = base.numbered(n);
+        }
+        Ok(candidate)
+    }
+
+    fn announce(caller: &Caller, before: Option<&PostRecord>, after: Option<&PostRecord>) {
+        if let Some(change) = change_of(before, after) {
+            caller.announce(PostsEvent::PostChanged(change));
+        }
+    }
+
+    async fn stats(&self, _: Stats, _: &Caller) -> Result<PostsStats, PostsError> {
+        self.store.stats().await
+    }
+
+    /// Applies `fields` to `post` (status checks are the caller's), re-rendering when needed.
+    async fn apply(
+        &self,
+        post: &mut PostRecord,
+        fields: PostFields,
+        caller: &Caller,
+    ) -> Result<(), PostsError> {
+        if let Some(kind) = fields.kind {
+            post.kind = kind;
+        }
+        if let Some(title) = fields.title {
+            post.title = title.as_str().to_owned();
+        }
+        if let Some(slug) = fields.slug {
+            if self.store.slug_taken(slug.as_str(), Some(post.id)).await? {
+                return Err(PostsError::SlugTaken(slug.as_str().to_owned()));
+            }
+            post.slug = slug.as_str().to_owned();
+        }
+        let markdown_changed = fields
+            .markdown
+            .as_ref()
+            .is_some_and(|markdown| *markdown != post.markdown);
+        if let Some(markdown) = fields.markdown {
+            post.markdown = markdown;
+        }
+        if let Some(tags) = fields.tags {
+            post.tags = tag_pairs(tags.as_slice());
+        }
+        if let Some(feature_image) = fields.feature_image {
+            post.feature_image = feature_image;
+        }
+        if let Some(publish_at) = fields.publish_at {
+            post.publish_at = publish_at;
+        }
+        // The excerpt taken from the first paragraph is render's to make: a
+        // writer going back to it has the Markdown rendered again.
+        let excerpt_reset = post.excerpt_given && matches!(fields.excerpt, Some(None));
+        let mut rendered_excerpt = None;
+        if markdown_changed || post.html.is_empty() || excerpt_reset {
+            let rendered = self.rendered(&post.markdown, caller).await?;
+            post.html = rendered.html;
+            rendered_excerpt = Some(rendered.excerpt);
+        }
+        match fields.excerpt {
+            Some(Some(excerpt)) => {
+                post.excerpt = excerpt.as_str().to_owned();
+                post.excerpt_given = true;
+            }
+            Some(None) => post.excerpt_given = false,
+            None => {}
+        }
+        // Otherwise the derived excerpt already matches the unchanged Markdown.
+        if !post.excerpt_given
+            && let Some(excerpt) = rendered_excerpt
+        {
+            post.excerpt = excerpt;
+        }
+        Ok(())
+    }
+
+    /// Moves `post` to `status`, setting the publication times.
+    fn set_status(post: &mut PostRecord, status: PostStatus) -> Result<(), PostsError> {
+        let now = Utc::now();
+        match status {
+            PostStatus::Draft => {
+                post.published_at = None;
+            }
+            PostStatus::Scheduled => {
+                let at = post.publish_at.ok_or_else(|| {
+                    PostsError::Invalid("a scheduled post needs publish_at".into())
+                })?;
+                if at <= now {
+                    // A time already past publishes now.
+                    return Self::set_status(post, PostStatus::Published);
+                }
+                post.published_at = None;
+            }
+            PostStatus::Published => {
+                if post.status != PostStatus::Published || post.published_at.is_none() {
+                    post.published_at = Some(now);
+                }
+            }
+        }
+        post.status = status;
+        Ok(())
+    }
+
+    async fn create(&self, msg: CreatePost, caller: &Caller) -> Result<PostView, PostsError> {
+        let (principal, user) = writer(caller)?;
+        if !may(principal, Action::WriteOwnDrafts) {
+            return Err(PostsError::Forbidden("you may not write posts".into()));
+        }
+        let fields = msg.fields;
+        let title = fields
+            .title
+            .clone()
+            .ok_or_else(|| PostsError::Invalid("the title is empty".into()))?;
+        let status = fields.status.unwrap_or_default();
+        if status != PostStatus::Draft {
+            check_publish(principal, user, user)?;
+        }
+        let derived = fields.slug.is_none();
+        let base = Slug::derive(title.as_str());
+        let slug = match &fields.slug {
+            Some(slug) if self.store.slug_taken(slug.as_str(), None).await? => {
+                return Err(PostsError::SlugTaken(slug.as_str().to_owned()));
+            }
+            Some(slug) => slug.clone(),
+            None => self.free_slug(&base, None).await?,
+        };
+        let now = Utc::now();
+        let mut post = PostRecord {
+            // Time-ordered: each index keyed by the id grows at its end, so a
+            // batch of creates dirties a few shared pages, not one page each.
+            id: Uuid::now_v7(),
+            kind: PostKind::Post,
+            title: String::new(),
+            slug: slug.as_str().to_owned(),
+            markdown: String::new(),
+            html: String::new(),
+            excerpt: String::new(),
+            excerpt_given: false,
+            tags: Vec::new(),
+            status: PostStatus::Draft,
+            author: user,
+            revision: 1,
+            publish_at: None,
+            published_at: None,
+            feature_image: None,
+            created_at: now,
+            updated_at: now,
+        };
+        self.apply(
+            &mut post,
+            PostFields {
+                slug: None,
+                ..fields
+            },
+            caller,
+        )
+        .await?;
+        Self::set_status(&mut post, status)?;
+        // Parallel creates with one title all find the same free slug; the
+        // store's unique index lets one have it, and the others look again.
+        let mut attempts = 0;
+        loop {
+            match self.store.save(&post, None, user).await {
+                Err(PostsError::SlugTaken(_)) if derived && attempts < DERIVED_SLUG_ATTEMPTS => {
+                    attempts += 1;
+                    post.slug = self.free_slug(&base, None).await?.as_str().to_owned();
+                }
+                saved => break saved?,
+            }
+        }
+        Self::announce(caller, None, Some(&post));
+        Ok(post.view())
+    }
+
+    async fn update(&self, msg: UpdatePost, caller: &Caller) -> Result<PostView, PostsError> {
+        let (principal, user) = writer(caller)?;
+        let before = self
+            .store
+            .get(msg.id)
+            .await?
+            .filter(|post| visible(caller, post))
+            .ok_or_else(|| not_found(msg.id))?;
+        check_edit(principal, user, &before)?;
+        if msg.revision != before.revision {
+            return Err(PostsError::Stale {
+                based_on: msg.revision,
+                current: before.revision,
+            });
+        }
+        let status = msg.fields.status;
+        let mut post = before.clone();
+        self.apply(&mut post, msg.fields, caller).await?;
+        if let Some(status) =
+            status.filter(|status| *status != before.status || *status == PostStatus::Scheduled)
+        {
+            if status != PostStatus::Draft {
+                check_publish(principal, user, before.author)?;
+            }
+            Self::set_status(&mut post, status)?;
+        }
+        self.save_next(before, post, user, caller).await
+    }
+
+    /// Saves `post` as the revision after `before`'s and announces the change.
+    async fn save_next(
+        &self,
+        before: PostRecord,
+        mut post: PostRecord,
+        user: Uuid,
+        caller: &Caller,
+    ) -> Result<PostView, PostsError> {
+        post.revision = before.revision + 1;
+        post.updated_at = Utc::now();
+        self.store.save(&post, Some(before.revision), user).await?;
+        Self::announce(caller, Some(&before), Some(&post));
+        Ok(post.view())
+    }
+
+    async fn get(&self, msg: GetPost, caller: &Caller) -> Result<PostView, PostsError> {
+        let post = self
+            .store
+            .get(msg.id)
+            .await?
+            .filter(|post| visible(caller, post))
+            .ok_or_else(|| not_found(msg.id))?;
+        Ok(post.view())
+    }
+
+    async fn list(&self, msg: ListPosts, caller: &Caller) -> Result<SummaryPage, PostsError> {
+        let per_page = match msg.per_page {
+            0 => DEFAULT_PER_PAGE,
+            n => n.min(MAX_PER_PAGE),
+        };
+        let page = msg.page.max(1);
+        let mut filter = Filter {
+            status: msg.status,
+            kind: msg.kind,
+            tag: msg.tag,
+            author: msg.author,
+            search: msg.search,
+            visible_to: None,
+        };
+        match &caller.principal {
+            Some(principal) if may(principal, Action::ManageAllPosts) => {}
+            Some(principal) => filter.visible_to = principal.user_id().or(Some(Uuid::nil())),
+            None => filter.status = Some(PostStatus::Published),
+        }
+        let (posts, total) = self
+            .store
+            .list_summaries(&filter, page, per_page, msg.include_body)
+            .await?;
+        Ok(SummaryPage {
+            posts,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    async fn delete(&self, msg: DeletePost, caller: &Caller) -> Result<(), PostsError> {
+        let (principal, user) = writer(caller)?;
+        let post = self
+            .store
+            .get(msg.id)
+            .await?
+            .filter(|post| visible(caller, post))
+            .ok_or_else(|| not_found(msg.id))?;
+        check_edit(principal, user, &post)?;
+        self.store.delete(msg.id).await?;
+        Self::announce(caller, Some(&post), None);
+        Ok(())
+    }
+
+    async fn set_published(
+        &self,
+        id: Uuid,
+        status: PostStatus,
+        caller: &Caller,
+    ) -> Result<PostView, PostsError> {
+        let (principal, user) = writer(caller)?;
+        let before = self
+            .store
+            .get(id)
+            .await?
+            .filter(|post| visible(caller, post))
+            .ok_or_else(|| not_found(id))?;
+        check_publish(principal, user, before.author)?;
+        let mut post = before.clone();
+        Self::set_status(&mut post, status)?;
+        self.save_next(before, post, user, caller).await
+    }
+
+    async fn publish(&self, msg: Publish, caller: &Caller) -> Result<PostView, PostsError> {
+        self.set_published(msg.id, PostStatus::Published, caller)
+            .await
+    }
+
+    async fn unpublish(&self, msg: Unpublish, caller: &Caller) -> Result<PostView, PostsError> {
+        self.set_published(msg.id, PostStatus::Draft, caller).await
+    }
+
+    async fn editable(&self, id: Uuid, caller: &Caller) -> Result<(PostRecord, Uuid), PostsError> {
+        let (principal, user) = writer(caller)?;
+        let post = self
+            .store
+            .get(id)
+            .await?
+            .filter(|post| visible(caller, post))
+            .ok_or_else(|| not_found(id))?;
+        check_edit(principal, user, &post)?;
+        Ok((post, user))
+    }
+
+    async fn revisions(
+        &self,
+        msg: ListRevisions,
+        caller: &Caller,
+    ) -> Result<Vec<RevisionView>, PostsError> {
+        self.editable(msg.id, caller).await?;
+        self.store.revisions(msg.id).await
+    }
+
+    async fn revision(
+        &self,
+        msg: GetRevision,
+        caller: &Caller,
+    ) -> Result<RevisionView, PostsError> {
+        self.editable(msg.id, caller).await?;
+        self.store
+            .revision(msg.id, msg.revision)
+            .await?
+            .ok_or_else(|| {
+                PostsError::NotFound(format!("post {} has no revision {}", msg.id, msg.revision))
+            })
+    }
+
+    async fn restore(&self, msg: RestoreRevision, caller: &Caller) -> Result<PostView, PostsError> {
+        let (before, user) = self.editable(msg.id, caller).await?;
+        let old = self
+            .store
+            .revision(msg.id, msg.revision)
+            .await?
+            .ok_or_else(|| {
+                PostsError::NotFound(format!("post {} has no revision {}", msg.id, msg.revision))
+            })?;
+        let mut post = before.clone();
+        let tags: Vec<TagName> = old
+            .tags
+            .iter()
+            .filter_map(|name| TagName::parse(name).ok())
+            .collect();
+        let slug = Slug::parse(&old.slug)
+            .ok()
+            .filter(|slug| slug.as_str() != before.slug);
+        let fields = PostFields {
+            title: super::domain::Title::parse(&old.title).ok(),
+            markdown: Some(old.markdown),
+            excerpt: Some(
+                super::domain::Excerpt::parse(&old.excerpt)
+                    .ok()
+                    .filter(|e| !e.as_str().is_empty()),
+            ),
+            tags: Some(TagList::first(tags)),
+            feature_image: Some(old.feature_image),
+            ..PostFields::default()
+        };
+        self.apply(&mut post, fields, caller).await?;
+        if let Some(slug) = slug
+            && !self.store.slug_taken(slug.as_str(), Some(post.id)).await?
+        {
+            post.slug = slug.as_str().to_owned();
+        }
+        self.save_next(before, post, user, caller).await
+    }
+
+    async fn tags(&self, _: ListTags, caller: &Caller) -> Result<Vec<TagView>, PostsError> {
+        let viewer = match &caller.principal {
+            Some(principal) if may(principal, Action::ManageAllPosts) => TagViewer::Everything,
+            Some(principal) => TagViewer::Author(principal.user_id().unwrap_or(Uuid::nil())),
+            None => TagViewer::Public,
+        };
+        self.store.tags(viewer).await
+    }
+
+    async fn publish_due(
+        &self,
+        _: PublishDue,
+        caller: &Caller,
+    ) -> Result<Vec<PostChange>, PostsError> {
+        let mut published = Vec::new();
+        for before in self.store.due(Utc::now()).await? {
+            let mut post = before.clone();
+            post.status = PostStatus::Published;
+            post.published_at = post.publish_at.or(Some(Utc::now()));
+            let author = post.author;
+            let change = change_of(Some(&before), Some(&post));
+            match self.save_next(before, post, author, caller).await {
+                Ok(view) => {
+                    tracing::info!(post = %view.id, slug = %view.slug, "scheduled post published");
+                    published.extend(change);
+                }
+                // Someone saved it meanwhile; the next tick looks again.
+                Err(PostsError::Stale { .. }) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(published)
+    }
+
+    async fn published_by_slug(
+        &self,
+        msg: PublishedBySlug,
+        _: &Caller,
+    ) -> Result<PostView, PostsError> {
+        self.store
+            .by_slug(&msg.slug)
+            .await?
+            .filter(PostRecord::is_public)
+            .map(|post| post.view())
+            .ok_or_else(|| PostsError::NotFound(format!("nothing is published at {}", msg.slug)))
+    }
+
+    async fn list_published(&self, msg: ListPublished, _: &Caller) -> Result<PostPage, PostsError> {
+        let per_page = msg.per_page.clamp(1, MAX_PER_PAGE);
+        let page = msg.page.max(1);
+        let filter = Filter {
+            status: Some(PostStatus::Published),
+            kind: Some(PostKind::Post),
+            tag: msg.tag,
+            author: msg.author,
+            ..Filter::default()
+        };
+        let (posts, total) = self.store.list(&filter, page, per_page).await?;
+        Ok(PostPage {
+            posts: posts.iter().map(PostRecord::view).collect(),
+            total,
+            page,
+            per_page,
+        })
+    }
+}
+
+impl PostsDeps {
+    async fn reassign_posts(&self, msg: ReassignPosts, caller: &Caller) -> Result<u64, PostsError> {
+        let principal = caller
+            .principal
+            .as_ref()
+            .ok_or(PostsError::Unauthenticated)?;
+        if !may(principal, Action::ManageUsers) {
+            return Err(PostsError::Forbidden(
+                "only those who manage people may move their posts".into(),
+            ));
+        }
+        if msg.from == msg.to {
+            return Ok(0);
+        }
+        let moved = self.store.reassign_author(msg.from, msg.to).await?;
+        if moved > 0 {
+            // Every listing, post and author page may show the old name: the
+            // same announcement as a renamed author drops them all.
+            caller.announce(PostsEvent::PostsReassigned {
+                from: msg.from,
+                to: msg.to,
+            });
+        }
+        tracing::info!(from = %msg.from, to = %msg.to, moved, "posts reassigned");
+        Ok(moved)
+    }
+}
+
+impl PostsDeps {
+    async fn published_urls(
+        &self,
+        msg: ListPublishedUrls,
+        _: &Caller,
+    ) -> Result<PublishedUrls, PostsError> {
+        let page = msg.page.max(1);
+        let offset = u64::from(page - 1) * u64::from(SITEMAP_URLS);
+        let (urls, total) = self.store.published_urls(offset, SITEMAP_URLS).await?;
+        Ok(PublishedUrls { urls, total })
+    }
+}

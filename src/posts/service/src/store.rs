@@ -1,0 +1,1862 @@
+//! The posts store: the only code that reads or writes the posts database
+//! (posts and pages, their bodies, tags, revisions, and the counts kept of them).
+//!
+//! Shaped for 100,000 posts: `posts` rows are narrow (bodies live in
+//! `post_bodies`), a listing reads a page of ids in index order counted from
+//! the nearer end and then fetches those rows by id, and totals and the tags
+//! list are read from `post_counts` / `tag_counts`, which every write keeps in
+//! its own transaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use folio_migrations::PostsMigrator;
+use folio_migrations::sea_orm_migration::MigratorTrait;
+use futures::future::BoxFuture;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Order, Query, SelectStatement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr, Statement,
+};
+use uuid::Uuid;
+
+use super::PostsError;
+use super::domain::{PostKind, PostStatus, word_count};
+use super::messages::{
+    PostSummary, PostView, PostsStats, PublishedUrl, RevisionView, TagRef, TagView,
+};
+use folio_storage::StoreLocation;
+use folio_storage::{Deferred, Script, WriteFailed, Writer};
+
+mod post {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "posts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub kind: String,
+        pub title: String,
+        pub slug: String,
+        pub excerpt: String,
+        pub excerpt_given: bool,
+        pub status: String,
+        pub author_id: Uuid,
+        pub revision: i32,
+        pub publish_at: Option<ChronoDateTimeUtc>,
+        pub published_at: Option<ChronoDateTimeUtc>,
+        pub feature_image: Option<String>,
+        pub created_at: ChronoDateTimeUtc,
+        pub updated_at: ChronoDateTimeUtc,
+        pub words: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+mod post_body {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "post_bodies")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub post_id: Uuid,
+        pub markdown: String,
+        pub html: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+mod tag {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tags")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub name: String,
+        pub slug: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+mod post_tag {
+    use sea_orm::entity::prelude::*;
+
+    /// A post–tag link, with the post's listing columns copied on (rewritten
+    /// on every save) so a tag listing is read in one index's order.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "post_tags")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub post_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tag_id: Uuid,
+        pub position: i32,
+        pub status: String,
+        pub kind: String,
+        pub published_at: Option<ChronoDateTimeUtc>,
+        pub created_at: Option<ChronoDateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+mod post_count {
+    use sea_orm::entity::prelude::*;
+
+    /// How many posts an author has of one status and kind.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "post_counts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub author_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub status: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub kind: String,
+        pub n: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+mod tag_count {
+    use sea_orm::entity::prelude::*;
+
+    /// How many posts of one author, status and kind carry a tag.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tag_counts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tag_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub author_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub status: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub kind: String,
+        pub n: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+mod revision {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "revisions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub post_id: Uuid,
+        pub revision: i32,
+        pub title: String,
+        pub slug: String,
+        pub markdown: String,
+        pub excerpt: String,
+        /// Tag names, as a JSON array.
+        pub tags: String,
+        pub feature_image: Option<String>,
+        pub saved_by: Uuid,
+        pub created_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A sum of counts as BIGINT: PostgreSQL sums a BIGINT into a NUMERIC.
+const SUM_N: &str = "CAST(SUM(n) AS BIGINT)";
+
+/// Revisions kept per post; older ones are dropped on save.
+pub const KEEP_REVISIONS: i32 = 50;
+
+fn unexpected(context: &'static str) -> impl FnOnce(DbErr) -> PostsError {
+    move |error| PostsError::Unexpected(format!("{context}: {error}"))
+}
+
+/// A post with everything the concern decides, ready to be written.
+#[derive(Clone, Debug)]
+pub struct PostRecord {
+    pub id: Uuid,
+    pub kind: PostKind,
+    pub title: String,
+    pub slug: String,
+    pub markdown: String,
+    pub html: String,
+    pub excerpt: String,
+    pub excerpt_given: bool,
+    pub tags: Vec<(String, String)>,
+    pub status: PostStatus,
+    pub author: Uuid,
+    pub revision: i32,
+    pub publish_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub feature_image: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn tag_refs(tags: &[(String, String)]) -> Vec<TagRef> {
+    tags.iter()
+        .map(|(name, slug)| TagRef {
+            name: name.clone(),
+            slug: slug.clone(),
+        })
+        .collect()
+}
+
+impl PostRecord {
+    pub fn view(&self) -> PostView {
+        PostView {
+            id: self.id,
+            kind: self.kind,
+            title: self.title.clone(),
+            slug: self.slug.clone(),
+            markdown: self.markdown.clone(),
+            html: self.html.clone(),
+            excerpt: self.excerpt.clone(),
+            tags: tag_refs(&self.tags),
+            status: self.status,
+            publish_at: self.publish_at,
+            published_at: self.published_at,
+            feature_image: self.feature_image.clone(),
+            author: self.author,
+            revision: self.revision,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            words: word_count(&self.markdown),
+        }
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.status == PostStatus::Published
+    }
+}
+
+/// Which posts a list shows.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub status: Option<PostStatus>,
+    pub kind: Option<PostKind>,
+    pub tag: Option<String>,
+    pub author: Option<Uuid>,
+    pub search: Option<String>,
+    /// Only posts that are published or written by this user.
+    pub visible_to: Option<Uuid>,
+}
+
+/// A [`Filter`] in the terms of the indexes: equality on status, kind, author
+/// and tag (the leading columns of one index per shape), plus what only a scan
+/// checks (title words, "published or own").
+#[derive(Clone, Debug, Default)]
+struct Plan {
+    status: Option<PostStatus>,
+    kind: Option<PostKind>,
+    author: Option<Uuid>,
+    tag: Option<Uuid>,
+    words: Vec<String>,
+    /// For a title search whose words are rare: the rowids of every post
+    /// whose title the title index says holds them all, so the search reads
+    /// those rows rather than walking the listing. `None` when the words are
+    /// common (walking the listing finds a page of them early) or too short
+    /// for trigrams.
+    candidates: Option<Vec<i64>>,
+    /// PostgreSQL's LIKE tells case apart, SQLite's does not (for ASCII): on
+    /// PostgreSQL the words are matched with ILIKE, so both find `Quokka`
+    /// for `quokka` (and its trigram index serves ILIKE too).
+    ilike: bool,
+    published_or_own: Option<Uuid>,
+}
+
+/// Which way a page of ids is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Direction {
+    NewestFirst,
+    OldestFirst,
+}
+
+impl Direction {
+    fn order(self) -> Order {
+        match self {
+            Direction::NewestFirst => Order::Desc,
+            Direction::OldestFirst => Order::Asc,
+        }
+    }
+}
+
+/// Where a page of `take` rows from `offset` (in `direction`) lies among
+/// `total`: read from the nearer end, so the last page costs what the first
+/// does. Returns the offset and direction to read with, and whether the rows
+/// read must be reversed. Ties are broken by id, so the reverse order is exact.
+fn nearer_end(total: u64, offset: u64, take: u64, direction: Direction) -> (u64, Direction, bool) {
+    let from_end = total.saturating_sub(offset.saturating_add(take));
+    if from_end < offset {
+        let flipped = match direction {
+            Direction::NewestFirst => Direction::OldestFirst,
+            Direction::OldestFirst => Direction::NewestFirst,
+        };
+        (from_end, flipped, true)
+    } else {
+        (offset, direction, false)
+    }
+}
+
+#[derive(Clone)]
+pub struct PostsStore {
+    db: DatabaseConnection,
+    /// Every write goes through it: concurrent saves share one durable commit.
+    writer: Writer<Batch>,
+    known_tags: std::sync::Arc<KnownTags>,
+}
+
+/// Tag ids by slug, of tags known to be committed, so a save of a post with
+/// familiar tags reads nothing from `tags`. Only committed tags enter (after
+/// the write that used them is answered `Ok`), so a rolled-back batch can
+/// leave no id here that is not in the store. An entry never goes stale
+/// while tags are never renamed or deleted; whatever renames or deletes one
+/// must forget it here.
+#[derive(Default)]
+pub struct KnownTags(std::sync::Mutex<HashMap<String, Uuid>>);
+
+/// Enough for every tag of a large site; past it the map starts afresh.
+const KNOWN_TAGS: usize = 10_000;
+
+/// Title-index matches up to which a search reads the matching rows instead
+/// of walking the listing: both cost about this many row reads, and a word
+/// this rare would leave the walk reading most of the listing to fill a page.
+const FEW_CANDIDATES: usize = 2_000;
+
+/// `words` as an FTS5 query for the trigram title index: every word of three
+/// characters or more as a quoted string (so no word is read as an operator),
+/// all of them required. `None` when no word is long enough to have a trigram.
+fn title_match(words: &[String]) -> Option<String> {
+    let terms: Vec<String> = words
+        .iter()
+        .filter(|word| word.chars().count() >= 3)
+        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+impl KnownTags {
+    /// Copies what is known of `tags` into a batch's own map.
+    fn lend(&self, tags: &[(String, String)], batch: &mut HashMap<String, Uuid>) {
+        let Ok(known) = self.0.lock() else { return };
+        for (_, slug) in tags {
+            if let Some(id) = known.get(slug) {
+                batch.insert(slug.clone(), *id);
+            }
+        }
+    }
+
+    /// Remembers the ids a committed write gave `tags` (in order, without repeats).
+    fn remember(&self, tags: &[(String, String)], ids: &[Uuid]) {
+        let Ok(mut known) = self.0.lock() else { return };
+        if known.len() + ids.len() > KNOWN_TAGS {
+            known.clear();
+        }
+        let mut slugs: Vec<&String> = Vec::with_capacity(ids.len());
+        for (_, slug) in tags {
+            if !slugs.contains(&slug) {
+                slugs.push(slug);
+            }
+        }
+        for (slug, id) in slugs.into_iter().zip(ids) {
+            known.insert(slug.clone(), *id);
+        }
+    }
+}
+
+impl PostsStore {
+    /// Connects and applies pending migrations.
+    pub async fn open(location: &StoreLocation) -> anyhow::Result<Self> {
+        let db = folio_storage::connect(location)
+            .await
+            .context("posts store")?;
+        PostsMigrator::up(&db, None)
+            .await
+            .context("migrating the posts store")?;
+        let (writes, durability) = folio_storage::writer_connection(location, &db)
+            .await
+            .context("posts store")?;
+        let writer = Writer::start(writes, durability);
+        Ok(Self {
+            db,
+            writer,
+            known_tags: Default::default(),
+        })
+    }
+
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.db.close().await.context("closing the posts store")
+    }
+
+    pub async fn stats(&self) -> Result<PostsStats, PostsError> {
+        let posts = self.counted(&Plan::default()).await?.unwrap_or(0);
+        let published = self
+            .counted(&Plan {
+                status: Some(PostStatus::Published),
+                ..Plan::default()
+            })
+            .await?
+            .unwrap_or(0);
+        Ok(PostsStats { posts, published })
+    }
+
+    async fn tags_of<C: ConnectionTrait>(
+        db: &C,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<(String, String)>>, PostsError> {
+        let mut by_post: HashMap<Uuid, Vec<(String, String)>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(by_post);
+        }
+        let links = post_tag::Entity::find()
+            .filter(post_tag::Column::PostId.is_in(ids.iter().copied()))
+            .order_by_asc(post_tag::Column::Position)
+            .all(db)
+            .await
+            .map_err(unexpected("reading post tags"))?;
+        let mut tag_ids: Vec<Uuid> = links.iter().map(|link| link.tag_id).collect();
+        tag_ids.sort_unstable();
+        tag_ids.dedup();
+        let tags: HashMap<Uuid, tag::Model> = tag::Entity::find()
+            .filter(tag::Column::Id.is_in(tag_ids))
+            .all(db)
+            .await
+            .map_err(unexpected("reading tags"))?
+            .into_iter()
+            .map(|tag| (tag.id, tag))
+            .collect();
+        for link in links {
+            if let Some(tag) = tags.get(&link.tag_id) {
+                by_post
+                    .entry(link.post_id)
+                    .or_default()
+                    .push((tag.name.clone(), tag.slug.clone()));
+            }
+        }
+        Ok(by_post)
+    }
+
+    async fn bodies_of<C: ConnectionTrait>(
+        db: &C,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, (String, String)>, PostsError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(post_body::Entity::find()
+            .filter(post_body::Column::PostId.is_in(ids.iter().copied()))
+            .all(db)
+            .await
+            .map_err(unexpected("reading post bodies"))?
+            .into_iter()
+            .map(|body| (body.post_id, (body.markdown, body.html)))
+            .collect())
+    }
+
+    /// The rows of `ids`, in the order of `ids`.
+    async fn rows_by_id<C: ConnectionTrait>(
+        db: &C,
+        ids: &[Uuid],
+    ) -> Result<Vec<post::Model>, PostsError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows: HashMap<Uuid, post::Model> = post::Entity::find()
+            .filter(post::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await
+            .map_err(unexpected("reading posts"))?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
+        Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+    }
+
+    /// Whole records (bodies and tags) of `models`, in their order.
+    async fn records<C: ConnectionTrait>(
+        db: &C,
+        models: Vec<post::Model>,
+    ) -> Result<Vec<PostRecord>, PostsError> {
+        let ids: Vec<Uuid> = models.iter().map(|model| model.id).collect();
+        let mut tags = Self::tags_of(db, &ids).await?;
+        let mut bodies = Self::bodies_of(db, &ids).await?;
+        Ok(models
+            .into_iter()
+            .map(|model| {
+                let (markdown, html) = bodies.remove(&model.id).unwrap_or_default();
+                PostRecord {
+                    id: model.id,
+                    kind: PostKind::parse(&model.kind).unwrap_or_default(),
+                    title: model.title,
+                    slug: model.slug,
+                    markdown,
+                    html,
+                    excerpt: model.excerpt,
+                    excerpt_given: model.excerpt_given,
+                    tags: tags.remove(&model.id).unwrap_or_default(),
+                    status: PostStatus::parse(&model.status).unwrap_or_default(),
+                    author: model.author_id,
+                    revision: model.revision,
+                    publish_at: model.publish_at,
+                    published_at: model.published_at,
+                    feature_image: model.feature_image,
+                    created_at: model.created_at,
+                    updated_at: model.updated_at,
+                }
+            })
+            .collect())
+    }
+
+    /// Summaries of `models`, in their order; with their bodies if `bodies`.
+    async fn summaries<C: ConnectionTrait>(
+        db: &C,
+        models: Vec<post::Model>,
+        bodies: bool,
+    ) -> Result<Vec<PostSummary>, PostsError> {
+        let ids: Vec<Uuid> = models.iter().map(|model| model.id).collect();
+        let mut tags = Self::tags_of(db, &ids).await?;
+        let mut bodies = if bodies {
+            Some(Self::bodies_of(db, &ids).await?)
+        } else {
+            None
+        };
+        Ok(models
+            .into_iter()
+            .map(|model| {
+                let body = bodies
+                    .as_mut()
+                    .map(|bodies| bodies.remove(&model.id).unwrap_or_default());
+                let (markdown, html) = body.map_or((None, None), |(m, h)| (Some(m), Some(h)));
+                PostSummary {
+                    id: model.id,
+                    kind: PostKind::parse(&model.kind).unwrap_or_default(),
+                    title: model.title,
+                    slug: model.slug,
+                    excerpt: model.excerpt,
+                    tags: tag_refs(&tags.remove(&model.id).unwrap_or_default()),
+                    status: PostStatus::parse(&model.status).unwrap_or_default(),
+                    publish_at: model.publish_at,
+                    published_at: model.published_at,
+                    feature_image: model.feature_image,
+                    author: model.author_id,
+                    revision: model.revision,
+                    created_at: model.created_at,
+                    updated_at: model.updated_at,
+                    words: u32::try_from(model.words).unwrap_or(0),
+                    markdown,
+                    html,
+                }
+            })
+            .collect())
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<Option<PostRecord>, PostsError> {
+        let model = post::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .map_err(unexpected("reading a post"))?;
+        Ok(Self::records(&self.db, model.into_iter().collect())
+            .await?
+            .pop())
+    }
+
+    pub async fn by_slug(&self, slug: &str) -> Result<Option<PostRecord>, PostsError> {
+        let model = post::Entity::find()
+            .filter(post::Column::Slug.eq(slug))
+            .one(&self.db)
+            .await
+            .map_err(unexpected("reading a post by slug"))?;
+        Ok(Self::records(&self.db, model.into_iter().collect())
+            .await?
+            .pop())
+    }
+
+    pub async fn slug_taken(&self, slug: &str, except: Option<Uuid>) -> Result<bool, PostsError> {
+        let mut query = post::Entity::find().filter(post::Column::Slug.eq(slug));
+        if let Some(id) = except {
+            query = query.filter(post::Column::Id.ne(id));
+        }
+        Ok(query
+            .count(&self.db)
+            .await
+            .map_err(unexpected("checking a slug"))?
+            > 0)
+    }
+
+    /// The slugs in use that are `base` or `base-…`, except `except`'s: what
+    /// a numbered slug must avoid, in one query.
+    pub async fn slugs_from(
+        &self,
+        base: &str,
+        except: Option<Uuid>,
+    ) -> Result<Vec<String>, PostsError> {
+        // `base-…` as a range on the slug index ('.' is the character after
+        // '-'): a LIKE pattern would scan every post on SQLite, whose LIKE
+        // ignores case and so cannot use the (case-sensitive) index.
+        let mut query = post::Entity::find()
+            .select_only()
+            .column(post::Column::Slug)
+            .filter(
+                Condition::any().add(post::Column::Slug.eq(base)).add(
+                    Condition::all()
+                        .add(post::Column::Slug.gt(format!("{base}-")))
+                        .add(post::Column::Slug.lt(format!("{base}."))),
+                ),
+            );
+        if let Some(id) = except {
+            query = query.filter(post::Column::Id.ne(id));
+        }
+        query
+            .into_tuple::<String>()
+            .all(&self.db)
+            .await
+            .map_err(unexpected("checking slugs"))
+    }
+
+    /// `filter` as a [`Plan`], or `None` when it can match nothing (an unknown
+    /// tag; "published or own" with another author's unpublished posts).
+    async fn plan(&self, filter: &Filter) -> Result<Option<Plan>, PostsError> {
+        let mut plan = Plan {
+            status: filter.status,
+            kind: filter.kind,
+            author: filter.author,
+            tag: None,
+            words: filter
+                .search
+                .iter()
+                .flat_map(|search| search.split_whitespace().take(8))
+                .map(str::to_owned)
+                .collect(),
+            candidates: None,
+            ilike: self.db.get_database_backend() == DbBackend::Postgres,
+            published_or_own: None,
+        };
+        // "Published or own" folds into the equality filters whenever another
+        // filter decides it, so only a plain list keeps the OR (and a scan).
+        if let Some(user) = filter.visible_to {
+            match (plan.status, plan.author) {
+                (Some(PostStatus::Published), _) => {}
+                (Some(_), None) => plan.author = Some(user),
+                (Some(_), Some(author)) if author != user => return Ok(None),
+                (Some(_), Some(_)) => {}
+                (None, Some(author)) if author == user => {}
+                (None, Some(_)) => plan.status = Some(PostStatus::Published),
+                (None, None) => plan.published_or_own = Some(user),
+            }
+        }
+        if let Some(slug) = &filter.tag {
+            let id = tag::Entity::find()
+                .select_only()
+                .column(tag::Column::Id)
+                .filter(tag::Column::Slug.eq(slug.as_str()))
+                .into_tuple::<Uuid>()
+                .one(&self.db)
+                .await
+                .map_err(unexpected("reading a tag"))?;
+            match id {
+                Some(id) => plan.tag = Some(id),
+                None => return Ok(None),
+            }
+        }
+        // Last: a plan that matches nothing (an unknown tag) never asks the title index.
+        if let Some(expression) = title_match(&plan.words)
+            && self.db.get_database_backend() == DbBackend::Sqlite
+        {
+            let limit = u64::try_from(FEW_CANDIDATES + 1).unwrap_or(u64::MAX);
+            let rowids: Vec<i64> = self
+                .db
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    "SELECT rowid FROM post_titles WHERE post_titles MATCH ? LIMIT ?",
+                    [expression.into(), limit.into()],
+                ))
+                .await
+                .map_err(unexpected("searching titles"))?
+                .iter()
+                .map(|row| row.try_get_by_index::<i64>(0))
+                .collect::<Result<_, _>>()
+                .map_err(unexpected("searching titles"))?;
+            if rowids.is_empty() {
+                return Ok(None);
+            }
+            if rowids.len() <= FEW_CANDIDATES {
+                plan.candidates = Some(rowids);
+            }
+        }
+        Ok(Some(plan))
+    }
+
+    /// The ids `plan` selects, as a query yet to be ordered and paged; and
+    /// the columns it is ordered by. With a tag the ids come from `post_tags`
+    /// (its copied listing columns lead an index), else from `posts`.
+    fn id_query(plan: &Plan) -> (SelectStatement, [sea_orm::sea_query::ColumnRef; 3]) {
+        use sea_orm::sea_query::IntoColumnRef;
+        let mut query = Query::select();
+        let mut on_posts = Condition::all();
+        if let Some(author) = plan.author {
+            on_posts = on_posts.add(post::Column::AuthorId.eq(author));
+        }
+        // The words are checked on the titles even with candidates: the
+        // trigram index also folds case beyond ASCII, where LIKE does not. A
+        // word is the reader's letters: `%` and `_` in it are not wildcards.
+        for word in &plan.words {
+            let escaped = word
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            on_posts = on_posts.add(if plan.ilike {
+                // By hand: sea-query misplaces ESCAPE after ILIKE.
+                Expr::cust_with_values(r#""posts"."title" ILIKE $1 ESCAPE '\'"#, [pattern])
+            } else {
+                post::Column::Title.like(LikeExpr::new(pattern).escape('\\'))
+            });
+        }
+        if let Some(user) = plan.published_or_own {
+            on_posts = on_posts.add(
+                Condition::any()
+                    .add(post::Column::Status.eq(PostStatus::Published.as_str()))
+                    .add(post::Column::AuthorId.eq(user)),
+            );
+        }
+        if let Some(rowids) = &plan.candidates {
+            return Self::candidates_query(plan, rowids, on_posts);
+        }
+        match plan.tag {
+            Some(tag_id) => {
+                query
+                    .expr_as(
+                        Expr::col((post_tag::Entity, post_tag::Column::PostId)),
+                        "id",
+                    )
+                    .from(post_tag::Entity)
+                    .and_where(post_tag::Column::TagId.eq(tag_id));
+                if let Some(status) = plan.status {
+                    query.and_where(post_tag::Column::Status.eq(status.as_str()));
+                }
+                if let Some(kind) = plan.kind {
+                    query.and_where(post_tag::Column::Kind.eq(kind.as_str()));
+                }
+                if !on_posts.is_empty() {
+                    query
+                        .inner_join(
+                            post::Entity,
+                            Expr::col((post::Entity, post::Column::Id))
+                                .equals((post_tag::Entity, post_tag::Column::PostId)),
+                        )
+                        .cond_where(on_posts);
+                }
+                (
+                    query,
+                    [
+                        (post_tag::Entity, post_tag::Column::PublishedAt).into_column_ref(),
+                        (post_tag::Entity, post_tag::Column::CreatedAt).into_column_ref(),
+                        (post_tag::Entity, post_tag::Column::PostId).into_column_ref(),
+                    ],
+                )
+            }
+            None => {
+                query
+                    .expr_as(Expr::col((post::Entity, post::Column::Id)), "id")
+                    .from(post::Entity);
+                if let Some(status) = plan.status {
+                    query.and_where(post::Column::Status.eq(status.as_str()));
+                }
+                if let Some(kind) = plan.kind {
+                    query.and_where(post::Column::Kind.eq(kind.as_str()));
+                }
+                if !on_posts.is_empty() {
+                    query.cond_where(on_posts);
+                }
+                (
+                    query,
+                    [
+                        (post::Entity, post::Column::PublishedAt).into_column_ref(),
+                        (post::Entity, post::Column::CreatedAt).into_column_ref(),
+                        (post::Entity, post::Column::Id).into_column_ref(),
+                    ],
+                )
+            }
+        }
+    }
+
+    /// [`Self::id_query`] for a search with few candidates: the candidates
+    /// lead (SQLite's CROSS JOIN keeps them the outer loop), each looked up by
+    /// rowid, then sorted. Left to itself, the planner prefers walking the
+    /// listing index, which avoids the sort but checks every post in it.
+    fn candidates_query(
+        plan: &Plan,
+        rowids: &[i64],
+        on_posts: Condition,
+    ) -> (SelectStatement, [sea_orm::sea_query::ColumnRef; 3]) {
+        use sea_orm::sea_query::{Alias, Func, IntoColumnRef};
+        let list = format!(
+            "[{}]",
+            rowids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let mut query = Query::select();
+        query
+            .expr_as(Expr::col((post::Entity, post::Column::Id)), "id")
+            .from_function(Func::cust("json_each").arg(list), "candidates")
+            .cross_join(post::Entity)
+            .and_where(
+                Expr::col((post::Entity, Alias::new("rowid")))
+                    .equals((Alias::new("candidates"), Alias::new("value"))),
+            );
+        if let Some(status) = plan.status {
+            query.and_where(Expr::col((post::Entity, post::Column::Status)).eq(status.as_str()));
+        }
+        if let Some(kind) = plan.kind {
+            query.and_where(Expr::col((post::Entity, post::Column::Kind)).eq(kind.as_str()));
+        }
+        if let Some(tag_id) = plan.tag {
+            query.inner_join(
+                post_tag::Entity,
+                Expr::col((post_tag::Entity, post_tag::Column::PostId))
+                    .equals((post::Entity, post::Column::Id))
+                    .and(Expr::col((post_tag::Entity, post_tag::Column::TagId)).eq(tag_id)),
+            );
+        }
+        query.cond_where(on_posts);
+        (
+            query,
+            [
+                (post::Entity, post::Column::PublishedAt).into_column_ref(),
+                (post::Entity, post::Column::CreatedAt).into_column_ref(),
+                (post::Entity, post::Column::Id).into_column_ref(),
+            ],
+        )
+    }
+
+    /// How many posts `plan` selects, read from the counts: any mix of
+    /// status, kind, author, tag and "published or own". `None` for a title
+    /// search, which only a scan can count ([`Self::count_scan`]).
+    async fn counted(&self, plan: &Plan) -> Result<Option<u64>, PostsError> {
+        if !plan.words.is_empty() {
+            return Ok(None);
+        }
+        // The two count tables share their status, kind and author columns.
+        macro_rules! sum_of {
+            ($entity:ident, $extra:expr) => {{
+                let mut condition = Condition::all().add($extra);
+                if let Some(kind) = plan.kind {
+                    condition = condition.add($entity::Column::Kind.eq(kind.as_str()));
+                }
+                condition = match plan.published_or_own {
+                    // Published by anyone, or anything else of their own.
+                    Some(user) => condition.add(
+                        Condition::any()
+                            .add($entity::Column::Status.eq(PostStatus::Published.as_str()))
+                            .add($entity::Column::AuthorId.eq(user)),
+                    ),
+                    None => {
+                        if let Some(status) = plan.status {
+                            condition = condition.add($entity::Column::Status.eq(status.as_str()));
+                        }
+                        if let Some(author) = plan.author {
+                            condition = condition.add($entity::Column::AuthorId.eq(author));
+                        }
+                        condition
+                    }
+                };
+                $entity::Entity::find()
+                    .select_only()
+                    .column_as(Expr::cust(SUM_N), "n")
+                    .filter(condition)
+                    .into_tuple::<Option<i64>>()
+                    .one(&self.db)
+                    .await
+                    .map_err(unexpected("reading counts"))?
+                    .flatten()
+            }};
+        }
+        let n = match plan.tag {
+            Some(tag_id) => sum_of!(tag_count, tag_count::Column::TagId.eq(tag_id)),
+            None => sum_of!(post_count, Condition::all()),
+        };
+        Ok(Some(n.map_or(0, |n| u64::try_from(n).unwrap_or(0))))
+    }
+
+    /// Counts what `plan` selects with COUNT(*): for a title search, whose
+    /// words only a scan can check. It scans the index that holds the titles
+    /// (not the rows). Measured at 100,000 posts, this beat reading every
+    /// matching id in one scan: a common word matches tens of thousands of
+    /// rows, and the page query stops after its first few.
+    async fn count_scan(&self, plan: &Plan) -> Result<u64, PostsError> {
+        let (ids, _) = Self::id_query(plan);
+        let mut query = Query::select();
+        query
+            .expr_as(Expr::cust("COUNT(*)"), "n")
+            .from_subquery(ids, "matching");
+        let n: i64 = match self
+            .db
+            .query_one(&query)
+            .await
+            .map_err(unexpected("counting posts"))?
+        {
+            Some(row) => row.try_get("", "n").map_err(unexpected("counting posts"))?,
+            None => 0,
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Reads ids `plan` selects, in `direction` order, `limit` from `offset`.
+    async fn read_ids(
+        &self,
+        plan: &Plan,
+        direction: Direction,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Uuid>, PostsError> {
+        let (mut query, order) = Self::id_query(plan);
+        for column in order {
+            query.order_by(column, direction.order());
+        }
+        query.offset(offset).limit(limit);
+        self.db
+            .query_all(&query)
+            .await
+            .map_err(unexpected("listing posts"))?
+            .iter()
+            .map(|row| {
+                row.try_get::<Uuid>("", "id")
+                    .map_err(unexpected("listing posts"))
+            })
+            .collect()
+    }
+
+    /// One page of the ids `filter` selects, newest first (by publication,
+    /// then creation, then id), and how many it selects in all. Only ids are
+    /// paged, on the index that serves the filter, from its nearer end.
+    async fn page_ids(
+        &self,
+        filter: &Filter,
+        page: u32,
+        per_page: u32,
+    ) -> Result<(Vec<Uuid>, u64), PostsError> {
+        let Some(plan) = self.plan(filter).await? else {
+            return Ok((Vec::new(), 0));
+        };
+        let offset = u64::from(page.saturating_sub(1)) * u64::from(per_page);
+        let Some(total) = self.counted(&plan).await? else {
+            // A title search: its page is read first. A page that comes back
+            // short is the last one and tells the total by itself, which
+            // saves the second scan exactly when the words are rare (and the
+            // page query scans every title to find them); a full page means
+            // common words, found early, and COUNT(*) tells the total.
+            let ids = self
+                .read_ids(&plan, Direction::NewestFirst, offset, u64::from(per_page))
+                .await?;
+            let read = u64::try_from(ids.len()).unwrap_or(u64::MAX);
+            let total = if (read > 0 || offset == 0) && read < u64::from(per_page) {
+                offset + read
+            } else {
+                self.count_scan(&plan).await?
+            };
+            return Ok((ids, total));
+        };
+        if offset >= total {
+            return Ok((Vec::new(), total));
+        }
+        let take = std::cmp::min(u64::from(per_page), total - offset);
+        let (offset, direction, reversed) = nearer_end(total, offset, take, Direction::NewestFirst);
+        let mut ids = self.read_ids(&plan, direction, offset, take).await?;
+        if reversed {
+            ids.reverse();
+        }
+        Ok((ids, total))
+    }
+
+    /// A page of whole posts (bodies included), newest first (by
+    /// publication, then creation): the public listings, 10–20 at a time.
+    pub async fn list(
+        &self,
+        filter: &Filter,
+        page: u32,
+        per_page: u32,
+    ) -> Result<(Vec<PostRecord>, u64), PostsError> {
+        let (ids, total) = self.page_ids(filter, page, per_page).await?;
+        let rows = Self::rows_by_id(&self.db, &ids).await?;
+        Ok((Self::records(&self.db, rows).await?, total))
+    }
+
+    /// A page of post summaries, newest first; their bodies only if `bodies`.
+    pub async fn list_summaries(
+        &self,
+        filter: &Filter,
+        page: u32,
+        per_page: u32,
+        bodies: bool,
+    ) -> Result<(Vec<PostSummary>, u64), PostsError> {
+        let (ids, total) = self.page_ids(filter, page, per_page).await?;
+        let rows = Self::rows_by_id(&self.db, &ids).await?;
+        Ok((Self::summaries(&self.db, rows, bodies).await?, total))
+    }
+
+    /// Scheduled posts whose time has come.
+    pub async fn due(&self, now: DateTime<Utc>) -> Result<Vec<PostRecord>, PostsError> {
+        let models = post::Entity::find()
+            .filter(post::Column::Status.eq(PostStatus::Scheduled.as_str()))
+            .filter(post::Column::PublishAt.lte(now))
+            .all(&self.db)
+            .await
+            .map_err(unexpected("finding due posts"))?;
+        Self::records(&self.db, models).await
+    }
+}
+
+/// The write path: every function takes the transaction it writes in and
+/// reads only through it, so a writer may batch many saves in one transaction
+/// (each in a savepoint).
+impl PostsStore {
+    /// The ids of `tags` (name, slug), made where missing, in order and
+    /// without repeats: no statement when every tag is known, else two or
+    /// three however many tags there are. Tags this batch already looked up
+    /// come from `later`, tags committed earlier from `known`.
+    async fn tag_ids<C: ConnectionTrait>(
+        txn: &C,
+        later: &mut Batch,
+        known: &KnownTags,
+        tags: &[(String, String)],
+    ) -> Result<Vec<Uuid>, PostsError> {
+        known.lend(tags, &mut later.tags);
+        let unknown: Vec<&(String, String)> = tags
+            .iter()
+            .filter(|(_, slug)| !later.tags.contains_key(slug))
+            .collect();
+        if !unknown.is_empty() {
+            let slugs = || unknown.iter().map(|(_, slug)| slug.clone());
+            let find = || {
+                tag::Entity::find()
+                    .filter(tag::Column::Slug.is_in(slugs()))
+                    .all(txn)
+            };
+            let mut known = find().await.map_err(unexpected("reading tags"))?;
+            let missing: Vec<tag::ActiveModel> = unknown
+                .iter()
+                .filter(|(_, slug)| !known.iter().any(|tag| tag.slug == *slug))
+                .map(|(name, slug)| tag::ActiveModel {
+                    id: Set(Uuid::new_v4()),
+                    name: Set(name.clone()),
+                    slug: Set(slug.clone()),
+                })
+                .collect();
+            if !missing.is_empty() {
+                // Another save may be adding the same new tag right now:
+                // whichever commits first makes it, the other waits for that
+                // (PostgreSQL) or runs after it (SQLite) and uses it.
+                tag::Entity::insert_many(missing)
+                    .on_conflict_do_nothing_on([tag::Column::Slug])
+                    .exec_without_returning(txn)
+                    .await
+                    .map_err(unexpected("adding tags"))?;
+                known = find().await.map_err(unexpected("reading tags"))?;
+            }
+            later
+                .tags
+                .extend(known.into_iter().map(|tag| (tag.slug, tag.id)));
+        }
+        let mut ids = Vec::with_capacity(tags.len());
+        for (_, slug) in tags {
+            let id = *later
+                .tags
+                .get(slug)
+                .ok_or_else(|| PostsError::Unexpected(format!("the tag {slug} vanished")))?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Takes the post's row for this transaction before anything of it is
+    /// read: on SQLite the first statement must write (a read first would pin
+    /// a snapshot that a concurrent commit makes unwritable), and on
+    /// PostgreSQL the row lock keeps the state read below current until
+    /// commit. With `revision`, only if the stored one is still it. Returns
+    /// whether a row was taken.
+    async fn lock_post<C: ConnectionTrait>(
+        txn: &C,
+        id: Uuid,
+        revision: Option<i32>,
+    ) -> Result<bool, PostsError> {
+        let mut lock = post::Entity::update_many()
+            .col_expr(
+                post::Column::Revision,
+                Expr::col((post::Entity, post::Column::Revision)),
+            )
+            .filter(post::Column::Id.eq(id));
+        if let Some(revision) = revision {
+            lock = lock.filter(post::Column::Revision.eq(revision));
+        }
+        let result = lock.exec(txn).await.map_err(unexpected("locking a post"))?;
+        Ok(result.rows_affected > 0)
+    }
+
+    /// What the counts hold of a stored post: its author, status, kind and tags.
+    async fn counted_state<C: ConnectionTrait>(
+        txn: &C,
+        id: Uuid,
+    ) -> Result<Option<CountedState>, PostsError> {
+        let row: Option<(Uuid, String, String)> = post::Entity::find_by_id(id)
+            .select_only()
+            .column(post::Column::AuthorId)
+            .column(post::Column::Status)
+            .column(post::Column::Kind)
+            .into_tuple()
+            .one(txn)
+            .await
+            .map_err(unexpected("reading a post"))?;
+        let Some((author, status, kind)) = row else {
+            return Ok(None);
+        };
+        let tags: Vec<Uuid> = post_tag::Entity::find()
+            .select_only()
+            .column(post_tag::Column::TagId)
+            .filter(post_tag::Column::PostId.eq(id))
+            .into_tuple()
+            .all(txn)
+            .await
+            .map_err(unexpected("reading post tags"))?;
+        Ok(Some(CountedState {
+            author,
+            status,
+            kind,
+            tags,
+        }))
+    }
+
+    /// Moves the counts from `before` (`None`: a new post) to `after`
+    /// (`None`: deleted), touching only the rows whose count changes.
+    async fn recount<C: ConnectionTrait>(
+        txn: &C,
+        before: Option<&CountedState>,
+        after: Option<&CountedState>,
+    ) -> Result<(), PostsError> {
+        let mut counts = Counts::default();
+        if let Some(before) = before {
+            counts.add(before, -1);
+        }
+        if let Some(after) = after {
+            counts.add(after, 1);
+        }
+        counts.write(txn).await
+    }
+
+    /// Writes `record` (a new post when `previous` is `None`), its body, tags,
+    /// counts and a revision, in `txn`. With `previous`, the write only happens
+    /// if the stored revision is still `previous`: a concurrent save loses with
+    /// 409. Reads go through `txn` only. A new post's rows wait in `later` for
+    /// the batch's one flush: nothing else in the batch can name a post that
+    /// no reply has announced yet. Answers the ids of the post's tags, in the
+    /// order of their first appearance in `record.tags`.
+    pub async fn write_post<C: ConnectionTrait>(
+        txn: &C,
+        later: &mut Batch,
+        known: &KnownTags,
+        record: &PostRecord,
+        previous: Option<i32>,
+        saved_by: Uuid,
+    ) -> Result<Vec<Uuid>, PostsError> {
+        let model = post::ActiveModel {
+            id: Set(record.id),
+            kind: Set(record.kind.as_str().to_owned()),
+            title: Set(record.title.clone()),
+            slug: Set(record.slug.clone()),
+            excerpt: Set(record.excerpt.clone()),
+            excerpt_given: Set(record.excerpt_given),
+            status: Set(record.status.as_str().to_owned()),
+            author_id: Set(record.author),
+            revision: Set(record.revision),
+            publish_at: Set(record.publish_at),
+            published_at: Set(record.published_at),
+            feature_image: Set(record.feature_image.clone()),
+            created_at: Set(record.created_at),
+            updated_at: Set(record.updated_at),
+            words: Set(i32::try_from(word_count(&record.markdown)).unwrap_or(i32::MAX)),
+        };
+        let body = post_body::ActiveModel {
+            post_id: Set(record.id),
+            markdown: Set(record.markdown.clone()),
+            html: Set(record.html.clone()),
+        };
+        let names: Vec<&str> = record.tags.iter().map(|(name, _)| name.as_str()).collect();
+        let revision = revision::ActiveModel {
+            // Time-ordered, as post ids are (see `create`).
+            id: Set(Uuid::now_v7()),
+            post_id: Set(record.id),
+            revision: Set(record.revision),
+            title: Set(record.title.clone()),
+            slug: Set(record.slug.clone()),
+            markdown: Set(record.markdown.clone()),
+            excerpt: Set(if record.excerpt_given {
+                record.excerpt.clone()
+            } else {
+                String::new()
+            }),
+            tags: Set(serde_json::to_string(&names).unwrap_or_default()),
+            feature_image: Set(record.feature_image.clone()),
+            saved_by: Set(saved_by),
+            created_at: Set(record.updated_at),
+        };
+        let links = |tag_ids: &[Uuid]| -> Vec<post_tag::ActiveModel> {
+            tag_ids
+                .iter()
+                .enumerate()
+                .map(|(position, tag_id)| post_tag::ActiveModel {
+                    post_id: Set(record.id),
+                    tag_id: Set(*tag_id),
+                    position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                    status: Set(record.status.as_str().to_owned()),
+                    kind: Set(record.kind.as_str().to_owned()),
+                    published_at: Set(record.published_at),
+                    created_at: Set(Some(record.created_at)),
+                })
+                .collect()
+        };
+        let counted = |tags: Vec<Uuid>| CountedState {
+            author: record.author,
+            status: record.status.as_str().to_owned(),
+            kind: record.kind.as_str().to_owned(),
+            tags,
+        };
+
+        let Some(previous) = previous else {
+            let tag_ids = Self::tag_ids(txn, later, known, &record.tags).await?;
+            later.posts.push(model);
+            later.bodies.push(body);
+            later.links.extend(links(&tag_ids));
+            later.revisions.push(revision);
+            later.counts.add(&counted(tag_ids.clone()), 1);
+            return Ok(tag_ids);
+        };
+
+        if !Self::lock_post(txn, record.id, Some(previous)).await? {
+            let current = post::Entity::find_by_id(record.id)
+                .select_only()
+                .column(post::Column::Revision)
+                .into_tuple::<i32>()
+                .one(txn)
+                .await
+                .map_err(unexpected("reading a post"))?
+                .unwrap_or(previous);
+            return Err(PostsError::Stale {
+                based_on: previous,
+                current,
+            });
+        }
+        let before = Self::counted_state(txn, record.id).await?;
+        post::Entity::update_many()
+            .set(model)
+            .filter(post::Column::Id.eq(record.id))
+            .exec(txn)
+            .await
+            .map_err(|error| slug_taken(error, &record.slug))?;
+        post_body::Entity::insert(body)
+            .on_conflict(
+                OnConflict::column(post_body::Column::PostId)
+                    .update_columns([post_body::Column::Markdown, post_body::Column::Html])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await
+            .map_err(unexpected("saving a post's body"))?;
+        post_tag::Entity::delete_many()
+            .filter(post_tag::Column::PostId.eq(record.id))
+            .exec(txn)
+            .await
+            .map_err(unexpected("clearing post tags"))?;
+        let tag_ids = Self::tag_ids(txn, later, known, &record.tags).await?;
+        insert_rows_now(txn, links(&tag_ids))
+            .await
+            .map_err(unexpected("tagging a post"))?;
+        Self::recount(txn, before.as_ref(), Some(&counted(tag_ids.clone()))).await?;
+        revision::Entity::insert(revision)
+            .exec_without_returning(txn)
+            .await
+            .map_err(unexpected("keeping a revision"))?;
+        if record.revision > KEEP_REVISIONS {
+            revision::Entity::delete_many()
+                .filter(revision::Column::PostId.eq(record.id))
+                .filter(revision::Column::Revision.lte(record.revision - KEEP_REVISIONS))
+                .exec(txn)
+                .await
+                .map_err(unexpected("dropping old revisions"))?;
+        }
+        Ok(tag_ids)
+    }
+
+    /// Writes `record` as [`Self::write_post`] does, in a transaction of its own.
+    pub async fn save(
+        &self,
+        record: &PostRecord,
+        previous: Option<i32>,
+        saved_by: Uuid,
+    ) -> Result<(), PostsError> {
+        let shared = std::sync::Arc::new(record.clone());
+        let known = self.known_tags.clone();
+        let tag_ids = self
+            .writer
+            .write(move |txn, later| {
+                let (record, known) = (shared.clone(), known.clone());
+                Box::pin(async move {
+                    Self::write_post(txn, later, &known, &record, previous, saved_by).await
+                })
+            })
+            .await?;
+        // Committed now, so later batches may take these ids without reading.
+        self.known_tags.remember(&record.tags, &tag_ids);
+        Ok(())
+    }
+
+    /// Deletes post `id` (if it is there) and takes it off the counts, in `txn`.
+    pub async fn write_delete<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<(), PostsError> {
+        if !Self::lock_post(txn, id, None).await? {
+            return Ok(());
+        }
+        let before = Self::counted_state(txn, id).await?;
+        Self::recount(txn, before.as_ref(), None).await?;
+        // Its body, tag links and revisions go with it (ON DELETE CASCADE).
+        post::Entity::delete_by_id(id)
+            .exec(txn)
+            .await
+            .map_err(unexpected("deleting a post"))?;
+        Ok(())
+    }
+
+    pub async fn delete(&self, id: Uuid) -> Result<(), PostsError> {
+        self.writer
+            .write(move |txn, _| Box::pin(Self::write_delete(txn, id)))
+            .await
+    }
+}
+
+/// A stored post as the counts see it.
+#[derive(Clone, Debug)]
+struct CountedState {
+    author: Uuid,
+    status: String,
+    kind: String,
+    tags: Vec<Uuid>,
+}
+
+/// Count changes not yet written. Ordered maps: the rows are upserted in key
+/// order, so two writers (PostgreSQL, several processes) never lock them in
+/// opposite orders.
+#[derive(Default)]
+struct Counts {
+    posts: BTreeMap<(Uuid, String, String), i64>,
+    tags: BTreeMap<(Uuid, Uuid, String, String), i64>,
+}
+
+impl Counts {
+    fn add(&mut self, state: &CountedState, delta: i64) {
+        *self
+            .posts
+            .entry((state.author, state.status.clone(), state.kind.clone()))
+            .or_default() += delta;
+        for tag_id in &state.tags {
+            *self
+                .tags
+                .entry((
+                    *tag_id,
+                    state.author,
+                    state.status.clone(),
+                    state.kind.clone(),
+                ))
+                .or_default() += delta;
+        }
+    }
+
+    /// Adds the changes to the stored counts, one statement per table, and
+    /// forgets them.
+    async fn write<C: ConnectionTrait>(&mut self, txn: &C) -> Result<(), PostsError> {
+        let mut script = Script::for_connection(txn);
+        self.stage(&mut script);
+        script.run(txn).await.map_err(unexpected("counting posts"))
+    }
+
+    /// Adds the statements [`Self::write`] would run to `script`, and forgets
+    /// the changes.
+    fn stage(&mut self, script: &mut Script) {
+        let posts = std::mem::take(&mut self.posts)
+            .into_iter()
+            .filter(|(_, delta)| *delta != 0);
+        add_to_counts(
+            script,
+            posts.map(|((author, status, kind), delta)| post_count::ActiveModel {
+                author_id: Set(author),
+                status: Set(status),
+                kind: Set(kind),
+                n: Set(delta),
+            }),
+            [
+                post_count::Column::AuthorId,
+                post_count::Column::Status,
+                post_count::Column::Kind,
+            ],
+            post_count::Column::N,
+        );
+        let tags = std::mem::take(&mut self.tags)
+            .into_iter()
+            .filter(|(_, delta)| *delta != 0);
+        add_to_counts(
+            script,
+            tags.map(
+                |((tag_id, author, status, kind), delta)| tag_count::ActiveModel {
+                    tag_id: Set(tag_id),
+                    author_id: Set(author),
+                    status: Set(status),
+                    kind: Set(kind),
+                    n: Set(delta),
+                },
+            ),
+            [
+                tag_count::Column::TagId,
+                tag_count::Column::AuthorId,
+                tag_count::Column::Status,
+                tag_count::Column::Kind,
+            ],
+            tag_count::Column::N,
+        );
+    }
+}
+
+/// Adds each row's `n` to the stored row with the same `key`, or inserts it:
+/// one statement for all of them. A post has few tags and a batch few posts,
+/// far below any statement's parameter limit.
+fn add_to_counts<A, const K: usize>(
+    script: &mut Script,
+    rows: impl Iterator<Item = A>,
+    key: [<A::Entity as EntityTrait>::Column; K],
+    n: <A::Entity as EntityTrait>::Column,
+) where
+    A: ActiveModelTrait + Send,
+{
+    let rows: Vec<A> = rows.collect();
+    if rows.is_empty() {
+        return;
+    }
+    script.push(
+        &A::Entity::insert_many(rows).on_conflict(
+            OnConflict::columns(key)
+                .value(
+                    n,
+                    Expr::col((A::Entity::default(), n)).add(Expr::cust("excluded.n")),
+                )
+                .to_owned(),
+        ),
+    );
+}
+
+/// What one batch of the writer leaves for its single flush (see
+/// [`Deferred`]): new posts' rows, their count changes, and the tags the
+/// batch has looked up.
+#[derive(Default)]
+pub struct Batch {
+    posts: Vec<post::ActiveModel>,
+    bodies: Vec<post_body::ActiveModel>,
+    links: Vec<post_tag::ActiveModel>,
+    revisions: Vec<revision::ActiveModel>,
+    counts: Counts,
+    /// Tag ids by slug. Kept across flushes: tags are never deleted inside
+    /// a write, and a rolled-back batch starts with an empty one.
+    tags: HashMap<String, Uuid>,
+}
+
+impl Deferred for Batch {
+    type Error = PostsError;
+
+    fn failed(failure: WriteFailed) -> PostsError {
+        PostsError::Unexpected(failure.to_string())
+    }
+
+    fn flush<'t>(
+        &'t mut self,
+        txn: &'t DatabaseTransaction,
+    ) -> BoxFuture<'t, Result<(), PostsError>> {
+        Box::pin(async move {
+            let mut script = Script::for_connection(txn);
+            // Alone, a refused post is the one whose slug is taken; among
+            // several, the writer runs them again one by one to find out.
+            let alone = match self.posts.as_slice() {
+                [post] => post.slug.try_as_ref().cloned(),
+                _ => None,
+            };
+            insert_rows(&mut script, std::mem::take(&mut self.posts));
+            insert_rows(&mut script, std::mem::take(&mut self.bodies));
+            insert_rows(&mut script, std::mem::take(&mut self.links));
+            insert_rows(&mut script, std::mem::take(&mut self.revisions));
+            self.counts.stage(&mut script);
+            // One script, so one error for all of it: only a post's slug can
+            // collide (every other key is a fresh id or a count upsert).
+            script.run(txn).await.map_err(|error| match &alone {
+                Some(slug) => slug_taken(error, slug),
+                None => PostsError::Unexpected(format!("saving new posts: {error}")),
+            })
+        })
+    }
+}
+
+/// Rows per INSERT: far below SQLite's and PostgreSQL's parameter limits for
+/// the widest row here (15 columns).
+const ROWS_PER_STATEMENT: usize = 200;
+
+/// Adds the inserts of `rows` to `script`, a few hundred rows per statement.
+fn insert_rows<A>(script: &mut Script, mut rows: Vec<A>)
+where
+    A: ActiveModelTrait + Send,
+{
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
+        script.push(&A::Entity::insert_many(std::mem::replace(&mut rows, rest)));
+    }
+}
+
+/// Inserts `rows` now, a few hundred per statement.
+async fn insert_rows_now<A, C>(txn: &C, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    let mut script = Script::for_connection(txn);
+    insert_rows(&mut script, rows);
+    script.run(txn).await
+}
+
+/// A refused post write: a unique index's refusal is the slug's.
+fn slug_taken(error: DbErr, slug: &str) -> PostsError {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => PostsError::SlugTaken(slug.to_owned()),
+        _ => PostsError::Unexpected(format!("saving a post: {error}")),
+    }
+}
+
+impl PostsStore {
+    fn revision_view(model: revision::Model) -> RevisionView {
+        RevisionView {
+            revision: model.revision,
+            title: model.title,
+            slug: model.slug,
+            markdown: model.markdown,
+            excerpt: model.excerpt,
+            tags: serde_json::from_str(&model.tags).unwrap_or_default(),
+            feature_image: model.feature_image,
+            saved_by: model.saved_by,
+            created_at: model.created_at,
+        }
+    }
+
+    pub async fn revisions(&self, id: Uuid) -> Result<Vec<RevisionView>, PostsError> {
+        let models = revision::Entity::find()
+            .filter(revision::Column::PostId.eq(id))
+            .order_by_desc(revision::Column::Revision)
+            .all(&self.db)
+            .await
+            .map_err(unexpected("listing revisions"))?;
+        Ok(models.into_iter().map(Self::revision_view).collect())
+    }
+
+    pub async fn revision(
+        &self,
+        id: Uuid,
+        number: i32,
+    ) -> Result<Option<RevisionView>, PostsError> {
+        let model = revision::Entity::find()
+            .filter(revision::Column::PostId.eq(id))
+            .filter(revision::Column::Revision.eq(number))
+            .one(&self.db)
+            .await
+            .map_err(unexpected("reading a revision"))?;
+        Ok(model.map(Self::revision_view))
+    }
+
+    /// The tags `viewer` may know of, each with its number of published
+    /// posts, most used first. A tag shows when a post the viewer may see
+    /// carries it; for the public that is a published post (not a page: tag
+    /// pages list posts only), so tags of drafts, scheduled and deleted posts
+    /// stay private. Read from the tag counts (kept per author, so a writer's
+    /// own tags are there too), however many posts there are.
+    pub async fn tags(&self, viewer: TagViewer) -> Result<Vec<TagView>, PostsError> {
+        let counts = tag_count::Entity::find()
+            .filter(tag_count::Column::N.gt(0))
+            .all(&self.db)
+            .await
+            .map_err(unexpected("reading tag counts"))?;
+        // (published posts, whether the viewer may know of it) per tag id.
+        let mut seen: HashMap<Uuid, (u64, bool)> = HashMap::new();
+        for count in counts {
+            let published = count.status == PostStatus::Published.as_str();
+            let listed = published && count.kind == PostKind::Post.as_str();
+            let visible = match viewer {
+                TagViewer::Public => listed,
+                TagViewer::Everything => true,
+                TagViewer::Author(user) => published || count.author_id == user,
+            };
+            let entry = seen.entry(count.tag_id).or_default();
+            if listed {
+                entry.0 += u64::try_from(count.n).unwrap_or(0);
+            }
+            entry.1 |= visible;
+        }
+        seen.retain(|_, (_, shown)| *shown);
+        if seen.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tags = tag::Entity::find()
+            .filter(tag::Column::Id.is_in(seen.keys().copied()))
+            .all(&self.db)
+            .await
+            .map_err(unexpected("listing tags"))?;
+        let mut views: Vec<TagView> = tags
+            .into_iter()
+            .map(|tag| TagView {
+                posts: seen.get(&tag.id).map_or(0, |(posts, _)| *posts),
+                name: tag.name,
+                slug: tag.slug,
+            })
+            .collect();
+        views.sort_by(|a, b| b.posts.cmp(&a.posts).then_with(|| a.name.cmp(&b.name)));
+        Ok(views)
+    }
+}
+
+/// Who is asking for the tags, which decides the posts that make a tag show.
+#[derive(Clone, Copy, Debug)]
+pub enum TagViewer {
+    /// Anyone: tags of published posts.
+    Public,
+    /// Editors and above: tags of any post.
+    Everything,
+    /// A writer: tags of published posts and of their own.
+    Author(Uuid),
+}
+
+/// Moving a removed person's posts to whoever takes them over.
+impl PostsStore {
+    /// Every post and page of `from` (any status) becomes `to`'s, in `txn`;
+    /// returns how many. Revisions keep who saved them: that is history, not
+    /// authorship. The two authors' post and tag counts are counted again
+    /// from their posts (on the author indexes): a rare operation, and exact
+    /// whatever else commits meanwhile.
+    pub async fn write_reassign(
+        txn: &DatabaseTransaction,
+        later: &mut Batch,
+        from: Uuid,
+        to: Uuid,
+    ) -> Result<u64, PostsError> {
+        use sea_orm::sea_query::IntoColumnRef;
+        // The counts are counted again from the rows: the batch's new posts
+        // must be among them, and their deltas not added on top afterwards.
+        later.flush(txn).await?;
+        let result = post::Entity::update_many()
+            .col_expr(post::Column::AuthorId, Expr::value(to))
+            .filter(post::Column::AuthorId.eq(from))
+            .exec(txn)
+            .await
+            .map_err(unexpected("reassigning posts"))?;
+        if result.rows_affected == 0 {
+            return Ok(0);
+        }
+        post_count::Entity::delete_many()
+            .filter(post_count::Column::AuthorId.is_in([from, to]))
+            .exec(txn)
+            .await
+            .map_err(unexpected("recounting posts"))?;
+        let mut recount = Query::select();
+        recount
+            .columns([
+                post::Column::AuthorId,
+                post::Column::Status,
+                post::Column::Kind,
+            ])
+            .expr(Expr::cust("COUNT(*)"))
+            .from(post::Entity)
+            .and_where(post::Column::AuthorId.is_in([from, to]))
+            .group_by_columns([
+                post::Column::AuthorId,
+                post::Column::Status,
+                post::Column::Kind,
+            ]);
+        let mut insert = Query::insert();
+        insert
+            .into_table(post_count::Entity)
+            .columns([
+                post_count::Column::AuthorId,
+                post_count::Column::Status,
+                post_count::Column::Kind,
+                post_count::Column::N,
+            ])
+            .select_from(recount)
+            .map_err(|error| PostsError::Unexpected(format!("recounting posts: {error}")))?;
+        txn.execute(&insert)
+            .await
+            .map_err(unexpected("recounting posts"))?;
+        tag_count::Entity::delete_many()
+            .filter(tag_count::Column::AuthorId.is_in([from, to]))
+            .exec(txn)
+            .await
+            .map_err(unexpected("recounting tags"))?;
+        let grouped = [
+            (post_tag::Entity, post_tag::Column::TagId).into_column_ref(),
+            (post::Entity, post::Column::AuthorId).into_column_ref(),
+            (post_tag::Entity, post_tag::Column::Status).into_column_ref(),
+            (post_tag::Entity, post_tag::Column::Kind).into_column_ref(),
+        ];
+        let mut recount = Query::select();
+        recount
+            .columns(grouped.clone())
+            .expr(Expr::cust("COUNT(*)"))
+            .from(post_tag::Entity)
+            .inner_join(
+                post::Entity,
+                Expr::col((post::Entity, post::Column::Id))
+                    .equals((post_tag::Entity, post_tag::Column::PostId)),
+            )
+            .and_where(post::Column::AuthorId.is_in([from, to]))
+            .group_by_columns(grouped);
+        let mut insert = Query::insert();
+        insert
+            .into_table(tag_count::Entity)
+            .columns([
+                tag_count::Column::TagId,
+                tag_count::Column::AuthorId,
+                tag_count::Column::Status,
+                tag_count::Column::Kind,
+                tag_count::Column::N,
+            ])
+            .select_from(recount)
+            .map_err(|error| PostsError::Unexpected(format!("recounting tags: {error}")))?;
+        txn.execute(&insert)
+            .await
+            .map_err(unexpected("recounting tags"))?;
+        Ok(result.rows_affected)
+    }
+
+    pub async fn reassign_author(&self, from: Uuid, to: Uuid) -> Result<u64, PostsError> {
+        self.writer
+            .write(move |txn, later| Box::pin(Self::write_reassign(txn, later, from, to)))
+            .await
+    }
+}
+
+/// The sitemap's view of the store.
+impl PostsStore {
+    /// Published posts and pages, oldest first (by publication, then
+    /// creation, then id), `limit` from `offset`; and how many there are in
+    /// all (from the counts). Read in index order from the nearer end.
+    pub async fn published_urls(
+        &self,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<PublishedUrl>, u64), PostsError> {
+        let plan = Plan {
+            status: Some(PostStatus::Published),
+            ..Plan::default()
+        };
+        let total = self.counted(&plan).await?.unwrap_or(0);
+        if offset >= total {
+            return Ok((Vec::new(), total));
+        }
+        let take = std::cmp::min(u64::from(limit), total - offset);
+        let (offset, direction, reversed) = nearer_end(total, offset, take, Direction::OldestFirst);
+        let order = direction.order();
+        let mut rows: Vec<(String, String, DateTime<Utc>)> = post::Entity::find()
+            .select_only()
+            .column(post::Column::Slug)
+            .column(post::Column::Kind)
+            .column(post::Column::UpdatedAt)
+            .filter(post::Column::Status.eq(PostStatus::Published.as_str()))
+            .order_by(post::Column::PublishedAt, order.clone())
+            .order_by(post::Column::CreatedAt, order.clone())
+            .order_by(post::Column::Id, order)
+            .offset(offset)
+            .limit(take)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(unexpected("listing published urls"))?;
+        if reversed {
+            rows.reverse();
+        }
+        let urls = rows
+            .into_iter()
+            .map(|(slug, kind, updated_at)| PublishedUrl {
+                slug,
+                kind: PostKind::parse(&kind).unwrap_or_default(),
+                updated_at,
+            })
+            .collect();
+        Ok((urls, total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_past_the_middle_is_read_from_the_other_end() {
+        // 25 posts, 10 a page: page 3 holds the 5 oldest.
+        assert_eq!(
+            nearer_end(25, 20, 5, Direction::NewestFirst),
+            (0, Direction::OldestFirst, true)
+        );
+        // Page 1 reads from the front; page 2 has 5 posts after it and 10
+        // before it, so it is read from the back, skipping 5.
+        assert_eq!(
+            nearer_end(25, 0, 10, Direction::NewestFirst),
+            (0, Direction::NewestFirst, false)
+        );
+        assert_eq!(
+            nearer_end(25, 10, 10, Direction::NewestFirst),
+            (5, Direction::OldestFirst, true)
+        );
+        // Exactly in the middle: the front.
+        assert_eq!(
+            nearer_end(30, 10, 10, Direction::NewestFirst),
+            (10, Direction::NewestFirst, false)
+        );
+        assert_eq!(
+            nearer_end(100, 80, 10, Direction::OldestFirst),
+            (10, Direction::NewestFirst, true)
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! The seam between concerns: what a concern's protocol is written in and how a
+//! call crosses to whoever hosts it. Free of actix and of any store: a
+//! protocol crate depends on this and nothing heavier, so the compiler keeps
+//! callers out of a concern's insides.
+
+mod client;
+mod events;
+mod failure;
+mod principal;
+mod protocol;
+mod transport;
+
+pub use client::{Client, Link};
+pub use events::EventBus;
+pub use failure::{Failure, PoolError};
+pub use principal::{PRINCIPAL_TTL, Principal, Role, SignedPrincipal, SigningKey};
+pub use protocol::{
+    Answer, AnswerOf, CallMeta, ConcernError, ConcernMessage, ConcernName, EventOf, NoEvents,
+    Protocol,
+};
+pub use transport::{Body, Transport, answer_of, decode, encode};
+
+/// Newtypes and macros from protocol crates name these through `$crate`-free paths.
+#[doc(hidden)]
+pub use serde as __serde;
