@@ -18,7 +18,7 @@ use crate::config::{Settings, TokenCommand, UserCommand};
 use crate::events::EventBus;
 use crate::gateway::{self, Clients, Services};
 use crate::media::images::Rules;
-use crate::media::{MediaClient, MediaDeps, MediaStore};
+use crate::media::{Blobs, MediaClient, MediaDeps, MediaStore};
 use crate::posts::{PostsClient, PostsDeps, PostsStore, scheduler};
 use crate::render::markdown::Renderer;
 use crate::render::{RenderClient, RenderDeps};
@@ -167,6 +167,9 @@ impl Folio {
             },
         );
         scheduler::spawn(posts.clone(), Duration::from_secs(1));
+        // Media's blob store; the gateway gets the same handle to stream
+        // uploads in and files out, and never a path.
+        let media_blobs = Blobs::on_disk(settings.data_dir());
         let clients = Clients {
             auth,
             posts,
@@ -176,12 +179,16 @@ impl Folio {
                     store: stores.media.clone(),
                     // A 12 MP decode holds ~50 MB: the queue bounds memory as much as the workers do.
                     pool: CpuPool::sized_to_cores("images", 8),
-                    blobs: settings.data_dir().join("media"),
-                    rules: Arc::new(Rules::default()),
+                    blobs: media_blobs.clone(),
+                    rules: Arc::new(Rules {
+                        max_upload_bytes: settings.max_upload_bytes as u64,
+                        ..Rules::default()
+                    }),
                     events: events.clone(),
                 },
             ),
             render,
+            media_blobs,
         };
         let services = Services::new(
             clients,

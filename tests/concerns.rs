@@ -9,7 +9,7 @@ use folio::auth::{AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
 use folio::events::EventBus;
 use folio::media::images::Rules;
 use folio::media::messages::Stats as MediaStats;
-use folio::media::{MediaClient, MediaDeps, MediaStore};
+use folio::media::{Blobs, MediaClient, MediaDeps, MediaStore};
 use folio::posts::messages::Stats as PostsStats;
 use folio::posts::{PostsClient, PostsDeps, PostsStore};
 use folio::render::markdown::Renderer;
@@ -65,7 +65,7 @@ async fn media_deps(dir: &tempfile::TempDir) -> MediaDeps {
     MediaDeps {
         store: MediaStore::open(&sqlite(dir, "media")).await.unwrap(),
         pool: CpuPool::new("images", 1, 2),
-        blobs: dir.path().join("media"),
+        blobs: Blobs::on_disk(dir.path()),
         rules: std::sync::Arc::new(Rules::default()),
         events: EventBus::new(),
     }

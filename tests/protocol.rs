@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 use folio::auth::domain::{DisplayName, Email, Password, Secret, TokenName, TokenScope};
 use folio::auth::{AuthError, messages as auth};
-use folio::media::{MediaError, domain as media_domain, messages as media};
+use folio::media::{BlobKey, MediaError, domain as media_domain, messages as media};
 use folio::posts::{PostsError, messages as posts};
 use folio::render::messages as render;
 use folio::runtime::{
@@ -272,9 +272,10 @@ fn every_media_and_render_message_round_trips_through_serde() {
         webp_srcset: "/b 320w".into(),
         created_at: Utc::now(),
     };
+    let staging = BlobKey::new_staging();
     message_round_trips(
         media::Ingest {
-            upload: "/tmp/x".into(),
+            staging: staging.clone(),
             file_name: "k.jpg".into(),
             alt: "a".into(),
             caption: "c".into(),
@@ -317,7 +318,12 @@ fn every_media_and_render_message_round_trips_through_serde() {
             version: 1,
             file: "320.jpg".into(),
         },
-        "/data/media/x/v1/320.jpg".to_owned(),
+        media::LocatedFile {
+            blob: BlobKey::parse("x/v1/320.jpg").unwrap(),
+            content_type: "image/jpeg".into(),
+            len: 1234,
+            etag: "\"x-v1-320.jpg\"".into(),
+        },
     );
     let source = folio::render::markdown::ImageSource {
         src: "/a".into(),
