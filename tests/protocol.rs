@@ -381,6 +381,47 @@ fn every_message_and_reply_round_trips_through_serde() {
     );
 }
 
+/// Media's messages name blobs, never files: the keys that cross the wire
+/// (an upload's staging blob, a file to serve) refuse anything a host path
+/// could be, so a path can't be smuggled in or leak out.
+#[test]
+fn no_media_message_or_reply_carries_a_filesystem_path() {
+    let ingest = |staging: &str| {
+        serde_json::json!({
+            "staging": staging, "file_name": "k.jpg", "alt": "", "caption": ""
+        })
+    };
+    let located = |blob: &str| {
+        serde_json::json!({
+            "blob": blob, "content_type": "image/jpeg", "len": 1, "etag": "\"e\""
+        })
+    };
+    for path in [
+        "/tmp/x",
+        "../x",
+        "staging/../../etc/passwd",
+        "/data/media/x/v1/320.jpg",
+        "C:\\media\\x",
+        "a\u{0}b",
+        "",
+    ] {
+        assert!(
+            serde_json::from_value::<media::Ingest>(ingest(path)).is_err(),
+            "Ingest refuses {path:?}"
+        );
+        assert!(
+            serde_json::from_value::<media::LocatedFile>(located(path)).is_err(),
+            "LocatedFile refuses {path:?}"
+        );
+    }
+    let staging = BlobKey::new_staging();
+    let msg: media::Ingest = serde_json::from_value(ingest(staging.as_str())).unwrap();
+    assert_eq!(msg.staging, staging);
+    assert!(!msg.staging.as_str().starts_with('/'));
+    let reply: media::LocatedFile = serde_json::from_value(located("x/v1/320.jpg")).unwrap();
+    assert_eq!(reply.blob.as_str(), "x/v1/320.jpg");
+}
+
 #[test]
 fn every_error_round_trips_through_serde() {
     let failures = ConcernName::ALL.into_iter().flat_map(|concern| {
