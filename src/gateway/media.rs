@@ -72,9 +72,14 @@ impl Staged {
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
+        // Not actix_rt::spawn: that panics outside a LocalSet, and a drop
+        // can come while the server winds down; a runtime that is going away
+        // just drops the task (the staging blob stays, as after a crash).
+        if let Some(key) = self.key.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
             let blobs = self.blobs.clone();
-            actix_rt::spawn(async move {
+            runtime.spawn(async move {
                 let _ = blobs.delete(&key).await;
             });
         }

@@ -275,6 +275,12 @@ impl MediaDeps {
                     self.rules.max_upload_bytes / 1_000_000
                 )));
             }
+            // Removed meanwhile: the gateway gave up on this call (its deadline).
+            Err(BlobError::NotFound(_)) => {
+                return Err(MediaError::Invalid(
+                    "the upload is no longer there; send it again".into(),
+                ));
+            }
             Err(error) => {
                 return Err(MediaError::Unexpected(format!(
                     "reading the upload: {error}"

@@ -134,7 +134,7 @@ pub struct BlobReader {
 
 /// Where media keeps its bytes. Every method is async and takes keys only, so
 /// an implementation may be a directory, an object store or memory.
-pub trait BlobStore: Send + Sync + 'static {
+pub(crate) trait BlobStore: Send + Sync + 'static {
     /// Writes `body` into the new blob `key` (a staging key), at most `limit`
     /// bytes. Past the limit, or when `body` fails, the partial blob is removed
     /// and `TooLarge` or `Source` says why; also when the future is dropped.
@@ -183,7 +183,7 @@ pub trait BlobStore: Send + Sync + 'static {
 pub struct Blobs(Arc<dyn BlobStore>);
 
 impl Blobs {
-    pub fn new(store: impl BlobStore) -> Self {
+    pub(crate) fn new(store: impl BlobStore) -> Self {
         Self(Arc::new(store))
     }
 
@@ -265,7 +265,7 @@ fn store_error(error: io::Error) -> BlobError {
 /// Blobs as files: a key is a relative file name under `root`, staging keys
 /// under `staging` instead (`staging/{x}` is `{staging}/{x}`). Both must be on
 /// one filesystem for `promote` to be a link, not a copy.
-pub struct FsBlobs {
+pub(crate) struct FsBlobs {
     root: PathBuf,
     staging: PathBuf,
 }
@@ -275,7 +275,7 @@ pub struct FsBlobs {
 const READ_CHUNK: usize = 64 * 1024;
 
 impl FsBlobs {
-    pub fn new(root: PathBuf, staging: PathBuf) -> Self {
+    pub(crate) fn new(root: PathBuf, staging: PathBuf) -> Self {
         Self { root, staging }
     }
 
