@@ -2,7 +2,8 @@
 //! photo on one core: decode once, orient, resize in a cascade with
 //! fast_image_resize, encode. Run it beside vipsthumbnail and ImageMagick with
 //! benches/media-load.sh. Also prints the full pipeline (plus WebP variants and
-//! the re-encoded original), which is what an upload costs.
+//! the re-encoded original), which is what an upload costs. Files are made in
+//! memory; writing them to the blob store is not timed here.
 //!
 //!   FOLIO_PHOTO=/tmp/photo.jpg cargo bench --bench variants
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -14,9 +15,8 @@ use folio::media::images::{Rules, process};
 fn time(bytes: &[u8], rules: &Rules, runs: usize) -> Duration {
     let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
-            let dir = tempfile::tempdir().expect("a temporary directory");
             let started = Instant::now();
-            let processed = process(bytes, dir.path(), rules, false)
+            let processed = process(bytes, rules, false)
                 .expect("io")
                 .expect("an accepted photo");
             std::hint::black_box(processed);
@@ -42,16 +42,19 @@ fn main() {
         time(&bytes, &jpeg_only, 7)
     );
     // What readers download: the JPEG variants' sizes.
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let processed = process(&bytes, dir.path(), &jpeg_only, false)
+    let processed = process(&bytes, &jpeg_only, false)
         .expect("io")
         .expect("an accepted photo");
     let sizes: Vec<String> = processed
         .widths
         .iter()
         .map(|w| {
-            let size =
-                std::fs::metadata(dir.path().join(format!("{w}.jpg"))).map_or(0, |m| m.len());
+            let name = format!("{w}.jpg");
+            let size = processed
+                .files
+                .iter()
+                .find(|(file, _)| *file == name)
+                .map_or(0, |(_, bytes)| bytes.len());
             format!("{w}px {} KB", size / 1024)
         })
         .collect();

@@ -150,12 +150,18 @@ impl Folio {
             store: stores.posts.clone(),
             render: runtime.client(),
         });
+        // Media's blob store; the gateway gets the same handle to stream
+        // uploads in and files out, and never a path.
+        let media_blobs = folio_media::blobs::on_disk(settings.data_dir());
         runtime.start::<Media>(MediaDeps {
             store: stores.media.clone(),
             // A 12 MP decode holds ~50 MB: the queue bounds memory as much as the workers do.
             pool: CpuPool::sized_to_cores("images", 8),
-            blobs: settings.data_dir().join("media"),
-            rules: Arc::new(Rules::default()),
+            blobs: media_blobs.clone(),
+            rules: Arc::new(Rules {
+                max_upload_bytes: settings.max_upload_bytes as u64,
+                ..Rules::default()
+            }),
         });
         let posts: PostsClient = runtime.client();
         scheduler::spawn(posts.clone(), Duration::from_secs(1));
@@ -164,6 +170,7 @@ impl Folio {
             posts,
             media: runtime.client(),
             render: runtime.client(),
+            media_blobs,
         };
         let services = Services::new(
             clients,

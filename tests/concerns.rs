@@ -61,7 +61,7 @@ async fn media_deps(dir: &tempfile::TempDir) -> MediaDeps {
     MediaDeps {
         store: MediaStore::open(&sqlite(dir, "media")).await.unwrap(),
         pool: CpuPool::new("images", 1, 2),
-        blobs: dir.path().join("media"),
+        blobs: folio::media::blobs::on_disk(dir.path()),
         rules: std::sync::Arc::new(Rules::default()),
     }
 }
@@ -99,6 +99,54 @@ async fn media_alone_answers_from_its_own_store() {
     let media = runtime.start::<Media>(media_deps(&dir).await);
 
     assert_eq!(media.call(MediaStats, meta()).await.unwrap().media, 0);
+    runtime.stop();
+}
+
+#[actix_rt::test]
+async fn media_consumes_only_upload_staging_blobs_and_removes_them_on_every_error() {
+    use folio::media::messages::Ingest;
+    use folio::media::{BlobKey, MediaError};
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let deps = media_deps(&dir).await;
+    let blobs = deps.blobs.clone();
+    let media = runtime.start::<Media>(deps);
+    let ingest = |staging| Ingest {
+        staging,
+        file_name: "x.jpg".into(),
+        alt: String::new(),
+        caption: String::new(),
+        keep_metadata: false,
+    };
+
+    // Refused before anything is read (nobody signed in): still removed.
+    let staged = blobs
+        .stage_bytes(bytes::Bytes::from_static(b"not even an image"))
+        .await
+        .unwrap();
+    let error = media
+        .call(ingest(staged.clone()), meta())
+        .await
+        .unwrap_err();
+    assert_eq!(error, MediaError::Unauthenticated);
+    assert!(
+        !blobs.exists(&staged).await.unwrap(),
+        "the upload is removed"
+    );
+
+    // A stored file's key is not an upload: refused, and left alone.
+    let stored = BlobKey::parse("some-medium/v1/original.jpg").unwrap();
+    let kept = blobs
+        .stage_bytes(bytes::Bytes::from_static(b"a stored file"))
+        .await
+        .unwrap();
+    blobs.promote(&kept, &stored).await.unwrap();
+    let error = media
+        .call(ingest(stored.clone()), meta())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, MediaError::Invalid(_)), "{error:?}");
+    assert!(blobs.exists(&stored).await.unwrap(), "a stored file stays");
     runtime.stop();
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 use folio::auth::domain::{DisplayName, Email, Password, Secret, TokenName, TokenScope};
 use folio::auth::{AuthError, messages as auth};
-use folio::media::{MediaError, domain as media_domain, messages as media};
+use folio::media::{BlobKey, MediaError, domain as media_domain, messages as media};
 use folio::posts::{PostsError, messages as posts};
 use folio::render::messages as render;
 use folio::runtime::{
@@ -272,9 +272,10 @@ fn every_media_and_render_message_round_trips_through_serde() {
         webp_srcset: "/b 320w".into(),
         created_at: Utc::now(),
     };
+    let staging = BlobKey::new_staging();
     message_round_trips(
         media::Ingest {
-            upload: "/tmp/x".into(),
+            staging: staging.clone(),
             file_name: "k.jpg".into(),
             alt: "a".into(),
             caption: "c".into(),
@@ -317,7 +318,12 @@ fn every_media_and_render_message_round_trips_through_serde() {
             version: 1,
             file: "320.jpg".into(),
         },
-        "/data/media/x/v1/320.jpg".to_owned(),
+        media::LocatedFile {
+            blob: BlobKey::parse("x/v1/320.jpg").unwrap(),
+            content_type: "image/jpeg".into(),
+            len: 1234,
+            etag: "\"x-v1-320.jpg\"".into(),
+        },
     );
     let source = folio::media::messages::ImageSource {
         src: "/a".into(),
@@ -373,6 +379,47 @@ fn every_message_and_reply_round_trips_through_serde() {
             total: 10_001,
         },
     );
+}
+
+/// Media's messages name blobs, never files: the keys that cross the wire
+/// (an upload's staging blob, a file to serve) refuse anything a host path
+/// could be, so a path can't be smuggled in or leak out.
+#[test]
+fn no_media_message_or_reply_carries_a_filesystem_path() {
+    let ingest = |staging: &str| {
+        serde_json::json!({
+            "staging": staging, "file_name": "k.jpg", "alt": "", "caption": ""
+        })
+    };
+    let located = |blob: &str| {
+        serde_json::json!({
+            "blob": blob, "content_type": "image/jpeg", "len": 1, "etag": "\"e\""
+        })
+    };
+    for path in [
+        "/tmp/x",
+        "../x",
+        "staging/../../etc/passwd",
+        "/data/media/x/v1/320.jpg",
+        "C:\\media\\x",
+        "a\u{0}b",
+        "",
+    ] {
+        assert!(
+            serde_json::from_value::<media::Ingest>(ingest(path)).is_err(),
+            "Ingest refuses {path:?}"
+        );
+        assert!(
+            serde_json::from_value::<media::LocatedFile>(located(path)).is_err(),
+            "LocatedFile refuses {path:?}"
+        );
+    }
+    let staging = BlobKey::new_staging();
+    let msg: media::Ingest = serde_json::from_value(ingest(staging.as_str())).unwrap();
+    assert_eq!(msg.staging, staging);
+    assert!(!msg.staging.as_str().starts_with('/'));
+    let reply: media::LocatedFile = serde_json::from_value(located("x/v1/320.jpg")).unwrap();
+    assert_eq!(reply.blob.as_str(), "x/v1/320.jpg");
 }
 
 #[test]

@@ -33,7 +33,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use client_address::{RequestSpan, TrustedProxies};
 use folio_auth_protocol::AuthClient;
 use folio_config::Settings;
-use folio_media_protocol::MediaClient;
+use folio_media_protocol::{Blobs, MediaClient};
 use folio_posts_protocol::PostsClient;
 use folio_render_protocol::RenderClient;
 use folio_runtime::{CallMeta, Runtime};
@@ -46,6 +46,9 @@ pub struct Clients {
     pub posts: PostsClient,
     pub media: MediaClient,
     pub render: RenderClient,
+    /// Media's blob store, as media gives it out: uploads are streamed into
+    /// it and files read from it by key, never by path.
+    pub media_blobs: Blobs,
 }
 
 /// What every route can reach: the concerns' handles and the gateway's own state.
@@ -67,7 +70,7 @@ pub struct Services {
     json_limit: usize,
     max_upload_bytes: usize,
     body_idle_timeout: std::time::Duration,
-    uploads_dir: std::path::PathBuf,
+    media_blobs: Blobs,
     media_files: media::FileCache,
     /// The stylesheet of highlighted code's classes, from the render concern's code.
     highlight_css: &'static str,
@@ -86,6 +89,7 @@ impl Services {
             posts,
             media,
             render,
+            media_blobs,
         } = clients;
         let media_files = media::FileCache::new(64 * 1024 * 1024);
         let pages_cache = site::PageCache::new(settings.page_cache_ttl, settings.page_cache_bytes);
@@ -113,7 +117,7 @@ impl Services {
             json_limit: settings.max_markdown_bytes + 64 * 1024,
             max_upload_bytes: settings.max_upload_bytes,
             body_idle_timeout: settings.body_idle_timeout,
-            uploads_dir: settings.data_dir().join("uploads"),
+            media_blobs,
             media_files,
             highlight_css,
         })

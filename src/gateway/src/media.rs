@@ -6,23 +6,26 @@ use std::time::Duration;
 
 use moka::sync::Cache;
 
-use actix_multipart::Multipart;
+use actix_multipart::{Field, Multipart};
+use actix_web::body::SizedStream;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use futures::TryStreamExt;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
+use futures::{SinkExt, StreamExt, TryStreamExt};
 use serde::Deserialize;
-use tokio::io::AsyncWriteExt;
 use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
 use super::error::ErrorBody;
-use super::headers::{conditional, etag_of};
+use super::headers::conditional;
 use super::{ApiError, Identity, Services};
+use folio_media_protocol::blobs::{BlobError, BlobKey, Blobs};
 use folio_media_protocol::domain::Operation;
 use folio_media_protocol::messages::{
-    DeleteMedium, EditMedium, GetMedium, Ingest, ListMedia, Locate, RevertMedium, UpdateMedium,
+    DeleteMedium, EditMedium, GetMedium, Ingest, ListMedia, Locate, LocatedFile, RevertMedium,
+    UpdateMedium,
 };
 use folio_media_protocol::messages::{MediaPage, MediumView};
+use folio_runtime::ConcernName;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(upload)
@@ -48,13 +51,47 @@ const INGEST_DEADLINE: Duration = Duration::from_secs(120);
 /// Text fields of the upload form (alt, caption) stay small.
 const TEXT_FIELD_LIMIT: usize = 8 * 1024;
 
-/// Removes the temporary upload however the request ends.
-struct TempFile(std::path::PathBuf);
+/// The upload's staging blob, removed however the request ends: awaited on
+/// every path the handler returns through, and from `drop` (a task of its own)
+/// when the request is cut off. Media removes it too once it has read it;
+/// removing twice is harmless, and this covers calls that never reached media.
+struct Staged {
+    blobs: Blobs,
+    key: Option<BlobKey>,
+}
 
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+impl Staged {
+    async fn remove(&mut self) {
+        if let Some(key) = self.key.take()
+            && let Err(error) = self.blobs.delete(&key).await
+        {
+            tracing::warn!(%error, blob = %key, "could not remove an upload's staging blob");
+        }
     }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // Not actix_rt::spawn: that panics outside a LocalSet, and a drop
+        // can come while the server winds down; a runtime that is going away
+        // just drops the task (the staging blob stays, as after a crash).
+        if let Some(key) = self.key.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let blobs = self.blobs.clone();
+            runtime.spawn(async move {
+                let _ = blobs.delete(&key).await;
+            });
+        }
+    }
+}
+
+/// The upload form as read.
+struct UploadFields {
+    file_name: String,
+    alt: String,
+    caption: String,
+    keep_metadata: bool,
 }
 
 /// The upload form, for the API document.
@@ -95,13 +132,46 @@ async fn upload(
     identity: Identity,
     mut form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let dir = services.uploads_dir.clone();
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| ApiError::internal(folio_runtime::ConcernName::Media, &e.to_string()))?;
-    let temp = TempFile(dir.join(format!("{}.part", Uuid::new_v4())));
-    let (mut file_name, mut alt, mut caption, mut got_file) =
-        (String::new(), String::new(), String::new(), false);
+    let mut staged = Staged {
+        blobs: services.media_blobs.clone(),
+        key: None,
+    };
+    let result = match read_upload(&services, &mut form, &mut staged).await {
+        Ok(fields) => match staged.key.clone() {
+            Some(staging) => {
+                let meta = identity.meta().with_budget(INGEST_DEADLINE);
+                let msg = Ingest {
+                    staging,
+                    file_name: fields.file_name,
+                    alt: fields.alt,
+                    caption: fields.caption,
+                    keep_metadata: fields.keep_metadata,
+                };
+                services
+                    .media
+                    .call(msg, meta)
+                    .await
+                    .map(|medium| HttpResponse::Created().json(medium))
+                    .map_err(ApiError::from)
+            }
+            None => Err(ApiError::invalid(
+                "send the image in a form field named \"file\"",
+            )),
+        },
+        Err(error) => Err(error),
+    };
+    staged.remove().await;
+    result
+}
+
+/// Reads the form; the file part is streamed into a staging blob (`staged`),
+/// the size limit enforced while streaming.
+async fn read_upload(
+    services: &Services,
+    form: &mut Multipart,
+    staged: &mut Staged,
+) -> Result<UploadFields, ApiError> {
+    let (mut file_name, mut alt, mut caption) = (String::new(), String::new(), String::new());
     let mut keep_metadata = String::new();
     let bad = |message: String| ApiError::bad_request("invalid_upload", message);
     while let Some(mut field) = form
@@ -117,30 +187,9 @@ async fn upload(
                     .and_then(|d| d.get_filename())
                     .unwrap_or_default()
                     .to_owned();
-                let mut out = tokio::fs::File::create(&temp.0).await.map_err(|e| {
-                    ApiError::internal(folio_runtime::ConcernName::Media, &e.to_string())
-                })?;
-                let mut written = 0usize;
-                while let Some(chunk) = field
-                    .try_next()
-                    .await
-                    .map_err(|e| bad(format!("the upload broke off: {e}")))?
-                {
-                    written += chunk.len();
-                    if written > services.max_upload_bytes {
-                        return Err(ApiError::too_large(format!(
-                            "the file is over the limit of {} MB",
-                            services.max_upload_bytes / 1_000_000
-                        )));
-                    }
-                    out.write_all(&chunk).await.map_err(|e| {
-                        ApiError::internal(folio_runtime::ConcernName::Media, &e.to_string())
-                    })?;
-                }
-                out.flush().await.map_err(|e| {
-                    ApiError::internal(folio_runtime::ConcernName::Media, &e.to_string())
-                })?;
-                got_file = true;
+                // A second file part replaces the first.
+                staged.remove().await;
+                staged.key = Some(stage_file(services, &mut field).await?);
             }
             "alt" | "caption" | "keep_metadata" => {
                 let mut value = Vec::new();
@@ -174,22 +223,45 @@ async fn upload(
             }
         }
     }
-    if !got_file {
-        return Err(ApiError::invalid(
-            "send the image in a form field named \"file\"",
-        ));
-    }
-    let meta = identity.meta().with_budget(INGEST_DEADLINE);
-    let keep_metadata = matches!(keep_metadata.trim(), "true" | "1" | "on" | "yes");
-    let msg = Ingest {
-        upload: temp.0.to_string_lossy().into_owned(),
+    Ok(UploadFields {
         file_name,
         alt,
         caption,
-        keep_metadata,
+        keep_metadata: matches!(keep_metadata.trim(), "true" | "1" | "on" | "yes"),
+    })
+}
+
+/// Streams the file part into a new staging blob. A multipart field lives on
+/// this worker's thread (it is not `Send`), the blob store takes a `Send`
+/// stream: a one-chunk channel joins them, in this same task. When the store
+/// stops early (over the limit) the channel closes and the rest is not read.
+async fn stage_file(services: &Services, field: &mut Field) -> Result<BlobKey, ApiError> {
+    let limit = services.max_upload_bytes as u64;
+    let (mut chunks, body) = futures::channel::mpsc::channel::<std::io::Result<web::Bytes>>(1);
+    let pump = async move {
+        loop {
+            let item = match field.try_next().await {
+                Ok(Some(chunk)) => Ok(chunk),
+                Ok(None) => break,
+                Err(error) => Err(std::io::Error::other(error.to_string())),
+            };
+            let failed = item.is_err();
+            if chunks.send(item).await.is_err() || failed {
+                break;
+            }
+        }
     };
-    let medium = services.media.call(msg, meta).await?;
-    Ok(HttpResponse::Created().json(medium))
+    let (staged, ()) = futures::join!(services.media_blobs.stage(body.boxed(), limit), pump);
+    staged.map_err(|error| match error {
+        BlobError::TooLarge { .. } => ApiError::too_large(format!(
+            "the file is over the limit of {} MB",
+            services.max_upload_bytes / 1_000_000
+        )),
+        BlobError::Source(error) => {
+            ApiError::bad_request("invalid_upload", format!("the upload broke off: {error}"))
+        }
+        other => ApiError::internal(ConcernName::Media, &other.to_string()),
+    })
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -426,14 +498,14 @@ impl FileKey {
 
 pub struct CachedFile {
     body: web::Bytes,
-    content_type: &'static str,
+    content_type: String,
     etag: String,
 }
 
 /// Files up to this size are kept in memory; larger ones (a kept original can
-/// be 40 MB) are streamed from disk in small chunks every time, so slow readers
-/// cost a chunk each rather than the whole file each.
-const CACHE_FILES_UP_TO: usize = 2 * 1024 * 1024;
+/// be 40 MB) are streamed from the blob store in small chunks every time, so
+/// slow readers cost a chunk each rather than the whole file each.
+const CACHE_FILES_UP_TO: u64 = 2 * 1024 * 1024;
 
 impl FileCache {
     pub fn new(max_bytes: u64) -> Self {
@@ -460,22 +532,13 @@ impl FileCache {
     }
 }
 
-fn content_type_of(file: &str) -> &'static str {
-    match file.rsplit('.').next() {
-        Some("jpg") => "image/jpeg",
-        Some("png") => "image/png",
-        Some("webp") => "image/webp",
-        Some("gif") => "image/gif",
-        _ => "application/octet-stream",
-    }
-}
-
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// A generated file. The media concern names the file on disk from a parsed id,
-/// version and one of the medium's own file names: nothing from the request
-/// path reaches the filesystem. Small files are answered from memory; large
-/// ones are streamed from disk by actix-files (ranges included).
+/// A generated file. The media concern names its blob from a parsed id,
+/// version and one of the medium's own file names, with its type, length and
+/// ETag: nothing from the request path reaches the store. Small files are
+/// answered from memory; large ones are streamed from the blob store, ranges
+/// included.
 #[get("/{id}/v{version}/{file}")]
 async fn serve_file(
     services: web::Data<Services>,
@@ -488,7 +551,6 @@ async fn serve_file(
     if let Some(file) = services.media_files.0.get(&key) {
         return Ok(from_memory(&request, &file));
     }
-    let content_type = content_type_of(&key.file);
     let meta = services.meta(&request_id);
     let located = services
         .media
@@ -501,69 +563,108 @@ async fn serve_file(
             meta,
         )
         .await?;
-    let small = tokio::fs::metadata(&located)
-        .await
-        .is_ok_and(|m| m.len() <= CACHE_FILES_UP_TO as u64);
-    if small {
-        let body = tokio::fs::read(&located)
+    let blobs = &services.media_blobs;
+    if located.len <= CACHE_FILES_UP_TO {
+        let body = blobs
+            .read_all(&located.blob, CACHE_FILES_UP_TO)
             .await
             .map_err(|_| ApiError::not_found("this file is gone"))?;
-        let etag = etag_of(&body);
         let cached = Arc::new(CachedFile {
             body: web::Bytes::from(body),
-            content_type,
-            etag,
+            content_type: located.content_type,
+            etag: located.etag,
         });
         services.media_files.0.insert(key, cached.clone());
         return Ok(from_memory(&request, &cached));
     }
-    let named = actix_files::NamedFile::open_async(&located)
-        .await
-        .map_err(|_| ApiError::not_found("this file is gone"))?
-        .use_last_modified(true)
-        .use_etag(true);
-    let mut response = named.into_response(&request);
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static(IMMUTABLE),
-    );
-    Ok(response)
+    streamed(&request, blobs, located).await
 }
 
-/// A file from memory: 304 when the client has it, one byte range (206 or
-/// 416) when asked for one, else the whole file.
-fn from_memory(request: &HttpRequest, file: &CachedFile) -> HttpResponse {
-    if let Some(range) = wanted_range(request, file) {
-        let size = file.body.len() as u64;
+/// What to answer a GET of a file of `size` bytes with: a finished response
+/// (304, 416), or the start of one whose body is the whole file or a range.
+enum Answer {
+    Done(HttpResponse),
+    Body {
+        response: HttpResponseBuilder,
+        range: Option<(u64, u64)>,
+    },
+}
+
+/// 304 when the client has the file, one byte range (206 or 416) when asked
+/// for one, else the whole file: the same for memory and the blob store.
+fn answer(request: &HttpRequest, etag: &str, content_type: &str, size: u64) -> Answer {
+    if let Some(range) = wanted_range(request, etag, size) {
         let Some(range) = range else {
-            return HttpResponse::RangeNotSatisfiable()
-                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
-                .insert_header((header::ACCEPT_RANGES, "bytes"))
-                .finish();
+            return Answer::Done(
+                HttpResponse::RangeNotSatisfiable()
+                    .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                    .insert_header((header::ACCEPT_RANGES, "bytes"))
+                    .finish(),
+            );
         };
         let (start, end) = (range.start, range.start + range.length);
-        let (Ok(from), Ok(to)) = (usize::try_from(start), usize::try_from(end)) else {
-            return HttpResponse::RangeNotSatisfiable().finish();
-        };
-        return HttpResponse::PartialContent()
+        let mut response = HttpResponse::PartialContent();
+        response
             .insert_header((
                 header::CONTENT_RANGE,
                 format!("bytes {start}-{}/{size}", end - 1),
             ))
-            .insert_header((header::ETAG, file.etag.clone()))
+            .insert_header((header::ETAG, etag.to_owned()))
             .insert_header((header::CACHE_CONTROL, IMMUTABLE))
             .insert_header((header::ACCEPT_RANGES, "bytes"))
-            .content_type(file.content_type)
-            .body(file.body.slice(from..to));
+            .content_type(content_type.to_owned());
+        return Answer::Body {
+            response,
+            range: Some((start, end)),
+        };
     }
-    let (mut response, unchanged) = conditional(request, &file.etag, IMMUTABLE);
+    let (mut response, unchanged) = conditional(request, etag, IMMUTABLE);
     response.insert_header((header::ACCEPT_RANGES, "bytes"));
     if unchanged {
-        return response.finish();
+        return Answer::Done(response.finish());
     }
-    response
-        .content_type(file.content_type)
-        .body(file.body.clone())
+    response.content_type(content_type.to_owned());
+    Answer::Body {
+        response,
+        range: None,
+    }
+}
+
+/// A file from memory.
+fn from_memory(request: &HttpRequest, file: &CachedFile) -> HttpResponse {
+    let size = file.body.len() as u64;
+    match answer(request, &file.etag, &file.content_type, size) {
+        Answer::Done(response) => response,
+        Answer::Body {
+            mut response,
+            range: None,
+        } => response.body(file.body.clone()),
+        Answer::Body {
+            mut response,
+            range: Some((start, end)),
+        } => match (usize::try_from(start), usize::try_from(end)) {
+            (Ok(from), Ok(to)) => response.body(file.body.slice(from..to)),
+            _ => HttpResponse::RangeNotSatisfiable().finish(),
+        },
+    }
+}
+
+/// A file streamed from the blob store, with its length: only the range
+/// asked for is read, a chunk at a time as the client takes it.
+async fn streamed(
+    request: &HttpRequest,
+    blobs: &Blobs,
+    file: LocatedFile,
+) -> Result<HttpResponse, ApiError> {
+    let (mut response, range) = match answer(request, &file.etag, &file.content_type, file.len) {
+        Answer::Done(response) => return Ok(response),
+        Answer::Body { response, range } => (response, range),
+    };
+    let reader = blobs
+        .open(&file.blob, range)
+        .await
+        .map_err(|_| ApiError::not_found("this file is gone"))?;
+    Ok(response.body(SizedStream::new(reader.end - reader.start, reader.body)))
 }
 
 /// The one range a request asks for: `None` for the whole file (no Range,
@@ -571,15 +672,16 @@ fn from_memory(request: &HttpRequest, file: &CachedFile) -> HttpResponse {
 /// valid answer to those), `Some(None)` when the range is outside the file.
 fn wanted_range(
     request: &HttpRequest,
-    file: &CachedFile,
+    etag: &str,
+    size: u64,
 ) -> Option<Option<actix_files::HttpRange>> {
     let raw = request.headers().get(header::RANGE)?.to_str().ok()?;
     if let Some(condition) = request.headers().get(header::IF_RANGE)
-        && condition.to_str().ok() != Some(file.etag.as_str())
+        && condition.to_str().ok() != Some(etag)
     {
         return None;
     }
-    match actix_files::HttpRange::parse(raw, file.body.len() as u64) {
+    match actix_files::HttpRange::parse(raw, size) {
         Ok(ranges) if ranges.len() == 1 => ranges.first().copied().map(Some),
         Ok(_) => None,
         Err(_) => Some(None),

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::blobs::BlobError;
 use folio_seam::{ConcernError, ConcernName, Failure, PoolError};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
@@ -33,6 +34,14 @@ pub enum MediaError {
 impl From<anyhow::Error> for MediaError {
     fn from(error: anyhow::Error) -> Self {
         MediaError::Unexpected(format!("{error:#}"))
+    }
+}
+
+/// A blob the store can't read or write is the server's problem; the callers
+/// that expect a particular failure (too large, exists) match on it first.
+impl From<BlobError> for MediaError {
+    fn from(error: BlobError) -> Self {
+        MediaError::Unexpected(format!("blob store: {error}"))
     }
 }
 

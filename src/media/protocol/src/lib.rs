@@ -3,10 +3,12 @@
 //! No actix, no store: callers depend on this crate, never on the concern's
 //! implementation.
 
+pub mod blobs;
 mod client;
 pub mod domain;
 mod error;
 pub mod messages;
 
+pub use blobs::{BlobKey, Blobs};
 pub use client::MediaClient;
 pub use error::MediaError;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::MediaError;
+use super::blobs::BlobKey;
 use super::domain::Operation;
 use folio_seam::ConcernName;
 
@@ -16,7 +17,7 @@ folio_seam::protocol!(MediaProtocol: ConcernName::Media, MediaError, MediaEvent 
     ListMedia => MediaPage, "media.list";
     UpdateMedium => MediumView, "media.update";
     DeleteMedium => (), "media.delete";
-    Locate => String, "media.locate";
+    Locate => LocatedFile, "media.locate";
     EditMedium => MediumView, "media.edit";
     RevertMedium => MediumView, "media.revert";
 });
@@ -89,11 +90,12 @@ pub struct MediumView {
     pub created_at: DateTime<Utc>,
 }
 
-/// An upload already streamed to `upload` (a temporary file the gateway made
-/// and removes); processed, stored, and described.
+/// An upload already streamed into the staging blob `staging` (through the
+/// [`Blobs`](super::Blobs) handle media gives out); processed, stored, and
+/// described. Media removes the staging blob whatever the outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ingest {
-    pub upload: String,
+    pub staging: BlobKey,
     pub file_name: String,
     pub alt: String,
     pub caption: String,
@@ -134,8 +136,8 @@ pub struct DeleteMedium {
     pub id: Uuid,
 }
 
-/// The stored file for a public URL `/media/{id}/v{version}/{file}`, if it is
-/// one of the files Folio generated for that medium.
+/// The blob behind a public URL `/media/{id}/v{version}/{file}`, if it is one
+/// of the files Folio generated for that medium.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Locate {
     pub id: Uuid,
@@ -155,4 +157,17 @@ pub struct EditMedium {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevertMedium {
     pub id: Uuid,
+}
+
+/// Which blob serves a public file, and what HTTP needs to answer with it;
+/// the bytes are read through the blob handle, never from a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocatedFile {
+    pub blob: BlobKey,
+    pub content_type: String,
+    /// In bytes.
+    pub len: u64,
+    /// A strong ETag, quoted: a file's URL names one version of one medium,
+    /// whose bytes never change (version numbers are never reused).
+    pub etag: String,
 }

@@ -1,9 +1,9 @@
 //! The media concern's actor state and the handler of every message it answers.
 //! `concern_handlers!` maps each message to the method below that handles it.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use chrono::Utc;
 use sha2::Digest;
 use uuid::Uuid;
@@ -14,6 +14,7 @@ use super::images::{self, Refusal, Rules};
 use super::messages::*;
 use super::store::{Inserted, MediaStore, MediumRecord, Version};
 use folio_auth_protocol::permissions::{Action, allows};
+use folio_media_protocol::blobs::{BlobError, BlobKey, Blobs};
 use folio_media_protocol::messages::ImageSource;
 use folio_runtime::{Caller, Concern, ConcernName, CpuPool, Principal};
 
@@ -23,8 +24,9 @@ pub struct MediaDeps {
     pub store: MediaStore,
     /// Decoding, resizing and encoding run here, bounded, never on an async worker.
     pub pool: CpuPool,
-    /// Where the files live: `{blobs}/{id}/v{version}/{file}`, names Folio makes.
-    pub blobs: PathBuf,
+    /// Where the files live: blob `{id}/v{version}/{file}`, names Folio makes;
+    /// uploads arrive as staging blobs in the same store.
+    pub blobs: Blobs,
     pub rules: Arc<Rules>,
 }
 
@@ -94,6 +96,43 @@ fn base(record: &MediumRecord) -> String {
 
 fn original_file(record: &MediumRecord) -> String {
     format!("original.{}", record.original_ext)
+}
+
+/// `{id}`, or `{id}/v{version}` with a version: where a medium's files are.
+fn files_of(id: Uuid, version: Option<i32>) -> Result<BlobKey, MediaError> {
+    let key = match version {
+        Some(version) => format!("{id}/v{version}"),
+        None => id.to_string(),
+    };
+    BlobKey::parse(&key).map_err(MediaError::Unexpected)
+}
+
+fn content_type_of(file: &str) -> &'static str {
+    match file.rsplit('.').next() {
+        Some("jpg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("webp") => "image/webp",
+        Some("gif") => "image/gif",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The pool's answer to an image job, as media's errors.
+fn processed(
+    outcome: Result<
+        Result<Result<images::Processed, Refusal>, std::io::Error>,
+        folio_runtime::PoolError,
+    >,
+) -> Result<images::Processed, MediaError> {
+    match outcome {
+        Ok(Ok(Ok(processed))) => Ok(processed),
+        Ok(Ok(Err(Refusal::UnsupportedType))) => Err(MediaError::Unsupported(
+            "only JPEG, PNG, WebP and GIF images are accepted".into(),
+        )),
+        Ok(Ok(Err(refusal))) => Err(MediaError::Refused(refusal.to_string())),
+        Ok(Err(io)) => Err(MediaError::Unexpected(format!("making variants: {io}"))),
+        Err(pool) => Err(pool.into()),
+    }
 }
 
 pub fn view(record: &MediumRecord) -> MediumView {
@@ -198,16 +237,55 @@ impl MediaDeps {
             .collect())
     }
 
+    /// Consumes the staging blob: it is removed however ingesting ends (the
+    /// gateway removes it too, for calls that never got here).
     async fn ingest(&self, msg: Ingest, caller: &Caller) -> Result<MediumView, MediaError> {
+        // Only an upload is consumed: a stored file's key must not be removable this way.
+        if !msg.staging.is_staging() {
+            return Err(MediaError::Invalid(format!(
+                "{} is not an upload's staging blob",
+                msg.staging
+            )));
+        }
+        let staging = msg.staging.clone();
+        let result = self.ingest_staged(msg, caller).await;
+        if let Err(error) = self.blobs.delete(&staging).await {
+            tracing::warn!(%error, blob = %staging, "could not remove an upload's staging blob");
+        }
+        result
+    }
+
+    async fn ingest_staged(&self, msg: Ingest, caller: &Caller) -> Result<MediumView, MediaError> {
         let (principal, owner) = principal(caller)?;
         if !allows(principal.role(), Action::ManageOwnMedia) {
             return Err(MediaError::Forbidden("you may not upload media".into()));
         }
         let alt = text(&msg.alt, 1000, "alt text")?;
         let caption = text(&msg.caption, 2000, "caption")?;
-        let bytes = tokio::fs::read(&msg.upload)
+        let bytes = match self
+            .blobs
+            .read_all(&msg.staging, self.rules.max_upload_bytes)
             .await
-            .map_err(|e| MediaError::Unexpected(format!("reading the upload: {e}")))?;
+        {
+            Ok(bytes) => bytes,
+            Err(BlobError::TooLarge { .. }) => {
+                return Err(MediaError::Refused(format!(
+                    "the file is over the limit of {} MB",
+                    self.rules.max_upload_bytes / 1_000_000
+                )));
+            }
+            // Removed meanwhile: the gateway gave up on this call (its deadline).
+            Err(BlobError::NotFound(_)) => {
+                return Err(MediaError::Invalid(
+                    "the upload is no longer there; send it again".into(),
+                ));
+            }
+            Err(error) => {
+                return Err(MediaError::Unexpected(format!(
+                    "reading the upload: {error}"
+                )));
+            }
+        };
         let bytes = Arc::new(bytes);
         let hashed = bytes.clone();
         let hash = self
@@ -219,21 +297,18 @@ impl MediaDeps {
             return Ok(view(&existing));
         }
         let id = Uuid::new_v4();
-        let dir = self.blobs.join(id.to_string());
         let (rules, keep_metadata) = (self.rules.clone(), msg.keep_metadata);
-        let processed = self
-            .write_version(&dir, 1, move |target| {
-                images::process(&bytes, target, &rules, keep_metadata)
-            })
+        let outcome = self
+            .pool
+            .run(move || images::process(&bytes, &rules, keep_metadata))
             .await;
-        let processed = match processed {
-            Ok(processed) => processed,
-            Err(error) => {
-                // Nothing half-written stays behind.
-                let _ = tokio::fs::remove_dir_all(&dir).await;
-                return Err(error);
-            }
-        };
+        let mut processed = processed(outcome)?;
+        let files = std::mem::take(&mut processed.files);
+        let upload = processed
+            .upload_kept_as
+            .take()
+            .map(|name| (msg.staging.clone(), name));
+        self.store_version(id, 1, files, upload).await?;
         let record = MediumRecord {
             id,
             owner,
@@ -260,7 +335,7 @@ impl MediaDeps {
             Ok(Inserted::Stored) => {}
             Ok(Inserted::Duplicate) => {
                 // The same picture, uploaded at the same time, was stored first.
-                let _ = tokio::fs::remove_dir_all(&dir).await;
+                self.remove_files(id, None).await;
                 return match self.store.by_hash(owner, &record.content_hash).await? {
                     Some(existing) => Ok(view(&existing)),
                     None => Err(MediaError::Conflict(
@@ -269,7 +344,7 @@ impl MediaDeps {
                 };
             }
             Err(error) => {
-                let _ = tokio::fs::remove_dir_all(&dir).await;
+                self.remove_files(id, None).await;
                 return Err(error.into());
             }
         }
@@ -324,54 +399,97 @@ impl MediaDeps {
         let record = self.record(msg.id).await?;
         check_manage(principal, user, &record)?;
         self.store.delete(record.id).await?;
-        let dir = self.blobs.join(record.id.to_string());
-        if let Err(error) = tokio::fs::remove_dir_all(&dir).await {
-            tracing::warn!(%error, dir = %dir.display(), "could not remove a deleted medium's files");
-        }
+        self.remove_files(record.id, None).await;
         caller.announce(MediaEvent::MediumChanged { id: record.id });
         Ok(())
     }
 
-    /// Runs `job` in the pool to fill `{dir}/v{version}`: it writes into a
-    /// scratch directory that becomes the version only when complete, so a
-    /// failure or a concurrent edit never leaves a half-written version behind.
-    async fn write_version(
-        &self,
-        dir: &std::path::Path,
-        version: i32,
-        job: impl FnOnce(&std::path::Path) -> Result<Result<images::Processed, Refusal>, std::io::Error>
-        + Send
-        + 'static,
-    ) -> Result<images::Processed, MediaError> {
-        let partial = dir.join(format!("v{version}.partial-{}", Uuid::new_v4()));
-        let done = dir.join(format!("v{version}"));
-        tokio::fs::create_dir_all(&partial)
-            .await
-            .map_err(|e| MediaError::Unexpected(format!("creating {}: {e}", partial.display())))?;
-        let target = partial.clone();
-        let outcome = self.pool.run(move || job(&target)).await;
-        let result = match outcome {
-            Ok(Ok(Ok(processed))) => match tokio::fs::rename(&partial, &done).await {
-                Ok(()) => return Ok(processed),
-                // Another edit made this version first.
-                Err(error) if tokio::fs::try_exists(&done).await.unwrap_or(false) => {
-                    MediaError::Conflict(format!(
-                        "the medium changed meanwhile ({error}); reload it and try again"
-                    ))
-                }
-                Err(error) => {
-                    MediaError::Unexpected(format!("finishing {}: {error}", done.display()))
-                }
-            },
-            Ok(Ok(Err(Refusal::UnsupportedType))) => {
-                MediaError::Unsupported("only JPEG, PNG, WebP and GIF images are accepted".into())
-            }
-            Ok(Ok(Err(refusal))) => MediaError::Refused(refusal.to_string()),
-            Ok(Err(io)) => MediaError::Unexpected(format!("writing variants: {io}")),
-            Err(pool) => pool.into(),
+    /// Removes a medium's files (`version: None`) or one version's; a failure
+    /// is logged, not answered: the record, which decides what is served, is
+    /// already right.
+    async fn remove_files(&self, id: Uuid, version: Option<i32>) {
+        let result = match files_of(id, version) {
+            Ok(prefix) => self
+                .blobs
+                .delete_prefix(&prefix)
+                .await
+                .map_err(MediaError::from),
+            Err(error) => Err(error),
         };
-        let _ = tokio::fs::remove_dir_all(&partial).await;
-        Err(result)
+        if let Err(error) = result {
+            tracing::warn!(%error, medium = %id, ?version, "could not remove a medium's files");
+        }
+    }
+
+    /// Stores `files` as version `version` of medium `id`, and `upload` (an
+    /// upload's staging blob, moved, not copied) under the name given: each is
+    /// staged first, then promoted to its name. Promoting never replaces a blob, so of
+    /// two edits racing for one version number the second fails on its first
+    /// file (409) having promoted nothing; on any failure every blob this call
+    /// made is removed, and none of the version is served before the record
+    /// names it.
+    async fn store_version(
+        &self,
+        id: Uuid,
+        version: i32,
+        files: Vec<(String, Vec<u8>)>,
+        upload: Option<(BlobKey, String)>,
+    ) -> Result<(), MediaError> {
+        let dir = files_of(id, Some(version))?;
+        let mut staged: Vec<(BlobKey, BlobKey)> = Vec::with_capacity(files.len() + 1);
+        let mut promoted = 0;
+        let mut result = Ok(());
+        if let Some((key, name)) = upload {
+            match dir.join(&name) {
+                Ok(target) => staged.push((key, target)),
+                Err(error) => result = Err(MediaError::Unexpected(error)),
+            }
+        }
+        for (name, bytes) in files {
+            if result.is_err() {
+                break;
+            }
+            let target = match dir.join(&name) {
+                Ok(target) => target,
+                Err(error) => {
+                    result = Err(MediaError::Unexpected(error));
+                    break;
+                }
+            };
+            match self.blobs.stage_bytes(Bytes::from(bytes)).await {
+                Ok(key) => staged.push((key, target)),
+                Err(error) => {
+                    result = Err(error.into());
+                    break;
+                }
+            }
+        }
+        if result.is_ok() {
+            for (from, to) in &staged {
+                match self.blobs.promote(from, to).await {
+                    Ok(()) => promoted += 1,
+                    Err(BlobError::Exists(_)) => {
+                        result = Err(MediaError::Conflict(
+                            "the medium changed meanwhile; reload it and try again".into(),
+                        ));
+                        break;
+                    }
+                    Err(error) => {
+                        result = Err(error.into());
+                        break;
+                    }
+                }
+            }
+        }
+        if result.is_err() {
+            for (from, _) in &staged {
+                let _ = self.blobs.delete(from).await;
+            }
+            for (_, to) in staged.iter().take(promoted) {
+                let _ = self.blobs.delete(to).await;
+            }
+        }
+        result
     }
 
     async fn edit(&self, msg: EditMedium, caller: &Caller) -> Result<MediumView, MediaError> {
@@ -396,20 +514,23 @@ impl MediaDeps {
         let first = record.first();
         let mut operations = record.operations.clone();
         operations.extend(msg.operations);
-        let dir = self.blobs.join(record.id.to_string());
-        let source = dir
-            .join(format!("v{}", first.version))
-            .join(format!("original.{}", first.original_ext));
-        let bytes = tokio::fs::read(&source)
+        let source = files_of(record.id, Some(first.version))?
+            .join(&format!("original.{}", first.original_ext))
+            .map_err(MediaError::Unexpected)?;
+        let bytes = self
+            .blobs
+            .read_all(&source, u64::MAX)
             .await
-            .map_err(|e| MediaError::Unexpected(format!("reading {}: {e}", source.display())))?;
+            .map_err(|e| MediaError::Unexpected(format!("reading {source}: {e}")))?;
         let version = record.last_version + 1;
         let (rules, steps) = (self.rules.clone(), operations.clone());
-        let processed = self
-            .write_version(&dir, version, move |target| {
-                images::edit(&bytes, &steps, target, &rules)
-            })
-            .await?;
+        let outcome = self
+            .pool
+            .run(move || images::edit(&bytes, &steps, &rules))
+            .await;
+        let mut processed = processed(outcome)?;
+        let files = std::mem::take(&mut processed.files);
+        self.store_version(record.id, version, files, None).await?;
         let mut next = record.clone();
         next.history.push(record.current());
         next.switch_to(Version {
@@ -423,7 +544,8 @@ impl MediaDeps {
             operations,
         });
         if !self.store.replace_version(&next, record.version).await? {
-            let _ = tokio::fs::remove_dir_all(dir.join(format!("v{version}"))).await;
+            // Ours: a racing edit of this number failed to promote its first file.
+            self.remove_files(next.id, Some(version)).await;
             return Err(MediaError::Conflict(
                 "the medium changed meanwhile; reload it and try again".into(),
             ));
@@ -452,35 +574,38 @@ impl MediaDeps {
         }
         // The undone version's number is never used again (`last_version`), so
         // a cache holding its files can't show them under another picture's URL.
-        let undone = self
-            .blobs
-            .join(record.id.to_string())
-            .join(format!("v{}", record.version));
-        if let Err(error) = tokio::fs::remove_dir_all(&undone).await {
-            tracing::warn!(%error, dir = %undone.display(), "could not remove an undone version's files");
-        }
+        self.remove_files(record.id, Some(record.version)).await;
         caller.announce(MediaEvent::MediumChanged { id: next.id });
         Ok(view(&next))
     }
 
-    async fn locate(&self, msg: Locate, _: &Caller) -> Result<String, MediaError> {
+    async fn locate(&self, msg: Locate, _: &Caller) -> Result<LocatedFile, MediaError> {
         let record = self.record(msg.id).await?;
         let known = msg.version == record.version
             && (msg.file == original_file(&record)
                 || record.widths.iter().any(|w| {
                     msg.file == format!("{w}.{}", record.ext) || msg.file == format!("{w}.webp")
                 }));
+        let gone = || MediaError::NotFound(format!("medium {} has no file {}", msg.id, msg.file));
         if !known {
-            return Err(MediaError::NotFound(format!(
-                "medium {} has no file {}",
-                msg.id, msg.file
-            )));
+            return Err(gone());
         }
-        let path = self
-            .blobs
-            .join(record.id.to_string())
-            .join(format!("v{}", record.version))
-            .join(&msg.file);
-        Ok(path.to_string_lossy().into_owned())
+        // One of the names Folio made, so a key of its own: nothing from the
+        // request becomes a key unchecked.
+        let blob = files_of(record.id, Some(record.version))?
+            .join(&msg.file)
+            .map_err(|_| gone())?;
+        let len = self.blobs.len(&blob).await?.ok_or_else(gone)?;
+        Ok(LocatedFile {
+            content_type: content_type_of(&msg.file).to_owned(),
+            len,
+            etag: format!(
+                "\"{}-v{}-{}\"",
+                record.id.simple(),
+                record.version,
+                msg.file
+            ),
+            blob,
+        })
     }
 }

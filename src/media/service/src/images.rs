@@ -4,7 +4,6 @@
 //! the responsive variants re-encoded without metadata.
 
 use std::io::Cursor;
-use std::path::Path;
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
@@ -25,6 +24,13 @@ pub struct Processed {
     pub widths: Vec<u32>,
     pub byte_size: u64,
     pub animated: bool,
+    /// The files made, by name (`original.jpg`, `640.webp`, …): in memory, so
+    /// media puts them wherever its blob store keeps them.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The name the upload itself is kept under, byte for byte (animated, or
+    /// metadata kept): not in `files`, since media already has it as a blob
+    /// and moves it there rather than holding a second copy.
+    pub upload_kept_as: Option<String>,
 }
 
 /// Why an upload was refused; each one is the uploader's to fix.
@@ -63,6 +69,9 @@ pub struct Rules {
     /// Also write WebP variants and the re-encoded original (off only to time
     /// the JPEG variants alone, as the benchmark does).
     pub webp_and_original: bool,
+    /// The largest upload media reads into memory: the gateway refuses larger
+    /// ones while streaming, and media holds to it too, whoever staged the blob.
+    pub max_upload_bytes: u64,
 }
 
 impl Default for Rules {
@@ -75,6 +84,7 @@ impl Default for Rules {
             jpeg_quality: 82,
             webp_quality: 78.0,
             webp_and_original: true,
+            max_upload_bytes: 40_000_000,
         }
     }
 }
@@ -162,11 +172,10 @@ fn decode(bytes: &[u8], rules: &Rules) -> Result<Decoded, Refusal> {
     })
 }
 
-/// Processes an upload's `bytes` into `dir` (which must exist and be empty):
-/// `original.*` and every variant `{width}.{ext}` and `{width}.webp`.
+/// Processes an upload's `bytes` into `original.*` and every variant
+/// `{width}.{ext}` and `{width}.webp` (in [`Processed::files`]).
 pub fn process(
     bytes: &[u8],
-    dir: &Path,
     rules: &Rules,
     keep_metadata: bool,
 ) -> Result<Result<Processed, Refusal>, std::io::Error> {
@@ -176,8 +185,8 @@ pub fn process(
     };
     // Animated images keep their frames; an owner may ask to keep EXIF and the
     // rest on the original (never on the variants).
-    let as_uploaded = (decoded.animated || keep_metadata).then_some(bytes);
-    let written = write_set(decoded, as_uploaded, dir, rules)?;
+    let as_uploaded = decoded.animated || keep_metadata;
+    let written = write_set(decoded, as_uploaded, rules)?;
     Ok(Ok(Processed {
         byte_size: bytes.len() as u64,
         ..written
@@ -185,11 +194,10 @@ pub fn process(
 }
 
 /// Applies `operations` to the picture in `bytes` (a stored original) and
-/// writes the edited picture's set into `dir`, as [`process`] does.
+/// makes the edited picture's set, as [`process`] does.
 pub fn edit(
     bytes: &[u8],
     operations: &[Operation],
-    dir: &Path,
     rules: &Rules,
 ) -> Result<Result<Processed, Refusal>, std::io::Error> {
     let mut decoded = match decode(bytes, rules) {
@@ -216,16 +224,15 @@ pub fn edit(
     }
     decoded.image = image;
     decoded.animated = false;
-    let written = write_set(decoded, None, dir, rules)?;
+    let written = write_set(decoded, false, rules)?;
     Ok(Ok(written))
 }
 
-/// Writes the original (re-encoded, or `as_uploaded` byte for byte) and every
-/// variant of `decoded` into `dir`.
+/// Makes the original (re-encoded, or the upload as it is: `as_uploaded`) and every
+/// variant of `decoded`.
 fn write_set(
     decoded: Decoded,
-    as_uploaded: Option<&[u8]>,
-    dir: &Path,
+    as_uploaded: bool,
     rules: &Rules,
 ) -> Result<Processed, std::io::Error> {
     let Decoded {
@@ -237,11 +244,7 @@ fn write_set(
     } = decoded;
     let (width, height) = (image.width(), image.height());
     let ext = if transparent { "png" } else { "jpg" };
-    let original_ext = if as_uploaded.is_some() {
-        source_ext
-    } else {
-        ext
-    };
+    let original_ext = if as_uploaded { source_ext } else { ext };
 
     // Never upscale; a picture narrower than the smallest width gets one variant at its own width.
     let mut widths: Vec<u32> = rules
@@ -258,12 +261,13 @@ fn write_set(
 
     // Served files are re-encoded, which drops EXIF (GPS included), XMP and
     // comments — and anything appended after the image data.
-    let original = dir.join(format!("original.{original_ext}"));
+    let (mut files, mut upload_kept_as) = (Vec::new(), None);
+    let original = format!("original.{original_ext}");
     if !rules.webp_and_original {
-    } else if let Some(bytes) = as_uploaded {
-        std::fs::write(&original, bytes)?;
+    } else if as_uploaded {
+        upload_kept_as = Some(original);
     } else {
-        write_encoded(&image, &original, transparent, rules)?;
+        files.push((original, encode(&image, transparent, rules)?));
     }
     // Resizing from the previous (larger) variant saves work on each smaller
     // one; fast_image_resize's SIMD Lanczos3 is an order of magnitude faster
@@ -283,12 +287,7 @@ fn write_set(
                 .map_err(std::io::Error::other)?;
             resized
         };
-        write_encoded(
-            &variant,
-            &dir.join(format!("{w}.{ext}")),
-            transparent,
-            rules,
-        )?;
+        files.push((format!("{w}.{ext}"), encode(&variant, transparent, rules)?));
         if !rules.webp_and_original {
             source = variant;
             continue;
@@ -305,10 +304,13 @@ fn write_set(
                     .to_vec()
             }
         };
-        std::fs::write(dir.join(format!("{w}.webp")), webp)?;
+        files.push((format!("{w}.webp"), webp));
         source = variant;
     }
-    let byte_size = std::fs::metadata(&original).map_or(0, |m| m.len());
+    let byte_size = files
+        .iter()
+        .find(|(name, _)| name.starts_with("original."))
+        .map_or(0, |(_, bytes)| bytes.len() as u64);
     Ok(Processed {
         content_type,
         original_ext,
@@ -318,15 +320,12 @@ fn write_set(
         widths,
         byte_size,
         animated,
+        files,
+        upload_kept_as,
     })
 }
 
-fn write_encoded(
-    image: &DynamicImage,
-    path: &Path,
-    transparent: bool,
-    rules: &Rules,
-) -> std::io::Result<()> {
+fn encode(image: &DynamicImage, transparent: bool, rules: &Rules) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
     let result = if transparent {
         image.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
@@ -356,7 +355,7 @@ fn write_encoded(
             .map_err(|e| image::ImageError::IoError(std::io::Error::other(e.to_string())))
     };
     result.map_err(|e| std::io::Error::other(e.to_string()))?;
-    std::fs::write(path, out)
+    Ok(out)
 }
 
 /// A JPEG ends its image data with an EOI marker (FF D9) after the first

@@ -3,9 +3,10 @@
 //! protocol is re-exported, so this crate reads as the whole concern.
 
 mod actor;
+pub mod blobs;
 pub mod images;
 mod store;
 
 pub use actor::{Media, MediaDeps};
-pub use folio_media_protocol::{MediaClient, MediaError, domain, messages};
+pub use folio_media_protocol::{BlobKey, Blobs, MediaClient, MediaError, domain, messages};
 pub use store::MediaStore;
