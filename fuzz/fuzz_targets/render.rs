@@ -7,7 +7,9 @@
 
 use std::sync::LazyLock;
 
-use folio_fuzz::markdown::{self, ImageSource, MAX_NESTING, Renderer};
+use folio_fuzz::markdown::{self, MAX_NESTING, Renderer};
+use folio_media_protocol::messages::ImageSource;
+use folio_render_protocol::html::{media_ids, resolve_media};
 use libfuzzer_sys::fuzz_target;
 
 static RENDERER: LazyLock<std::sync::Arc<Renderer>> = LazyLock::new(Renderer::new);
@@ -23,9 +25,9 @@ fuzz_target!(|data: &[u8]| {
         panic!("sanitised HTML carries script ({problem}):\n{html}");
     }
     let _ = markdown::first_paragraph(&html, 300);
-    let ids = markdown::media_ids(&html);
+    let ids = media_ids(&html);
     // Half the ids are known (a real image), the rest missing (a placeholder).
-    let resolved = markdown::resolve_media(&html, |id| {
+    let resolved = resolve_media(&html, |id| {
         (id.len() % 2 == 0).then(|| ImageSource {
             src: format!("/media/{id}/v1/640.jpg"),
             srcset: format!("/media/{id}/v1/320.jpg 320w, /media/{id}/v1/640.jpg 640w"),

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use rust_embed::Embed;
 
 use super::Services;
-use super::headers::conditional;
+use super::cache::conditional;
 
 #[derive(Embed)]
 // The site-wide static folder at the top of the repository.

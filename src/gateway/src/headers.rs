@@ -1,13 +1,10 @@
 //! The security headers every response carries, chosen in this one place by the
 //! kind of response: the admin shell, a page (the public theme, error and setup
-//! pages), or an inert file (JSON, feeds, the sitemap, media, assets); the
-//! ETag of a body built or read at request time, and the one conditional GET
-//! that pages, media files and static assets all answer with.
+//! pages), or an inert file (JSON, feeds, the sitemap, media, assets).
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, Header, HeaderMap, HeaderValue, IfNoneMatch};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 
 /// The admin UI runs its own module scripts and styles only; it shows images
 /// from here, `data:` and `blob:` (previews of files being uploaded).
@@ -102,40 +99,4 @@ where
         }
         Ok(response)
     }
-}
-
-/// A strong ETag for `body`: the first 12 bytes of its SHA-256, hex, quoted.
-pub(super) fn etag_of(body: &[u8]) -> String {
-    use sha2::Digest;
-    format!("\"{}\"", hex::encode(&sha2::Sha256::digest(body)[..12]))
-}
-
-/// Starts the answer to a GET of a body whose ETag is `etag`: 304 Not Modified
-/// when the request's If-None-Match already names it, else 200 OK; either way
-/// with the ETag and `cache_control`. The flag is true for a 304, which must
-/// be finished without a body.
-///
-/// If-None-Match is compared weakly, as RFC 9110 asks: a proxy that compresses
-/// a body sends back `W/"…"` for our strong tag, and `*` matches any body.
-pub(super) fn conditional(
-    request: &HttpRequest,
-    etag: &str,
-    cache_control: &'static str,
-) -> (HttpResponseBuilder, bool) {
-    // Weak comparison is of the opaque tags alone, whichever is weak.
-    let ours = etag.trim_matches('"');
-    let unchanged = match IfNoneMatch::parse(request) {
-        Ok(IfNoneMatch::Any) => true,
-        Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| tag.tag() == ours),
-        Err(_) => false,
-    };
-    let mut response = if unchanged {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag.to_owned()))
-        .insert_header((header::CACHE_CONTROL, cache_control));
-    (response, unchanged)
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod assets;
 mod body_deadline;
+mod cache;
 mod client_address;
 mod error;
 mod headers;
@@ -64,14 +65,14 @@ pub struct Services {
     logins: LoginLimiter,
     trusted_proxies: TrustedProxies,
     pages: pages::Pages,
-    pages_cache: site::PageCache,
+    pages_cache: cache::PageCache,
     site_title: String,
     site_description: String,
     json_limit: usize,
     max_upload_bytes: usize,
     body_idle_timeout: std::time::Duration,
     media_blobs: Blobs,
-    media_files: media::FileCache,
+    media_files: cache::FileCache,
     /// The stylesheet of highlighted code's classes, from the render concern's code.
     highlight_css: &'static str,
 }
@@ -91,9 +92,9 @@ impl Services {
             render,
             media_blobs,
         } = clients;
-        let media_files = media::FileCache::new(64 * 1024 * 1024);
-        let pages_cache = site::PageCache::new(settings.page_cache_ttl, settings.page_cache_bytes);
-        pages_cache.follow(runtime.events(), media_files.clone());
+        let media_files = cache::FileCache::new(64 * 1024 * 1024);
+        let pages_cache = cache::PageCache::new(settings.page_cache_ttl, settings.page_cache_bytes);
+        cache::follow(runtime.events(), &pages_cache, &media_files);
         Ok(Self {
             auth,
             posts,

@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use moka::sync::Cache;
-
 use actix_multipart::{Field, Multipart};
 use actix_web::body::SizedStream;
 use actix_web::http::header;
@@ -15,8 +13,8 @@ use serde::Deserialize;
 use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
+use super::cache::{CACHE_FILES_UP_TO, CachedFile, FileKey, conditional};
 use super::error::ErrorBody;
-use super::headers::conditional;
 use super::{ApiError, Identity, Services};
 use folio_media_protocol::blobs::{BlobError, BlobKey, Blobs};
 use folio_media_protocol::domain::Operation;
@@ -461,77 +459,6 @@ async fn revert_medium(
     ))
 }
 
-/// Generated files recently served, by the parsed id, version and file name
-/// (never the raw path: `forget` must drop every key that can serve a file).
-/// URLs are immutable (a new version gets new ones), so a copy in memory never
-/// goes stale; a change to a medium drops its entries. Bounded by bytes.
-#[derive(Clone)]
-pub struct FileCache(Cache<FileKey, Arc<CachedFile>>);
-
-/// One generated file, as the only URL that serves it names it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct FileKey {
-    id: Uuid,
-    version: i32,
-    file: String,
-}
-
-impl FileKey {
-    /// Only the spelling Folio writes in its URLs: the hyphenated lower-case id
-    /// and a plain version number. Other spellings of the same id (upper case,
-    /// 32 hex digits, `urn:uuid:`, `v01`) are 404s, so a file has exactly one
-    /// URL and one cache key.
-    fn parse(id: &str, version: &str, file: String) -> Result<Self, ApiError> {
-        let gone = || ApiError::not_found("there is no such file");
-        let parsed_id = Uuid::parse_str(id).map_err(|_| gone())?;
-        let parsed_version: i32 = version.parse().map_err(|_| gone())?;
-        if parsed_id.hyphenated().to_string() != id || parsed_version.to_string() != version {
-            return Err(gone());
-        }
-        Ok(Self {
-            id: parsed_id,
-            version: parsed_version,
-            file,
-        })
-    }
-}
-
-pub struct CachedFile {
-    body: web::Bytes,
-    content_type: String,
-    etag: String,
-}
-
-/// Files up to this size are kept in memory; larger ones (a kept original can
-/// be 40 MB) are streamed from the blob store in small chunks every time, so
-/// slow readers cost a chunk each rather than the whole file each.
-const CACHE_FILES_UP_TO: u64 = 2 * 1024 * 1024;
-
-impl FileCache {
-    pub fn new(max_bytes: u64) -> Self {
-        Self(
-            Cache::builder()
-                .max_capacity(max_bytes)
-                .weigher(|_, file: &Arc<CachedFile>| {
-                    u32::try_from(file.body.len()).unwrap_or(u32::MAX)
-                })
-                .support_invalidation_closures()
-                .build(),
-        )
-    }
-
-    /// Forgets every file of medium `id`.
-    pub fn forget(&self, id: Uuid) {
-        if self
-            .0
-            .invalidate_entries_if(move |key, _| key.id == id)
-            .is_err()
-        {
-            self.0.invalidate_all();
-        }
-    }
-}
-
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// A generated file. The media concern names its blob from a parsed id,
@@ -548,7 +475,7 @@ async fn serve_file(
 ) -> Result<HttpResponse, ApiError> {
     let (id, version, file) = path.into_inner();
     let key = FileKey::parse(&id, &version, file)?;
-    if let Some(file) = services.media_files.0.get(&key) {
+    if let Some(file) = services.media_files.get(&key) {
         return Ok(from_memory(&request, &file));
     }
     let meta = services.meta(&request_id);
@@ -574,7 +501,7 @@ async fn serve_file(
             content_type: located.content_type,
             etag: located.etag,
         });
-        services.media_files.0.insert(key, cached.clone());
+        services.media_files.insert(key, cached.clone());
         return Ok(from_memory(&request, &cached));
     }
     streamed(&request, blobs, located).await

@@ -4,35 +4,28 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
-use moka::sync::Cache;
 use serde::Serialize;
 use tracing_actix_web::RequestId;
 
 use super::Services;
-use super::headers::{conditional, etag_of};
+use super::cache::{CachedPage, conditional, etag_of};
 use folio_auth_protocol::AuthError;
-use folio_auth_protocol::messages::AuthEvent;
 use folio_auth_protocol::messages::{AuthorBySlug, AuthorView, DescribeAuthors};
 use folio_media_protocol::messages::DescribeImages;
 use folio_media_protocol::messages::ImageSource;
-use folio_media_protocol::messages::MediaEvent;
 use folio_posts_protocol::PostsError;
 use folio_posts_protocol::domain::PostKind;
-use folio_posts_protocol::messages::PostsEvent;
 use folio_posts_protocol::messages::{
-    ListPublished, ListPublishedUrls, PostChange, PostPage, PostState, PostView, PublishedBySlug,
-    SITEMAP_URLS,
+    ListPublished, ListPublishedUrls, PostPage, PostView, PublishedBySlug, SITEMAP_URLS,
 };
 use folio_render_protocol::html::resolve_media;
 use folio_runtime::CallMeta;
-use folio_runtime::EventBus;
 
 /// Posts per listing page.
 const PER_PAGE: u32 = 10;
@@ -57,127 +50,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(post_page);
 }
 
-/// A built page: its bytes and their validator.
-pub struct CachedPage {
-    body: Bytes,
-    etag: String,
-    content_type: &'static str,
-}
-
-#[derive(Clone)]
-pub struct PageCache {
-    pages: Cache<String, Arc<CachedPage>>,
-    /// Bumped by every invalidation. A page whose build started before the
-    /// latest bump may hold the old content and is not kept.
-    generation: Arc<AtomicU64>,
-}
-
-impl PageCache {
-    /// No page lives longer than `ttl`, whatever events say: a change that
-    /// was never announced (another process's write, a lost event) shows
-    /// within that time.
-    ///
-    /// The cache holds at most `max_bytes` of pages (body and key): a site of
-    /// 100,000 posts has more pages than memory should keep, and the least
-    /// used go first.
-    pub fn new(ttl: Duration, max_bytes: u64) -> Self {
-        Self {
-            pages: Cache::builder()
-                .max_capacity(max_bytes)
-                .weigher(|key: &String, page: &Arc<CachedPage>| {
-                    let bytes = key.len() + page.body.len() + page.etag.len();
-                    u32::try_from(bytes).unwrap_or(u32::MAX)
-                })
-                .time_to_live(ttl)
-                .support_invalidation_closures()
-                .build(),
-            generation: Arc::default(),
-        }
-    }
-
-    fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        self.pages.get(key)
-    }
-
-    /// Keeps `page` unless the cache was invalidated since `built_at`.
-    fn insert(&self, key: String, page: Arc<CachedPage>, built_at: u64) {
-        if self.generation.load(Ordering::SeqCst) == built_at {
-            self.pages.insert(key, page);
-        }
-    }
-
-    fn invalidate_all(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.pages.invalidate_all();
-    }
-
-    /// Drops the pages a change to a post touches: the post's own page at its
-    /// old and new slugs and, for each side of the change where it is public,
-    /// the sitemap and, for a post (not a page), the listings and feeds it
-    /// shows in. Both sides count: a post that is now a draft, a page or
-    /// deleted must leave the pages it was on.
-    pub fn forget(&self, change: &PostChange) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        for state in change.states() {
-            self.pages.invalidate(&format!("/{}/", state.slug));
-        }
-        if !change.states().any(|state| state.public) {
-            // A draft shows nowhere else.
-            return;
-        }
-        let listed: Vec<&PostState> = change
-            .states()
-            .filter(|state| state.public && state.kind == PostKind::Post)
-            .collect();
-        let on_listings = !listed.is_empty();
-        let tags: Vec<String> = listed
-            .iter()
-            .flat_map(|state| &state.tags)
-            .map(|tag| format!("/tag/{tag}/"))
-            .collect();
-        let dropped = self.pages.invalidate_entries_if(move |key, _| {
-            // A changed or unpublished post may be in any sitemap file.
-            key == "/sitemap.xml"
-                || key.starts_with("/sitemap-")
-                || (on_listings
-                    && (key == "/"
-                        || key.starts_with("/page/")
-                        || key == "/feed.xml"
-                        // Author pages are keyed by slug, which the event
-                        // doesn't carry; there are few of them, so all go.
-                        || key.starts_with("/author/")
-                        || tags.iter().any(|tag| key.starts_with(tag.as_str()))))
-        });
-        if dropped.is_err() {
-            self.invalidate_all();
-        }
-    }
-
-    /// Follows the event bus for as long as the process runs.
-    /// Also drops a deleted or edited medium's files from `files`.
-    pub fn follow(&self, events: &EventBus, files: super::media::FileCache) {
-        let cache = self.clone();
-        events.listen(move |event: &PostsEvent| match event {
-            PostsEvent::PostChanged(change) => cache.forget(change),
-            // Every listing, post and author page may show the old author.
-            PostsEvent::PostsReassigned { .. } => cache.invalidate_all(),
-        });
-        let cache = self.clone();
-        events.listen(move |event: &MediaEvent| match event {
-            // Which pages show a medium is not tracked: rebuild them all.
-            MediaEvent::MediumChanged { id } => {
-                files.forget(*id);
-                cache.invalidate_all();
-            }
-        });
-        let cache = self.clone();
-        events.listen(move |event: &AuthEvent| match event {
-            // Names and bios show on post, listing and author pages.
-            AuthEvent::AuthorChanged { .. } => cache.invalidate_all(),
-        });
-    }
-}
-
 /// Answers from the cache or builds the page; 304 when the browser's copy is current.
 async fn serve<F, Fut>(
     request: &HttpRequest,
@@ -192,7 +64,7 @@ where
     let page = match services.pages_cache.get(&key) {
         Some(page) => page,
         None => {
-            let generation = services.pages_cache.generation.load(Ordering::SeqCst);
+            let generation = services.pages_cache.generation();
             let built = build().await;
             if built.status != StatusCode::OK {
                 return HttpResponse::build(built.status)
