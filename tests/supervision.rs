@@ -366,6 +366,66 @@ async fn a_media_file_request_carries_its_own_request_id_into_the_media_concern(
     assert!(!logs.contains("media-file"), "no fixed request id: {logs}");
 }
 
+/// The log line of the first failed message that `concern` logged, once it arrives.
+async fn failure_line(app: &TestApp, concern: &str) -> String {
+    let marker = format!("concern={concern}");
+    let logged = common::eventually(std::time::Duration::from_secs(5), || async {
+        app.logs()
+            .lines()
+            .any(|line| line.contains("message failed") && line.contains(&marker))
+    })
+    .await;
+    assert!(logged, "{concern} logged the failure: {}", app.logs());
+    app.logs()
+        .lines()
+        .find(|line| line.contains("message failed") && line.contains(&marker))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_public_page_request_carries_its_own_request_id_into_the_posts_concern() {
+    let app = spawn_with_faults(&[]).await;
+    app.inject("posts", "error", 1).await;
+
+    let response = app.get("/a-post-nobody-cached/").await;
+
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let line = failure_line(&app, "posts").await;
+    assert!(
+        line.contains(&id),
+        "the posts concern's log line carries the page request's id: {line}"
+    );
+    assert!(!app.logs().contains("request_id=site"), "{}", app.logs());
+}
+
+#[tokio::test]
+async fn a_save_carries_its_request_id_through_posts_into_the_render_concern() {
+    let app = spawn_with_faults(&[]).await;
+    app.inject("render", "error", 1).await;
+
+    let response = app
+        .client
+        .post(app.url("/api/v1/posts"))
+        .json(&json!({"title": "Traced", "markdown": "Hello."}))
+        .send()
+        .await
+        .unwrap();
+
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let line = failure_line(&app, "render").await;
+    assert!(
+        line.contains(&id),
+        "render's log line carries the id of the request that saved: {line}"
+    );
+}
+
 #[tokio::test]
 async fn every_queued_panic_fires_on_a_request_and_is_counted_none_vanishes() {
     // A long backoff keeps posts restarting for seconds, across several ticks
