@@ -6,6 +6,7 @@
 mod client;
 mod events;
 mod failure;
+mod newtype;
 mod principal;
 mod protocol;
 mod transport;
@@ -19,7 +20,3 @@ pub use protocol::{
     Protocol,
 };
 pub use transport::{Body, Transport, answer_of, decode, encode};
-
-/// Newtypes and macros from protocol crates name these through `$crate`-free paths.
-#[doc(hidden)]
-pub use serde as __serde;

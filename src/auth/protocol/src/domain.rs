@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A lower-cased email address; uniqueness therefore ignores case.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(try_from = "String", into = "String")]
-pub struct Email(String);
+folio_seam::string_newtype! {
+    /// A lower-cased email address; uniqueness therefore ignores case.
+    pub struct Email;
+}
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -26,21 +26,11 @@ impl Email {
             Err(format!("{raw:?} is not an email address"))
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-/// A password as typed: 8 to 1024 characters (the upper bound keeps hashing bounded).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(try_from = "String", into = "String")]
-pub struct Password(String);
-
-impl std::fmt::Debug for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Password(…)")
-    }
+folio_seam::string_newtype! {
+    /// A password as typed: 8 to 1024 characters (the upper bound keeps hashing bounded).
+    redacted pub struct Password;
 }
 
 impl Password {
@@ -60,16 +50,12 @@ impl Password {
             _ => Ok(Self(raw.to_owned())),
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-/// A person's display name: 1 to 120 characters, trimmed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(try_from = "String", into = "String")]
-pub struct DisplayName(String);
+folio_seam::string_newtype! {
+    /// A person's display name: 1 to 120 characters, trimmed.
+    pub struct DisplayName;
+}
 
 impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -78,10 +64,6 @@ impl DisplayName {
             return Err("the name must be 1 to 120 characters, without control characters".into());
         }
         Ok(Self(name.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     /// The name as a URL slug: lowercase ASCII letters, digits and hyphens.
@@ -104,10 +86,10 @@ impl DisplayName {
     }
 }
 
-/// A short biography shown on author pages: at most 2000 characters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(try_from = "String", into = "String")]
-pub struct Bio(String);
+folio_seam::string_newtype! {
+    /// A short biography shown on author pages: at most 2000 characters.
+    pub struct Bio;
+}
 
 impl Bio {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -116,16 +98,12 @@ impl Bio {
         }
         Ok(Self(raw.trim().to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-/// The label a person gives an API token: 1 to 80 characters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(try_from = "String", into = "String")]
-pub struct TokenName(String);
+folio_seam::string_newtype! {
+    /// The label a person gives an API token: 1 to 80 characters.
+    pub struct TokenName;
+}
 
 impl TokenName {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -134,10 +112,6 @@ impl TokenName {
             return Err("the token name must be 1 to 80 characters".into());
         }
         Ok(Self(name.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 
@@ -165,24 +139,6 @@ impl TokenScope {
         }
     }
 }
-
-macro_rules! string_newtype_conversions {
-    ($($ty:ident),*) => {$(
-        impl TryFrom<String> for $ty {
-            type Error = String;
-            fn try_from(raw: String) -> Result<Self, String> {
-                Self::parse(&raw)
-            }
-        }
-        impl From<$ty> for String {
-            fn from(value: $ty) -> String {
-                value.0
-            }
-        }
-    )*};
-}
-
-string_newtype_conversions!(Email, Password, DisplayName, Bio, TokenName);
 
 /// A secret as presented: a session cookie value, an API token, a password
 /// being checked. Never printed; a stored one is only its SHA-256 digest.

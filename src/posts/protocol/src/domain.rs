@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A URL slug: lowercase ASCII letters, digits and single hyphens, 1 to 120
-/// characters, not one of the site's own paths.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(try_from = "String", into = "String")]
-pub struct Slug(String);
+folio_seam::string_newtype! {
+    /// A URL slug: lowercase ASCII letters, digits and single hyphens, 1 to 120
+    /// characters, not one of the site's own paths.
+    pub struct Slug;
+}
 
 /// Paths the site itself answers: a post there would be unreachable.
 const RESERVED: &[&str] = &[
@@ -79,16 +79,12 @@ impl Slug {
     pub fn numbered(&self, n: u32) -> Self {
         Self(format!("{}-{n}", self.0))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-/// A post title: 1 to 300 characters, trimmed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(try_from = "String", into = "String")]
-pub struct Title(String);
+folio_seam::string_newtype! {
+    /// A post title: 1 to 300 characters, trimmed.
+    pub struct Title;
+}
 
 impl Title {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -103,16 +99,12 @@ impl Title {
         }
         Ok(Self(title.to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-/// A tag as written: 1 to 80 characters; its slug is derived.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(try_from = "String", into = "String")]
-pub struct TagName(String);
+folio_seam::string_newtype! {
+    /// A tag as written: 1 to 80 characters; its slug is derived.
+    pub struct TagName;
+}
 
 impl TagName {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -121,10 +113,6 @@ impl TagName {
             return Err(format!("{raw:?} is not a tag: use 1 to 80 characters"));
         }
         Ok(Self(name.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     pub fn slug(&self) -> Slug {
@@ -178,10 +166,10 @@ impl From<TagList> for Vec<TagName> {
     }
 }
 
-/// An excerpt as given: at most 1000 characters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(try_from = "String", into = "String")]
-pub struct Excerpt(String);
+folio_seam::string_newtype! {
+    /// An excerpt as given: at most 1000 characters.
+    pub struct Excerpt;
+}
 
 impl Excerpt {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -190,10 +178,6 @@ impl Excerpt {
         }
         Ok(Self(raw.trim().to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 /// Words in a Markdown source, for a reading time: what whitespace separates.
@@ -201,20 +185,6 @@ impl Excerpt {
 pub fn word_count(markdown: &str) -> u32 {
     u32::try_from(markdown.split_whitespace().count()).unwrap_or(u32::MAX)
 }
-
-macro_rules! string_conversions {
-    ($($ty:ident),*) => {$(
-        impl TryFrom<String> for $ty {
-            type Error = String;
-            fn try_from(raw: String) -> Result<Self, String> { Self::parse(&raw) }
-        }
-        impl From<$ty> for String {
-            fn from(value: $ty) -> String { value.0 }
-        }
-    )*};
-}
-
-string_conversions!(Slug, Title, TagName, Excerpt);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
