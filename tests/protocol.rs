@@ -14,7 +14,8 @@ use folio::media::{BlobKey, MediaError, domain as media_domain, messages as medi
 use folio::posts::{PostsError, messages as posts};
 use folio::render::messages as render;
 use folio::runtime::{
-    Call, CallMeta, ConcernMessage, ConcernName, Failure, Principal, Role, SigningKey,
+    Answer, AnswerOf, CallMeta, ConcernMessage, ConcernName, Failure, Principal, Protocol, Role,
+    SigningKey, decode, encode,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -26,21 +27,33 @@ fn round_trips<T: Serialize + DeserializeOwned + PartialEq + Debug>(value: T) {
     assert_eq!(back, value, "{json}");
 }
 
-/// A message, wrapped in its envelope, and one of its replies.
+/// A message, its metadata and one of its replies, each the way a transport
+/// carries it (the seam's own `encode` and `decode`, as the bytes mode and a
+/// wire use them): the answer travels whole, with the events of its protocol.
 fn message_round_trips<M>(msg: M, reply: M::Reply)
 where
     M: ConcernMessage + PartialEq + Clone,
-    M::Reply: PartialEq + Debug,
+    M::Reply: PartialEq + Debug + Clone,
 {
-    let call = Call {
-        msg: msg.clone(),
-        meta: CallMeta::new("req-1", Duration::from_millis(1500)),
-    };
-    let json = serde_json::to_string(&call).unwrap();
-    let back: Call<M> = serde_json::from_str(&json).unwrap();
-    assert_eq!(back.msg, msg);
-    assert_eq!(back.meta.request_id, "req-1");
-    assert_eq!(back.meta.budget, Duration::from_millis(1500));
+    let concern = <M::Protocol as Protocol>::NAME;
+    let body = encode(concern, M::NAME, "the call", &msg).unwrap();
+    let back: M = decode(concern, M::NAME, "the call", &body).unwrap();
+    assert_eq!(back, msg);
+
+    let meta = CallMeta::new("req-1", Duration::from_millis(1500));
+    let bytes = encode(concern, M::NAME, "the metadata", &meta).unwrap();
+    let meta: CallMeta = decode(concern, M::NAME, "the metadata", &bytes).unwrap();
+    assert_eq!(meta.request_id, "req-1");
+    assert_eq!(meta.budget, Duration::from_millis(1500));
+
+    let answer: AnswerOf<M> = Answer::only(Ok(reply.clone()));
+    let bytes = encode(concern, M::NAME, "the answer", &answer).unwrap();
+    let back: AnswerOf<M> = decode(concern, M::NAME, "the answer", &bytes).unwrap();
+    assert!(
+        matches!(back.result, Ok(ref got) if *got == reply),
+        "{M:?}",
+        M = M::NAME
+    );
     round_trips(reply);
 }
 
