@@ -128,7 +128,7 @@ async fn media_consumes_only_upload_staging_blobs_and_removes_them_on_every_erro
         .call(ingest(staged.clone()), meta())
         .await
         .unwrap_err();
-    assert_eq!(error, MediaError::Unauthenticated);
+    assert_eq!(error, MediaError::unauthenticated());
     assert!(
         !blobs.exists(&staged).await.unwrap(),
         "the upload is removed"
@@ -145,7 +145,13 @@ async fn media_consumes_only_upload_staging_blobs_and_removes_them_on_every_erro
         .call(ingest(stored.clone()), meta())
         .await
         .unwrap_err();
-    assert!(matches!(error, MediaError::Invalid(_)), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            MediaError::Common(folio::runtime::CommonError::Invalid(_))
+        ),
+        "{error:?}"
+    );
     assert!(blobs.exists(&stored).await.unwrap(), "a stored file stays");
     runtime.stop();
 }
@@ -161,7 +167,7 @@ async fn a_panicking_handler_is_answered_crashed_and_the_concern_restarts_fresh(
     let error = posts.call(PostsStats, meta()).await.unwrap_err();
     assert_eq!(
         error,
-        folio::posts::PostsError::Runtime(Failure::Crashed {
+        folio::posts::PostsError::from(Failure::Crashed {
             concern: ConcernName::Posts
         })
     );
@@ -200,7 +206,9 @@ async fn a_call_past_its_deadline_times_out_instead_of_hanging() {
     assert!(
         matches!(
             error,
-            folio::media::MediaError::Runtime(Failure::Timeout { .. })
+            folio::media::MediaError::Common(folio::runtime::CommonError::Runtime(
+                Failure::Timeout { .. }
+            ))
         ),
         "{error:?}"
     );
@@ -315,9 +323,11 @@ async fn a_concern_nobody_hosts_is_said_at_once_not_waited_for() {
     assert!(
         matches!(
             error,
-            folio::posts::PostsError::Runtime(Failure::NoResponders {
-                concern: ConcernName::Posts
-            })
+            folio::posts::PostsError::Common(folio::runtime::CommonError::Runtime(
+                Failure::NoResponders {
+                    concern: ConcernName::Posts
+                }
+            ))
         ),
         "{error:?}"
     );

@@ -477,18 +477,18 @@ fn every_error_round_trips_through_serde() {
     });
     for failure in failures {
         round_trips(failure.clone());
-        round_trips(AuthError::Runtime(failure.clone()));
-        round_trips(PostsError::Runtime(failure.clone()));
-        round_trips(MediaError::Runtime(failure));
+        round_trips(AuthError::from(failure.clone()));
+        round_trips(PostsError::from(failure.clone()));
+        round_trips(MediaError::from(failure));
     }
-    round_trips(AuthError::Unexpected("disk full".into()));
+    round_trips(AuthError::unexpected("disk full"));
     round_trips(AuthError::InvalidCredentials);
-    round_trips(AuthError::Forbidden("no".into()));
-    round_trips(AuthError::Conflict("owner".into()));
+    round_trips(AuthError::forbidden("no"));
+    round_trips(AuthError::conflict("owner"));
     round_trips(AuthError::EmailTaken);
     round_trips(AuthError::SetupUnavailable);
-    round_trips(PostsError::Unexpected("disk full".into()));
-    round_trips(MediaError::Unexpected("disk full".into()));
+    round_trips(PostsError::unexpected("disk full"));
+    round_trips(MediaError::unexpected("disk full"));
 }
 
 /// The whole app with every call through bytes: what a wire between processes

@@ -9,7 +9,7 @@ use folio_auth_protocol::AuthError;
 use folio_media_protocol::MediaError;
 use folio_posts_protocol::PostsError;
 use folio_render_protocol::RenderError;
-use folio_runtime::{ConcernName, Failure};
+use folio_runtime::{CommonError, ConcernName, Failure};
 
 /// An error as the API answers it: `{"error": {"code", "message", "concern"?}}`.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -211,25 +211,35 @@ impl From<Failure> for ApiError {
     }
 }
 
+/// The answers every concern shares, mapped once.
+impl From<CommonError> for ApiError {
+    fn from(error: CommonError) -> Self {
+        let message = error.to_string();
+        match error {
+            CommonError::Runtime(failure) => failure.into(),
+            CommonError::NotFound(_) => Self::not_found(message),
+            CommonError::Forbidden(_) => Self::forbidden(message),
+            CommonError::Unauthenticated => Self::unauthenticated(),
+            CommonError::Invalid(_) => Self::invalid(message),
+            CommonError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            CommonError::Unexpected { concern, detail } => Self::internal(concern, &detail),
+        }
+    }
+}
+
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
         let message = error.to_string();
         match error {
-            AuthError::Runtime(failure) => failure.into(),
+            AuthError::Common(common) => common.into(),
             AuthError::InvalidCredentials => {
                 Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", message)
             }
-            AuthError::Unauthenticated => Self::unauthenticated(),
             AuthError::WrongPassword => Self::new(StatusCode::FORBIDDEN, "wrong_password", message),
-            AuthError::Forbidden(_) => Self::forbidden(message),
-            AuthError::NotFound(_) => Self::not_found(message),
             AuthError::EmailTaken => Self::new(StatusCode::CONFLICT, "email_taken", message),
-            AuthError::Invalid(_) => Self::invalid(message),
-            AuthError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
             AuthError::SetupUnavailable => {
                 Self::new(StatusCode::NOT_FOUND, "setup_unavailable", message)
             }
-            AuthError::Unexpected(detail) => Self::internal(ConcernName::Auth, &detail),
         }
     }
 }
@@ -238,15 +248,11 @@ impl From<PostsError> for ApiError {
     fn from(error: PostsError) -> Self {
         let message = error.to_string();
         match error {
-            PostsError::Runtime(failure) => failure.into(),
-            PostsError::NotFound(_) => Self::not_found(message),
-            PostsError::Forbidden(_) => Self::forbidden(message),
-            PostsError::Unauthenticated => Self::unauthenticated(),
-            PostsError::Invalid(_) | PostsError::Unrenderable(_) => Self::invalid(message),
+            PostsError::Common(common) => common.into(),
+            PostsError::Unrenderable(_) => Self::invalid(message),
             PostsError::SlugTaken(_) => Self::new(StatusCode::CONFLICT, "slug_taken", message),
             PostsError::Stale { .. } => Self::new(StatusCode::CONFLICT, "stale_revision", message),
             PostsError::TooLarge(_) => Self::too_large(message),
-            PostsError::Unexpected(detail) => Self::internal(ConcernName::Posts, &detail),
         }
     }
 }
@@ -255,10 +261,9 @@ impl From<RenderError> for ApiError {
     fn from(error: RenderError) -> Self {
         let message = error.to_string();
         match error {
-            RenderError::Runtime(failure) => failure.into(),
+            RenderError::Common(common) => common.into(),
             RenderError::TooLarge { .. } => Self::too_large(message),
             RenderError::TooDeep { .. } => Self::invalid(message),
-            RenderError::Unexpected(detail) => Self::internal(ConcernName::Render, &detail),
         }
     }
 }
@@ -267,10 +272,7 @@ impl From<MediaError> for ApiError {
     fn from(error: MediaError) -> Self {
         let message = error.to_string();
         match error {
-            MediaError::Runtime(failure) => failure.into(),
-            MediaError::NotFound(_) => Self::not_found(message),
-            MediaError::Forbidden(_) => Self::forbidden(message),
-            MediaError::Unauthenticated => Self::unauthenticated(),
+            MediaError::Common(common) => common.into(),
             MediaError::Unsupported(_) => Self::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_type",
@@ -279,9 +281,6 @@ impl From<MediaError> for ApiError {
             MediaError::Refused(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "image_refused", message)
             }
-            MediaError::Invalid(_) => Self::invalid(message),
-            MediaError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
-            MediaError::Unexpected(detail) => Self::internal(ConcernName::Media, &detail),
         }
     }
 }

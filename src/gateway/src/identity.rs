@@ -17,7 +17,7 @@ use folio_auth_protocol::AuthError;
 use folio_auth_protocol::domain::{Secret, TokenScope};
 use folio_auth_protocol::messages::{Authenticate, Authenticated, Credential, Method, UserView};
 use folio_auth_protocol::permissions::{Action, allows};
-use folio_runtime::{CallMeta, Principal, SignedPrincipal};
+use folio_runtime::{CallMeta, CommonError, Principal, SignedPrincipal};
 
 /// How long a validated credential is trusted without asking auth again: this
 /// is what keeps sessions off the database on every request, and it bounds how
@@ -212,7 +212,7 @@ async fn identify(request: HttpRequest) -> Result<Identity, ApiError> {
                 )
                 .await
                 .map_err(|error| match error {
-                    AuthError::Unauthenticated => ApiError::unauthenticated(),
+                    AuthError::Common(CommonError::Unauthenticated) => ApiError::unauthenticated(),
                     other => ApiError::from(other),
                 })?;
             services.identities.0.insert(key, fresh.clone());

@@ -25,7 +25,7 @@ use folio_posts_protocol::messages::{
     ListPublished, ListPublishedUrls, PostPage, PostView, PublishedBySlug, SITEMAP_URLS,
 };
 use folio_render_protocol::html::resolve_media;
-use folio_runtime::CallMeta;
+use folio_runtime::{CallMeta, CommonError};
 
 /// Posts per listing page.
 const PER_PAGE: u32 = 10;
@@ -119,7 +119,9 @@ impl Built {
 
     fn from_error(services: &Services, error: &PostsError) -> Self {
         match error {
-            PostsError::NotFound(_) => Self::error(services, StatusCode::NOT_FOUND),
+            PostsError::Common(CommonError::NotFound(_)) => {
+                Self::error(services, StatusCode::NOT_FOUND)
+            }
             other => {
                 tracing::warn!(error = %other, "a public page could not be built");
                 Self::error(services, StatusCode::SERVICE_UNAVAILABLE)
@@ -547,7 +549,9 @@ async fn author_listing(services: &Services, slug: &str, page: u32, request_id: 
         .await;
     let author = match found {
         Ok(author) => author,
-        Err(AuthError::NotFound(_)) => return Built::error(services, StatusCode::NOT_FOUND),
+        Err(AuthError::Common(CommonError::NotFound(_))) => {
+            return Built::error(services, StatusCode::NOT_FOUND);
+        }
         Err(error) => {
             tracing::warn!(%error, "an author page could not be built");
             return Built::error(services, StatusCode::SERVICE_UNAVAILABLE);

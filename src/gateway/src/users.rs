@@ -15,7 +15,7 @@ use folio_auth_protocol::messages::{
     PasswordReset, ResetPassword, RevokeSessions, TransferOwnership, UpdateUser, UserView,
 };
 use folio_posts_protocol::messages::{ListPosts, ReassignPosts};
-use folio_runtime::Role;
+use folio_runtime::{CommonError, Role};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
@@ -300,7 +300,7 @@ async fn successor(
         .await
     {
         Ok(heir) => heir,
-        Err(AuthError::NotFound(_)) => {
+        Err(AuthError::Common(CommonError::NotFound(_))) => {
             return Err(ApiError::invalid(format!(
                 "reassign_to: there is no user {to} to take the posts over"
             )));

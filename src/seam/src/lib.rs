@@ -4,6 +4,7 @@
 //! callers out of a concern's insides.
 
 mod client;
+mod error;
 mod events;
 mod failure;
 mod newtype;
@@ -12,6 +13,7 @@ mod protocol;
 mod transport;
 
 pub use client::{Client, Link};
+pub use error::CommonError;
 pub use events::EventBus;
 pub use failure::{Failure, PoolError};
 pub use principal::{PRINCIPAL_TTL, Principal, Role, SignedPrincipal, SigningKey};
@@ -20,3 +22,7 @@ pub use protocol::{
     Protocol,
 };
 pub use transport::{Body, Transport, answer_of, decode, encode};
+
+/// For `concern_error!`: a concern's error takes any `anyhow` context chain as unexpected.
+#[doc(hidden)]
+pub use anyhow as __anyhow;

@@ -76,7 +76,10 @@ folio_runtime::concern_handlers!(Auth {
 const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 
 fn principal(caller: &Caller) -> Result<&Principal, AuthError> {
-    caller.principal.as_ref().ok_or(AuthError::Unauthenticated)
+    caller
+        .principal
+        .as_ref()
+        .ok_or(AuthError::unauthenticated())
 }
 
 /// The caller, if their role allows `action`.
@@ -85,7 +88,7 @@ fn require(caller: &Caller, action: Action) -> Result<&Principal, AuthError> {
     if allows(principal.role(), action) {
         Ok(principal)
     } else {
-        Err(AuthError::Forbidden(format!(
+        Err(AuthError::forbidden(format!(
             "a {} may not do this; ask an administrator",
             principal.role()
         )))
@@ -100,8 +103,8 @@ fn is_self(caller: &Caller, id: Uuid) -> bool {
 fn guard_owner(caller: &Caller, target: &UserRecord) -> Result<(), AuthError> {
     let caller_role = caller.principal.as_ref().map(Principal::role);
     if target.view.role == Role::Owner && caller_role != Some(Role::Owner) {
-        return Err(AuthError::Forbidden(
-            "only the owner may change the owner's account".into(),
+        return Err(AuthError::forbidden(
+            "only the owner may change the owner's account",
         ));
     }
     Ok(())
@@ -116,7 +119,7 @@ impl AuthDeps {
         self.store
             .user(id)
             .await?
-            .ok_or_else(|| AuthError::NotFound(format!("there is no user {id}")))
+            .ok_or_else(|| AuthError::not_found(format!("there is no user {id}")))
     }
 
     async fn stats(&self, _: Stats, _: &Caller) -> Result<AuthStats, AuthError> {
@@ -134,16 +137,16 @@ impl AuthDeps {
         match msg.credential {
             Credential::Session(secret) => {
                 let Some(session) = self.store.session(&secret.digest()).await? else {
-                    return Err(AuthError::Unauthenticated);
+                    return Err(AuthError::unauthenticated());
                 };
                 let idle =
                     chrono::Duration::from_std(self.sessions.idle_timeout).unwrap_or(TOUCH_EVERY);
                 if now > session.expires_at || now - session.last_seen_at > idle {
                     self.store.delete_session(&secret.digest()).await?;
-                    return Err(AuthError::Unauthenticated);
+                    return Err(AuthError::unauthenticated());
                 }
                 if session.user.view.disabled {
-                    return Err(AuthError::Unauthenticated);
+                    return Err(AuthError::unauthenticated());
                 }
                 if now - session.last_seen_at > TOUCH_EVERY.min(idle / 2) {
                     self.store.touch_session(session.id).await?;
@@ -162,13 +165,13 @@ impl AuthDeps {
             }
             Credential::Token(secret) => {
                 if !secret.expose().starts_with(Secret::TOKEN_PREFIX) {
-                    return Err(AuthError::Unauthenticated);
+                    return Err(AuthError::unauthenticated());
                 }
                 let Some(token) = self.store.token(&secret.digest()).await? else {
-                    return Err(AuthError::Unauthenticated);
+                    return Err(AuthError::unauthenticated());
                 };
                 if token.user.view.disabled {
-                    return Err(AuthError::Unauthenticated);
+                    return Err(AuthError::unauthenticated());
                 }
                 if token
                     .view
@@ -252,8 +255,8 @@ impl AuthDeps {
                 .iter()
                 .any(|u| u.view.role == Role::Owner);
             if owner_exists || *principal != Principal::Operator {
-                return Err(AuthError::Conflict(
-                    "there is exactly one owner; make this person an administrator, then transfer ownership".into(),
+                return Err(AuthError::conflict(
+                    "there is exactly one owner; make this person an administrator, then transfer ownership",
                 ));
             }
         }
@@ -285,22 +288,22 @@ impl AuthDeps {
         if own
             && (msg.role.is_some_and(|role| role != target.view.role) || msg.disabled == Some(true))
         {
-            return Err(AuthError::Conflict(
-                "you cannot change your own role or disable yourself".into(),
+            return Err(AuthError::conflict(
+                "you cannot change your own role or disable yourself",
             ));
         }
         if msg.role == Some(Role::Owner) && target.view.role != Role::Owner {
-            return Err(AuthError::Conflict(
-                "there is exactly one owner; use the ownership transfer".into(),
+            return Err(AuthError::conflict(
+                "there is exactly one owner; use the ownership transfer",
             ));
         }
         if target.view.role == Role::Owner && msg.role.is_some_and(|role| role != Role::Owner) {
-            return Err(AuthError::Conflict(
-                "the owner cannot be demoted; transfer ownership first".into(),
+            return Err(AuthError::conflict(
+                "the owner cannot be demoted; transfer ownership first",
             ));
         }
         if target.view.role == Role::Owner && msg.disabled == Some(true) {
-            return Err(AuthError::Conflict("the owner cannot be disabled".into()));
+            return Err(AuthError::conflict("the owner cannot be disabled"));
         }
         let mut view = target.view.clone();
         if let Some(email) = &msg.email {
@@ -336,14 +339,12 @@ impl AuthDeps {
         require(caller, Action::ManageUsers)?;
         let target = self.target(id).await?;
         if target.view.role == Role::Owner {
-            return Err(AuthError::Conflict(
-                "the owner cannot be removed; transfer ownership first".into(),
+            return Err(AuthError::conflict(
+                "the owner cannot be removed; transfer ownership first",
             ));
         }
         if is_self(caller, id) {
-            return Err(AuthError::Conflict(
-                "you cannot remove your own account".into(),
-            ));
+            return Err(AuthError::conflict("you cannot remove your own account"));
         }
         Ok(target)
     }
@@ -366,7 +367,7 @@ impl AuthDeps {
     async fn change_password(&self, msg: ChangePassword, caller: &Caller) -> Result<(), AuthError> {
         let id = principal(caller)?
             .user_id()
-            .ok_or(AuthError::Unauthenticated)?;
+            .ok_or(AuthError::unauthenticated())?;
         let user = self.target(id).await?;
         if !self
             .passwords
@@ -415,18 +416,18 @@ impl AuthDeps {
     ) -> Result<Vec<SessionView>, AuthError> {
         let id = principal(caller)?
             .user_id()
-            .ok_or(AuthError::Unauthenticated)?;
+            .ok_or(AuthError::unauthenticated())?;
         self.store.sessions_of(id).await
     }
 
     async fn revoke_session(&self, msg: RevokeSession, caller: &Caller) -> Result<(), AuthError> {
         let id = principal(caller)?
             .user_id()
-            .ok_or(AuthError::Unauthenticated)?;
+            .ok_or(AuthError::unauthenticated())?;
         if self.store.delete_session_of(id, msg.id).await? {
             Ok(())
         } else {
-            Err(AuthError::NotFound(format!(
+            Err(AuthError::not_found(format!(
                 "you have no session {}",
                 msg.id
             )))
@@ -441,8 +442,8 @@ impl AuthDeps {
         require(caller, Action::TransferOwnership)?;
         let target = self.target(msg.to).await?;
         if target.view.role != Role::Administrator || target.view.disabled {
-            return Err(AuthError::Conflict(
-                "ownership goes to an active administrator".into(),
+            return Err(AuthError::conflict(
+                "ownership goes to an active administrator",
             ));
         }
         // The person handing over is the caller, whatever the owner is now: the
@@ -454,7 +455,7 @@ impl AuthDeps {
                 users
                     .iter()
                     .find(|user| user.view.role == Role::Owner)
-                    .ok_or_else(|| AuthError::Unexpected("there is no owner".into()))?
+                    .ok_or_else(|| AuthError::unexpected("there is no owner"))?
                     .view
                     .id
             }
@@ -473,7 +474,7 @@ impl AuthDeps {
     ) -> Result<Vec<TokenView>, AuthError> {
         let id = principal(caller)?
             .user_id()
-            .ok_or(AuthError::Unauthenticated)?;
+            .ok_or(AuthError::unauthenticated())?;
         self.store.tokens_of(id).await
     }
 
@@ -488,7 +489,7 @@ impl AuthDeps {
             (Some(email), Principal::Operator) => {
                 let user = self.store.user_by_email(email).await?;
                 user.ok_or_else(|| {
-                    AuthError::NotFound(format!(
+                    AuthError::not_found(format!(
                         "there is no user with the email {}",
                         email.as_str()
                     ))
@@ -497,14 +498,12 @@ impl AuthDeps {
                 .id
             }
             (Some(_), Principal::User { .. }) => {
-                return Err(AuthError::Forbidden(
-                    "tokens can only be created for yourself".into(),
+                return Err(AuthError::forbidden(
+                    "tokens can only be created for yourself",
                 ));
             }
             (None, Principal::Operator) => {
-                return Err(AuthError::Invalid(
-                    "name the user whose token this is".into(),
-                ));
+                return Err(AuthError::invalid("name the user whose token this is"));
             }
         };
         let token = Secret::generate(Secret::TOKEN_PREFIX);
@@ -518,11 +517,14 @@ impl AuthDeps {
     async fn revoke_token(&self, msg: RevokeToken, caller: &Caller) -> Result<(), AuthError> {
         let id = principal(caller)?
             .user_id()
-            .ok_or(AuthError::Unauthenticated)?;
+            .ok_or(AuthError::unauthenticated())?;
         if self.store.delete_token(id, msg.id).await? {
             Ok(())
         } else {
-            Err(AuthError::NotFound(format!("you have no token {}", msg.id)))
+            Err(AuthError::not_found(format!(
+                "you have no token {}",
+                msg.id
+            )))
         }
     }
 
@@ -539,7 +541,7 @@ impl AuthDeps {
                 .collect(),
         )
         .pop()
-        .ok_or_else(|| AuthError::NotFound(format!("nobody writes as {}", msg.slug)))
+        .ok_or_else(|| AuthError::not_found(format!("nobody writes as {}", msg.slug)))
     }
 
     async fn describe_authors(

@@ -14,7 +14,7 @@ use folio_runtime::CpuPool;
 
 fn argon2() -> Result<Argon2<'static>, AuthError> {
     let params = Params::new(19 * 1024, 2, 1, None)
-        .map_err(|e| AuthError::Unexpected(format!("argon2 parameters: {e}")))?;
+        .map_err(|e| AuthError::unexpected(format!("argon2 parameters: {e}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -23,7 +23,7 @@ fn hash_now(password: &str) -> Result<String, AuthError> {
     argon2()?
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|e| AuthError::Unexpected(format!("hashing a password: {e}")))
+        .map_err(|e| AuthError::unexpected(format!("hashing a password: {e}")))
 }
 
 fn verify_now(password: &str, hash: &str) -> bool {

@@ -132,14 +132,14 @@ pub struct NewUser<'a> {
 }
 
 fn unexpected(context: &'static str) -> impl FnOnce(DbErr) -> AuthError {
-    move |error| AuthError::Unexpected(format!("{context}: {error}"))
+    move |error| AuthError::unexpected(format!("{context}: {error}"))
 }
 
 fn record(model: user::Model) -> Result<UserRecord, AuthError> {
     let role = model
         .role
         .parse()
-        .map_err(|e: String| AuthError::Unexpected(format!("user {}: {e}", model.id)))?;
+        .map_err(|e: String| AuthError::unexpected(format!("user {}: {e}", model.id)))?;
     Ok(UserRecord {
         view: UserView {
             id: model.id,
@@ -311,7 +311,7 @@ impl AuthStore {
         .await
         .map_err(|error| match error.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => AuthError::EmailTaken,
-            _ => AuthError::Unexpected(format!("inserting a user: {error}")),
+            _ => AuthError::unexpected(format!("inserting a user: {error}")),
         })?;
         record(model)
     }
@@ -345,7 +345,7 @@ impl AuthStore {
         .await
         .map_err(|error| match error.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => AuthError::EmailTaken,
-            _ => AuthError::Unexpected(format!("updating a user: {error}")),
+            _ => AuthError::unexpected(format!("updating a user: {error}")),
         })?;
         record(model)
     }
@@ -428,8 +428,8 @@ impl AuthStore {
             .await
             .map_err(unexpected("changing a role"))?;
         if demoted.rows_affected != 1 {
-            return Err(AuthError::Forbidden(
-                "only the owner may transfer ownership, and you are no longer the owner".into(),
+            return Err(AuthError::forbidden(
+                "only the owner may transfer ownership, and you are no longer the owner",
             ));
         }
         let promoted = user::Entity::update_many()
@@ -442,8 +442,8 @@ impl AuthStore {
             .await
             .map_err(unexpected("changing a role"))?;
         if promoted.rows_affected != 1 {
-            return Err(AuthError::Conflict(
-                "ownership goes to an active administrator".into(),
+            return Err(AuthError::conflict(
+                "ownership goes to an active administrator",
             ));
         }
         txn.commit()

@@ -61,10 +61,10 @@ fn principal(caller: &Caller) -> Result<(&Principal, Uuid), MediaError> {
     let principal = caller
         .principal
         .as_ref()
-        .ok_or(MediaError::Unauthenticated)?;
+        .ok_or(MediaError::unauthenticated())?;
     let id = principal
         .user_id()
-        .ok_or_else(|| MediaError::Forbidden("media belong to people".into()))?;
+        .ok_or_else(|| MediaError::forbidden("media belong to people"))?;
     Ok((principal, id))
 }
 
@@ -80,14 +80,12 @@ fn check_manage(
     {
         Ok(())
     } else {
-        Err(MediaError::Forbidden(
-            "you can only change your own media".into(),
-        ))
+        Err(MediaError::forbidden("you can only change your own media"))
     }
 }
 
 fn not_found(id: Uuid) -> MediaError {
-    MediaError::NotFound(format!("there is no medium {id}"))
+    MediaError::not_found(format!("there is no medium {id}"))
 }
 
 fn base(record: &MediumRecord) -> String {
@@ -104,7 +102,7 @@ fn files_of(id: Uuid, version: Option<i32>) -> Result<BlobKey, MediaError> {
         Some(version) => format!("{id}/v{version}"),
         None => id.to_string(),
     };
-    BlobKey::parse(&key).map_err(MediaError::Unexpected)
+    BlobKey::parse(&key).map_err(MediaError::unexpected)
 }
 
 fn content_type_of(file: &str) -> &'static str {
@@ -130,7 +128,7 @@ fn processed(
             "only JPEG, PNG, WebP and GIF images are accepted".into(),
         )),
         Ok(Ok(Err(refusal))) => Err(MediaError::Refused(refusal.to_string())),
-        Ok(Err(io)) => Err(MediaError::Unexpected(format!("making variants: {io}"))),
+        Ok(Err(io)) => Err(MediaError::unexpected(format!("making variants: {io}"))),
         Err(pool) => Err(pool.into()),
     }
 }
@@ -191,7 +189,7 @@ fn display_name(raw: &str) -> String {
 
 fn text(raw: &str, max: usize, what: &str) -> Result<String, MediaError> {
     if raw.chars().count() > max {
-        return Err(MediaError::Invalid(format!(
+        return Err(MediaError::invalid(format!(
             "the {what} must be at most {max} characters"
         )));
     }
@@ -242,7 +240,7 @@ impl MediaDeps {
     async fn ingest(&self, msg: Ingest, caller: &Caller) -> Result<MediumView, MediaError> {
         // Only an upload is consumed: a stored file's key must not be removable this way.
         if !msg.staging.is_staging() {
-            return Err(MediaError::Invalid(format!(
+            return Err(MediaError::invalid(format!(
                 "{} is not an upload's staging blob",
                 msg.staging
             )));
@@ -258,7 +256,7 @@ impl MediaDeps {
     async fn ingest_staged(&self, msg: Ingest, caller: &Caller) -> Result<MediumView, MediaError> {
         let (principal, owner) = principal(caller)?;
         if !allows(principal.role(), Action::ManageOwnMedia) {
-            return Err(MediaError::Forbidden("you may not upload media".into()));
+            return Err(MediaError::forbidden("you may not upload media"));
         }
         let alt = text(&msg.alt, 1000, "alt text")?;
         let caption = text(&msg.caption, 2000, "caption")?;
@@ -276,12 +274,12 @@ impl MediaDeps {
             }
             // Removed meanwhile: the gateway gave up on this call (its deadline).
             Err(BlobError::NotFound(_)) => {
-                return Err(MediaError::Invalid(
-                    "the upload is no longer there; send it again".into(),
+                return Err(MediaError::invalid(
+                    "the upload is no longer there; send it again",
                 ));
             }
             Err(error) => {
-                return Err(MediaError::Unexpected(format!(
+                return Err(MediaError::unexpected(format!(
                     "reading the upload: {error}"
                 )));
             }
@@ -338,8 +336,8 @@ impl MediaDeps {
                 self.remove_files(id, None).await;
                 return match self.store.by_hash(owner, &record.content_hash).await? {
                     Some(existing) => Ok(view(&existing)),
-                    None => Err(MediaError::Conflict(
-                        "the same picture was being uploaded and deleted at once; try again".into(),
+                    None => Err(MediaError::conflict(
+                        "the same picture was being uploaded and deleted at once; try again",
                     )),
                 };
             }
@@ -442,7 +440,7 @@ impl MediaDeps {
         if let Some((key, name)) = upload {
             match dir.join(&name) {
                 Ok(target) => staged.push((key, target)),
-                Err(error) => result = Err(MediaError::Unexpected(error)),
+                Err(error) => result = Err(MediaError::unexpected(error)),
             }
         }
         for (name, bytes) in files {
@@ -452,7 +450,7 @@ impl MediaDeps {
             let target = match dir.join(&name) {
                 Ok(target) => target,
                 Err(error) => {
-                    result = Err(MediaError::Unexpected(error));
+                    result = Err(MediaError::unexpected(error));
                     break;
                 }
             };
@@ -469,8 +467,8 @@ impl MediaDeps {
                 match self.blobs.promote(from, to).await {
                     Ok(()) => promoted += 1,
                     Err(BlobError::Exists(_)) => {
-                        result = Err(MediaError::Conflict(
-                            "the medium changed meanwhile; reload it and try again".into(),
+                        result = Err(MediaError::conflict(
+                            "the medium changed meanwhile; reload it and try again",
                         ));
                         break;
                     }
@@ -502,7 +500,7 @@ impl MediaDeps {
             ));
         }
         if msg.operations.is_empty() || msg.operations.len() > MAX_OPERATIONS {
-            return Err(MediaError::Invalid(format!(
+            return Err(MediaError::invalid(format!(
                 "list between 1 and {MAX_OPERATIONS} operations"
             )));
         }
@@ -516,12 +514,12 @@ impl MediaDeps {
         operations.extend(msg.operations);
         let source = files_of(record.id, Some(first.version))?
             .join(&format!("original.{}", first.original_ext))
-            .map_err(MediaError::Unexpected)?;
+            .map_err(MediaError::unexpected)?;
         let bytes = self
             .blobs
             .read_all(&source, u64::MAX)
             .await
-            .map_err(|e| MediaError::Unexpected(format!("reading {source}: {e}")))?;
+            .map_err(|e| MediaError::unexpected(format!("reading {source}: {e}")))?;
         let version = record.last_version + 1;
         let (rules, steps) = (self.rules.clone(), operations.clone());
         let outcome = self
@@ -546,8 +544,8 @@ impl MediaDeps {
         if !self.store.replace_version(&next, record.version).await? {
             // Ours: a racing edit of this number failed to promote its first file.
             self.remove_files(next.id, Some(version)).await;
-            return Err(MediaError::Conflict(
-                "the medium changed meanwhile; reload it and try again".into(),
+            return Err(MediaError::conflict(
+                "the medium changed meanwhile; reload it and try again",
             ));
         }
         tracing::info!(medium = %next.id, version, "medium edited");
@@ -560,16 +558,16 @@ impl MediaDeps {
         let record = self.record(msg.id).await?;
         check_manage(principal, user, &record)?;
         let Some(previous) = record.history.last().cloned() else {
-            return Err(MediaError::Conflict(
-                "this medium has not been edited: there is no earlier version to go back to".into(),
+            return Err(MediaError::conflict(
+                "this medium has not been edited: there is no earlier version to go back to",
             ));
         };
         let mut next = record.clone();
         next.history.pop();
         next.switch_to(previous);
         if !self.store.replace_version(&next, record.version).await? {
-            return Err(MediaError::Conflict(
-                "the medium changed meanwhile; reload it and try again".into(),
+            return Err(MediaError::conflict(
+                "the medium changed meanwhile; reload it and try again",
             ));
         }
         // The undone version's number is never used again (`last_version`), so
@@ -586,7 +584,7 @@ impl MediaDeps {
                 || record.widths.iter().any(|w| {
                     msg.file == format!("{w}.{}", record.ext) || msg.file == format!("{w}.webp")
                 }));
-        let gone = || MediaError::NotFound(format!("medium {} has no file {}", msg.id, msg.file));
+        let gone = || MediaError::not_found(format!("medium {} has no file {}", msg.id, msg.file));
         if !known {
             return Err(gone());
         }

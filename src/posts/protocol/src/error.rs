@@ -2,20 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use folio_seam::{ConcernError, Failure};
+use folio_seam::{CommonError, ConcernName};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum PostsError {
     #[error(transparent)]
-    Runtime(#[from] Failure),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("sign in first")]
-    Unauthenticated,
-    #[error("{0}")]
-    Invalid(String),
+    Common(#[from] CommonError),
     #[error("the slug {0:?} is taken by another post")]
     SlugTaken(String),
     /// The save was based on an older revision than the current one.
@@ -28,26 +20,6 @@ pub enum PostsError {
     Unrenderable(String),
     #[error("the Markdown is too large: {0}")]
     TooLarge(String),
-    /// Details are logged by the concern; callers get the sentence only.
-    #[error("the posts service hit an unexpected error: {0}")]
-    Unexpected(String),
 }
 
-impl From<anyhow::Error> for PostsError {
-    fn from(error: anyhow::Error) -> Self {
-        PostsError::Unexpected(format!("{error:#}"))
-    }
-}
-
-impl ConcernError for PostsError {
-    fn is_fault(&self) -> bool {
-        matches!(self, PostsError::Runtime(_) | PostsError::Unexpected(_))
-    }
-
-    fn as_failure(&self) -> Option<&Failure> {
-        match self {
-            PostsError::Runtime(failure) => Some(failure),
-            _ => None,
-        }
-    }
-}
+folio_seam::concern_error!(PostsError: ConcernName::Posts);

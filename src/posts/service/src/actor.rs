@@ -13,7 +13,7 @@ use super::store::{Filter, PostRecord, PostsStore, TagViewer};
 use folio_auth_protocol::permissions::{Action, allows};
 use folio_render_protocol::messages::Render;
 use folio_render_protocol::{RenderClient, RenderError};
-use folio_runtime::{CallMeta, Caller, Concern, ConcernName, Principal};
+use folio_runtime::{CallMeta, Caller, CommonError, Concern, ConcernName, Principal};
 
 /// What the posts concern is built from; survives restarts.
 #[derive(Clone)]
@@ -69,10 +69,10 @@ fn writer(caller: &Caller) -> Result<(&Principal, Uuid), PostsError> {
     let principal = caller
         .principal
         .as_ref()
-        .ok_or(PostsError::Unauthenticated)?;
+        .ok_or(PostsError::unauthenticated())?;
     let id = principal
         .user_id()
-        .ok_or_else(|| PostsError::Forbidden("posts are written by people".into()))?;
+        .ok_or_else(|| PostsError::forbidden("posts are written by people"))?;
     Ok((principal, id))
 }
 
@@ -95,13 +95,11 @@ fn check_edit(principal: &Principal, user: Uuid, post: &PostRecord) -> Result<()
         return Ok(());
     }
     if post.author != user {
-        return Err(PostsError::Forbidden(
-            "you can only change your own posts".into(),
-        ));
+        return Err(PostsError::forbidden("you can only change your own posts"));
     }
     if post.status != PostStatus::Draft && !may(principal, Action::PublishOwnPosts) {
-        return Err(PostsError::Forbidden(
-            "contributors can only change drafts; ask an editor".into(),
+        return Err(PostsError::forbidden(
+            "contributors can only change drafts; ask an editor",
         ));
     }
     Ok(())
@@ -114,7 +112,7 @@ fn check_publish(principal: &Principal, user: Uuid, author: Uuid) -> Result<(), 
     if allowed {
         Ok(())
     } else {
-        Err(PostsError::Forbidden(format!(
+        Err(PostsError::forbidden(format!(
             "a {} may not publish this post; save it as a draft for an editor",
             principal.role()
         )))
@@ -122,7 +120,7 @@ fn check_publish(principal: &Principal, user: Uuid, author: Uuid) -> Result<(), 
 }
 
 fn not_found(id: Uuid) -> PostsError {
-    PostsError::NotFound(format!("there is no post {id}"))
+    PostsError::not_found(format!("there is no post {id}"))
 }
 
 fn tag_pairs(names: &[TagName]) -> Vec<(String, String)> {
@@ -168,12 +166,10 @@ impl PostsDeps {
             )
             .await
             .map_err(|error| match error {
-                RenderError::Runtime(failure) => PostsError::Runtime(failure),
+                RenderError::Common(CommonError::Runtime(failure)) => PostsError::from(failure),
                 RenderError::TooLarge { .. } => PostsError::TooLarge(error.to_string()),
                 RenderError::TooDeep { .. } => PostsError::Unrenderable(error.to_string()),
-                RenderError::Unexpected(detail) => {
-                    PostsError::Unexpected(format!("rendering: {detail}"))
-                }
+                RenderError::Common(other) => PostsError::unexpected(format!("rendering: {other}")),
             })
     }
 
@@ -268,9 +264,9 @@ impl PostsDeps {
                 post.published_at = None;
             }
             PostStatus::Scheduled => {
-                let at = post.publish_at.ok_or_else(|| {
-                    PostsError::Invalid("a scheduled post needs publish_at".into())
-                })?;
+                let at = post
+                    .publish_at
+                    .ok_or_else(|| PostsError::invalid("a scheduled post needs publish_at"))?;
                 if at <= now {
                     // A time already past publishes now.
                     return Self::set_status(post, PostStatus::Published);
@@ -290,13 +286,13 @@ impl PostsDeps {
     async fn create(&self, msg: CreatePost, caller: &Caller) -> Result<PostView, PostsError> {
         let (principal, user) = writer(caller)?;
         if !may(principal, Action::WriteOwnDrafts) {
-            return Err(PostsError::Forbidden("you may not write posts".into()));
+            return Err(PostsError::forbidden("you may not write posts"));
         }
         let fields = msg.fields;
         let title = fields
             .title
             .clone()
-            .ok_or_else(|| PostsError::Invalid("the title is empty".into()))?;
+            .ok_or_else(|| PostsError::invalid("the title is empty"))?;
         let status = fields.status.unwrap_or_default();
         if status != PostStatus::Draft {
             check_publish(principal, user, user)?;
@@ -516,7 +512,7 @@ impl PostsDeps {
             .revision(msg.id, msg.revision)
             .await?
             .ok_or_else(|| {
-                PostsError::NotFound(format!("post {} has no revision {}", msg.id, msg.revision))
+                PostsError::not_found(format!("post {} has no revision {}", msg.id, msg.revision))
             })
     }
 
@@ -527,7 +523,7 @@ impl PostsDeps {
             .revision(msg.id, msg.revision)
             .await?
             .ok_or_else(|| {
-                PostsError::NotFound(format!("post {} has no revision {}", msg.id, msg.revision))
+                PostsError::not_found(format!("post {} has no revision {}", msg.id, msg.revision))
             })?;
         let mut post = before.clone();
         let tags: Vec<TagName> = old
@@ -603,7 +599,7 @@ impl PostsDeps {
             .await?
             .filter(PostRecord::is_public)
             .map(|post| post.view())
-            .ok_or_else(|| PostsError::NotFound(format!("nothing is published at {}", msg.slug)))
+            .ok_or_else(|| PostsError::not_found(format!("nothing is published at {}", msg.slug)))
     }
 
     async fn list_published(&self, msg: ListPublished, _: &Caller) -> Result<PostPage, PostsError> {
@@ -631,10 +627,10 @@ impl PostsDeps {
         let principal = caller
             .principal
             .as_ref()
-            .ok_or(PostsError::Unauthenticated)?;
+            .ok_or(PostsError::unauthenticated())?;
         if !may(principal, Action::ManageUsers) {
-            return Err(PostsError::Forbidden(
-                "only those who manage people may move their posts".into(),
+            return Err(PostsError::forbidden(
+                "only those who manage people may move their posts",
             ));
         }
         if msg.from == msg.to {

@@ -201,7 +201,7 @@ const SUM_N: &str = "CAST(SUM(n) AS BIGINT)";
 pub const KEEP_REVISIONS: i32 = 50;
 
 fn unexpected(context: &'static str) -> impl FnOnce(DbErr) -> PostsError {
-    move |error| PostsError::Unexpected(format!("{context}: {error}"))
+    move |error| PostsError::unexpected(format!("{context}: {error}"))
 }
 
 /// A post with everything the concern decides, ready to be written.
@@ -1098,7 +1098,7 @@ impl PostsStore {
             let id = *later
                 .tags
                 .get(slug)
-                .ok_or_else(|| PostsError::Unexpected(format!("the tag {slug} vanished")))?;
+                .ok_or_else(|| PostsError::unexpected(format!("the tag {slug} vanished")))?;
             if !ids.contains(&id) {
                 ids.push(id);
             }
@@ -1505,7 +1505,7 @@ impl Deferred for Batch {
     type Error = PostsError;
 
     fn failed(failure: WriteFailed) -> PostsError {
-        PostsError::Unexpected(failure.to_string())
+        PostsError::unexpected(failure.to_string())
     }
 
     fn flush<'t>(
@@ -1529,7 +1529,7 @@ impl Deferred for Batch {
             // collide (every other key is a fresh id or a count upsert).
             script.run(txn).await.map_err(|error| match &alone {
                 Some(slug) => slug_taken(error, slug),
-                None => PostsError::Unexpected(format!("saving new posts: {error}")),
+                None => PostsError::unexpected(format!("saving new posts: {error}")),
             })
         })
     }
@@ -1565,7 +1565,7 @@ where
 fn slug_taken(error: DbErr, slug: &str) -> PostsError {
     match error.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => PostsError::SlugTaken(slug.to_owned()),
-        _ => PostsError::Unexpected(format!("saving a post: {error}")),
+        _ => PostsError::unexpected(format!("saving a post: {error}")),
     }
 }
 
@@ -1725,7 +1725,7 @@ impl PostsStore {
                 post_count::Column::N,
             ])
             .select_from(recount)
-            .map_err(|error| PostsError::Unexpected(format!("recounting posts: {error}")))?;
+            .map_err(|error| PostsError::unexpected(format!("recounting posts: {error}")))?;
         txn.execute(&insert)
             .await
             .map_err(unexpected("recounting posts"))?;
@@ -1763,7 +1763,7 @@ impl PostsStore {
                 tag_count::Column::N,
             ])
             .select_from(recount)
-            .map_err(|error| PostsError::Unexpected(format!("recounting tags: {error}")))?;
+            .map_err(|error| PostsError::unexpected(format!("recounting tags: {error}")))?;
         txn.execute(&insert)
             .await
             .map_err(unexpected("recounting tags"))?;

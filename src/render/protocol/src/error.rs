@@ -2,18 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use folio_seam::{ConcernError, ConcernName, Failure, PoolError};
+use folio_seam::{CommonError, ConcernName, Failure, PoolError};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum RenderError {
     #[error(transparent)]
-    Runtime(#[from] Failure),
+    Common(#[from] CommonError),
     #[error("the Markdown is {size} bytes; the limit is {max}")]
     TooLarge { size: usize, max: usize },
     #[error("the Markdown nests blockquotes or lists more than {max} levels deep")]
     TooDeep { max: usize },
-    #[error("the render service hit an unexpected error: {0}")]
-    Unexpected(String),
 }
 
 impl From<PoolError> for RenderError {
@@ -36,15 +34,4 @@ impl From<PoolError> for RenderError {
     }
 }
 
-impl ConcernError for RenderError {
-    fn is_fault(&self) -> bool {
-        matches!(self, RenderError::Runtime(_) | RenderError::Unexpected(_))
-    }
-
-    fn as_failure(&self) -> Option<&Failure> {
-        match self {
-            RenderError::Runtime(failure) => Some(failure),
-            _ => None,
-        }
-    }
-}
+folio_seam::concern_error!(RenderError: ConcernName::Render);
