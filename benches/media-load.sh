@@ -6,6 +6,9 @@
 # Needs libvips-tools, imagemagick and wrk (apt-get install libvips-tools imagemagick wrk).
 #
 #   benches/media-load.sh [seconds]
+#
+# FOLIO_BIN serves with a given binary instead of building this tree's (the
+# variants benchmark is always this tree's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
@@ -30,14 +33,20 @@ taskset -c 0 convert "$photo" "${args[@]}" null:
 echo "ImageMagick convert, decode once, five widths: $(echo "$(date +%s.%N) - $start" | bc) s"
 
 echo "== serving a variant, wrk -t1 -c64 -d${seconds}s"
-cargo build --release --quiet --bin folio
-bin=./target/release/folio
+if [ -z "${FOLIO_BIN:-}" ]; then cargo build --release --quiet --bin folio; fi
+bin=${FOLIO_BIN:-./target/release/folio}
 echo "bench password" | $bin user add --data-dir "$work/data" --email bench@example.com --name Bench --role owner --password-stdin >/dev/null 2>&1
 token=$($bin token add --data-dir "$work/data" --email bench@example.com --name bench --scope write 2>/dev/null)
 $bin --listen "127.0.0.1:$port" --data-dir "$work/data" --log warn &
 pid=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 curl -fs -H "Authorization: Bearer $token" -F "file=@$photo" "http://127.0.0.1:$port/api/v1/media" >"$work/medium.json"
+echo "== one 12 MP upload at a time (distinct bytes), five times: whole request, variants included"
+for i in 1 2 3 4 5; do
+  cp "$photo" "$work/single-$i.jpg" && printf 'single-%s' "$i" >> "$work/single-$i.jpg"
+  curl -fs -o /dev/null -w "%{time_total}\n" -H "Authorization: Bearer $token" -F "file=@$work/single-$i.jpg" \
+    "http://127.0.0.1:$port/api/v1/media"
+done | sort -n | awk '{t[NR]=$1} END {printf "upload: min %.3f s, median %.3f s, max %.3f s\n", t[1], t[3], t[5]}'
 for n in 0 1; do
   url=$(python3 -c "import json,sys; print(json.load(open('$work/medium.json'))['variants'][$n]['url'])")
   echo "$url ($(curl -fs "http://127.0.0.1:$port$url" | wc -c) bytes):"

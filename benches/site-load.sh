@@ -6,6 +6,9 @@
 #  - creating and updating a post, durable commit included: p50 at most 5 ms.
 #
 #   benches/site-load.sh [seconds] [connections]      (needs wrk: apt-get install wrk)
+#
+# FOLIO_BIN and BARE_BIN run given binaries instead of building this tree's
+# (to compare two builds in one sitting, alternating runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
@@ -15,8 +18,9 @@ bare_port=$((port + 10))
 article=../shared/fixtures/article.md
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet --bin folio --example bare
-bin=./target/release/folio
+if [ -z "${FOLIO_BIN:-}" ]; then cargo build --release --quiet --bin folio --example bare; fi
+bin=${FOLIO_BIN:-./target/release/folio}
+bare=${BARE_BIN:-./target/release/examples/bare}
 data=$(mktemp -d)
 echo "bench password" | $bin user add --data-dir "$data" --email bench@example.com --name Bench --role owner --password-stdin >/dev/null 2>&1
 token=$($bin token add --data-dir "$data" --email bench@example.com --name bench --scope write 2>/dev/null)
@@ -50,7 +54,7 @@ for name, times in (("create", creates), ("update", updates)):
 PY
 
 curl -fs "http://127.0.0.1:$port/article/" -o "$data/article.html"
-./target/release/examples/bare "127.0.0.1:$bare_port" "$data/article.html" &
+$bare "127.0.0.1:$bare_port" "$data/article.html" &
 bare_pid=$!
 sleep 0.5
 echo "page is $(wc -c < "$data/article.html") bytes"
