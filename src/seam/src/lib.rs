@@ -6,6 +6,7 @@
 mod client;
 mod events;
 mod failure;
+mod ids;
 mod principal;
 mod protocol;
 mod transport;
@@ -13,6 +14,7 @@ mod transport;
 pub use client::{Client, Link};
 pub use events::EventBus;
 pub use failure::{Failure, PoolError};
+pub use ids::UserId;
 pub use principal::{PRINCIPAL_TTL, Principal, Role, SignedPrincipal, SigningKey};
 pub use protocol::{
     Answer, AnswerOf, CallMeta, ConcernError, ConcernMessage, ConcernName, EventOf, NoEvents,
@@ -20,6 +22,11 @@ pub use protocol::{
 };
 pub use transport::{Body, Transport, answer_of, decode, encode};
 
-/// Newtypes and macros from protocol crates name these through `$crate`-free paths.
+/// What the exported macros (`id_newtype!`) name through `$crate`, so that a
+/// crate using them needs no dependency of its own on these.
 #[doc(hidden)]
 pub use serde as __serde;
+#[doc(hidden)]
+pub use utoipa as __utoipa;
+#[doc(hidden)]
+pub use uuid as __uuid;
