@@ -13,19 +13,18 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, pat
 use futures::{SinkExt, StreamExt, TryStreamExt};
 use serde::Deserialize;
 use tracing_actix_web::RequestId;
-use uuid::Uuid;
 
 use super::error::ErrorBody;
 use super::headers::conditional;
 use super::{ApiError, Identity, Services};
 use folio_media_protocol::blobs::{BlobError, BlobKey, Blobs};
-use folio_media_protocol::domain::Operation;
+use folio_media_protocol::domain::{MediumId, Operation};
 use folio_media_protocol::messages::{
     DeleteMedium, EditMedium, GetMedium, Ingest, ListMedia, Locate, LocatedFile, RevertMedium,
     UpdateMedium,
 };
 use folio_media_protocol::messages::{MediaPage, MediumView};
-use folio_runtime::ConcernName;
+use folio_runtime::{ConcernName, UserId};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(upload)
@@ -268,7 +267,8 @@ async fn stage_file(services: &Services, field: &mut Field) -> Result<BlobKey, A
 #[into_params(parameter_in = Query)]
 pub(super) struct ListQuery {
     /// Only this person's media.
-    owner: Option<Uuid>,
+    #[param(value_type = Option<String>, format = Uuid)]
+    owner: Option<UserId>,
     page: Option<u32>,
     per_page: Option<u32>,
 }
@@ -299,8 +299,8 @@ async fn list_media(
     Ok(HttpResponse::Ok().json(services.media.call(msg, identity.meta()).await?))
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("there is no medium {raw}")))
+fn parse_id(raw: &str) -> Result<MediumId, ApiError> {
+    MediumId::parse(raw).map_err(|_| ApiError::not_found(format!("there is no medium {raw}")))
 }
 
 /// One medium: metadata, variant URLs and a ready `srcset`.
@@ -471,7 +471,7 @@ pub struct FileCache(Cache<FileKey, Arc<CachedFile>>);
 /// One generated file, as the only URL that serves it names it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FileKey {
-    id: Uuid,
+    id: MediumId,
     version: i32,
     file: String,
 }
@@ -483,9 +483,9 @@ impl FileKey {
     /// URL and one cache key.
     fn parse(id: &str, version: &str, file: String) -> Result<Self, ApiError> {
         let gone = || ApiError::not_found("there is no such file");
-        let parsed_id = Uuid::parse_str(id).map_err(|_| gone())?;
+        let parsed_id = MediumId::parse(id).map_err(|_| gone())?;
         let parsed_version: i32 = version.parse().map_err(|_| gone())?;
-        if parsed_id.hyphenated().to_string() != id || parsed_version.to_string() != version {
+        if parsed_id.to_string() != id || parsed_version.to_string() != version {
             return Err(gone());
         }
         Ok(Self {
@@ -521,7 +521,7 @@ impl FileCache {
     }
 
     /// Forgets every file of medium `id`.
-    pub fn forget(&self, id: Uuid) {
+    pub fn forget(&self, id: MediumId) {
         if self
             .0
             .invalidate_entries_if(move |key, _| key.id == id)

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use uuid::Uuid;
 
 use super::AuthError;
 use super::domain::{Email, Secret};
@@ -12,7 +11,7 @@ use super::messages::*;
 use super::passwords::Passwords;
 use super::permissions::{Action, allows};
 use super::store::{AuthStore, NewUser, UserRecord};
-use folio_runtime::{Caller, Concern, ConcernName, Principal, Role};
+use folio_runtime::{Caller, Concern, ConcernName, Principal, Role, UserId};
 
 /// Session lifetimes, from configuration.
 #[derive(Clone, Debug)]
@@ -92,7 +91,7 @@ fn require(caller: &Caller, action: Action) -> Result<&Principal, AuthError> {
     }
 }
 
-fn is_self(caller: &Caller, id: Uuid) -> bool {
+fn is_self(caller: &Caller, id: UserId) -> bool {
     caller.principal.as_ref().and_then(Principal::user_id) == Some(id)
 }
 
@@ -112,7 +111,7 @@ fn expires(duration: Duration) -> chrono::DateTime<Utc> {
 }
 
 impl AuthDeps {
-    async fn target(&self, id: Uuid) -> Result<UserRecord, AuthError> {
+    async fn target(&self, id: UserId) -> Result<UserRecord, AuthError> {
         self.store
             .user(id)
             .await?
@@ -332,7 +331,7 @@ impl AuthDeps {
     }
 
     /// The person, if the caller may remove them.
-    async fn removable(&self, id: Uuid, caller: &Caller) -> Result<UserRecord, AuthError> {
+    async fn removable(&self, id: UserId, caller: &Caller) -> Result<UserRecord, AuthError> {
         require(caller, Action::ManageUsers)?;
         let target = self.target(id).await?;
         if target.view.role == Role::Owner {
