@@ -78,6 +78,12 @@ fn principal(caller: &Caller) -> Result<&Principal, AuthError> {
     caller.principal.as_ref().ok_or(AuthError::Unauthenticated)
 }
 
+/// The signed-in person's own account; the operator has none.
+fn own_account(caller: &Caller) -> Result<UserId, AuthError> {
+    let (_, id) = caller.person().map_err(|_| AuthError::Unauthenticated)?;
+    Ok(id)
+}
+
 /// The caller, if their role allows `action`.
 fn require(caller: &Caller, action: Action) -> Result<&Principal, AuthError> {
     let principal = principal(caller)?;
@@ -363,9 +369,7 @@ impl AuthDeps {
     }
 
     async fn change_password(&self, msg: ChangePassword, caller: &Caller) -> Result<(), AuthError> {
-        let id = principal(caller)?
-            .user_id()
-            .ok_or(AuthError::Unauthenticated)?;
+        let id = own_account(caller)?;
         let user = self.target(id).await?;
         if !self
             .passwords
@@ -412,16 +416,12 @@ impl AuthDeps {
         _: ListSessions,
         caller: &Caller,
     ) -> Result<Vec<SessionView>, AuthError> {
-        let id = principal(caller)?
-            .user_id()
-            .ok_or(AuthError::Unauthenticated)?;
+        let id = own_account(caller)?;
         self.store.sessions_of(id).await
     }
 
     async fn revoke_session(&self, msg: RevokeSession, caller: &Caller) -> Result<(), AuthError> {
-        let id = principal(caller)?
-            .user_id()
-            .ok_or(AuthError::Unauthenticated)?;
+        let id = own_account(caller)?;
         if self.store.delete_session_of(id, msg.id).await? {
             Ok(())
         } else {
@@ -470,9 +470,7 @@ impl AuthDeps {
         _: ListTokens,
         caller: &Caller,
     ) -> Result<Vec<TokenView>, AuthError> {
-        let id = principal(caller)?
-            .user_id()
-            .ok_or(AuthError::Unauthenticated)?;
+        let id = own_account(caller)?;
         self.store.tokens_of(id).await
     }
 
@@ -515,9 +513,7 @@ impl AuthDeps {
     }
 
     async fn revoke_token(&self, msg: RevokeToken, caller: &Caller) -> Result<(), AuthError> {
-        let id = principal(caller)?
-            .user_id()
-            .ok_or(AuthError::Unauthenticated)?;
+        let id = own_account(caller)?;
         if self.store.delete_token(id, msg.id).await? {
             Ok(())
         } else {

@@ -16,7 +16,7 @@ use super::store::{Inserted, MediaStore, MediumRecord, Version};
 use folio_auth_protocol::permissions::{Action, allows};
 use folio_media_protocol::blobs::{BlobError, BlobKey, Blobs};
 use folio_media_protocol::messages::ImageSource;
-use folio_runtime::{Caller, Concern, ConcernName, CpuPool, Principal, UserId};
+use folio_runtime::{Caller, Concern, ConcernName, CpuPool, NotAPerson, Principal, UserId};
 
 /// What the media concern is built from; survives restarts.
 #[derive(Clone)]
@@ -57,15 +57,12 @@ folio_runtime::concern_handlers!(Media {
     RevertMedium => revert;
 });
 
+/// The signed-in person; the operator owns no media.
 fn principal(caller: &Caller) -> Result<(&Principal, UserId), MediaError> {
-    let principal = caller
-        .principal
-        .as_ref()
-        .ok_or(MediaError::Unauthenticated)?;
-    let id = principal
-        .user_id()
-        .ok_or_else(|| MediaError::Forbidden("media belong to people".into()))?;
-    Ok((principal, id))
+    caller.person().map_err(|who| match who {
+        NotAPerson::Anonymous => MediaError::Unauthenticated,
+        NotAPerson::Operator => MediaError::Forbidden("media belong to people".into()),
+    })
 }
 
 /// Owners manage their own media; editors and above manage all.

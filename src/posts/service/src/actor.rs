@@ -13,7 +13,7 @@ use super::store::{Filter, PostRecord, PostsStore, TagViewer};
 use folio_auth_protocol::permissions::{Action, allows};
 use folio_render_protocol::messages::Render;
 use folio_render_protocol::{RenderClient, RenderError};
-use folio_runtime::{CallMeta, Caller, Concern, ConcernName, Principal, UserId};
+use folio_runtime::{CallMeta, Caller, Concern, ConcernName, NotAPerson, Principal, UserId};
 
 /// What the posts concern is built from; survives restarts.
 #[derive(Clone)]
@@ -71,14 +71,10 @@ const NOBODY: UserId = UserId::from_uuid(Uuid::nil());
 
 /// The signed-in writer; the operator writes nothing under their own name.
 fn writer(caller: &Caller) -> Result<(&Principal, UserId), PostsError> {
-    let principal = caller
-        .principal
-        .as_ref()
-        .ok_or(PostsError::Unauthenticated)?;
-    let id = principal
-        .user_id()
-        .ok_or_else(|| PostsError::Forbidden("posts are written by people".into()))?;
-    Ok((principal, id))
+    caller.person().map_err(|who| match who {
+        NotAPerson::Anonymous => PostsError::Unauthenticated,
+        NotAPerson::Operator => PostsError::Forbidden("posts are written by people".into()),
+    })
 }
 
 fn may(principal: &Principal, action: Action) -> bool {
