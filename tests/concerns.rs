@@ -277,7 +277,7 @@ async fn the_events_a_change_caused_come_back_with_its_reply() {
     elsewhere.listen(move |event: &PostsEvent| into.lock().unwrap().push(event.clone()));
     let posts: Client<PostsProtocol> = Client::new(Link::new(runtime.transport(), elsewhere));
     let writer = Principal::User {
-        id: uuid::Uuid::new_v4(),
+        id: folio::runtime::UserId::from_uuid(uuid::Uuid::new_v4()),
         role: Role::Author,
     };
 

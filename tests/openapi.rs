@@ -130,3 +130,45 @@ async fn public_routes_need_no_credentials_and_others_do() {
         .collect();
     assert_eq!(names, ["bearer", "session"]);
 }
+
+#[tokio::test]
+async fn typed_ids_are_described_as_uuid_strings_as_before() {
+    let app = TestApp::spawn().await;
+
+    let (status, doc) = app.get_json("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    // An id field without `#[schema(inline)]` would become a reference to a
+    // component of its own: the document would change shape for clients.
+    for name in ["PostId", "UserId", "MediumId"] {
+        assert!(!schemas.contains_key(name), "{name} became a component");
+    }
+    for (schema, field) in [
+        ("PostView", "id"),
+        ("PostView", "author"),
+        ("PostSummary", "id"),
+        ("PostSummary", "author"),
+        ("RevisionView", "saved_by"),
+        ("MediumView", "id"),
+        ("MediumView", "owner"),
+        ("UserView", "id"),
+        ("AuthorView", "id"),
+    ] {
+        let described = &schemas[schema]["properties"][field];
+        assert_eq!(described["type"], "string", "{schema}.{field}: {described}");
+        assert_eq!(described["format"], "uuid", "{schema}.{field}: {described}");
+    }
+    for (path, name) in [("/api/v1/posts", "author"), ("/api/v1/media", "owner")] {
+        let parameter = doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|parameter| parameter["name"] == name)
+            .unwrap();
+        assert_eq!(
+            parameter["schema"]["format"], "uuid",
+            "{path} {name}: {parameter}"
+        );
+    }
+}

@@ -10,12 +10,14 @@ use std::time::Duration;
 use chrono::Utc;
 use folio::auth::domain::{DisplayName, Email, Password, Secret, TokenName, TokenScope};
 use folio::auth::{AuthError, messages as auth};
+use folio::media::domain::MediumId;
 use folio::media::{BlobKey, MediaError, domain as media_domain, messages as media};
+use folio::posts::domain::PostId;
 use folio::posts::{PostsError, messages as posts};
 use folio::render::messages as render;
 use folio::runtime::{
     Answer, AnswerOf, CallMeta, ConcernMessage, ConcernName, Failure, Principal, Protocol, Role,
-    SigningKey, decode, encode,
+    SigningKey, UserId, decode, encode,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -57,9 +59,13 @@ where
     round_trips(reply);
 }
 
+fn user_id() -> UserId {
+    UserId::from_uuid(Uuid::new_v4())
+}
+
 fn user() -> auth::UserView {
     auth::UserView {
-        id: Uuid::new_v4(),
+        id: user_id(),
         email: "ada@example.com".into(),
         name: "Ada".into(),
         slug: "ada".into(),
@@ -84,6 +90,7 @@ fn token() -> auth::TokenView {
 #[test]
 fn every_auth_message_and_reply_round_trips_through_serde() {
     let id = Uuid::new_v4();
+    let person = user_id();
     let email = Email::parse("ada@example.com").unwrap();
     let name = DisplayName::parse("Ada Lovelace").unwrap();
     let password = Password::parse("analytical engine").unwrap();
@@ -108,7 +115,7 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
         },
         auth::Authenticated {
             principal: Principal::User {
-                id,
+                id: person,
                 role: Role::Author,
             },
             user: user(),
@@ -132,7 +139,7 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
         (),
     );
     message_round_trips(auth::ListUsers, vec![user()]);
-    message_round_trips(auth::GetUser { id }, user());
+    message_round_trips(auth::GetUser { id: person }, user());
     message_round_trips(
         auth::CreateUser {
             email: email.clone(),
@@ -144,15 +151,17 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
     );
     message_round_trips(
         auth::UpdateUser {
-            id,
+            id: person,
+            email: None,
             name: Some(name.clone()),
+            bio: None,
             role: Some(Role::Editor),
-            ..Default::default()
+            disabled: None,
         },
         user(),
     );
-    message_round_trips(auth::DeleteUser { id }, ());
-    message_round_trips(auth::CanDeleteUser { id }, user());
+    message_round_trips(auth::DeleteUser { id: person }, ());
+    message_round_trips(auth::CanDeleteUser { id: person }, user());
     message_round_trips(
         auth::ChangePassword {
             current: secret.clone(),
@@ -163,7 +172,7 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
     );
     message_round_trips(
         auth::ResetPassword {
-            id,
+            id: person,
             new: password.clone(),
         },
         auth::PasswordReset {
@@ -171,7 +180,7 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
             tokens_revoked: 1,
         },
     );
-    message_round_trips(auth::RevokeSessions { id }, ());
+    message_round_trips(auth::RevokeSessions { id: person }, ());
     message_round_trips(
         auth::ListSessions,
         vec![auth::SessionView {
@@ -182,7 +191,7 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
         }],
     );
     message_round_trips(auth::RevokeSession { id }, ());
-    message_round_trips(auth::TransferOwnership { to: id }, user());
+    message_round_trips(auth::TransferOwnership { to: person }, user());
     message_round_trips(auth::ListTokens, vec![token()]);
     message_round_trips(
         auth::CreateToken {
@@ -199,20 +208,20 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
     message_round_trips(
         auth::ListAuthors,
         vec![auth::AuthorView {
-            id,
+            id: person,
             name: "Ada".into(),
             slug: "ada".into(),
             bio: String::new(),
         }],
     );
     let ada = auth::AuthorView {
-        id,
+        id: person,
         name: "Ada".into(),
         slug: "ada".into(),
         bio: "Wrote the first program.".into(),
     };
     message_round_trips(auth::AuthorBySlug { slug: "ada".into() }, ada.clone());
-    message_round_trips(auth::DescribeAuthors { ids: vec![id] }, vec![ada]);
+    message_round_trips(auth::DescribeAuthors { ids: vec![person] }, vec![ada]);
     message_round_trips(auth::OpenSetup, Some(secret.clone()));
     message_round_trips(
         auth::CheckSetup {
@@ -235,7 +244,7 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
 fn a_signed_principal_travels_in_the_envelope_and_verifies_on_the_other_side() {
     let key = SigningKey::random();
     let principal = Principal::User {
-        id: Uuid::new_v4(),
+        id: user_id(),
         role: Role::Contributor,
     };
     let meta = CallMeta::new("req", Duration::from_secs(1)).with_principal(key.sign(&principal));
@@ -255,10 +264,11 @@ fn a_signed_principal_travels_in_the_envelope_and_verifies_on_the_other_side() {
 
 #[test]
 fn every_media_and_render_message_round_trips_through_serde() {
-    let id = Uuid::new_v4();
+    let id = MediumId::from_uuid(Uuid::new_v4());
+    let owner = user_id();
     let medium = media::MediumView {
         id,
-        owner: id,
+        owner,
         file_name: "kite.jpg".into(),
         content_type: "image/jpeg".into(),
         byte_size: 1234,
@@ -299,7 +309,7 @@ fn every_media_and_render_message_round_trips_through_serde() {
     message_round_trips(media::GetMedium { id }, medium.clone());
     message_round_trips(
         media::ListMedia {
-            owner: Some(id),
+            owner: Some(owner),
             page: 1,
             per_page: 10,
         },
@@ -376,8 +386,8 @@ fn every_message_and_reply_round_trips_through_serde() {
     message_round_trips(media::Stats, media::MediaStats { media: 7 });
     message_round_trips(
         posts::ReassignPosts {
-            from: Uuid::new_v4(),
-            to: Uuid::new_v4(),
+            from: user_id(),
+            to: user_id(),
         },
         3,
     );
@@ -437,21 +447,22 @@ fn no_media_message_or_reply_carries_a_filesystem_path() {
 
 #[test]
 fn every_event_round_trips_through_serde() {
-    let id = Uuid::new_v4();
-    round_trips(auth::AuthEvent::AuthorChanged { id });
-    round_trips(media::MediaEvent::MediumChanged { id });
+    round_trips(auth::AuthEvent::AuthorChanged { id: user_id() });
+    round_trips(media::MediaEvent::MediumChanged {
+        id: MediumId::from_uuid(Uuid::new_v4()),
+    });
     round_trips(posts::PostsEvent::PostsReassigned {
-        from: id,
-        to: Uuid::new_v4(),
+        from: user_id(),
+        to: user_id(),
     });
     round_trips(posts::PostsEvent::PostChanged(posts::PostChange {
-        id,
+        id: PostId::from_uuid(Uuid::now_v7()),
         before: None,
         after: Some(posts::PostState {
             kind: folio::posts::domain::PostKind::Post,
             slug: "hello".into(),
             tags: vec!["news".into()],
-            author: Uuid::new_v4(),
+            author: user_id(),
             public: true,
         }),
     }));

@@ -12,10 +12,10 @@ use actix_web::http::header::{self, Header, IfNoneMatch};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use moka::sync::Cache;
-use uuid::Uuid;
 
 use super::ApiError;
 use folio_auth_protocol::messages::AuthEvent;
+use folio_media_protocol::MediumId;
 use folio_media_protocol::messages::MediaEvent;
 use folio_posts_protocol::domain::PostKind;
 use folio_posts_protocol::messages::{PostChange, PostState, PostsEvent};
@@ -158,7 +158,7 @@ pub struct FileCache(Cache<FileKey, Arc<CachedFile>>);
 /// One generated file, as the only URL that serves it names it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FileKey {
-    pub id: Uuid,
+    pub id: MediumId,
     pub version: i32,
     pub file: String,
 }
@@ -170,9 +170,9 @@ impl FileKey {
     /// URL and one cache key.
     pub fn parse(id: &str, version: &str, file: String) -> Result<Self, ApiError> {
         let gone = || ApiError::not_found("there is no such file");
-        let parsed_id = Uuid::parse_str(id).map_err(|_| gone())?;
+        let parsed_id = MediumId::parse(id).map_err(|_| gone())?;
         let parsed_version: i32 = version.parse().map_err(|_| gone())?;
-        if parsed_id.hyphenated().to_string() != id || parsed_version.to_string() != version {
+        if parsed_id.to_string() != id || parsed_version.to_string() != version {
             return Err(gone());
         }
         Ok(Self {
@@ -216,7 +216,7 @@ impl FileCache {
     }
 
     /// Forgets every file of medium `id`.
-    pub fn forget(&self, id: Uuid) {
+    pub fn forget(&self, id: MediumId) {
         if self
             .0
             .invalidate_entries_if(move |key, _| key.id == id)

@@ -17,7 +17,7 @@ use folio_auth_protocol::AuthError;
 use folio_auth_protocol::domain::{Secret, TokenScope};
 use folio_auth_protocol::messages::{Authenticate, Authenticated, Credential, Method, UserView};
 use folio_auth_protocol::permissions::{Action, allows};
-use folio_runtime::{CallMeta, CommonError, Principal, SignedPrincipal};
+use folio_runtime::{CallMeta, CommonError, Principal, SignedPrincipal, UserId};
 
 /// How long a validated credential is trusted without asking auth again: this
 /// is what keeps sessions off the database on every request, and it bounds how
@@ -49,7 +49,7 @@ impl IdentityCache {
     }
 
     /// Forget every credential of `user`: their role, password or status changed.
-    pub fn forget_user(&self, user: Uuid) {
+    pub fn forget_user(&self, user: UserId) {
         if let Err(error) = self
             .0
             .invalidate_entries_if(move |_, entry| entry.user.id == user)

@@ -11,19 +11,18 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, pat
 use futures::{SinkExt, StreamExt, TryStreamExt};
 use serde::Deserialize;
 use tracing_actix_web::RequestId;
-use uuid::Uuid;
 
 use super::cache::{CACHE_FILES_UP_TO, CachedFile, FileKey, conditional};
 use super::error::ErrorBody;
 use super::{ApiError, Identity, Services};
 use folio_media_protocol::blobs::{BlobError, BlobKey, Blobs};
-use folio_media_protocol::domain::Operation;
+use folio_media_protocol::domain::{MediumId, Operation};
 use folio_media_protocol::messages::{
     DeleteMedium, EditMedium, GetMedium, Ingest, ListMedia, Locate, LocatedFile, RevertMedium,
     UpdateMedium,
 };
 use folio_media_protocol::messages::{MediaPage, MediumView};
-use folio_runtime::ConcernName;
+use folio_runtime::{ConcernName, UserId};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(upload)
@@ -266,7 +265,8 @@ async fn stage_file(services: &Services, field: &mut Field) -> Result<BlobKey, A
 #[into_params(parameter_in = Query)]
 pub(super) struct ListQuery {
     /// Only this person's media.
-    owner: Option<Uuid>,
+    #[param(value_type = Option<String>, format = Uuid)]
+    owner: Option<UserId>,
     page: Option<u32>,
     per_page: Option<u32>,
 }
@@ -297,8 +297,8 @@ async fn list_media(
     Ok(HttpResponse::Ok().json(services.media.call(msg, identity.meta()).await?))
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("there is no medium {raw}")))
+fn parse_id(raw: &str) -> Result<MediumId, ApiError> {
+    MediumId::parse(raw).map_err(|_| ApiError::not_found(format!("there is no medium {raw}")))
 }
 
 /// One medium: metadata, variant URLs and a ready `srcset`.

@@ -4,12 +4,11 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use tracing_actix_web::RequestId;
-use uuid::Uuid;
 
 use super::error::ErrorBody;
 use super::identity::MaybeIdentity;
 use super::{ApiError, Identity, Services};
-use folio_posts_protocol::domain::{Excerpt, PostKind, PostStatus, Slug, TagList, Title};
+use folio_posts_protocol::domain::{Excerpt, PostId, PostKind, PostStatus, Slug, TagList, Title};
 use folio_posts_protocol::messages::{
     CreatePost, DeletePost, GetPost, GetRevision, ListPosts, ListRevisions, ListTags, PostFields,
     PostSummary, PostView, Publish, RestoreRevision, RevisionView, SummaryPage, TagView, Unpublish,
@@ -17,6 +16,7 @@ use folio_posts_protocol::messages::{
 };
 use folio_render_protocol::html::resolve_media;
 use folio_render_protocol::messages::Render;
+use folio_runtime::UserId;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
@@ -80,8 +80,8 @@ fn page_out(services: &Services, page: SummaryPage) -> PageOut {
     }
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("there is no post {raw}")))
+fn parse_id(raw: &str) -> Result<PostId, ApiError> {
+    PostId::parse(raw).map_err(|_| ApiError::not_found(format!("there is no post {raw}")))
 }
 
 /// Tells "absent" (leave as is) from `null` (clear) in a PATCH body.
@@ -143,7 +143,8 @@ pub(super) struct ListQuery {
     /// Only posts with this tag, by the tag's slug.
     tag: Option<String>,
     /// Only posts by this author.
-    author: Option<Uuid>,
+    #[param(value_type = Option<String>, format = Uuid)]
+    author: Option<UserId>,
     /// Words that must appear in the title.
     q: Option<String>,
     /// The page, from 1 (the default).

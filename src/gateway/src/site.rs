@@ -25,7 +25,7 @@ use folio_posts_protocol::messages::{
     ListPublished, ListPublishedUrls, PostPage, PostView, PublishedBySlug, SITEMAP_URLS,
 };
 use folio_render_protocol::html::resolve_media;
-use folio_runtime::{CallMeta, CommonError};
+use folio_runtime::{CallMeta, CommonError, UserId};
 
 /// Posts per listing page.
 const PER_PAGE: u32 = 10;
@@ -190,7 +190,7 @@ pub async fn describe_images(
 /// The authors of `posts` only (a page shows a handful, however many people
 /// write here); none when auth is down — the page shows no names.
 async fn authors_of(services: &Services, posts: &[&PostView], request_id: &str) -> Vec<AuthorView> {
-    let mut ids: Vec<uuid::Uuid> = posts.iter().map(|post| post.author).collect();
+    let mut ids: Vec<UserId> = posts.iter().map(|post| post.author).collect();
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {

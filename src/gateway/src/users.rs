@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use tracing_actix_web::RequestId;
-use uuid::Uuid;
 
 use super::error::ErrorBody;
 use super::identity::MaybeIdentity;
@@ -15,7 +14,7 @@ use folio_auth_protocol::messages::{
     PasswordReset, ResetPassword, RevokeSessions, TransferOwnership, UpdateUser, UserView,
 };
 use folio_posts_protocol::messages::{ListPosts, ReassignPosts};
-use folio_runtime::{CommonError, Role};
+use folio_runtime::{CommonError, Role, UserId};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
@@ -29,8 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(authors);
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("there is no user {raw}")))
+fn parse_id(raw: &str) -> Result<UserId, ApiError> {
+    UserId::parse(raw).map_err(|_| ApiError::not_found(format!("there is no user {raw}")))
 }
 
 /// Every account (administrators and the owner).
@@ -284,10 +283,10 @@ async fn remove(
 async fn successor(
     services: &Services,
     identity: &Identity,
-    removed: Uuid,
+    removed: UserId,
     raw: &str,
-) -> Result<Uuid, ApiError> {
-    let to = Uuid::parse_str(raw)
+) -> Result<UserId, ApiError> {
+    let to = UserId::parse(raw)
         .map_err(|_| ApiError::invalid(format!("reassign_to: {raw:?} is not a person's id")))?;
     if to == removed {
         return Err(ApiError::invalid(

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use futures::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 
-use folio_seam::{AnswerOf, CallMeta, ConcernMessage, ConcernName, Principal, Protocol};
+use folio_seam::{AnswerOf, CallMeta, ConcernMessage, ConcernName, Principal, Protocol, UserId};
 
 /// A concern's state. It is rebuilt from `Deps` on every restart, so whatever a
 /// panic may have left half-changed is thrown away.
@@ -93,6 +93,14 @@ impl Caller {
         }
     }
 
+    /// The signed-in person calling, with their id: whom ownership is checked
+    /// against and under whose name things are written.
+    pub fn person(&self) -> Result<(&Principal, UserId), NotAPerson> {
+        let principal = self.principal.as_ref().ok_or(NotAPerson::Anonymous)?;
+        let id = principal.user_id().ok_or(NotAPerson::Operator)?;
+        Ok((principal, id))
+    }
+
     /// Announces a change this call made (and committed). The event travels
     /// with the answer and is published for everyone else.
     pub fn announce<E: Any + Send>(&self, event: E) {
@@ -129,6 +137,14 @@ impl Caller {
     }
 }
 
+/// Why a caller is not a signed-in person: nobody signed in, or the operator,
+/// who acts under no account. Each concern's error says what that answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotAPerson {
+    Anonymous,
+    Operator,
+}
+
 /// The envelope a handle sends to a concern's actor: the message and its meta.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Call<M> {
@@ -138,4 +154,31 @@ pub struct Call<M> {
 
 impl<M: ConcernMessage> actix::Message for Call<M> {
     type Result = AnswerOf<M>;
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use folio_seam::Role;
+
+    #[test]
+    fn a_person_is_a_signed_in_user_not_the_operator_or_nobody() {
+        let id = UserId::parse("0190b2a4-7c1e-7d3a-9f00-5e2b1c3d4e5f").unwrap();
+        let user = Principal::User {
+            id,
+            role: Role::Author,
+        };
+        let caller = Caller::new("req", Some(user.clone()));
+        assert_eq!(caller.person(), Ok((&user, id)));
+        assert_eq!(
+            Caller::new("req", Some(Principal::Operator)).person(),
+            Err(NotAPerson::Operator)
+        );
+        assert_eq!(
+            Caller::new("req", None).person(),
+            Err(NotAPerson::Anonymous)
+        );
+    }
 }

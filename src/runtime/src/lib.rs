@@ -16,7 +16,7 @@ mod pool;
 mod supervision;
 mod transport;
 
-pub use concern::{Call, Caller, Concern, Handles};
+pub use concern::{Call, Caller, Concern, Handles, NotAPerson};
 pub use faults::{Fault, FaultKind, FaultPlan, FaultRequest};
 pub use folio_seam::*;
 pub use handle::ConcernHandle;

@@ -7,6 +7,7 @@ mod client;
 mod error;
 mod events;
 mod failure;
+mod ids;
 mod newtype;
 mod principal;
 mod protocol;
@@ -16,6 +17,7 @@ pub use client::{Client, Link};
 pub use error::CommonError;
 pub use events::EventBus;
 pub use failure::{Failure, PoolError};
+pub use ids::UserId;
 pub use principal::{PRINCIPAL_TTL, Principal, Role, SignedPrincipal, SigningKey};
 pub use protocol::{
     Answer, AnswerOf, CallMeta, ConcernError, ConcernMessage, ConcernName, EventOf, NoEvents,
@@ -26,3 +28,11 @@ pub use transport::{Body, Transport, answer_of, decode, encode};
 /// For `concern_error!`: a concern's error takes any `anyhow` context chain as unexpected.
 #[doc(hidden)]
 pub use anyhow as __anyhow;
+/// What the exported macros (`id_newtype!`) name through `$crate`, so that a
+/// crate using them needs no dependency of its own on these.
+#[doc(hidden)]
+pub use serde as __serde;
+#[doc(hidden)]
+pub use utoipa as __utoipa;
+#[doc(hidden)]
+pub use uuid as __uuid;

@@ -10,7 +10,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use uuid::Uuid;
+
+use crate::UserId;
 
 /// Blog roles, from least to most powerful (the order is used: `>=` means "at least").
 #[derive(
@@ -76,7 +77,7 @@ impl std::fmt::Display for Role {
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Principal {
     /// A signed-in person or one of their API tokens.
-    User { id: Uuid, role: Role },
+    User { id: UserId, role: Role },
     /// Whoever runs `folio` commands on the server itself: they hold the data
     /// directory and the key, so they are trusted like the owner.
     Operator,
@@ -90,7 +91,7 @@ impl Principal {
         }
     }
 
-    pub fn user_id(&self) -> Option<Uuid> {
+    pub fn user_id(&self) -> Option<UserId> {
         match self {
             Principal::User { id, .. } => Some(*id),
             Principal::Operator => None,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::AuthError;
 use super::domain::{Bio, DisplayName, Email, Password, Secret, TokenName, TokenScope};
-use folio_seam::{ConcernName, Principal, Role};
+use folio_seam::{ConcernName, Principal, Role, UserId};
 
 folio_seam::protocol!(AuthProtocol: ConcernName::Auth, AuthError, AuthEvent {
     Stats => AuthStats, "auth.stats";
@@ -42,7 +42,7 @@ folio_seam::protocol!(AuthProtocol: ConcernName::Auth, AuthError, AuthEvent {
 pub enum AuthEvent {
     /// A person's public name or bio changed, or they were removed: pages
     /// that show them as an author must be rebuilt.
-    AuthorChanged { id: Uuid },
+    AuthorChanged { id: UserId },
 }
 
 /// Counts of what the auth store holds.
@@ -61,7 +61,8 @@ pub struct AuthStats {
 /// An account as the API shows it (never the password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserView {
-    pub id: Uuid,
+    #[schema(inline)]
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub slug: String,
@@ -75,7 +76,8 @@ pub struct UserView {
 /// What the public may know of a person who writes here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuthorView {
-    pub id: Uuid,
+    #[schema(inline)]
+    pub id: UserId,
     pub name: String,
     pub slug: String,
     pub bio: String,
@@ -142,7 +144,7 @@ pub struct ListUsers;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetUser {
-    pub id: Uuid,
+    pub id: UserId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,9 +156,9 @@ pub struct CreateUser {
 }
 
 /// Only the fields given change.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateUser {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: Option<Email>,
     pub name: Option<DisplayName>,
     pub bio: Option<Bio>,
@@ -166,7 +168,7 @@ pub struct UpdateUser {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeleteUser {
-    pub id: Uuid,
+    pub id: UserId,
 }
 
 /// Would the caller be allowed to remove this person? The person if so, else
@@ -174,7 +176,7 @@ pub struct DeleteUser {
 /// that a refused removal leaves the posts where they were.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CanDeleteUser {
-    pub id: Uuid,
+    pub id: UserId,
 }
 
 /// The caller changes their own password; every other session of theirs ends.
@@ -190,7 +192,7 @@ pub struct ChangePassword {
 /// their API tokens are revoked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResetPassword {
-    pub id: Uuid,
+    pub id: UserId,
     pub new: Password,
 }
 
@@ -203,7 +205,7 @@ pub struct PasswordReset {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeSessions {
-    pub id: Uuid,
+    pub id: UserId,
 }
 
 /// One of the caller's own sessions (never its secret).
@@ -228,7 +230,7 @@ pub struct RevokeSession {
 /// The owner makes an administrator the owner and becomes an administrator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransferOwnership {
-    pub to: Uuid,
+    pub to: UserId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -278,7 +280,7 @@ pub struct AuthorBySlug {
 /// unknown and disabled ones are left out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DescribeAuthors {
-    pub ids: Vec<Uuid>,
+    pub ids: Vec<UserId>,
 }
 
 /// When no account exists: a fresh one-time setup link (older ones stop working).

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use uuid::Uuid;
 
 use super::AuthError;
 use super::domain::{Email, Secret};
@@ -12,7 +11,7 @@ use super::messages::*;
 use super::passwords::Passwords;
 use super::permissions::{Action, allows};
 use super::store::{AuthStore, NewUser, UserRecord};
-use folio_runtime::{Caller, Concern, ConcernName, Principal, Role};
+use folio_runtime::{Caller, Concern, ConcernName, Principal, Role, UserId};
 
 /// Session lifetimes, from configuration.
 #[derive(Clone, Debug)]
@@ -82,6 +81,12 @@ fn principal(caller: &Caller) -> Result<&Principal, AuthError> {
         .ok_or(AuthError::unauthenticated())
 }
 
+/// The signed-in person's own account; the operator has none.
+fn own_account(caller: &Caller) -> Result<UserId, AuthError> {
+    let (_, id) = caller.person().map_err(|_| AuthError::unauthenticated())?;
+    Ok(id)
+}
+
 /// The caller, if their role allows `action`.
 fn require(caller: &Caller, action: Action) -> Result<&Principal, AuthError> {
     let principal = principal(caller)?;
@@ -95,7 +100,7 @@ fn require(caller: &Caller, action: Action) -> Result<&Principal, AuthError> {
     }
 }
 
-fn is_self(caller: &Caller, id: Uuid) -> bool {
+fn is_self(caller: &Caller, id: UserId) -> bool {
     caller.principal.as_ref().and_then(Principal::user_id) == Some(id)
 }
 
@@ -115,7 +120,7 @@ fn expires(duration: Duration) -> chrono::DateTime<Utc> {
 }
 
 impl AuthDeps {
-    async fn target(&self, id: Uuid) -> Result<UserRecord, AuthError> {
+    async fn target(&self, id: UserId) -> Result<UserRecord, AuthError> {
         self.store
             .user(id)
             .await?
@@ -335,7 +340,7 @@ impl AuthDeps {
     }
 
     /// The person, if the caller may remove them.
-    async fn removable(&self, id: Uuid, caller: &Caller) -> Result<UserRecord, AuthError> {
+    async fn removable(&self, id: UserId, caller: &Caller) -> Result<UserRecord, AuthError> {
         require(caller, Action::ManageUsers)?;
         let target = self.target(id).await?;
         if target.view.role == Role::Owner {
@@ -365,9 +370,7 @@ impl AuthDeps {
     }
 
     async fn change_password(&self, msg: ChangePassword, caller: &Caller) -> Result<(), AuthError> {
-        let id = principal(caller)?
-            .user_id()
-            .ok_or(AuthError::unauthenticated())?;
+        let id = own_account(caller)?;
         let user = self.target(id).await?;
         if !self
             .passwords
@@ -414,16 +417,12 @@ impl AuthDeps {
         _: ListSessions,
         caller: &Caller,
     ) -> Result<Vec<SessionView>, AuthError> {
-        let id = principal(caller)?
-            .user_id()
-            .ok_or(AuthError::unauthenticated())?;
+        let id = own_account(caller)?;
         self.store.sessions_of(id).await
     }
 
     async fn revoke_session(&self, msg: RevokeSession, caller: &Caller) -> Result<(), AuthError> {
-        let id = principal(caller)?
-            .user_id()
-            .ok_or(AuthError::unauthenticated())?;
+        let id = own_account(caller)?;
         if self.store.delete_session_of(id, msg.id).await? {
             Ok(())
         } else {
@@ -472,9 +471,7 @@ impl AuthDeps {
         _: ListTokens,
         caller: &Caller,
     ) -> Result<Vec<TokenView>, AuthError> {
-        let id = principal(caller)?
-            .user_id()
-            .ok_or(AuthError::unauthenticated())?;
+        let id = own_account(caller)?;
         self.store.tokens_of(id).await
     }
 
@@ -515,9 +512,7 @@ impl AuthDeps {
     }
 
     async fn revoke_token(&self, msg: RevokeToken, caller: &Caller) -> Result<(), AuthError> {
-        let id = principal(caller)?
-            .user_id()
-            .ok_or(AuthError::unauthenticated())?;
+        let id = own_account(caller)?;
         if self.store.delete_token(id, msg.id).await? {
             Ok(())
         } else {

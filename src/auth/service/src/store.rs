@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::AuthError;
 use super::domain::{Email, TokenScope};
 use super::messages::{AuthStats, SessionView, TokenView, UserView};
-use folio_runtime::Role;
+use folio_runtime::{Role, UserId};
 use folio_storage::StoreLocation;
 
 mod user {
@@ -142,7 +142,7 @@ fn record(model: user::Model) -> Result<UserRecord, AuthError> {
         .map_err(|e: String| AuthError::unexpected(format!("user {}: {e}", model.id)))?;
     Ok(UserRecord {
         view: UserView {
-            id: model.id,
+            id: UserId::from_uuid(model.id),
             email: model.email,
             name: model.display_name,
             slug: model.slug,
@@ -214,8 +214,8 @@ impl AuthStore {
             .map_err(unexpected("counting users"))
     }
 
-    pub async fn user(&self, id: Uuid) -> Result<Option<UserRecord>, AuthError> {
-        let model = user::Entity::find_by_id(id)
+    pub async fn user(&self, id: UserId) -> Result<Option<UserRecord>, AuthError> {
+        let model = user::Entity::find_by_id(id.as_uuid())
             .one(&self.db)
             .await
             .map_err(unexpected("reading a user"))?;
@@ -242,12 +242,12 @@ impl AuthStore {
     }
 
     /// The users among `ids`; at most a page's worth are asked for at once.
-    pub async fn users_among(&self, ids: &[Uuid]) -> Result<Vec<UserRecord>, AuthError> {
+    pub async fn users_among(&self, ids: &[UserId]) -> Result<Vec<UserRecord>, AuthError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         user::Entity::find()
-            .filter(user::Column::Id.is_in(ids.iter().copied()))
+            .filter(user::Column::Id.is_in(ids.iter().map(|id| id.as_uuid())))
             .all(&self.db)
             .await
             .map_err(unexpected("reading users"))?
@@ -269,7 +269,7 @@ impl AuthStore {
     async fn free_slug<C: sea_orm::ConnectionTrait>(
         db: &C,
         base: &str,
-        except: Option<Uuid>,
+        except: Option<UserId>,
     ) -> Result<String, AuthError> {
         let taken: Vec<String> = user::Entity::find()
             .filter(user::Column::Slug.starts_with(base))
@@ -277,7 +277,7 @@ impl AuthStore {
             .await
             .map_err(unexpected("reading slugs"))?
             .into_iter()
-            .filter(|model| Some(model.id) != except)
+            .filter(|model| Some(UserId::from_uuid(model.id)) != except)
             .map(|model| model.slug)
             .collect();
         let mut candidate = base.to_owned();
@@ -331,7 +331,7 @@ impl AuthStore {
         )
         .await?;
         let model = user::ActiveModel {
-            id: Set(user.id),
+            id: Set(user.id.as_uuid()),
             email: Set(user.email.clone()),
             display_name: Set(user.name.clone()),
             slug: Set(slug),
@@ -350,20 +350,20 @@ impl AuthStore {
         record(model)
     }
 
-    pub async fn delete_user(&self, id: Uuid) -> Result<(), AuthError> {
+    pub async fn delete_user(&self, id: UserId) -> Result<(), AuthError> {
         // Sessions and tokens go with the user (ON DELETE CASCADE).
-        user::Entity::delete_by_id(id)
+        user::Entity::delete_by_id(id.as_uuid())
             .exec(&self.db)
             .await
             .map_err(unexpected("deleting a user"))?;
         Ok(())
     }
 
-    pub async fn set_password_hash(&self, id: Uuid, hash: String) -> Result<(), AuthError> {
+    pub async fn set_password_hash(&self, id: UserId, hash: String) -> Result<(), AuthError> {
         user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, Expr::value(hash))
             .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(user::Column::Id.eq(id))
+            .filter(user::Column::Id.eq(id.as_uuid()))
             .exec(&self.db)
             .await
             .map_err(unexpected("setting a password"))?;
@@ -373,7 +373,8 @@ impl AuthStore {
     /// An administrator's reset: the new hash, and every session and API token
     /// of the person gone, all or nothing (whoever knew the old password may
     /// have made a token with it). Returns how many sessions and tokens ended.
-    pub async fn reset_password(&self, id: Uuid, hash: String) -> Result<(u64, u64), AuthError> {
+    pub async fn reset_password(&self, id: UserId, hash: String) -> Result<(u64, u64), AuthError> {
+        let id = id.as_uuid();
         let txn = self
             .db
             .begin()
@@ -406,7 +407,7 @@ impl AuthStore {
     /// only if `from` is still the owner and `to` still an active administrator
     /// when the transaction runs: the caller's role in a signed principal may be
     /// seconds old, and two transfers at once must not both succeed.
-    pub async fn transfer_ownership(&self, from: Uuid, to: Uuid) -> Result<(), AuthError> {
+    pub async fn transfer_ownership(&self, from: UserId, to: UserId) -> Result<(), AuthError> {
         let txn = self
             .db
             .begin()
@@ -422,7 +423,7 @@ impl AuthStore {
                 Expr::value(Role::Administrator.as_str()),
             )
             .col_expr(user::Column::UpdatedAt, Expr::value(now))
-            .filter(user::Column::Id.eq(from))
+            .filter(user::Column::Id.eq(from.as_uuid()))
             .filter(user::Column::Role.eq(Role::Owner.as_str()))
             .exec(&txn)
             .await
@@ -435,7 +436,7 @@ impl AuthStore {
         let promoted = user::Entity::update_many()
             .col_expr(user::Column::Role, Expr::value(Role::Owner.as_str()))
             .col_expr(user::Column::UpdatedAt, Expr::value(now))
-            .filter(user::Column::Id.eq(to))
+            .filter(user::Column::Id.eq(to.as_uuid()))
             .filter(user::Column::Role.eq(Role::Administrator.as_str()))
             .filter(user::Column::Disabled.eq(false))
             .exec(&txn)
@@ -453,7 +454,7 @@ impl AuthStore {
 
     pub async fn insert_session(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         digest: String,
         expires_at: DateTime<Utc>,
     ) -> Result<Uuid, AuthError> {
@@ -462,7 +463,7 @@ impl AuthStore {
 
     async fn insert_session_in<C: sea_orm::ConnectionTrait>(
         db: &C,
-        user_id: Uuid,
+        user_id: UserId,
         digest: String,
         expires_at: DateTime<Utc>,
     ) -> Result<Uuid, AuthError> {
@@ -471,7 +472,7 @@ impl AuthStore {
         session::ActiveModel {
             id: Set(id),
             token_digest: Set(digest),
-            user_id: Set(user_id),
+            user_id: Set(user_id.as_uuid()),
             created_at: Set(now),
             last_seen_at: Set(now),
             expires_at: Set(expires_at),
@@ -491,7 +492,7 @@ impl AuthStore {
         else {
             return Ok(None);
         };
-        let Some(user) = self.user(session.user_id).await? else {
+        let Some(user) = self.user(UserId::from_uuid(session.user_id)).await? else {
             return Ok(None);
         };
         Ok(Some(SessionRecord {
@@ -524,10 +525,11 @@ impl AuthStore {
     /// Ends every session of `user_id`, but `keep` if given.
     pub async fn delete_sessions_of(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         keep: Option<Uuid>,
     ) -> Result<u64, AuthError> {
-        let mut query = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+        let mut query =
+            session::Entity::delete_many().filter(session::Column::UserId.eq(user_id.as_uuid()));
         if let Some(keep) = keep {
             query = query.filter(session::Column::Id.ne(keep));
         }
@@ -538,9 +540,9 @@ impl AuthStore {
         Ok(result.rows_affected)
     }
 
-    pub async fn sessions_of(&self, user_id: Uuid) -> Result<Vec<SessionView>, AuthError> {
+    pub async fn sessions_of(&self, user_id: UserId) -> Result<Vec<SessionView>, AuthError> {
         let models = session::Entity::find()
-            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::UserId.eq(user_id.as_uuid()))
             .order_by_desc(session::Column::CreatedAt)
             .all(&self.db)
             .await
@@ -557,10 +559,10 @@ impl AuthStore {
     }
 
     /// Ends `user_id`'s session `id`; false if they have no such session.
-    pub async fn delete_session_of(&self, user_id: Uuid, id: Uuid) -> Result<bool, AuthError> {
+    pub async fn delete_session_of(&self, user_id: UserId, id: Uuid) -> Result<bool, AuthError> {
         let result = session::Entity::delete_many()
             .filter(session::Column::Id.eq(id))
-            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::UserId.eq(user_id.as_uuid()))
             .exec(&self.db)
             .await
             .map_err(unexpected("deleting a session"))?;
@@ -569,7 +571,7 @@ impl AuthStore {
 
     pub async fn insert_token(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         digest: String,
         name: &str,
         scope: TokenScope,
@@ -577,7 +579,7 @@ impl AuthStore {
         let model = api_token::ActiveModel {
             id: Set(Uuid::new_v4()),
             token_digest: Set(digest),
-            user_id: Set(user_id),
+            user_id: Set(user_id.as_uuid()),
             name: Set(name.to_owned()),
             scope: Set(scope.as_str().to_owned()),
             created_at: Set(Utc::now()),
@@ -598,7 +600,7 @@ impl AuthStore {
         else {
             return Ok(None);
         };
-        let Some(user) = self.user(token.user_id).await? else {
+        let Some(user) = self.user(UserId::from_uuid(token.user_id)).await? else {
             return Ok(None);
         };
         Ok(Some(TokenRecord {
@@ -617,9 +619,9 @@ impl AuthStore {
         Ok(())
     }
 
-    pub async fn tokens_of(&self, user_id: Uuid) -> Result<Vec<TokenView>, AuthError> {
+    pub async fn tokens_of(&self, user_id: UserId) -> Result<Vec<TokenView>, AuthError> {
         let models = api_token::Entity::find()
-            .filter(api_token::Column::UserId.eq(user_id))
+            .filter(api_token::Column::UserId.eq(user_id.as_uuid()))
             .order_by_asc(api_token::Column::CreatedAt)
             .all(&self.db)
             .await
@@ -628,10 +630,10 @@ impl AuthStore {
     }
 
     /// Deletes `user_id`'s token `id`; false if they have no such token.
-    pub async fn delete_token(&self, user_id: Uuid, id: Uuid) -> Result<bool, AuthError> {
+    pub async fn delete_token(&self, user_id: UserId, id: Uuid) -> Result<bool, AuthError> {
         let result = api_token::Entity::delete_many()
             .filter(api_token::Column::Id.eq(id))
-            .filter(api_token::Column::UserId.eq(user_id))
+            .filter(api_token::Column::UserId.eq(user_id.as_uuid()))
             .exec(&self.db)
             .await
             .map_err(unexpected("deleting a token"))?;

@@ -1,7 +1,13 @@
-//! The media concern's vocabulary for edits: operations parsed at the edge, so
-//! the pixels code only ever sees a quarter turn, an axis or a non-empty rectangle.
+//! The media concern's vocabulary: the id of a medium, and edits as operations
+//! parsed at the edge, so the pixels code only ever sees a quarter turn, an
+//! axis or a non-empty rectangle.
 
 use serde::{Deserialize, Serialize};
+
+folio_seam::id_newtype! {
+    /// An uploaded medium, across all its versions.
+    pub struct MediumId;
+}
 
 /// Edits in one request; more is a script, not an edit.
 pub const MAX_OPERATIONS: usize = 20;

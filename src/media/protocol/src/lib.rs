@@ -11,4 +11,5 @@ pub mod messages;
 
 pub use blobs::{BlobKey, Blobs};
 pub use client::MediaClient;
+pub use domain::MediumId;
 pub use error::MediaError;

@@ -2,12 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::MediaError;
 use super::blobs::BlobKey;
-use super::domain::Operation;
-use folio_seam::ConcernName;
+use super::domain::{MediumId, Operation};
+use folio_seam::{ConcernName, UserId};
 
 folio_seam::protocol!(MediaProtocol: ConcernName::Media, MediaError, MediaEvent {
     Stats => MediaStats, "media.stats";
@@ -28,7 +27,7 @@ folio_seam::protocol!(MediaProtocol: ConcernName::Media, MediaError, MediaEvent 
 pub enum MediaEvent {
     /// A medium was edited, reverted, re-described or deleted: pages showing
     /// it and its cached files must be rebuilt.
-    MediumChanged { id: Uuid },
+    MediumChanged { id: MediumId },
 }
 
 /// What the media concern says about one image, ready for an `<img>`.
@@ -67,8 +66,10 @@ pub struct VariantView {
 /// A medium as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MediumView {
-    pub id: Uuid,
-    pub owner: Uuid,
+    #[schema(inline)]
+    pub id: MediumId,
+    #[schema(inline)]
+    pub owner: UserId,
     /// As uploaded, for display only.
     pub file_name: String,
     pub content_type: String,
@@ -106,12 +107,12 @@ pub struct Ingest {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetMedium {
-    pub id: Uuid,
+    pub id: MediumId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ListMedia {
-    pub owner: Option<Uuid>,
+    pub owner: Option<UserId>,
     pub page: u32,
     pub per_page: u32,
 }
@@ -126,21 +127,21 @@ pub struct MediaPage {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateMedium {
-    pub id: Uuid,
+    pub id: MediumId,
     pub alt: Option<String>,
     pub caption: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeleteMedium {
-    pub id: Uuid,
+    pub id: MediumId,
 }
 
 /// The blob behind a public URL `/media/{id}/v{version}/{file}`, if it is one
 /// of the files Folio generated for that medium.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Locate {
-    pub id: Uuid,
+    pub id: MediumId,
     pub version: i32,
     pub file: String,
 }
@@ -149,14 +150,14 @@ pub struct Locate {
 /// one; the current version is kept for `RevertMedium`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditMedium {
-    pub id: Uuid,
+    pub id: MediumId,
     pub operations: Vec<Operation>,
 }
 
 /// Undoes the latest edit: the previous version becomes current again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevertMedium {
-    pub id: Uuid,
+    pub id: MediumId,
 }
 
 /// Which blob serves a public file, and what HTTP needs to answer with it;

@@ -9,14 +9,14 @@ use sha2::Digest;
 use uuid::Uuid;
 
 use super::MediaError;
-use super::domain::{self, MAX_OPERATIONS};
+use super::domain::{self, MAX_OPERATIONS, MediumId};
 use super::images::{self, Refusal, Rules};
 use super::messages::*;
 use super::store::{Inserted, MediaStore, MediumRecord, Version};
 use folio_auth_protocol::permissions::{Action, allows};
 use folio_media_protocol::blobs::{BlobError, BlobKey, Blobs};
 use folio_media_protocol::messages::ImageSource;
-use folio_runtime::{Caller, Concern, ConcernName, CpuPool, Principal};
+use folio_runtime::{Caller, Concern, ConcernName, CpuPool, NotAPerson, Principal, UserId};
 
 /// What the media concern is built from; survives restarts.
 #[derive(Clone)]
@@ -57,21 +57,18 @@ folio_runtime::concern_handlers!(Media {
     RevertMedium => revert;
 });
 
-fn principal(caller: &Caller) -> Result<(&Principal, Uuid), MediaError> {
-    let principal = caller
-        .principal
-        .as_ref()
-        .ok_or(MediaError::unauthenticated())?;
-    let id = principal
-        .user_id()
-        .ok_or_else(|| MediaError::forbidden("media belong to people"))?;
-    Ok((principal, id))
+/// The signed-in person; the operator owns no media.
+fn principal(caller: &Caller) -> Result<(&Principal, UserId), MediaError> {
+    caller.person().map_err(|who| match who {
+        NotAPerson::Anonymous => MediaError::unauthenticated(),
+        NotAPerson::Operator => MediaError::forbidden("media belong to people"),
+    })
 }
 
 /// Owners manage their own media; editors and above manage all.
 fn check_manage(
     principal: &Principal,
-    user: Uuid,
+    user: UserId,
     medium: &MediumRecord,
 ) -> Result<(), MediaError> {
     let role = principal.role();
@@ -84,7 +81,7 @@ fn check_manage(
     }
 }
 
-fn not_found(id: Uuid) -> MediaError {
+fn not_found(id: MediumId) -> MediaError {
     MediaError::not_found(format!("there is no medium {id}"))
 }
 
@@ -97,7 +94,7 @@ fn original_file(record: &MediumRecord) -> String {
 }
 
 /// `{id}`, or `{id}/v{version}` with a version: where a medium's files are.
-fn files_of(id: Uuid, version: Option<i32>) -> Result<BlobKey, MediaError> {
+fn files_of(id: MediumId, version: Option<i32>) -> Result<BlobKey, MediaError> {
     let key = match version {
         Some(version) => format!("{id}/v{version}"),
         None => id.to_string(),
@@ -206,10 +203,10 @@ impl MediaDeps {
         msg: DescribeImages,
         _: &Caller,
     ) -> Result<Vec<(String, ImageSource)>, MediaError> {
-        let ids: Vec<Uuid> = msg
+        let ids: Vec<MediumId> = msg
             .ids
             .iter()
-            .filter_map(|id| Uuid::parse_str(id).ok())
+            .filter_map(|id| MediumId::parse(id).ok())
             .collect();
         let records = self.store.records(&ids).await?;
         Ok(records
@@ -294,7 +291,7 @@ impl MediaDeps {
             // The same picture again: no second copy.
             return Ok(view(&existing));
         }
-        let id = Uuid::new_v4();
+        let id = MediumId::from_uuid(Uuid::new_v4());
         let (rules, keep_metadata) = (self.rules.clone(), msg.keep_metadata);
         let outcome = self
             .pool
@@ -350,7 +347,7 @@ impl MediaDeps {
         Ok(view(&record))
     }
 
-    async fn record(&self, id: Uuid) -> Result<MediumRecord, MediaError> {
+    async fn record(&self, id: MediumId) -> Result<MediumRecord, MediaError> {
         self.store.get(id).await?.ok_or_else(|| not_found(id))
     }
 
@@ -405,7 +402,7 @@ impl MediaDeps {
     /// Removes a medium's files (`version: None`) or one version's; a failure
     /// is logged, not answered: the record, which decides what is served, is
     /// already right.
-    async fn remove_files(&self, id: Uuid, version: Option<i32>) {
+    async fn remove_files(&self, id: MediumId, version: Option<i32>) {
         let result = match files_of(id, version) {
             Ok(prefix) => self
                 .blobs
@@ -428,7 +425,7 @@ impl MediaDeps {
     /// names it.
     async fn store_version(
         &self,
-        id: Uuid,
+        id: MediumId,
         version: i32,
         files: Vec<(String, Vec<u8>)>,
         upload: Option<(BlobKey, String)>,
@@ -599,7 +596,7 @@ impl MediaDeps {
             len,
             etag: format!(
                 "\"{}-v{}-{}\"",
-                record.id.simple(),
+                record.id.as_uuid().simple(),
                 record.version,
                 msg.file
             ),

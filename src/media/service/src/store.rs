@@ -7,12 +7,12 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
-use uuid::Uuid;
 
 use serde::{Deserialize, Serialize};
 
-use super::domain::Operation;
+use super::domain::{MediumId, Operation};
 use super::messages::MediaStats;
+use folio_runtime::UserId;
 use folio_storage::StoreLocation;
 
 mod medium {
@@ -55,8 +55,8 @@ mod medium {
 /// A medium as the concern works with it.
 #[derive(Clone, Debug)]
 pub struct MediumRecord {
-    pub id: Uuid,
-    pub owner: Uuid,
+    pub id: MediumId,
+    pub owner: UserId,
     pub file_name: String,
     pub content_type: String,
     pub byte_size: i64,
@@ -141,8 +141,8 @@ impl From<medium::Model> for MediumRecord {
             model.ext.clone()
         };
         Self {
-            id: model.id,
-            owner: model.owner_id,
+            id: MediumId::from_uuid(model.id),
+            owner: UserId::from_uuid(model.owner_id),
             file_name: model.file_name,
             content_type: model.content_type,
             byte_size: model.byte_size,
@@ -197,16 +197,16 @@ impl MediaStore {
         Ok(MediaStats { media })
     }
 
-    async fn models(&self, ids: &[Uuid]) -> anyhow::Result<Vec<medium::Model>> {
+    async fn models(&self, ids: &[MediumId]) -> anyhow::Result<Vec<medium::Model>> {
         medium::Entity::find()
-            .filter(medium::Column::Id.is_in(ids.iter().copied()))
+            .filter(medium::Column::Id.is_in(ids.iter().map(|id| id.as_uuid())))
             .all(&self.db)
             .await
             .context("reading media")
     }
 
     /// The stored media among `ids`.
-    pub async fn records(&self, ids: &[Uuid]) -> anyhow::Result<Vec<MediumRecord>> {
+    pub async fn records(&self, ids: &[MediumId]) -> anyhow::Result<Vec<MediumRecord>> {
         Ok(self
             .models(ids)
             .await?
@@ -215,14 +215,14 @@ impl MediaStore {
             .collect())
     }
 
-    pub async fn get(&self, id: Uuid) -> anyhow::Result<Option<MediumRecord>> {
+    pub async fn get(&self, id: MediumId) -> anyhow::Result<Option<MediumRecord>> {
         Ok(self.records(&[id]).await?.pop())
     }
 
     /// A medium this owner uploaded before with the same bytes.
-    pub async fn by_hash(&self, owner: Uuid, hash: &str) -> anyhow::Result<Option<MediumRecord>> {
+    pub async fn by_hash(&self, owner: UserId, hash: &str) -> anyhow::Result<Option<MediumRecord>> {
         let model = medium::Entity::find()
-            .filter(medium::Column::OwnerId.eq(owner))
+            .filter(medium::Column::OwnerId.eq(owner.as_uuid()))
             .filter(medium::Column::ContentHash.eq(hash))
             .one(&self.db)
             .await
@@ -271,7 +271,7 @@ impl MediaStore {
         }
         let result = medium::Entity::update_many()
             .set(changes)
-            .filter(medium::Column::Id.eq(record.id))
+            .filter(medium::Column::Id.eq(record.id.as_uuid()))
             .filter(medium::Column::Version.eq(expected))
             .exec(&self.db)
             .await
@@ -279,9 +279,9 @@ impl MediaStore {
         Ok(result.rows_affected == 1)
     }
 
-    pub async fn update_text(&self, id: Uuid, alt: &str, caption: &str) -> anyhow::Result<()> {
+    pub async fn update_text(&self, id: MediumId, alt: &str, caption: &str) -> anyhow::Result<()> {
         medium::ActiveModel {
-            id: Set(id),
+            id: Set(id.as_uuid()),
             alt: Set(alt.to_owned()),
             caption: Set(caption.to_owned()),
             ..Default::default()
@@ -292,8 +292,8 @@ impl MediaStore {
         Ok(())
     }
 
-    pub async fn delete(&self, id: Uuid) -> anyhow::Result<()> {
-        medium::Entity::delete_by_id(id)
+    pub async fn delete(&self, id: MediumId) -> anyhow::Result<()> {
+        medium::Entity::delete_by_id(id.as_uuid())
             .exec(&self.db)
             .await
             .context("deleting a medium")?;
@@ -303,13 +303,13 @@ impl MediaStore {
     /// A page of media, newest first, optionally one owner's.
     pub async fn list(
         &self,
-        owner: Option<Uuid>,
+        owner: Option<UserId>,
         page: u32,
         per_page: u32,
     ) -> anyhow::Result<(Vec<MediumRecord>, u64)> {
         let mut query = medium::Entity::find();
         if let Some(owner) = owner {
-            query = query.filter(medium::Column::OwnerId.eq(owner));
+            query = query.filter(medium::Column::OwnerId.eq(owner.as_uuid()));
         }
         let total = query
             .clone()
@@ -333,8 +333,8 @@ impl MediaStore {
 
 fn active(record: &MediumRecord) -> medium::ActiveModel {
     medium::ActiveModel {
-        id: Set(record.id),
-        owner_id: Set(record.owner),
+        id: Set(record.id.as_uuid()),
+        owner_id: Set(record.owner.as_uuid()),
         file_name: Set(record.file_name.clone()),
         content_type: Set(record.content_type.clone()),
         byte_size: Set(record.byte_size),

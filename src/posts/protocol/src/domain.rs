@@ -1,7 +1,12 @@
-//! Parsed post values: titles, slugs, tags, kinds and statuses; and the word
+//! Parsed post values: ids, titles, slugs, tags, kinds and statuses; and the word
 //! count a reading time is computed from.
 
 use serde::{Deserialize, Serialize};
+
+folio_seam::id_newtype! {
+    /// A post or page. Made time-ordered (UUIDv7) by the posts concern.
+    pub struct PostId;
+}
 
 folio_seam::string_newtype! {
     /// A URL slug: lowercase ASCII letters, digits and single hyphens, 1 to 120

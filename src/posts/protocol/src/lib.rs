@@ -8,4 +8,5 @@ mod error;
 pub mod messages;
 
 pub use client::PostsClient;
+pub use domain::PostId;
 pub use error::PostsError;

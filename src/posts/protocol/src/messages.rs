@@ -2,11 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::PostsError;
-use super::domain::{Excerpt, PostKind, PostStatus, Slug, TagList, Title};
-use folio_seam::ConcernName;
+use super::domain::{Excerpt, PostId, PostKind, PostStatus, Slug, TagList, Title};
+use folio_seam::{ConcernName, UserId};
 
 folio_seam::protocol!(PostsProtocol: ConcernName::Posts, PostsError, PostsEvent {
     Stats => PostsStats, "posts.stats";
@@ -35,7 +34,7 @@ pub enum PostsEvent {
     /// A post's public face changed: where it shows, before and after.
     PostChanged(PostChange),
     /// Every post of an author moved to another: their pages change.
-    PostsReassigned { from: Uuid, to: Uuid },
+    PostsReassigned { from: UserId, to: UserId },
 }
 
 /// Counts of what the posts store holds.
@@ -57,7 +56,8 @@ pub struct TagRef {
 /// A post or page as the API reads it back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PostView {
-    pub id: Uuid,
+    #[schema(inline)]
+    pub id: PostId,
     #[serde(rename = "type")]
     pub kind: PostKind,
     pub title: String,
@@ -71,7 +71,8 @@ pub struct PostView {
     pub publish_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub feature_image: Option<String>,
-    pub author: Uuid,
+    #[schema(inline)]
+    pub author: UserId,
     pub revision: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -84,7 +85,8 @@ pub struct PostView {
 /// empty `markdown` would be a post with no text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PostSummary {
-    pub id: Uuid,
+    #[schema(inline)]
+    pub id: PostId,
     #[serde(rename = "type")]
     pub kind: PostKind,
     pub title: String,
@@ -95,7 +97,8 @@ pub struct PostSummary {
     pub publish_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub feature_image: Option<String>,
-    pub author: Uuid,
+    #[schema(inline)]
+    pub author: UserId,
     pub revision: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -141,14 +144,14 @@ pub struct CreatePost {
 /// A save based on `revision`: if the post has moved on since, 409.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdatePost {
-    pub id: Uuid,
+    pub id: PostId,
     pub revision: i32,
     pub fields: PostFields,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetPost {
-    pub id: Uuid,
+    pub id: PostId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -156,7 +159,7 @@ pub struct ListPosts {
     pub status: Option<PostStatus>,
     pub kind: Option<PostKind>,
     pub tag: Option<String>,
-    pub author: Option<Uuid>,
+    pub author: Option<UserId>,
     /// Words that must appear in the title.
     pub search: Option<String>,
     pub page: u32,
@@ -176,17 +179,17 @@ pub struct PostPage {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeletePost {
-    pub id: Uuid,
+    pub id: PostId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Publish {
-    pub id: Uuid,
+    pub id: PostId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unpublish {
-    pub id: Uuid,
+    pub id: PostId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -198,25 +201,26 @@ pub struct RevisionView {
     pub excerpt: String,
     pub tags: Vec<String>,
     pub feature_image: Option<String>,
-    pub saved_by: Uuid,
+    #[schema(inline)]
+    pub saved_by: UserId,
     pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListRevisions {
-    pub id: Uuid,
+    pub id: PostId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetRevision {
-    pub id: Uuid,
+    pub id: PostId,
     pub revision: i32,
 }
 
 /// Makes an old revision the current content, as a new revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestoreRevision {
-    pub id: Uuid,
+    pub id: PostId,
     pub revision: i32,
 }
 
@@ -241,7 +245,7 @@ pub struct PublishDue;
 /// one that will show it now, so both sides are always there to look at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostChange {
-    pub id: Uuid,
+    pub id: PostId,
     pub before: Option<PostState>,
     pub after: Option<PostState>,
 }
@@ -253,7 +257,7 @@ pub struct PostState {
     pub slug: String,
     /// Tag slugs.
     pub tags: Vec<String>,
-    pub author: Uuid,
+    pub author: UserId,
     /// Published: at its slug, and (a post, not a page) on listings and feeds.
     pub public: bool,
 }
@@ -275,7 +279,7 @@ pub struct PublishedBySlug {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ListPublished {
     pub tag: Option<String>,
-    pub author: Option<Uuid>,
+    pub author: Option<UserId>,
     pub page: u32,
     pub per_page: u32,
 }
@@ -284,8 +288,8 @@ pub struct ListPublished {
 /// reply is how many moved. Only for those who may manage people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReassignPosts {
-    pub from: Uuid,
-    pub to: Uuid,
+    pub from: UserId,
+    pub to: UserId,
 }
 
 /// URLs in one sitemap file: at most this many (the sitemaps protocol allows 50,000).

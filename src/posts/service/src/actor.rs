@@ -7,13 +7,15 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::PostsError;
-use super::domain::{PostKind, PostStatus, Slug, TagList, TagName};
+use super::domain::{PostId, PostKind, PostStatus, Slug, TagList, TagName};
 use super::messages::*;
 use super::store::{Filter, PostRecord, PostsStore, TagViewer};
 use folio_auth_protocol::permissions::{Action, allows};
 use folio_render_protocol::messages::Render;
 use folio_render_protocol::{RenderClient, RenderError};
-use folio_runtime::{CallMeta, Caller, CommonError, Concern, ConcernName, Principal};
+use folio_runtime::{
+    CallMeta, Caller, CommonError, Concern, ConcernName, NotAPerson, Principal, UserId,
+};
 
 /// What the posts concern is built from; survives restarts.
 #[derive(Clone)]
@@ -64,16 +66,17 @@ const DEFAULT_PER_PAGE: u32 = 20;
 const DERIVED_SLUG_ATTEMPTS: u32 = 64;
 const MAX_PER_PAGE: u32 = 100;
 
+/// Whose own posts a caller without an account sees: no one's. (The
+/// operator sees everything anyway; this keeps a list closed, not open, if
+/// that ever changes.)
+const NOBODY: UserId = UserId::from_uuid(Uuid::nil());
+
 /// The signed-in writer; the operator writes nothing under their own name.
-fn writer(caller: &Caller) -> Result<(&Principal, Uuid), PostsError> {
-    let principal = caller
-        .principal
-        .as_ref()
-        .ok_or(PostsError::unauthenticated())?;
-    let id = principal
-        .user_id()
-        .ok_or_else(|| PostsError::forbidden("posts are written by people"))?;
-    Ok((principal, id))
+fn writer(caller: &Caller) -> Result<(&Principal, UserId), PostsError> {
+    caller.person().map_err(|who| match who {
+        NotAPerson::Anonymous => PostsError::unauthenticated(),
+        NotAPerson::Operator => PostsError::forbidden("posts are written by people"),
+    })
 }
 
 fn may(principal: &Principal, action: Action) -> bool {
@@ -90,7 +93,7 @@ fn visible(caller: &Caller, post: &PostRecord) -> bool {
 }
 
 /// Editing: one's own posts (contributors: only drafts), or anyone's for editors and above.
-fn check_edit(principal: &Principal, user: Uuid, post: &PostRecord) -> Result<(), PostsError> {
+fn check_edit(principal: &Principal, user: UserId, post: &PostRecord) -> Result<(), PostsError> {
     if may(principal, Action::ManageAllPosts) {
         return Ok(());
     }
@@ -106,7 +109,7 @@ fn check_edit(principal: &Principal, user: Uuid, post: &PostRecord) -> Result<()
 }
 
 /// Publishing or scheduling: authors their own posts, editors anyone's.
-fn check_publish(principal: &Principal, user: Uuid, author: Uuid) -> Result<(), PostsError> {
+fn check_publish(principal: &Principal, user: UserId, author: UserId) -> Result<(), PostsError> {
     let allowed = may(principal, Action::ManageAllPosts)
         || (author == user && may(principal, Action::PublishOwnPosts));
     if allowed {
@@ -119,7 +122,7 @@ fn check_publish(principal: &Principal, user: Uuid, author: Uuid) -> Result<(), 
     }
 }
 
-fn not_found(id: Uuid) -> PostsError {
+fn not_found(id: PostId) -> PostsError {
     PostsError::not_found(format!("there is no post {id}"))
 }
 
@@ -174,7 +177,7 @@ impl PostsDeps {
     }
 
     /// A free slug for `base`: itself, or the lowest free number.
-    async fn free_slug(&self, base: &Slug, except: Option<Uuid>) -> Result<Slug, PostsError> {
+    async fn free_slug(&self, base: &Slug, except: Option<PostId>) -> Result<Slug, PostsError> {
         let taken = self.store.slugs_from(base.as_str(), except).await?;
         let mut candidate = base.clone();
         let mut n = 1;
@@ -310,7 +313,7 @@ impl PostsDeps {
         let mut post = PostRecord {
             // Time-ordered: each index keyed by the id grows at its end, so a
             // batch of creates dirties a few shared pages, not one page each.
-            id: Uuid::now_v7(),
+            id: PostId::from_uuid(Uuid::now_v7()),
             kind: PostKind::Post,
             title: String::new(),
             slug: slug.as_str().to_owned(),
@@ -388,7 +391,7 @@ impl PostsDeps {
         &self,
         before: PostRecord,
         mut post: PostRecord,
-        user: Uuid,
+        user: UserId,
         caller: &Caller,
     ) -> Result<PostView, PostsError> {
         post.revision = before.revision + 1;
@@ -424,7 +427,7 @@ impl PostsDeps {
         };
         match &caller.principal {
             Some(principal) if may(principal, Action::ManageAllPosts) => {}
-            Some(principal) => filter.visible_to = principal.user_id().or(Some(Uuid::nil())),
+            Some(principal) => filter.visible_to = principal.user_id().or(Some(NOBODY)),
             None => filter.status = Some(PostStatus::Published),
         }
         let (posts, total) = self
@@ -455,7 +458,7 @@ impl PostsDeps {
 
     async fn set_published(
         &self,
-        id: Uuid,
+        id: PostId,
         status: PostStatus,
         caller: &Caller,
     ) -> Result<PostView, PostsError> {
@@ -481,7 +484,11 @@ impl PostsDeps {
         self.set_published(msg.id, PostStatus::Draft, caller).await
     }
 
-    async fn editable(&self, id: Uuid, caller: &Caller) -> Result<(PostRecord, Uuid), PostsError> {
+    async fn editable(
+        &self,
+        id: PostId,
+        caller: &Caller,
+    ) -> Result<(PostRecord, UserId), PostsError> {
         let (principal, user) = writer(caller)?;
         let post = self
             .store
@@ -558,7 +565,7 @@ impl PostsDeps {
     async fn tags(&self, _: ListTags, caller: &Caller) -> Result<Vec<TagView>, PostsError> {
         let viewer = match &caller.principal {
             Some(principal) if may(principal, Action::ManageAllPosts) => TagViewer::Everything,
-            Some(principal) => TagViewer::Author(principal.user_id().unwrap_or(Uuid::nil())),
+            Some(principal) => TagViewer::Author(principal.user_id().unwrap_or(NOBODY)),
             None => TagViewer::Public,
         };
         self.store.tags(viewer).await

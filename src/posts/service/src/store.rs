@@ -23,10 +23,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::PostsError;
-use super::domain::{PostKind, PostStatus, word_count};
+use super::domain::{PostId, PostKind, PostStatus, word_count};
 use super::messages::{
     PostSummary, PostView, PostsStats, PublishedUrl, RevisionView, TagRef, TagView,
 };
+use folio_runtime::UserId;
 use folio_storage::StoreLocation;
 use folio_storage::{Deferred, Script, WriteFailed, Writer};
 
@@ -207,7 +208,7 @@ fn unexpected(context: &'static str) -> impl FnOnce(DbErr) -> PostsError {
 /// A post with everything the concern decides, ready to be written.
 #[derive(Clone, Debug)]
 pub struct PostRecord {
-    pub id: Uuid,
+    pub id: PostId,
     pub kind: PostKind,
     pub title: String,
     pub slug: String,
@@ -217,7 +218,7 @@ pub struct PostRecord {
     pub excerpt_given: bool,
     pub tags: Vec<(String, String)>,
     pub status: PostStatus,
-    pub author: Uuid,
+    pub author: UserId,
     pub revision: i32,
     pub publish_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
@@ -269,10 +270,10 @@ pub struct Filter {
     pub status: Option<PostStatus>,
     pub kind: Option<PostKind>,
     pub tag: Option<String>,
-    pub author: Option<Uuid>,
+    pub author: Option<UserId>,
     pub search: Option<String>,
     /// Only posts that are published or written by this user.
-    pub visible_to: Option<Uuid>,
+    pub visible_to: Option<UserId>,
 }
 
 /// A [`Filter`] in the terms of the indexes: equality on status, kind, author
@@ -518,7 +519,7 @@ impl PostsStore {
             .map(|model| {
                 let (markdown, html) = bodies.remove(&model.id).unwrap_or_default();
                 PostRecord {
-                    id: model.id,
+                    id: PostId::from_uuid(model.id),
                     kind: PostKind::parse(&model.kind).unwrap_or_default(),
                     title: model.title,
                     slug: model.slug,
@@ -528,7 +529,7 @@ impl PostsStore {
                     excerpt_given: model.excerpt_given,
                     tags: tags.remove(&model.id).unwrap_or_default(),
                     status: PostStatus::parse(&model.status).unwrap_or_default(),
-                    author: model.author_id,
+                    author: UserId::from_uuid(model.author_id),
                     revision: model.revision,
                     publish_at: model.publish_at,
                     published_at: model.published_at,
@@ -561,7 +562,7 @@ impl PostsStore {
                     .map(|bodies| bodies.remove(&model.id).unwrap_or_default());
                 let (markdown, html) = body.map_or((None, None), |(m, h)| (Some(m), Some(h)));
                 PostSummary {
-                    id: model.id,
+                    id: PostId::from_uuid(model.id),
                     kind: PostKind::parse(&model.kind).unwrap_or_default(),
                     title: model.title,
                     slug: model.slug,
@@ -571,7 +572,7 @@ impl PostsStore {
                     publish_at: model.publish_at,
                     published_at: model.published_at,
                     feature_image: model.feature_image,
-                    author: model.author_id,
+                    author: UserId::from_uuid(model.author_id),
                     revision: model.revision,
                     created_at: model.created_at,
                     updated_at: model.updated_at,
@@ -583,8 +584,8 @@ impl PostsStore {
             .collect())
     }
 
-    pub async fn get(&self, id: Uuid) -> Result<Option<PostRecord>, PostsError> {
-        let model = post::Entity::find_by_id(id)
+    pub async fn get(&self, id: PostId) -> Result<Option<PostRecord>, PostsError> {
+        let model = post::Entity::find_by_id(id.as_uuid())
             .one(&self.db)
             .await
             .map_err(unexpected("reading a post"))?;
@@ -604,10 +605,10 @@ impl PostsStore {
             .pop())
     }
 
-    pub async fn slug_taken(&self, slug: &str, except: Option<Uuid>) -> Result<bool, PostsError> {
+    pub async fn slug_taken(&self, slug: &str, except: Option<PostId>) -> Result<bool, PostsError> {
         let mut query = post::Entity::find().filter(post::Column::Slug.eq(slug));
         if let Some(id) = except {
-            query = query.filter(post::Column::Id.ne(id));
+            query = query.filter(post::Column::Id.ne(id.as_uuid()));
         }
         Ok(query
             .count(&self.db)
@@ -621,7 +622,7 @@ impl PostsStore {
     pub async fn slugs_from(
         &self,
         base: &str,
-        except: Option<Uuid>,
+        except: Option<PostId>,
     ) -> Result<Vec<String>, PostsError> {
         // `base-…` as a range on the slug index ('.' is the character after
         // '-'): a LIKE pattern would scan every post on SQLite, whose LIKE
@@ -637,7 +638,7 @@ impl PostsStore {
                 ),
             );
         if let Some(id) = except {
-            query = query.filter(post::Column::Id.ne(id));
+            query = query.filter(post::Column::Id.ne(id.as_uuid()));
         }
         query
             .into_tuple::<String>()
@@ -652,7 +653,7 @@ impl PostsStore {
         let mut plan = Plan {
             status: filter.status,
             kind: filter.kind,
-            author: filter.author,
+            author: filter.author.map(UserId::as_uuid),
             tag: None,
             words: filter
                 .search
@@ -666,7 +667,7 @@ impl PostsStore {
         };
         // "Published or own" folds into the equality filters whenever another
         // filter decides it, so only a plain list keeps the OR (and a scan).
-        if let Some(user) = filter.visible_to {
+        if let Some(user) = filter.visible_to.map(UserId::as_uuid) {
             match (plan.status, plan.author) {
                 (Some(PostStatus::Published), _) => {}
                 (Some(_), None) => plan.author = Some(user),
@@ -1193,17 +1194,18 @@ impl PostsStore {
         known: &KnownTags,
         record: &PostRecord,
         previous: Option<i32>,
-        saved_by: Uuid,
+        saved_by: UserId,
     ) -> Result<Vec<Uuid>, PostsError> {
+        let (id, author) = (record.id.as_uuid(), record.author.as_uuid());
         let model = post::ActiveModel {
-            id: Set(record.id),
+            id: Set(id),
             kind: Set(record.kind.as_str().to_owned()),
             title: Set(record.title.clone()),
             slug: Set(record.slug.clone()),
             excerpt: Set(record.excerpt.clone()),
             excerpt_given: Set(record.excerpt_given),
             status: Set(record.status.as_str().to_owned()),
-            author_id: Set(record.author),
+            author_id: Set(author),
             revision: Set(record.revision),
             publish_at: Set(record.publish_at),
             published_at: Set(record.published_at),
@@ -1213,7 +1215,7 @@ impl PostsStore {
             words: Set(i32::try_from(word_count(&record.markdown)).unwrap_or(i32::MAX)),
         };
         let body = post_body::ActiveModel {
-            post_id: Set(record.id),
+            post_id: Set(id),
             markdown: Set(record.markdown.clone()),
             html: Set(record.html.clone()),
         };
@@ -1221,7 +1223,7 @@ impl PostsStore {
         let revision = revision::ActiveModel {
             // Time-ordered, as post ids are (see `create`).
             id: Set(Uuid::now_v7()),
-            post_id: Set(record.id),
+            post_id: Set(id),
             revision: Set(record.revision),
             title: Set(record.title.clone()),
             slug: Set(record.slug.clone()),
@@ -1233,7 +1235,7 @@ impl PostsStore {
             }),
             tags: Set(serde_json::to_string(&names).unwrap_or_default()),
             feature_image: Set(record.feature_image.clone()),
-            saved_by: Set(saved_by),
+            saved_by: Set(saved_by.as_uuid()),
             created_at: Set(record.updated_at),
         };
         let links = |tag_ids: &[Uuid]| -> Vec<post_tag::ActiveModel> {
@@ -1241,7 +1243,7 @@ impl PostsStore {
                 .iter()
                 .enumerate()
                 .map(|(position, tag_id)| post_tag::ActiveModel {
-                    post_id: Set(record.id),
+                    post_id: Set(id),
                     tag_id: Set(*tag_id),
                     position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
                     status: Set(record.status.as_str().to_owned()),
@@ -1252,7 +1254,7 @@ impl PostsStore {
                 .collect()
         };
         let counted = |tags: Vec<Uuid>| CountedState {
-            author: record.author,
+            author,
             status: record.status.as_str().to_owned(),
             kind: record.kind.as_str().to_owned(),
             tags,
@@ -1268,8 +1270,8 @@ impl PostsStore {
             return Ok(tag_ids);
         };
 
-        if !Self::lock_post(txn, record.id, Some(previous)).await? {
-            let current = post::Entity::find_by_id(record.id)
+        if !Self::lock_post(txn, id, Some(previous)).await? {
+            let current = post::Entity::find_by_id(id)
                 .select_only()
                 .column(post::Column::Revision)
                 .into_tuple::<i32>()
@@ -1282,10 +1284,10 @@ impl PostsStore {
                 current,
             });
         }
-        let before = Self::counted_state(txn, record.id).await?;
+        let before = Self::counted_state(txn, id).await?;
         post::Entity::update_many()
             .set(model)
-            .filter(post::Column::Id.eq(record.id))
+            .filter(post::Column::Id.eq(id))
             .exec(txn)
             .await
             .map_err(|error| slug_taken(error, &record.slug))?;
@@ -1299,7 +1301,7 @@ impl PostsStore {
             .await
             .map_err(unexpected("saving a post's body"))?;
         post_tag::Entity::delete_many()
-            .filter(post_tag::Column::PostId.eq(record.id))
+            .filter(post_tag::Column::PostId.eq(id))
             .exec(txn)
             .await
             .map_err(unexpected("clearing post tags"))?;
@@ -1314,7 +1316,7 @@ impl PostsStore {
             .map_err(unexpected("keeping a revision"))?;
         if record.revision > KEEP_REVISIONS {
             revision::Entity::delete_many()
-                .filter(revision::Column::PostId.eq(record.id))
+                .filter(revision::Column::PostId.eq(id))
                 .filter(revision::Column::Revision.lte(record.revision - KEEP_REVISIONS))
                 .exec(txn)
                 .await
@@ -1328,7 +1330,7 @@ impl PostsStore {
         &self,
         record: &PostRecord,
         previous: Option<i32>,
-        saved_by: Uuid,
+        saved_by: UserId,
     ) -> Result<(), PostsError> {
         let shared = std::sync::Arc::new(record.clone());
         let known = self.known_tags.clone();
@@ -1361,9 +1363,9 @@ impl PostsStore {
         Ok(())
     }
 
-    pub async fn delete(&self, id: Uuid) -> Result<(), PostsError> {
+    pub async fn delete(&self, id: PostId) -> Result<(), PostsError> {
         self.writer
-            .write(move |txn, _| Box::pin(Self::write_delete(txn, id)))
+            .write(move |txn, _| Box::pin(Self::write_delete(txn, id.as_uuid())))
             .await
     }
 }
@@ -1579,14 +1581,14 @@ impl PostsStore {
             excerpt: model.excerpt,
             tags: serde_json::from_str(&model.tags).unwrap_or_default(),
             feature_image: model.feature_image,
-            saved_by: model.saved_by,
+            saved_by: UserId::from_uuid(model.saved_by),
             created_at: model.created_at,
         }
     }
 
-    pub async fn revisions(&self, id: Uuid) -> Result<Vec<RevisionView>, PostsError> {
+    pub async fn revisions(&self, id: PostId) -> Result<Vec<RevisionView>, PostsError> {
         let models = revision::Entity::find()
-            .filter(revision::Column::PostId.eq(id))
+            .filter(revision::Column::PostId.eq(id.as_uuid()))
             .order_by_desc(revision::Column::Revision)
             .all(&self.db)
             .await
@@ -1596,11 +1598,11 @@ impl PostsStore {
 
     pub async fn revision(
         &self,
-        id: Uuid,
+        id: PostId,
         number: i32,
     ) -> Result<Option<RevisionView>, PostsError> {
         let model = revision::Entity::find()
-            .filter(revision::Column::PostId.eq(id))
+            .filter(revision::Column::PostId.eq(id.as_uuid()))
             .filter(revision::Column::Revision.eq(number))
             .one(&self.db)
             .await
@@ -1628,7 +1630,7 @@ impl PostsStore {
             let visible = match viewer {
                 TagViewer::Public => listed,
                 TagViewer::Everything => true,
-                TagViewer::Author(user) => published || count.author_id == user,
+                TagViewer::Author(user) => published || count.author_id == user.as_uuid(),
             };
             let entry = seen.entry(count.tag_id).or_default();
             if listed {
@@ -1666,7 +1668,7 @@ pub enum TagViewer {
     /// Editors and above: tags of any post.
     Everything,
     /// A writer: tags of published posts and of their own.
-    Author(Uuid),
+    Author(UserId),
 }
 
 /// Moving a removed person's posts to whoever takes them over.
@@ -1770,9 +1772,16 @@ impl PostsStore {
         Ok(result.rows_affected)
     }
 
-    pub async fn reassign_author(&self, from: Uuid, to: Uuid) -> Result<u64, PostsError> {
+    pub async fn reassign_author(&self, from: UserId, to: UserId) -> Result<u64, PostsError> {
         self.writer
-            .write(move |txn, later| Box::pin(Self::write_reassign(txn, later, from, to)))
+            .write(move |txn, later| {
+                Box::pin(Self::write_reassign(
+                    txn,
+                    later,
+                    from.as_uuid(),
+                    to.as_uuid(),
+                ))
+            })
             .await
     }
 }
