@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
-pub const OWNER_EMAIL: &str = "owner@example.com";
-pub const OWNER_PASSWORD: &str = "correct horse battery staple";
+pub(crate) const OWNER_EMAIL: &str = "owner@example.com";
+pub(crate) const OWNER_PASSWORD: &str = "correct horse battery staple";
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub address: String,
     /// Sends the owner's write token with every request.
     pub client: reqwest::Client,
@@ -71,13 +71,13 @@ fn database_url(admin_url: &str, name: &str) -> String {
 }
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
+    pub(crate) async fn spawn() -> TestApp {
         Self::spawn_with(&[]).await
     }
 
     /// Starts `folio serve` with `args` added to `--listen 127.0.0.1:0 --data-dir
     /// <fresh>`, after creating the owner and a write token for them with the CLI.
-    pub async fn spawn_with(args: &[&str]) -> TestApp {
+    pub(crate) async fn spawn_with(args: &[&str]) -> TestApp {
         Self::spawn_with_env(args, &[]).await
     }
 
@@ -135,12 +135,12 @@ impl TestApp {
 
     /// A server whose every call to a concern goes through bytes, whatever
     /// transport the suite runs with.
-    pub async fn spawn_through_bytes(args: &[&str]) -> TestApp {
+    pub(crate) async fn spawn_through_bytes(args: &[&str]) -> TestApp {
         Self::spawn_with_env(args, &[(TRANSPORT, "bytes")]).await
     }
 
     /// Starts with no account at all, as a fresh installation.
-    pub async fn spawn_without_accounts(args: &[&str]) -> TestApp {
+    pub(crate) async fn spawn_without_accounts(args: &[&str]) -> TestApp {
         let postgres = fresh_postgres().await;
         Self::start(tempfile::tempdir().unwrap(), args, None, postgres, &[]).await
     }
@@ -227,7 +227,7 @@ impl TestApp {
     }
 
     /// A user of `role` with a write token; returns the token.
-    pub async fn token_for_new_user(&self, role: &str) -> String {
+    pub(crate) async fn token_for_new_user(&self, role: &str) -> String {
         let app = self;
         let email = format!("{role}-{}@example.com", uuid::Uuid::new_v4().simple());
         let created = app
@@ -272,11 +272,11 @@ impl TestApp {
             .to_owned()
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
             .send()
@@ -284,19 +284,19 @@ impl TestApp {
             .expect("request reaches folio")
     }
 
-    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn get_json(&self, path: &str) -> (u16, Value) {
         let response = self.get(path).await;
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// Queues `count` faults of `kind` for `concern`'s next messages.
-    pub async fn inject(&self, concern: &str, kind: &str, count: u32) {
+    pub(crate) async fn inject(&self, concern: &str, kind: &str, count: u32) {
         self.inject_body(json!({ "concern": concern, "kind": kind, "count": count }))
             .await;
     }
 
-    pub async fn inject_body(&self, body: Value) {
+    pub(crate) async fn inject_body(&self, body: Value) {
         let response = self
             .client
             .post(self.url("/api/v1/admin/faults"))
@@ -313,7 +313,7 @@ impl TestApp {
     }
 
     /// The value of a metric line such as `folio_concern_panics_total{concern="posts"}`.
-    pub async fn metric(&self, series: &str) -> f64 {
+    pub(crate) async fn metric(&self, series: &str) -> f64 {
         let text = self.get("/metrics").await.text().await.unwrap();
         text.lines()
             .find_map(|line| {
@@ -324,7 +324,7 @@ impl TestApp {
     }
 
     /// The state `/readyz` reports for one concern.
-    pub async fn state_of(&self, concern: &str) -> String {
+    pub(crate) async fn state_of(&self, concern: &str) -> String {
         let (_, body) = self.get_json("/readyz").await;
         body["concerns"]
             .as_array()
@@ -336,13 +336,13 @@ impl TestApp {
     }
 
     /// Whether the stores are on PostgreSQL (`FOLIO_TEST_POSTGRES_URL`).
-    pub fn on_postgres(&self) -> bool {
+    pub(crate) fn on_postgres(&self) -> bool {
         self.postgres_dbs.is_some()
     }
 
     /// Everything `concern` has stored, as bytes to search: its SQLite file
     /// and write-ahead log, or on PostgreSQL every row of every table as text.
-    pub async fn stored_bytes(&self, concern: &str) -> Vec<u8> {
+    pub(crate) async fn stored_bytes(&self, concern: &str) -> Vec<u8> {
         let Some((admin, dbs)) = &self.postgres_dbs else {
             let mut bytes = Vec::new();
             for file in [format!("{concern}.db"), format!("{concern}.db-wal")] {
@@ -383,21 +383,21 @@ impl TestApp {
         bytes
     }
 
-    pub fn logs(&self) -> String {
+    pub(crate) fn logs(&self) -> String {
         self.logs.lock().unwrap().join("\n")
     }
 
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
-    pub fn is_running(&mut self) -> bool {
+    pub(crate) fn is_running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
     }
 
     /// Kills the process with SIGKILL (no clean shutdown) and starts a new
     /// one on the same data directory.
-    pub async fn kill_and_restart(mut self, args: &[&str]) -> TestApp {
+    pub(crate) async fn kill_and_restart(mut self, args: &[&str]) -> TestApp {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
         let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir().unwrap());
@@ -406,7 +406,7 @@ impl TestApp {
         Self::start(data_dir, args, token, postgres, &[]).await
     }
 
-    pub fn signal(&self, signal: &str) {
+    pub(crate) fn signal(&self, signal: &str) {
         let status = Command::new("kill")
             .args(["-s", signal, &self.child.id().to_string()])
             .status()
@@ -415,7 +415,7 @@ impl TestApp {
     }
 
     /// Waits for the process to exit, at most `limit`.
-    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+    pub(crate) fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -456,7 +456,7 @@ impl Drop for TestApp {
 }
 
 /// Runs a `folio` command, feeding `stdin`; returns its stdout, panics on failure.
-pub fn folio_cli(args: &[&str], stdin: &str) -> String {
+pub(crate) fn folio_cli(args: &[&str], stdin: &str) -> String {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
         .args(args)
@@ -495,7 +495,7 @@ async fn create_postgres_database(admin_url: &str) -> String {
 }
 
 /// Polls `check` until it returns true or `limit` passes.
-pub async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
+pub(crate) async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -513,7 +513,7 @@ where
 /// The GPS position written into [`photo_with_gps_xmp_and_orientation_6`]'s
 /// EXIF, as the bytes of its three rationals (59° 19' 41.23"): found in a file,
 /// they say the position was served.
-pub const GPS_LATITUDE_BYTES: [u8; 24] = {
+pub(crate) const GPS_LATITUDE_BYTES: [u8; 24] = {
     let mut bytes = [0u8; 24];
     let values: [u32; 6] = [59, 1, 19, 1, 4123, 100];
     let mut i = 0;
@@ -530,14 +530,14 @@ pub const GPS_LATITUDE_BYTES: [u8; 24] = {
 };
 
 /// Text only the fixture's XMP packet carries.
-pub const XMP_MARKER: &str = "folio-fixture-xmp-creator";
+pub(crate) const XMP_MARKER: &str = "folio-fixture-xmp-creator";
 
 /// A camera's JPEG, made here so the fixture is reproducible: stored 800×400
 /// with EXIF orientation 6 (turn 90° clockwise to show it), so it displays
 /// 400×800; EXIF with a GPS position, and an XMP packet. Stored, the top-left
 /// quarter is red, the top-right green and the bottom half blue; shown upright,
 /// the top-right quarter is red, the bottom-right green and the left half blue.
-pub fn photo_with_gps_xmp_and_orientation_6() -> Vec<u8> {
+pub(crate) fn photo_with_gps_xmp_and_orientation_6() -> Vec<u8> {
     let stored = image::RgbImage::from_fn(800, 400, |x, y| match (x < 400, y < 200) {
         (true, true) => image::Rgb([220, 20, 20]),
         (false, true) => image::Rgb([20, 200, 20]),
@@ -604,7 +604,7 @@ fn exif_with_gps_and_orientation_6() -> Vec<u8> {
 }
 
 /// A 300×200 PNG whose left half is fully transparent and right half opaque blue.
-pub fn transparent_png() -> Vec<u8> {
+pub(crate) fn transparent_png() -> Vec<u8> {
     let picture = image::RgbaImage::from_fn(300, 200, |x, _| {
         if x < 150 {
             image::Rgba([255, 0, 0, 0])
@@ -620,13 +620,13 @@ pub fn transparent_png() -> Vec<u8> {
 }
 
 /// Whether `haystack` contains `needle` anywhere.
-pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Uploads `bytes` as the owner with `alt`; returns the medium the API
 /// answered (201) with.
-pub async fn upload_medium(app: &TestApp, bytes: Vec<u8>, alt: &str) -> Value {
+pub(crate) async fn upload_medium(app: &TestApp, bytes: Vec<u8>, alt: &str) -> Value {
     let form = reqwest::multipart::Form::new()
         .part(
             "file",
@@ -647,7 +647,7 @@ pub async fn upload_medium(app: &TestApp, bytes: Vec<u8>, alt: &str) -> Value {
 impl TestApp {
     /// Runs `sql` on `concern`'s store behind the server's back (no event is
     /// announced): SQLite file or PostgreSQL database alike.
-    pub async fn execute_sql(&self, concern: &str, sql: &str) {
+    pub(crate) async fn execute_sql(&self, concern: &str, sql: &str) {
         let url = match &self.postgres_dbs {
             Some((admin, dbs)) => {
                 let flag = format!("--{concern}-database-url");

@@ -10,7 +10,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::prelude::Uuid;
 
 #[derive(DeriveMigrationName)]
-pub struct Migration;
+pub(super) struct Migration;
 
 const INDEX: &str = "idx_media_owner_content_hash";
 

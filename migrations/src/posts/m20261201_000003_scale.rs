@@ -13,7 +13,7 @@ use sea_orm::sea_query::CaseStatement;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
-pub struct Migration;
+pub(super) struct Migration;
 
 /// Posts whose word counts are computed per statement while backfilling.
 const BATCH: u64 = 500;

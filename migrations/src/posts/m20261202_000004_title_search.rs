@@ -14,7 +14,7 @@ use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
-pub struct Migration;
+pub(super) struct Migration;
 
 const SQLITE_UP: &[&str] = &[
     "CREATE VIRTUAL TABLE IF NOT EXISTS post_titles \

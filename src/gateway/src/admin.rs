@@ -13,7 +13,7 @@ use folio_posts_protocol::messages as posts;
 use folio_render_protocol::messages as render;
 use folio_runtime::{ConcernName, ConcernReport, FaultRequest};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(system_status)
         .service(all_stats)
         .service(concern_stats)

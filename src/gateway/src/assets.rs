@@ -12,7 +12,7 @@ use super::cache::conditional;
 #[folder = "../../static/"]
 struct Assets;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     // Before `asset`, which would take any /static/ path.
     cfg.service(highlight_css)
         .service(asset)

@@ -23,7 +23,7 @@ use super::{ApiError, Services};
 /// Middleware (for `wrap_fn`): wraps the body in [`IdleBody`] and, if the body
 /// stalled, answers 408 whatever the handler made of the broken body (a
 /// multipart or JSON error would otherwise read as the client's bad syntax).
-pub fn bound_body<S>(
+pub(crate) fn bound_body<S>(
     mut request: ServiceRequest,
     service: &S,
 ) -> impl Future<Output = Result<ServiceResponse, actix_web::Error>> + use<S>

@@ -24,7 +24,7 @@ use folio_runtime::EventBus;
 /// Follows the events of every concern whose data the caches show, for as long
 /// as the process runs. Events arrive with the reply of a change made here and,
 /// later, from other processes: dropping twice is harmless.
-pub fn follow(events: &EventBus, pages: &PageCache, files: &FileCache) {
+pub(crate) fn follow(events: &EventBus, pages: &PageCache, files: &FileCache) {
     let cache = pages.clone();
     events.listen(move |event: &PostsEvent| match event {
         PostsEvent::PostChanged(change) => cache.forget(change),
@@ -47,14 +47,14 @@ pub fn follow(events: &EventBus, pages: &PageCache, files: &FileCache) {
 }
 
 /// A built page: its bytes and their validator.
-pub struct CachedPage {
+pub(crate) struct CachedPage {
     pub body: Bytes,
     pub etag: String,
     pub content_type: &'static str,
 }
 
 #[derive(Clone)]
-pub struct PageCache {
+pub(crate) struct PageCache {
     pages: Cache<String, Arc<CachedPage>>,
     /// Bumped by every invalidation. A page whose build started before the
     /// latest bump may hold the old content and is not kept.
@@ -69,7 +69,7 @@ impl PageCache {
     /// The cache holds at most `max_bytes` of pages (body and key): a site of
     /// 100,000 posts has more pages than memory should keep, and the least
     /// used go first.
-    pub fn new(ttl: Duration, max_bytes: u64) -> Self {
+    pub(crate) fn new(ttl: Duration, max_bytes: u64) -> Self {
         Self {
             pages: Cache::builder()
                 .max_capacity(max_bytes)
@@ -85,22 +85,22 @@ impl PageCache {
     }
 
     /// The generation a build starts at: pass it to [`PageCache::insert`].
-    pub fn generation(&self) -> u64 {
+    pub(crate) fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
     }
 
-    pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+    pub(crate) fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
         self.pages.get(key)
     }
 
     /// Keeps `page` unless the cache was invalidated since `built_at`.
-    pub fn insert(&self, key: String, page: Arc<CachedPage>, built_at: u64) {
+    pub(crate) fn insert(&self, key: String, page: Arc<CachedPage>, built_at: u64) {
         if self.generation.load(Ordering::SeqCst) == built_at {
             self.pages.insert(key, page);
         }
     }
 
-    pub fn invalidate_all(&self) {
+    pub(crate) fn invalidate_all(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.pages.invalidate_all();
     }
@@ -110,7 +110,7 @@ impl PageCache {
     /// the sitemap and, for a post (not a page), the listings and feeds it
     /// shows in. Both sides count: a post that is now a draft, a page or
     /// deleted must leave the pages it was on.
-    pub fn forget(&self, change: &PostChange) {
+    pub(crate) fn forget(&self, change: &PostChange) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         for state in change.states() {
             self.pages.invalidate(&format!("/{}/", state.slug));
@@ -153,11 +153,11 @@ impl PageCache {
 /// URLs are immutable (a new version gets new ones), so a copy in memory never
 /// goes stale; a change to a medium drops its entries. Bounded by bytes.
 #[derive(Clone)]
-pub struct FileCache(Cache<FileKey, Arc<CachedFile>>);
+pub(crate) struct FileCache(Cache<FileKey, Arc<CachedFile>>);
 
 /// One generated file, as the only URL that serves it names it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct FileKey {
+pub(crate) struct FileKey {
     pub id: MediumId,
     pub version: i32,
     pub file: String,
@@ -168,7 +168,7 @@ impl FileKey {
     /// and a plain version number. Other spellings of the same id (upper case,
     /// 32 hex digits, `urn:uuid:`, `v01`) are 404s, so a file has exactly one
     /// URL and one cache key.
-    pub fn parse(id: &str, version: &str, file: String) -> Result<Self, ApiError> {
+    pub(crate) fn parse(id: &str, version: &str, file: String) -> Result<Self, ApiError> {
         let gone = || ApiError::not_found("there is no such file");
         let parsed_id = MediumId::parse(id).map_err(|_| gone())?;
         let parsed_version: i32 = version.parse().map_err(|_| gone())?;
@@ -183,7 +183,7 @@ impl FileKey {
     }
 }
 
-pub struct CachedFile {
+pub(crate) struct CachedFile {
     pub body: Bytes,
     pub content_type: String,
     pub etag: String,
@@ -192,10 +192,10 @@ pub struct CachedFile {
 /// Files up to this size are kept in memory; larger ones (a kept original can
 /// be 40 MB) are streamed from the blob store in small chunks every time, so
 /// slow readers cost a chunk each rather than the whole file each.
-pub const CACHE_FILES_UP_TO: u64 = 2 * 1024 * 1024;
+pub(crate) const CACHE_FILES_UP_TO: u64 = 2 * 1024 * 1024;
 
 impl FileCache {
-    pub fn new(max_bytes: u64) -> Self {
+    pub(crate) fn new(max_bytes: u64) -> Self {
         Self(
             Cache::builder()
                 .max_capacity(max_bytes)
@@ -207,16 +207,16 @@ impl FileCache {
         )
     }
 
-    pub fn get(&self, key: &FileKey) -> Option<Arc<CachedFile>> {
+    pub(crate) fn get(&self, key: &FileKey) -> Option<Arc<CachedFile>> {
         self.0.get(key)
     }
 
-    pub fn insert(&self, key: FileKey, file: Arc<CachedFile>) {
+    pub(crate) fn insert(&self, key: FileKey, file: Arc<CachedFile>) {
         self.0.insert(key, file);
     }
 
     /// Forgets every file of medium `id`.
-    pub fn forget(&self, id: MediumId) {
+    pub(crate) fn forget(&self, id: MediumId) {
         if self
             .0
             .invalidate_entries_if(move |key, _| key.id == id)
@@ -228,7 +228,7 @@ impl FileCache {
 }
 
 /// A strong ETag for `body`: the first 12 bytes of its SHA-256, hex, quoted.
-pub fn etag_of(body: &[u8]) -> String {
+pub(crate) fn etag_of(body: &[u8]) -> String {
     use sha2::Digest;
     format!("\"{}\"", hex::encode(&sha2::Sha256::digest(body)[..12]))
 }
@@ -240,7 +240,7 @@ pub fn etag_of(body: &[u8]) -> String {
 ///
 /// If-None-Match is compared weakly, as RFC 9110 asks: a proxy that compresses
 /// a body sends back `W/"…"` for our strong tag, and `*` matches any body.
-pub fn conditional(
+pub(crate) fn conditional(
     request: &HttpRequest,
     etag: &str,
     cache_control: &'static str,

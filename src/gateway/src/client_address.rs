@@ -23,10 +23,10 @@ use super::Services;
 
 /// The proxies whose forwarded headers are believed.
 #[derive(Clone, Debug, Default)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub(crate) struct TrustedProxies(Vec<IpNet>);
 
 impl TrustedProxies {
-    pub fn new(networks: Vec<IpNet>) -> Self {
+    pub(crate) fn new(networks: Vec<IpNet>) -> Self {
         Self(networks)
     }
 
@@ -39,7 +39,7 @@ impl TrustedProxies {
     /// Walks the forwarded chain from the nearest hop outwards and stops at the
     /// first address that is not a trusted proxy: hops further out were written
     /// by someone we don't trust.
-    pub fn client(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+    pub(crate) fn client(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
         let peer = canonical(peer?.ip());
         if self.0.is_empty() || !self.trusts(peer) {
             return Some(peer);
@@ -116,7 +116,7 @@ fn parse_node(node: &str) -> Option<IpAddr> {
 }
 
 /// The request span, with the believed client address (see the module doc).
-pub struct RequestSpan;
+pub(crate) struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {

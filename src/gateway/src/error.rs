@@ -25,12 +25,12 @@ pub struct ApiError {
 /// Every API error: `{"error": {"code", "message", "concern"?}}`. What
 /// [`ApiError`] writes, and what the OpenAPI document shows.
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     error: ErrorDetail,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     /// A stable, machine-readable code, such as `not_found` or `stale_revision`.
     code: String,
     /// A sentence for people.
@@ -286,7 +286,7 @@ impl From<MediaError> for ApiError {
 }
 
 /// Unknown routes: JSON for the API, a readable page for people.
-pub async fn not_found(request: HttpRequest) -> HttpResponse {
+pub(crate) async fn not_found(request: HttpRequest) -> HttpResponse {
     if request.path().starts_with("/api/") {
         return ApiError::not_found(format!(
             "there is no API route {} {}",

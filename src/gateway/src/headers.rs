@@ -68,7 +68,7 @@ impl Kind {
 }
 
 /// Middleware (`wrap_fn`) that sets the headers on the way out.
-pub fn secure<S>(
+pub(crate) fn secure<S>(
     request: ServiceRequest,
     service: &S,
 ) -> impl Future<Output = Result<ServiceResponse, actix_web::Error>> + use<S>

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::Services;
 use folio_runtime::{ConcernState, ConcernStatus};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(readyz).service(metrics);
 }
 

@@ -35,10 +35,10 @@ enum Presented {
 
 /// Recently validated credentials, by how they were presented and their digest.
 #[derive(Clone)]
-pub struct IdentityCache(Cache<(Presented, String), Authenticated>);
+pub(crate) struct IdentityCache(Cache<(Presented, String), Authenticated>);
 
 impl IdentityCache {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self(
             Cache::builder()
                 .max_capacity(100_000)
@@ -49,7 +49,7 @@ impl IdentityCache {
     }
 
     /// Forget every credential of `user`: their role, password or status changed.
-    pub fn forget_user(&self, user: UserId) {
+    pub(crate) fn forget_user(&self, user: UserId) {
         if let Err(error) = self
             .0
             .invalidate_entries_if(move |_, entry| entry.user.id == user)
@@ -60,13 +60,13 @@ impl IdentityCache {
     }
 
     /// Forget a session that was signed out.
-    pub fn forget_session(&self, secret: &Secret) {
+    pub(crate) fn forget_session(&self, secret: &Secret) {
         self.0.invalidate(&(Presented::Cookie, secret.digest()));
     }
 }
 
 /// The session cookie's name: `__Host-` pins it to this host over https.
-pub fn session_cookie_name(secure: bool) -> &'static str {
+pub(crate) fn session_cookie_name(secure: bool) -> &'static str {
     if secure {
         "__Host-folio_session"
     } else {
@@ -74,7 +74,11 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
     }
 }
 
-pub fn session_cookie(services: &Services, value: String, max_age: Duration) -> Cookie<'static> {
+pub(crate) fn session_cookie(
+    services: &Services,
+    value: String,
+    max_age: Duration,
+) -> Cookie<'static> {
     let secure = services.secure_cookies();
     Cookie::build(session_cookie_name(secure), value)
         .path("/")
@@ -87,7 +91,7 @@ pub fn session_cookie(services: &Services, value: String, max_age: Duration) -> 
         .finish()
 }
 
-pub fn expired_session_cookie(services: &Services) -> Cookie<'static> {
+pub(crate) fn expired_session_cookie(services: &Services) -> Cookie<'static> {
     let mut cookie = session_cookie(services, String::new(), Duration::ZERO);
     cookie.make_removal();
     cookie
@@ -95,7 +99,7 @@ pub fn expired_session_cookie(services: &Services) -> Cookie<'static> {
 
 /// The CSRF token for a session: an HMAC of its secret, so it needs no storage
 /// and is worthless for any other session.
-pub fn csrf_token(services: &Services, session: &Secret) -> String {
+pub(crate) fn csrf_token(services: &Services, session: &Secret) -> String {
     services
         .runtime
         .key()
@@ -104,7 +108,7 @@ pub fn csrf_token(services: &Services, session: &Secret) -> String {
 
 /// Does this request come from Folio's own pages? The Origin header must be
 /// this site's (Sec-Fetch-Site: same-origin stands in where Origin is absent).
-pub fn same_origin(request: &HttpRequest, services: &Services) -> bool {
+pub(crate) fn same_origin(request: &HttpRequest, services: &Services) -> bool {
     let headers = request.headers();
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         Some(origin) => {
@@ -279,11 +283,15 @@ async fn identify(request: HttpRequest) -> Result<Identity, ApiError> {
 
 /// On public routes: anonymous callers pass, but a credential that is
 /// presented is checked like anywhere else (a bad one is refused, not ignored).
-pub struct MaybeIdentity(pub Option<Identity>);
+pub(crate) struct MaybeIdentity(pub Option<Identity>);
 
 impl MaybeIdentity {
     /// The meta for a call made for this request, with the principal if any.
-    pub fn meta(&self, services: &Services, request_id: &tracing_actix_web::RequestId) -> CallMeta {
+    pub(crate) fn meta(
+        &self,
+        services: &Services,
+        request_id: &tracing_actix_web::RequestId,
+    ) -> CallMeta {
         match &self.0 {
             Some(identity) => identity.meta(),
             None => services.meta(request_id),

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 /// The limits, from configuration.
 #[derive(Clone, Copy, Debug)]
-pub struct LoginLimits {
+pub(crate) struct LoginLimits {
     /// Failures one client address may make within `window`.
     pub per_address: u32,
     /// Failures for one account, from anywhere, before it is locked for `window`.
@@ -29,7 +29,7 @@ pub struct LoginLimits {
     pub window: Duration,
 }
 
-pub struct LoginLimiter {
+pub(crate) struct LoginLimiter {
     limits: LoginLimits,
     /// Per key, when each counted attempt began (failed, or still being judged).
     attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
@@ -39,7 +39,7 @@ pub struct LoginLimiter {
 /// An attempt whose request is dropped mid-way stays counted: a client that
 /// disconnects must not get its guess back.
 #[must_use = "say how the attempt ended, or it counts as a failure"]
-pub struct Attempt {
+pub(crate) struct Attempt {
     address: String,
     account: String,
     at: Instant,
@@ -69,7 +69,7 @@ fn delay_after(failures: usize) -> Duration {
 }
 
 impl LoginLimiter {
-    pub fn new(limits: LoginLimits) -> Self {
+    pub(crate) fn new(limits: LoginLimits) -> Self {
         Self {
             limits,
             attempts: Mutex::default(),
@@ -88,7 +88,7 @@ impl LoginLimiter {
     /// `address`, or refuses with how long to wait when either has used up its
     /// attempts. Checking and counting happen under one lock, so no number of
     /// parallel attempts gets past the limits.
-    pub fn begin(&self, address: IpAddr, account: &str) -> Result<Attempt, Duration> {
+    pub(crate) fn begin(&self, address: IpAddr, account: &str) -> Result<Attempt, Duration> {
         let address = format!("address:{address}");
         let account: String = format!("account:{}", account.trim().to_lowercase())
             .chars()
@@ -145,13 +145,13 @@ impl LoginLimiter {
     }
 
     /// The password was wrong: the attempt stays counted.
-    pub fn failed(&self, attempt: Attempt) {
+    pub(crate) fn failed(&self, attempt: Attempt) {
         let Attempt { .. } = attempt;
     }
 
     /// The password was right: the account's earlier failures are forgiven
     /// (not the address's), and this attempt no longer counts against the address.
-    pub fn succeeded(&self, attempt: Attempt) {
+    pub(crate) fn succeeded(&self, attempt: Attempt) {
         self.with(|attempts| {
             if let Some(times) = attempts.get_mut(&attempt.account) {
                 times.retain(|at| *at > attempt.at);
@@ -162,7 +162,7 @@ impl LoginLimiter {
 
     /// The password was never judged (auth was unavailable, say): the attempt
     /// is given back.
-    pub fn abandoned(&self, attempt: Attempt) {
+    pub(crate) fn abandoned(&self, attempt: Attempt) {
         self.with(|attempts| {
             remove_one(attempts, &attempt.account, attempt.at);
             remove_one(attempts, &attempt.address, attempt.at);

@@ -24,7 +24,7 @@ use folio_media_protocol::messages::{
 use folio_media_protocol::messages::{MediaPage, MediumView};
 use folio_runtime::{ConcernName, UserId};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(upload)
         .service(list_media)
         .service(get_medium)
@@ -39,7 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// a regex, and the hottest public path used to come after thirty of them
 /// (~10 % of the CPU while serving a variant). `media` is a reserved slug, so
 /// the scope shadows nothing.
-pub fn files(cfg: &mut web::ServiceConfig) {
+pub(crate) fn files(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/media").service(serve_file));
 }
 

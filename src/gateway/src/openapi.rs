@@ -17,7 +17,7 @@ use folio_posts_protocol::domain::{Excerpt, PostKind, PostStatus, Slug, TagName,
 use folio_posts_protocol::messages::{PostPage, PostView, RevisionView, TagRef, TagView};
 use folio_runtime::{ConcernName, ConcernState, ConcernStatus, FaultKind, FaultRequest, Role};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(openapi_json);
 }
 
@@ -146,7 +146,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         (name = "admin", description = "Statistics and fault injection, for administrators"),
     ),
 )]
-pub struct ApiDoc;
+pub(crate) struct ApiDoc;
 
 /// The two ways to authenticate, named by the paths' `security` requirements.
 struct SecuritySchemes;

@@ -84,12 +84,12 @@ fn format(out: &mut Output, state: &State, value: &Value) -> Result<(), minijinj
     out.write_str(rest).map_err(minijinja::Error::from)
 }
 
-pub struct Pages {
+pub(crate) struct Pages {
     env: Environment<'static>,
 }
 
 #[derive(Serialize)]
-pub struct Link<'a> {
+pub(crate) struct Link<'a> {
     pub href: &'a str,
     pub text: &'a str,
 }
@@ -97,7 +97,7 @@ pub struct Link<'a> {
 impl Pages {
     /// Templates come from `theme_dir` when it has a file of that name (a
     /// theme overrides what it needs), otherwise from the built-in set.
-    pub fn new(theme_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+    pub(crate) fn new(theme_dir: Option<PathBuf>) -> anyhow::Result<Self> {
         if let Some(dir) = &theme_dir
             && !dir.is_dir()
         {
@@ -138,7 +138,7 @@ impl Pages {
     }
 
     /// Renders a template to a string.
-    pub fn render_to_string(
+    pub(crate) fn render_to_string(
         &self,
         name: &str,
         context: impl Serialize,
@@ -146,7 +146,12 @@ impl Pages {
         self.env.get_template(name)?.render(context)
     }
 
-    pub fn render(&self, status: StatusCode, name: &str, context: impl Serialize) -> HttpResponse {
+    pub(crate) fn render(
+        &self,
+        status: StatusCode,
+        name: &str,
+        context: impl Serialize,
+    ) -> HttpResponse {
         let rendered = self
             .env
             .get_template(name)
@@ -165,7 +170,7 @@ impl Pages {
     }
 
     /// A page with a title, a sentence and perhaps a link.
-    pub fn message(
+    pub(crate) fn message(
         &self,
         status: StatusCode,
         title: &str,

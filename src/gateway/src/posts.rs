@@ -18,7 +18,7 @@ use folio_render_protocol::html::resolve_media;
 use folio_render_protocol::messages::Render;
 use folio_runtime::UserId;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
         .service(create)
         .service(get_one)

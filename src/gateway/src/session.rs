@@ -14,7 +14,7 @@ use folio_auth_protocol::messages::{
     SignOut, UserView,
 };
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(sign_in)
         .service(sign_out)
         .service(me)
@@ -39,7 +39,7 @@ pub(super) struct SignedIn {
 
 /// Starts a session: sets the cookie and answers with the CSRF token the
 /// browser must send back on every change.
-pub fn granted(services: &Services, granted: SessionGranted) -> HttpResponse {
+pub(crate) fn granted(services: &Services, granted: SessionGranted) -> HttpResponse {
     let lifetime = (granted.expires_at - chrono::Utc::now())
         .to_std()
         .unwrap_or_default();

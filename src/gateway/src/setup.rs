@@ -12,7 +12,7 @@ use folio_auth_protocol::AuthError;
 use folio_auth_protocol::domain::{DisplayName, Email, Password, Secret};
 use folio_auth_protocol::messages::{CheckSetup, CompleteSetup};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(setup_form).service(submit);
 }
 

@@ -35,7 +35,7 @@ const FEED_ITEMS: u32 = 20;
 const MEDIA_DEADLINE: Duration = Duration::from_millis(250);
 const PAGE_DEADLINE: Duration = Duration::from_secs(3);
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(home_index)
         .service(home_page)
         .service(tag_index)
@@ -95,7 +95,7 @@ where
 }
 
 /// A page as built, before caching.
-pub struct Built {
+pub(crate) struct Built {
     status: StatusCode,
     body: String,
     content_type: &'static str,
@@ -165,7 +165,7 @@ fn meta(services: &Services, request_id: &str) -> CallMeta {
 
 /// Images for `ids` from the media concern; empty (placeholders) when it is
 /// down or slow — the page renders anyway.
-pub async fn describe_images(
+pub(crate) async fn describe_images(
     services: &Services,
     ids: &[String],
     request_id: &str,

@@ -9,7 +9,7 @@ use super::{ApiError, Identity, Services};
 use folio_auth_protocol::domain::{TokenName, TokenScope};
 use folio_auth_protocol::messages::{CreateToken, ListTokens, RevokeToken, TokenView};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list).service(create).service(revoke);
 }
 

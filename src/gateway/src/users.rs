@@ -16,7 +16,7 @@ use folio_auth_protocol::messages::{
 use folio_posts_protocol::messages::{ListPosts, ReassignPosts};
 use folio_runtime::{CommonError, Role, UserId};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
         .service(create)
         .service(get_one)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-pub use folio_seam::PoolError;
+pub(crate) use folio_seam::PoolError;
 
 /// At most `workers` jobs run at once and at most `queue` more wait. Jobs run on
 /// tokio's blocking threads, where a panic is caught at the task boundary: the

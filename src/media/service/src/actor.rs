@@ -130,7 +130,7 @@ fn processed(
     }
 }
 
-pub fn view(record: &MediumRecord) -> MediumView {
+pub(crate) fn view(record: &MediumRecord) -> MediumView {
     let base = base(record);
     let variants: Vec<VariantView> = record
         .widths

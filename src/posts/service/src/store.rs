@@ -36,7 +36,7 @@ mod post {
 
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "posts")]
-    pub struct Model {
+    pub(super) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub kind: String,
@@ -56,7 +56,7 @@ mod post {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub(super) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -66,7 +66,7 @@ mod post_body {
 
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "post_bodies")]
-    pub struct Model {
+    pub(super) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub post_id: Uuid,
         pub markdown: String,
@@ -74,7 +74,7 @@ mod post_body {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub(super) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -84,7 +84,7 @@ mod tag {
 
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "tags")]
-    pub struct Model {
+    pub(super) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub name: String,
@@ -92,7 +92,7 @@ mod tag {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub(super) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -104,7 +104,7 @@ mod post_tag {
     /// on every save) so a tag listing is read in one index's order.
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "post_tags")]
-    pub struct Model {
+    pub(super) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub post_id: Uuid,
         #[sea_orm(primary_key, auto_increment = false)]
@@ -117,7 +117,7 @@ mod post_tag {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub(super) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -128,7 +128,7 @@ mod post_count {
     /// How many posts an author has of one status and kind.
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "post_counts")]
-    pub struct Model {
+    pub(super) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub author_id: Uuid,
         #[sea_orm(primary_key, auto_increment = false)]
@@ -139,7 +139,7 @@ mod post_count {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub(super) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -150,7 +150,7 @@ mod tag_count {
     /// How many posts of one author, status and kind carry a tag.
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "tag_counts")]
-    pub struct Model {
+    pub(super) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub tag_id: Uuid,
         #[sea_orm(primary_key, auto_increment = false)]
@@ -163,7 +163,7 @@ mod tag_count {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub(super) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -173,7 +173,7 @@ mod revision {
 
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "revisions")]
-    pub struct Model {
+    pub(super) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub post_id: Uuid,
@@ -190,7 +190,7 @@ mod revision {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub(super) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -199,7 +199,7 @@ mod revision {
 const SUM_N: &str = "CAST(SUM(n) AS BIGINT)";
 
 /// Revisions kept per post; older ones are dropped on save.
-pub const KEEP_REVISIONS: i32 = 50;
+pub(crate) const KEEP_REVISIONS: i32 = 50;
 
 fn unexpected(context: &'static str) -> impl FnOnce(DbErr) -> PostsError {
     move |error| PostsError::unexpected(format!("{context}: {error}"))
