@@ -3,8 +3,8 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use folio_migrations::AuthMigrator;
-use folio_migrations::sea_orm_migration::MigratorTrait;
+use folio_auth_migrations::AuthMigrator;
+use folio_auth_migrations::sea_orm_migration::MigratorTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,

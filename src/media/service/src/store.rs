@@ -1,8 +1,8 @@
 //! The media store: the only code that reads or writes the media database.
 
 use anyhow::Context;
-use folio_migrations::MediaMigrator;
-use folio_migrations::sea_orm_migration::MigratorTrait;
+use folio_media_migrations::MediaMigrator;
+use folio_media_migrations::sea_orm_migration::MigratorTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,

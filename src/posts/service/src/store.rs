@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use folio_migrations::PostsMigrator;
-use folio_migrations::sea_orm_migration::MigratorTrait;
+use folio_posts_migrations::PostsMigrator;
+use folio_posts_migrations::sea_orm_migration::MigratorTrait;
 use futures::future::BoxFuture;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{

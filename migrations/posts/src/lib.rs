@@ -1,6 +1,7 @@
 //! The posts store's migrations: posts and pages, tags, revisions, and
 //! what keeps listings and counts fast at 100,000 posts.
 
+pub use sea_orm_migration;
 use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_posts;

@@ -1,5 +1,6 @@
 //! The auth store's migrations: accounts, sessions, API tokens, the setup link.
 
+pub use sea_orm_migration;
 use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_users;

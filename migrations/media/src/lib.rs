@@ -1,5 +1,6 @@
 //! The media store's migrations: metadata of uploaded files (the bytes live in the blob directory).
 
+pub use sea_orm_migration;
 use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_media;
