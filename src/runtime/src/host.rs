@@ -199,12 +199,10 @@ where
             let metrics = &host.cell.metrics;
             metrics.messages.inc();
             metrics.duration.observe(started.elapsed().as_secs_f64());
-            // What the call changed is announced whatever became of its answer
-            // (a handler that committed, then timed out, changed things all the same).
+            // What the call changed travels with its answer, whatever the
+            // answer is (a handler that committed, then failed, changed things
+            // all the same); the caller's side publishes it.
             let events: Vec<EventOf<M>> = caller.take_announced();
-            for event in &events {
-                host.cell.events.publish(event);
-            }
             let result = match outcome {
                 Outcome::Done(Ok(reply)) => Ok(reply),
                 Outcome::Done(Err(error)) => {

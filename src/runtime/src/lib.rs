@@ -81,7 +81,6 @@ impl Runtime {
             self.policy.clone(),
             self.metrics.for_concern(C::NAME),
             self.key.clone(),
-            self.events.clone(),
         ));
         if let Ok(mut cells) = self.cells.lock() {
             cells.insert(C::NAME, cell.clone());

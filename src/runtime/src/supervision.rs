@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::faults::FaultPlan;
 use super::metrics::ConcernMetrics;
-use super::{ConcernName, EventBus, Failure, SigningKey};
+use super::{ConcernName, Failure, SigningKey};
 
 /// How concerns are supervised. Defaults follow Erlang/OTP and Akka practice:
 /// exponential backoff with jitter, and an intensity limit over a period.
@@ -115,8 +115,6 @@ pub struct ConcernCell {
     pub faults: FaultPlan,
     /// Verifies the principal on every message this concern receives.
     pub key: SigningKey,
-    /// Where the concern's announcements go for everyone in its process.
-    pub events: EventBus,
     record: Mutex<Record>,
 }
 
@@ -126,7 +124,6 @@ impl ConcernCell {
         policy: RestartPolicy,
         metrics: ConcernMetrics,
         key: SigningKey,
-        events: EventBus,
     ) -> Self {
         metrics.set_up(true);
         Self {
@@ -134,7 +131,6 @@ impl ConcernCell {
             policy,
             metrics,
             key,
-            events,
             faults: FaultPlan::default(),
             record: Mutex::default(),
         }

@@ -3,11 +3,14 @@
 //! `Protocol::Event`); the bus keys listeners by that type, so a listener names
 //! exactly the events it follows and the runtime needs no union of them all.
 //!
-//! Events reach the bus two ways: the caller's side publishes the events a
-//! reply carries before it hands the reply on (read-your-writes, wherever the
-//! concern runs), and the hosting side publishes them for everyone else.
-//! Listeners must therefore be idempotent — every listener here only drops
-//! cached copies — and quick: they run inside [`EventBus::publish`].
+//! Events reach the bus with the reply that carries them: the caller's side
+//! publishes them before it hands the reply on, so whoever changed something
+//! reads their own write wherever the concern runs, and everyone else in the
+//! process hears of it on the same bus. (Once concerns run in processes of
+//! their own, the hosting side also broadcasts them to the other processes;
+//! there listeners may hear an event twice, so they must be idempotent, as
+//! every listener here is: it only drops cached copies.) Listeners must be
+//! quick: they run inside [`EventBus::publish`].
 
 use std::any::{Any, TypeId};
 use std::sync::{Arc, PoisonError, RwLock};
