@@ -48,10 +48,11 @@ const INGEST_DEADLINE: Duration = Duration::from_secs(120);
 /// Text fields of the upload form (alt, caption) stay small.
 const TEXT_FIELD_LIMIT: usize = 8 * 1024;
 
-/// The upload's staging blob, removed however the request ends: awaited on
-/// every path the handler returns through, and from `drop` (a task of its own)
-/// when the request is cut off. Media removes it too once it has read it;
-/// removing twice is harmless, and this covers calls that never reached media.
+/// The upload's staging blob, removed however the request ends without media
+/// having answered: awaited when the call failed (media removes the blob
+/// itself once its handler has it, whatever it answers; a call that never got
+/// there, or timed out, leaves it to us), and from `drop` (a task of its own)
+/// when the request is cut off.
 struct Staged {
     blobs: Blobs,
     key: Option<BlobKey>,
@@ -105,8 +106,8 @@ pub(super) struct UploadForm {
 }
 
 /// Upload an image: `multipart/form-data` with `file` and optional `alt` and
-/// `caption`. The file is streamed to disk and the size limit enforced while
-/// streaming: too large is 413 without reading the rest.
+/// `caption`. The file is streamed into a staging blob and the size limit
+/// enforced while streaming: too large is 413 without reading the rest.
 #[utoipa::path(
     tag = "media",
     operation_id = "upload_medium",
@@ -157,7 +158,12 @@ async fn upload(
         },
         Err(error) => Err(error),
     };
-    staged.remove().await;
+    if result.is_ok() {
+        // Media has taken the blob (read and removed, or kept as the original).
+        staged.key = None;
+    } else {
+        staged.remove().await;
+    }
     result
 }
 

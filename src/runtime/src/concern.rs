@@ -102,7 +102,7 @@ impl Caller {
     }
 
     /// Announces a change this call made (and committed). The event travels
-    /// with the answer and is published for everyone else.
+    /// with the answer; the caller's side publishes it on its process's bus.
     pub fn announce<E: Any + Send>(&self, event: E) {
         self.announced
             .0

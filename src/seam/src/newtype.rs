@@ -6,6 +6,8 @@
 /// OpenAPI schema, serde through the type's own `parse(&str) -> Result<Self,
 /// String>` (which the caller writes beside it), `as_str`, and the two
 /// conversions serde uses. `redacted` keeps the value out of Debug output.
+/// The using crate depends on `serde` and `utoipa` itself: the derives it
+/// expands to name them (serde's derive cannot be pointed elsewhere from here).
 ///
 /// ```ignore
 /// folio_seam::string_newtype! {

@@ -225,10 +225,36 @@ impl CallMeta {
         self.budget.saturating_sub(self.started.elapsed())
     }
 
-    /// The metadata as a wire carries it: the budget is what remains, relative,
-    /// so the clocks of two processes need not agree.
+    /// The metadata as a wire carries it: the budget is what remains, counted
+    /// from now, so the clocks of two processes need not agree. (Keeping the
+    /// old start would subtract the time already spent twice.)
     pub fn on_the_wire(mut self) -> Self {
         self.budget = self.remaining();
+        self.started = Instant::now();
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn on_the_wire_the_budget_is_what_remains_counted_from_now() {
+        let mut meta = CallMeta::new("req", Duration::from_secs(10));
+        // As if the request had already spent four seconds.
+        meta.started -= Duration::from_secs(4);
+        let sent = meta.on_the_wire();
+        assert!(sent.budget <= Duration::from_secs(6));
+        assert!(
+            sent.budget > Duration::from_millis(5_900),
+            "{:?}",
+            sent.budget
+        );
+        assert!(
+            sent.remaining() > Duration::from_millis(5_900),
+            "{:?}",
+            sent.remaining()
+        );
     }
 }
