@@ -466,8 +466,11 @@ def routes_at(args, site, anon, authed, owner, files):
         Route("/tag/everything/feed.xml", "/tag/everything/feed.xml", TARGET_PAGE),
         Route("/sitemap.xml", "/sitemap.xml", TARGET_SITEMAP, group="sitemap"),
     ]
+    # The newest file is the partly filled one at every size: it keeps its
+    # own label, so the growth rule compares full files with full files.
     for i, path in enumerate(files, 1):
-        routes.append(Route(f"sitemap file {i}", path, TARGET_SITEMAP, group="sitemap-file"))
+        label = "sitemap file {last} (newest)" if i == len(files) and i > 1 else f"sitemap file {i}"
+        routes.append(Route(label, path, TARGET_SITEMAP, group="sitemap-file"))
     for label, query in (
         ("", ""),
         ("status=published", "status=published"),

@@ -1805,3 +1805,56 @@ async fn a_title_search_follows_renames_and_deletes_and_takes_its_words_literall
     assert_eq!(search("rye").await, Vec::<String>::new());
     assert_eq!(search("notes").await.len(), 2);
 }
+
+#[tokio::test]
+async fn a_title_search_with_more_matches_than_anyone_pages_through_says_at_least() {
+    let app = TestApp::spawn().await;
+    // 1,030 matches: past the 1,000 a search counts exactly, and within one
+    // page of page 51 (which counts on to 1,040).
+    let mut saves = tokio::task::JoinSet::new();
+    for worker in 0..8 {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/posts");
+        saves.spawn(async move {
+            for i in (worker..1030).step_by(8) {
+                let body = json!({ "title": format!("Field note {i:04}"), "markdown": "x" });
+                let response = client.post(url.clone()).json(&body).send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::CREATED);
+            }
+        });
+    }
+    saves.join_all().await;
+
+    let first = listed(&app, &app.client, "q=note&per_page=20").await;
+    assert_eq!(
+        (&first["total"], &first["total_exact"], titles(&first).len()),
+        (&json!(1000), &json!(false), 20),
+        "at least 1,000: {}",
+        first["total"]
+    );
+    // Paging on past the bound still finds the rest, and near the end the count is exact.
+    let deep = listed(&app, &app.client, "q=note&per_page=20&page=51").await;
+    assert_eq!(
+        (&deep["total"], &deep["total_exact"]),
+        (&json!(1030), &json!(true))
+    );
+    assert_eq!(titles(&deep).len(), 20);
+    let last = listed(&app, &app.client, "q=note&per_page=20&page=52").await;
+    assert_eq!(
+        (&last["total"], &last["total_exact"]),
+        (&json!(1030), &json!(true))
+    );
+    assert_eq!(titles(&last).len(), 10, "the last ten of 1,030");
+
+    // A rarer word, and the list without words, count exactly as before.
+    let rare = listed(&app, &app.client, "q=note%201029").await;
+    assert_eq!(
+        (&rare["total"], &rare["total_exact"]),
+        (&json!(1), &json!(true))
+    );
+    let all = listed(&app, &app.client, "per_page=1").await;
+    assert_eq!(
+        (&all["total"], &all["total_exact"]),
+        (&json!(1030), &json!(true))
+    );
+}

@@ -126,7 +126,9 @@ export async function render(main, ctx, params = {}) {
   }
 
   function show(page, pages) {
-    const count = `${page.total} post${page.total === 1 ? "" : "s"}`;
+    // A title search counts its matches only so far: then the total is "at least".
+    const more = page.total_exact === false ? "+" : "";
+    const count = `${page.total.toLocaleString("en")}${more} post${page.total === 1 && !more ? "" : "s"}`;
     summary.textContent = filtered() ? `${count} match these filters.` : page.total ? `${count}.` : "";
     if (page.posts.length === 0) {
       results.replaceChildren(
@@ -148,7 +150,7 @@ export async function render(main, ctx, params = {}) {
           "table",
           // Explicit roles: on a phone the rows are laid out as blocks, which can drop table semantics.
           { class: "posts-table", role: "table" },
-          h("caption", { class: "posts-caption" }, `Posts, page ${page.page} of ${pages}`),
+          h("caption", { class: "posts-caption" }, `Posts, page ${page.page} of ${pages}${more}`),
           h("thead", { role: "rowgroup" }, h("tr", { role: "row" },
             ["Title", "Status", "Author", "Tags", "Date"].map((name) => h("th", { scope: "col", role: "columnheader" }, name)))),
           h("tbody", { role: "rowgroup" }, page.posts.map((post) => h(
@@ -172,7 +174,7 @@ export async function render(main, ctx, params = {}) {
     next.disabled = page.page >= pages;
     if (focused === next && next.disabled && !pager.hidden) previous.focus();
     if (focused === previous && previous.disabled && !pager.hidden) next.focus();
-    pager.children[1].textContent = `Page ${page.page} of ${pages}`;
+    pager.children[1].textContent = `Page ${page.page} of ${pages}${more}`;
   }
 
   function go(page) {

@@ -60,6 +60,9 @@ pub(super) struct SummaryOut {
 pub(super) struct PageOut {
     posts: Vec<SummaryOut>,
     total: u64,
+    /// False when `total` is a lower bound: a title search (`q`) counts its
+    /// matches only up to 1,000, or one page past the page asked for.
+    total_exact: bool,
     page: u32,
     per_page: u32,
 }
@@ -75,6 +78,7 @@ fn page_out(services: &Services, page: SummaryPage) -> PageOut {
             })
             .collect(),
         total: page.total,
+        total_exact: page.total_exact,
         page: page.page,
         per_page: page.per_page,
     }

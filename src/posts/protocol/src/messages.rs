@@ -117,6 +117,9 @@ pub struct PostSummary {
 pub struct SummaryPage {
     pub posts: Vec<PostSummary>,
     pub total: u64,
+    /// False when `total` is a lower bound: a title search (`q`) counts its
+    /// matches only up to 1,000, or one page past the page asked for.
+    pub total_exact: bool,
     pub page: u32,
     pub per_page: u32,
 }

@@ -436,7 +436,8 @@ impl PostsDeps {
             .await?;
         Ok(SummaryPage {
             posts,
-            total,
+            total: total.n,
+            total_exact: total.exact,
             page,
             per_page,
         })

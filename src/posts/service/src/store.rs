@@ -357,6 +357,24 @@ const KNOWN_TAGS: usize = 10_000;
 /// this rare would leave the walk reading most of the listing to fill a page.
 const FEW_CANDIDATES: usize = 2_000;
 
+/// A title search counts its matches up to this many (or one page past the
+/// page asked for, if that is further); beyond, its total is a lower bound.
+const SEARCH_COUNT_BOUND: u64 = 1_000;
+
+/// How many posts a listing selects: exactly, or at least `n` (a title
+/// search with more matches than [`SEARCH_COUNT_BOUND`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub n: u64,
+    pub exact: bool,
+}
+
+impl Total {
+    fn exact(n: u64) -> Self {
+        Self { n, exact: true }
+    }
+}
+
 /// `words` as an FTS5 query for the trigram title index: every word of three
 /// characters or more as a quoted string (so no word is read as an operator),
 /// all of them required. `None` when no word is long enough to have a trigram.
@@ -915,13 +933,15 @@ impl PostsStore {
         Ok(Some(n.map_or(0, |n| u64::try_from(n).unwrap_or(0))))
     }
 
-    /// Counts what `plan` selects with COUNT(*): for a title search, whose
-    /// words only a scan can check. It scans the index that holds the titles
-    /// (not the rows). Measured at 100,000 posts, this beat reading every
-    /// matching id in one scan: a common word matches tens of thousands of
-    /// rows, and the page query stops after its first few.
-    async fn count_scan(&self, plan: &Plan) -> Result<u64, PostsError> {
-        let (ids, _) = Self::id_query(plan);
+    /// Counts what `plan` selects with COUNT(*), stopping at `at_most`: for
+    /// a title search, whose words only a scan can check. It scans the index
+    /// that holds the titles (not the rows). An exact count of a common word
+    /// costs a read of every match — at 100,000 posts, more than the 50 ms a
+    /// search may take, and growing with the site — so the count stops where
+    /// a reader stops paging, as GitHub's and most search engines' do.
+    async fn count_scan(&self, plan: &Plan, at_most: u64) -> Result<u64, PostsError> {
+        let (mut ids, _) = Self::id_query(plan);
+        ids.limit(at_most);
         let mut query = Query::select();
         query
             .expr_as(Expr::cust("COUNT(*)"), "n")
@@ -971,9 +991,9 @@ impl PostsStore {
         filter: &Filter,
         page: u32,
         per_page: u32,
-    ) -> Result<(Vec<Uuid>, u64), PostsError> {
+    ) -> Result<(Vec<Uuid>, Total), PostsError> {
         let Some(plan) = self.plan(filter).await? else {
-            return Ok((Vec::new(), 0));
+            return Ok((Vec::new(), Total::exact(0)));
         };
         let offset = u64::from(page.saturating_sub(1)) * u64::from(per_page);
         let Some(total) = self.counted(&plan).await? else {
@@ -981,20 +1001,29 @@ impl PostsStore {
             // short is the last one and tells the total by itself, which
             // saves the second scan exactly when the words are rare (and the
             // page query scans every title to find them); a full page means
-            // common words, found early, and COUNT(*) tells the total.
+            // common words, found early, and a bounded COUNT(*) tells the
+            // total — or that there are more than a reader pages through.
             let ids = self
                 .read_ids(&plan, Direction::NewestFirst, offset, u64::from(per_page))
                 .await?;
             let read = u64::try_from(ids.len()).unwrap_or(u64::MAX);
-            let total = if (read > 0 || offset == 0) && read < u64::from(per_page) {
-                offset + read
-            } else {
-                self.count_scan(&plan).await?
-            };
-            return Ok((ids, total));
+            if (read > 0 || offset == 0) && read < u64::from(per_page) {
+                return Ok((ids, Total::exact(offset + read)));
+            }
+            // Past this page by one page at least, so "is there a next page"
+            // is always known.
+            let bound = std::cmp::max(SEARCH_COUNT_BOUND, offset + 2 * u64::from(per_page));
+            let n = self.count_scan(&plan, bound + 1).await?;
+            return Ok((
+                ids,
+                Total {
+                    n: std::cmp::min(n, bound),
+                    exact: n <= bound,
+                },
+            ));
         };
         if offset >= total {
-            return Ok((Vec::new(), total));
+            return Ok((Vec::new(), Total::exact(total)));
         }
         let take = std::cmp::min(u64::from(per_page), total - offset);
         let (offset, direction, reversed) = nearer_end(total, offset, take, Direction::NewestFirst);
@@ -1002,7 +1031,7 @@ impl PostsStore {
         if reversed {
             ids.reverse();
         }
-        Ok((ids, total))
+        Ok((ids, Total::exact(total)))
     }
 
     /// A page of whole posts (bodies included), newest first (by
@@ -1015,7 +1044,7 @@ impl PostsStore {
     ) -> Result<(Vec<PostRecord>, u64), PostsError> {
         let (ids, total) = self.page_ids(filter, page, per_page).await?;
         let rows = Self::rows_by_id(&self.db, &ids).await?;
-        Ok((Self::records(&self.db, rows).await?, total))
+        Ok((Self::records(&self.db, rows).await?, total.n))
     }
 
     /// A page of post summaries, newest first; their bodies only if `bodies`.
@@ -1025,7 +1054,7 @@ impl PostsStore {
         page: u32,
         per_page: u32,
         bodies: bool,
-    ) -> Result<(Vec<PostSummary>, u64), PostsError> {
+    ) -> Result<(Vec<PostSummary>, Total), PostsError> {
         let (ids, total) = self.page_ids(filter, page, per_page).await?;
         let rows = Self::rows_by_id(&self.db, &ids).await?;
         Ok((Self::summaries(&self.db, rows, bodies).await?, total))
