@@ -28,6 +28,8 @@ pub(crate) struct TestApp {
     pub data_dir: tempfile::TempDir,
     child: Child,
     logs: Arc<Mutex<Vec<String>>>,
+    /// Reads the app's stdout into `logs` until the app closes it.
+    log_reader: Option<std::thread::JoinHandle<()>>,
     postgres_dbs: Option<Postgres>,
 }
 
@@ -176,7 +178,7 @@ impl TestApp {
         let stdout = child.stdout.take().unwrap();
         let logs = Arc::new(Mutex::new(Vec::new()));
         let (address_tx, address_rx) = mpsc::channel();
-        {
+        let log_reader = {
             let logs = logs.clone();
             // Keep draining stdout for the app's whole life, or it would block on a full pipe.
             std::thread::spawn(move || {
@@ -191,8 +193,8 @@ impl TestApp {
                     }
                     logs.lock().unwrap().push(line);
                 }
-            });
-        }
+            })
+        };
         let address = match address_rx.recv_timeout(Duration::from_secs(30)) {
             Ok(address) => address,
             Err(_) => {
@@ -222,6 +224,7 @@ impl TestApp {
             data_dir,
             child,
             logs,
+            log_reader: Some(log_reader),
             postgres_dbs,
         }
     }
@@ -419,6 +422,13 @@ impl TestApp {
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().unwrap() {
+                // The last lines may still be in the pipe: let the reader
+                // reach its end, so `logs` holds everything the app wrote.
+                while self.log_reader.as_ref().is_some_and(|r| !r.is_finished())
+                    && Instant::now() < deadline
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return Some(status);
             }
             std::thread::sleep(Duration::from_millis(20));
