@@ -1811,19 +1811,20 @@ async fn a_title_search_with_more_matches_than_anyone_pages_through_says_at_leas
     let app = TestApp::spawn().await;
     // 1,030 matches: past the 1,000 a search counts exactly, and within one
     // page of page 51 (which counts on to 1,040).
-    let mut saves = tokio::task::JoinSet::new();
-    for worker in 0..8 {
-        let client = app.client.clone();
-        let url = app.url("/api/v1/posts");
-        saves.spawn(async move {
-            for i in (worker..1030).step_by(8) {
-                let body = json!({ "title": format!("Field note {i:04}"), "markdown": "x" });
-                let response = client.post(url.clone()).json(&body).send().await.unwrap();
-                assert_eq!(response.status(), StatusCode::CREATED);
-            }
-        });
-    }
-    saves.join_all().await;
+    // Through the file's own `create`, eight at a time.
+    use futures::StreamExt;
+    let statuses: Vec<StatusCode> = futures::stream::iter(0..1030)
+        .map(|i| {
+            create(
+                &app,
+                json!({ "title": format!("Field note {i:04}"), "markdown": "x" }),
+            )
+        })
+        .buffer_unordered(8)
+        .map(|(status, _)| status)
+        .collect()
+        .await;
+    assert!(statuses.iter().all(|status| *status == StatusCode::CREATED));
 
     let first = listed(&app, &app.client, "q=note&per_page=20").await;
     assert_eq!(

@@ -29,7 +29,7 @@ pub(crate) struct TestApp {
     child: Child,
     logs: Arc<Mutex<Vec<String>>>,
     /// Reads the app's stdout into `logs` until the app closes it.
-    log_reader: Option<std::thread::JoinHandle<()>>,
+    log_reader: std::thread::JoinHandle<()>,
     postgres_dbs: Option<Postgres>,
 }
 
@@ -224,7 +224,7 @@ impl TestApp {
             data_dir,
             child,
             logs,
-            log_reader: Some(log_reader),
+            log_reader,
             postgres_dbs,
         }
     }
@@ -424,9 +424,7 @@ impl TestApp {
             if let Some(status) = self.child.try_wait().unwrap() {
                 // The last lines may still be in the pipe: let the reader
                 // reach its end, so `logs` holds everything the app wrote.
-                while self.log_reader.as_ref().is_some_and(|r| !r.is_finished())
-                    && Instant::now() < deadline
-                {
+                while !self.log_reader.is_finished() && Instant::now() < deadline {
                     std::thread::sleep(Duration::from_millis(10));
                 }
                 return Some(status);
