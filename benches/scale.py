@@ -609,7 +609,26 @@ def data_size(args):
     return ", ".join(parts)
 
 
+def analyze_without_autovacuum(args):
+    """PostgreSQL's planner reads statistics that autovacuum gathers; a
+    server with autovacuum off (CI's is) never has any, and plans a search
+    for a word in every title as if it were rare (80 ms instead of 0.2 ms at
+    100,000 posts). Where it is off, ANALYZE stands in for it, and says so."""
+    if not args.pg_databases:
+        return
+    setting = subprocess.run(["psql", args.pg_admin_url, "-tAc", "show autovacuum"],
+                             capture_output=True, text=True)
+    if setting.stdout.strip() != "off":
+        return
+    for name in args.pg_databases:
+        url = args.pg_admin_url.rsplit("/", 1)[0] + "/" + name
+        subprocess.run(["psql", url, "-qtAc", "analyze"], capture_output=True, text=True, check=True)
+    out("  this PostgreSQL server has autovacuum off: ran ANALYZE on the three databases, "
+        "as autovacuum would have")
+
+
 def measure(args, server, site, owner):
+    analyze_without_autovacuum(args)
     anon = Client(args.port)
     authed = Client(args.port, args.token)
     checks = {}

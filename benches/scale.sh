@@ -14,6 +14,8 @@
 #                         postgres://postgres@127.0.0.1:5432)
 #   FOLIO_SCALE_ARTICLE=path  another Markdown file than ../shared/fixtures/article.md
 #   FOLIO_SCALE_CLIENTS=8, FOLIO_SCALE_SAMPLES=5, FOLIO_SCALE_NO_KILL=1 (skip the kill -9 check)
+#   FOLIO_SCALE_KEEP=1    keep the data directory and databases afterwards (to
+#                         look into a slow query); their place is printed
 #
 # Output is plain text, fit to paste into an issue note. The exit status is 0
 # when every check passed, 1 when a check failed (targets missed are reported,
@@ -28,7 +30,7 @@ sizes=()
 for arg in "$@"; do
   case $arg in
     --postgres) postgres=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     ''|*[!0-9]*) die "unknown argument '$arg' (sizes are numbers of posts; see --help)" ;;
     *) sizes+=("$arg") ;;
   esac
@@ -77,6 +79,10 @@ cleanup() {
       for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -9 "$pid" 2>/dev/null || true
     fi
+  fi
+  if [ -n "${FOLIO_SCALE_KEEP:-}" ]; then
+    echo "scale.sh: kept the data directory $data${databases[*]:+ and the databases ${databases[*]}}" >&2
+    exit "$status"
   fi
   for db in "${databases[@]}"; do
     psql "$pg_url/postgres" -qtAc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 \
