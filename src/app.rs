@@ -14,43 +14,66 @@ use anyhow::{Context, bail};
 use folio_auth::domain::{DisplayName, Email, Password, TokenName, TokenScope};
 use folio_auth::messages::{CreateToken, CreateUser, OpenSetup};
 use folio_auth::{Auth, AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
-use folio_config::{Settings, TokenCommand, UserCommand};
+use folio_auth_protocol::messages::AuthProtocol;
+use folio_config::{Hosted, Settings, TokenCommand, UserCommand};
 use folio_gateway::{Clients, Services};
 use folio_media::images::Rules;
 use folio_media::{Media, MediaDeps, MediaStore};
-use folio_posts::{Posts, PostsClient, PostsDeps, PostsStore, scheduler};
+use folio_media_protocol::messages::MediaProtocol;
+use folio_posts::{Posts, PostsDeps, PostsStore, scheduler};
+use folio_posts_protocol::messages::PostsProtocol;
 use folio_render::markdown::Renderer;
 use folio_render::{Render, RenderDeps};
-use folio_runtime::{CallMeta, ConcernName, CpuPool, Metrics, Principal, Runtime, SigningKey};
+use folio_runtime::{
+    CallMeta, ConcernError, ConcernName, CpuPool, Metrics, Nats, Principal, Runtime, SigningKey,
+};
+use folio_storage::redact;
 
-/// Every concern's store, opened and migrated.
+/// The stores of the concerns this process runs, opened and migrated; a
+/// process opens no other concern's store.
 pub struct Stores {
-    pub auth: AuthStore,
-    pub posts: PostsStore,
-    pub media: MediaStore,
+    pub auth: Option<AuthStore>,
+    pub posts: Option<PostsStore>,
+    pub media: Option<MediaStore>,
 }
 
 impl Stores {
-    pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
+    pub async fn open(settings: &Settings, hosted: &Hosted) -> anyhow::Result<Self> {
         create_data_dir(settings)?;
+        let open = |concern| hosted.hosts(concern).then(|| settings.store(concern));
         let (auth, posts, media) = (
-            settings.store(ConcernName::Auth),
-            settings.store(ConcernName::Posts),
-            settings.store(ConcernName::Media),
+            open(ConcernName::Auth),
+            open(ConcernName::Posts),
+            open(ConcernName::Media),
         );
         let (auth, posts, media) = futures::try_join!(
-            AuthStore::open(&auth),
-            PostsStore::open(&posts),
-            MediaStore::open(&media)
+            maybe(auth, |at| async move { AuthStore::open(&at).await }),
+            maybe(posts, |at| async move { PostsStore::open(&at).await }),
+            maybe(media, |at| async move { MediaStore::open(&at).await }),
         )?;
         Ok(Self { auth, posts, media })
     }
 
     /// Closes every pool, which checkpoints SQLite's WAL into the database file.
     pub async fn close(self) -> anyhow::Result<()> {
-        let (auth, posts, media) =
-            futures::join!(self.auth.close(), self.posts.close(), self.media.close());
-        auth.and(posts).and(media)
+        let (auth, posts, media) = futures::join!(
+            maybe(self.auth, |store| async move { store.close().await }),
+            maybe(self.posts, |store| async move { store.close().await }),
+            maybe(self.media, |store| async move { store.close().await }),
+        );
+        auth.and(posts).and(media).map(|_| ())
+    }
+}
+
+/// `f(value)` when there is a value.
+async fn maybe<T, U, F, Fut>(value: Option<T>, f: F) -> anyhow::Result<Option<U>>
+where
+    F: FnOnce(T) -> Fut,
+    Fut: Future<Output = anyhow::Result<U>>,
+{
+    match value {
+        Some(value) => f(value).await.map(Some),
+        None => Ok(None),
     }
 }
 
@@ -114,7 +137,8 @@ async fn auth_deps(settings: &Settings, store: AuthStore) -> anyhow::Result<Auth
     })
 }
 
-/// A started Folio: the gateway is listening and every concern is running.
+/// A started Folio: the concerns this process runs are running, and its
+/// HTTP server (the gateway, or only health and metrics) is listening.
 pub struct Folio {
     pub addr: SocketAddr,
     server: Server,
@@ -125,8 +149,9 @@ pub struct Folio {
 impl Folio {
     /// Must run inside an actix `System` (concerns are actors).
     pub async fn start(settings: &Settings) -> anyhow::Result<Self> {
+        let hosted = settings.hosted()?;
         let key = signing_key(settings)?;
-        let stores = Stores::open(settings).await?;
+        let stores = Stores::open(settings, &hosted).await?;
         let listener = TcpListener::bind(settings.listen).map_err(|error| {
             anyhow::anyhow!(
                 "could not listen on {}: {error}; choose another address with --listen",
@@ -135,61 +160,85 @@ impl Folio {
         })?;
         let addr = listener.local_addr()?;
         let public_url = settings.public_url_for(addr);
+        let nats = match &settings.nats_url {
+            Some(url) => Some(Nats::connect(url).await?),
+            None => None,
+        };
         let runtime = Runtime::new(settings.supervision.clone(), Metrics::new()?, key);
-        runtime.start::<Auth>(auth_deps(settings, stores.auth.clone()).await?);
-        let auth: AuthClient = runtime.client();
-        let setup = auth
-            .call(OpenSetup, CallMeta::new("startup", runtime.call_timeout()))
-            .await?;
-        runtime.start::<Render>(RenderDeps {
-            renderer: Renderer::new(),
-            pool: CpuPool::sized_to_cores("render", 64),
-            max_bytes: settings.max_markdown_bytes,
-        });
-        runtime.start::<Posts>(PostsDeps {
-            store: stores.posts.clone(),
-            render: runtime.client(),
-        });
+        if let Some(store) = &stores.auth {
+            runtime.start::<Auth>(auth_deps(settings, store.clone()).await?);
+        }
+        if hosted.hosts(ConcernName::Render) {
+            runtime.start::<Render>(RenderDeps {
+                renderer: Renderer::new(),
+                pool: CpuPool::sized_to_cores("render", 64),
+                max_bytes: settings.max_markdown_bytes,
+            });
+        }
+        if let Some(store) = &stores.posts {
+            runtime.start::<Posts>(PostsDeps {
+                store: store.clone(),
+                render: runtime.client(),
+            });
+            scheduler::spawn(runtime.client(), Duration::from_secs(1));
+        }
         // Media's blob store; the gateway gets the same handle to stream
         // uploads in and files out, and never a path.
         let media_blobs = folio_media::blobs::on_disk(settings.data_dir());
-        runtime.start::<Media>(MediaDeps {
-            store: stores.media.clone(),
-            // A 12 MP decode holds ~50 MB: the queue bounds memory as much as the workers do.
-            pool: CpuPool::sized_to_cores("images", 8),
-            blobs: media_blobs.clone(),
-            rules: Arc::new(Rules {
-                max_upload_bytes: settings.max_upload_bytes as u64,
-                ..Rules::default()
-            }),
-        });
-        let posts: PostsClient = runtime.client();
-        scheduler::spawn(posts.clone(), Duration::from_secs(1));
-        let clients = Clients {
-            auth,
-            posts,
-            media: runtime.client(),
-            render: runtime.client(),
-            media_blobs,
-        };
-        let services = Services::new(
-            clients,
-            runtime.clone(),
-            settings,
-            public_url.clone(),
-            folio_render::markdown::highlight_css(),
-        )?;
-        let server = folio_gateway::serve(settings, services, listener)?;
-        if let Some(secret) = setup {
-            tracing::warn!(
-                "No account exists yet. Open {public_url}/setup/{} to create the owner's account; the link works once.",
-                secret.expose()
-            );
+        if let Some(store) = &stores.media {
+            runtime.start::<Media>(MediaDeps {
+                store: store.clone(),
+                // A 12 MP decode holds ~50 MB: the queue bounds memory as much as the workers do.
+                pool: CpuPool::sized_to_cores("images", 8),
+                blobs: media_blobs.clone(),
+                rules: Arc::new(Rules {
+                    max_upload_bytes: settings.max_upload_bytes as u64,
+                    ..Rules::default()
+                }),
+            });
         }
+        if let Some(nats) = nats {
+            runtime.share(nats.clone()).await?;
+            // What other processes' calls changed, for this process's caches.
+            let events = runtime.events().clone();
+            nats.follow::<AuthProtocol>(events.clone()).await?;
+            nats.follow::<PostsProtocol>(events.clone()).await?;
+            nats.follow::<MediaProtocol>(events).await?;
+        }
+        let server = if hosted.gateway {
+            let auth: AuthClient = runtime.client();
+            let setup = open_setup(&auth, &runtime).await;
+            let clients = Clients {
+                auth,
+                posts: runtime.client(),
+                media: runtime.client(),
+                render: runtime.client(),
+                media_blobs,
+            };
+            let services = Services::new(
+                clients,
+                runtime.clone(),
+                settings,
+                public_url.clone(),
+                folio_render::markdown::highlight_css(),
+            )?;
+            let server = folio_gateway::serve(settings, services, listener)?;
+            if let Some(secret) = setup {
+                tracing::warn!(
+                    "No account exists yet. Open {public_url}/setup/{} to create the owner's account; the link works once.",
+                    secret.expose()
+                );
+            }
+            server
+        } else {
+            folio_gateway::serve_health(settings, runtime.clone(), listener)?
+        };
         tracing::info!(
             data_dir = %settings.data_dir().display(),
             %public_url,
             fault_injection = settings.fault_injection,
+            parts = %hosted.names().join(","),
+            nats = settings.nats_url.as_deref().map(redact).unwrap_or_default(),
             "Folio is listening on http://{addr}"
         );
         Ok(Self {
@@ -209,6 +258,13 @@ impl Folio {
     /// closes the stores.
     pub async fn run(self) -> anyhow::Result<()> {
         self.server.await.context("the HTTP server failed")?;
+        // Out of the NATS queue groups first: other replicas take new calls
+        // while the ones this process holds finish (within their deadline).
+        if self.runtime.nats().is_some() {
+            self.runtime.unshare().await;
+            tracing::info!("left the NATS queue groups; finishing the calls in hand");
+            actix_web::rt::time::sleep(self.runtime.call_timeout()).await;
+        }
         tracing::info!("no more requests in flight; stopping the concerns");
         self.runtime.stop();
         self.stores.close().await?;
@@ -221,13 +277,39 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
     Folio::start(settings).await?.run().await
 }
 
-/// `folio migrate`: opening a store applies its pending migrations.
+/// `folio migrate [--concerns LIST]`: opening a store applies its pending
+/// migrations; only the stores of the concerns named.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let stores = Stores::open(settings).await?;
-    for concern in ConcernName::STORED {
+    let hosted = settings.hosted()?;
+    let stores = Stores::open(settings, &hosted).await?;
+    for concern in ConcernName::STORED.into_iter().filter(|c| hosted.hosts(*c)) {
         tracing::info!(%concern, store = ?settings.store(concern), "store is up to date");
     }
     stores.close().await
+}
+
+/// Asks auth whether the site still needs its owner, and so the one-time
+/// setup link. On a split site auth may still be starting in its own
+/// process: it is asked again for a few seconds, then the gateway goes on
+/// without printing the link (a restart prints it).
+async fn open_setup(auth: &AuthClient, runtime: &Runtime) -> Option<folio_auth::domain::Secret> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        match auth
+            .call(OpenSetup, CallMeta::new("startup", runtime.call_timeout()))
+            .await
+        {
+            Ok(secret) => return secret,
+            Err(error) if std::time::Instant::now() < deadline && error.as_failure().is_some() => {
+                tracing::info!(%error, "waiting for the auth concern");
+                actix_web::rt::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not ask auth whether the site has an owner; the setup link is not printed");
+                return None;
+            }
+        }
+    }
 }
 
 /// Runs `f` against the auth concern alone, as the operator.

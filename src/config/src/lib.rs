@@ -100,6 +100,30 @@ pub struct SettingsArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_url: Option<Url>,
 
+    /// The parts this process runs, comma-separated, of gateway, auth, posts,
+    /// render and media; the others are reached over NATS (--nats)
+    /// [default: all of them, in this process]
+    #[arg(
+        long,
+        global = true,
+        env = "FOLIO_CONCERNS",
+        value_name = "LIST",
+        value_delimiter = ','
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concerns: Option<Vec<String>>,
+
+    /// NATS server that joins the processes of a split site, e.g.
+    /// nats://127.0.0.1:4222 [default: none; needed when --concerns leaves any out]
+    #[arg(
+        long = "nats",
+        global = true,
+        env = "FOLIO_NATS_URL",
+        value_name = "URL"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nats_url: Option<String>,
+
     /// Enable POST /api/v1/admin/faults to inject panics, hangs and errors (testing only) [default: off]
     #[arg(long, global = true, env = "FOLIO_FAULT_INJECTION")]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -387,6 +411,9 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     pub listen: SocketAddr,
+    /// The parts this process runs (see [`Hosted`]).
+    pub concerns: Vec<String>,
+    pub nats_url: Option<String>,
     pub data_dir: PathBuf,
     pub public_url: Option<Url>,
     pub fault_injection: bool,
@@ -427,6 +454,8 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            concerns: Hosted::all().names(),
+            nats_url: None,
             data_dir: PathBuf::from("./data"),
             public_url: None,
             fault_injection: false,
@@ -491,6 +520,14 @@ impl Settings {
                     redact(&url)
                 );
             }
+        }
+        let hosted = self.hosted()?;
+        if !hosted.is_whole() && self.nats_url.is_none() {
+            bail!(
+                "--concerns {} leaves out {}: give --nats URL so this process can reach them",
+                hosted.names().join(","),
+                hosted.left_out().join(",")
+            );
         }
         let policy = &self.supervision;
         if policy.call_timeout < Duration::from_millis(10) {
@@ -569,5 +606,85 @@ impl Settings {
             Some(url) => url.as_str().trim_end_matches('/').to_owned(),
             None => format!("http://{bound}"),
         }
+    }
+}
+
+/// The parts of Folio one process runs: the gateway (site, API, admin) and
+/// any of the concerns. A site is whole when every part runs somewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hosted {
+    pub gateway: bool,
+    pub concerns: std::collections::BTreeSet<ConcernName>,
+}
+
+impl Hosted {
+    pub fn all() -> Self {
+        Self {
+            gateway: true,
+            concerns: ConcernName::ALL.into_iter().collect(),
+        }
+    }
+
+    /// Parses `gateway,auth,posts,…`; an unknown name or an empty list is an error.
+    pub fn parse(names: &[String]) -> anyhow::Result<Self> {
+        let mut hosted = Self {
+            gateway: false,
+            concerns: Default::default(),
+        };
+        for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+            if name == "gateway" {
+                hosted.gateway = true;
+            } else {
+                let concern = name.parse::<ConcernName>().map_err(|_| {
+                    anyhow::anyhow!(
+                        "--concerns: unknown part {name:?}; expected some of gateway, auth, posts, render, media"
+                    )
+                })?;
+                hosted.concerns.insert(concern);
+            }
+        }
+        if !hosted.gateway && hosted.concerns.is_empty() {
+            bail!(
+                "--concerns names no part to run; expected some of gateway, auth, posts, render, media"
+            );
+        }
+        Ok(hosted)
+    }
+
+    pub fn hosts(&self, concern: ConcernName) -> bool {
+        self.concerns.contains(&concern)
+    }
+
+    /// Whether this process runs every part (no NATS needed).
+    pub fn is_whole(&self) -> bool {
+        self.left_out().is_empty()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        let gateway = self.gateway.then(|| "gateway".to_owned());
+        gateway
+            .into_iter()
+            .chain(self.concerns.iter().map(|c| c.as_str().to_owned()))
+            .collect()
+    }
+
+    pub fn left_out(&self) -> Vec<String> {
+        let gateway = (!self.gateway).then(|| "gateway".to_owned());
+        gateway
+            .into_iter()
+            .chain(
+                ConcernName::ALL
+                    .into_iter()
+                    .filter(|c| !self.hosts(*c))
+                    .map(|c| c.as_str().to_owned()),
+            )
+            .collect()
+    }
+}
+
+impl Settings {
+    /// The parts this process runs, from `concerns`.
+    pub fn hosted(&self) -> anyhow::Result<Hosted> {
+        Hosted::parse(&self.concerns)
     }
 }

@@ -1,10 +1,12 @@
 //! Liveness, readiness and metrics: what an operator or orchestrator polls.
+//! Every process serves them, whichever parts of the site it runs.
+
+use std::time::Duration;
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use super::Services;
-use folio_runtime::{ConcernState, ConcernStatus};
+use folio_runtime::{ConcernName, ConcernState, ConcernStatus, Runtime};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(readyz).service(metrics);
@@ -19,16 +21,42 @@ async fn healthz() -> HttpResponse {
 #[derive(Serialize)]
 struct Readiness {
     ready: bool,
+    /// The concerns this process runs.
     concerns: Vec<ConcernStatus>,
+    /// On a split site, the concerns other processes run, and whether one of
+    /// them answered NATS's ping just now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    elsewhere: Vec<Elsewhere>,
 }
 
-/// 200 when every concern is up; otherwise 503 with each concern's state.
+#[derive(Serialize)]
+struct Elsewhere {
+    concern: ConcernName,
+    reachable: bool,
+}
+
+/// How long readiness waits for a concern elsewhere to answer its ping.
+const PING_WITHIN: Duration = Duration::from_millis(500);
+
+/// 200 when every concern this process runs is up and every other one can
+/// be reached; otherwise 503 with each one's state.
 #[get("/readyz")]
-async fn readyz(services: web::Data<Services>) -> HttpResponse {
-    let concerns = services.runtime.statuses();
+async fn readyz(runtime: web::Data<Runtime>) -> HttpResponse {
+    let concerns = runtime.statuses();
+    let mut elsewhere = Vec::new();
+    if let Some(nats) = runtime.nats() {
+        let remote = ConcernName::ALL
+            .into_iter()
+            .filter(|name| !concerns.iter().any(|status| status.concern == *name));
+        for concern in remote {
+            let reachable = nats.reachable(concern, PING_WITHIN).await;
+            elsewhere.push(Elsewhere { concern, reachable });
+        }
+    }
     let ready = concerns
         .iter()
-        .all(|status| status.state == ConcernState::Up);
+        .all(|status| status.state == ConcernState::Up)
+        && elsewhere.iter().all(|other| other.reachable);
     let mut response = if ready {
         HttpResponse::Ok()
     } else {
@@ -36,12 +64,16 @@ async fn readyz(services: web::Data<Services>) -> HttpResponse {
     };
     response
         .insert_header(("Cache-Control", "no-store"))
-        .json(Readiness { ready, concerns })
+        .json(Readiness {
+            ready,
+            concerns,
+            elsewhere,
+        })
 }
 
 #[get("/metrics")]
-async fn metrics(services: web::Data<Services>) -> HttpResponse {
+async fn metrics(runtime: web::Data<Runtime>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(services.runtime.render_metrics())
+        .body(runtime.render_metrics())
 }

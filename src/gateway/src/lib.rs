@@ -210,10 +210,12 @@ pub fn serve(
     listener: TcpListener,
 ) -> anyhow::Result<Server> {
     let json_limit = services.json_limit;
+    let runtime = web::Data::new(services.runtime.clone());
     let services = web::Data::new(services);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(services.clone())
+            .app_data(runtime.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(json_limit)
@@ -245,5 +247,26 @@ pub fn serve(
     if let Some(workers) = settings.workers {
         server = server.workers(workers);
     }
+    Ok(server.listen(listener)?.run())
+}
+
+/// The HTTP server of a process that runs no gateway: only `/healthz`,
+/// `/readyz` and `/metrics`; anything else is 404.
+pub fn serve_health(
+    settings: &Settings,
+    runtime: Runtime,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
+    let runtime = web::Data::new(runtime);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(runtime.clone())
+            .wrap_fn(echo_request_id)
+            .wrap(TracingLogger::<RequestSpan>::new())
+            .configure(health::routes)
+            .default_service(web::to(error::not_found))
+    })
+    .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1))
+    .workers(settings.workers.unwrap_or(1));
     Ok(server.listen(listener)?.run())
 }

@@ -12,6 +12,7 @@ mod faults;
 mod handle;
 mod host;
 mod metrics;
+mod nats;
 mod pool;
 mod supervision;
 mod transport;
@@ -22,6 +23,7 @@ pub use folio_seam::*;
 pub use handle::ConcernHandle;
 pub use host::ConcernHost;
 pub use metrics::Metrics;
+pub use nats::{Nats, NatsTransport, Served, subject_of};
 pub use pool::CpuPool;
 pub use supervision::{ConcernCell, ConcernState, ConcernStatus, RestartPolicy};
 pub use transport::{Dispatch, LocalTransport, TRANSPORT_VAR, deliver};
@@ -42,11 +44,14 @@ pub struct ConcernReport {
     pub latency_ms_sum: f64,
     pub latency_ms_mean: f64,
 }
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// Stops one concern; kept type-erased so the runtime can hold concerns of every type.
 type Stopper = Box<dyn Fn() + Send>;
+/// Offers one hosted concern over NATS; type-erased like [`Stopper`].
+type Offer =
+    Box<dyn Fn(Nats) -> futures::future::LocalBoxFuture<'static, anyhow::Result<Served>> + Send>;
 
 /// The set of running concerns: what health, metrics and fault injection look at.
 #[derive(Clone)]
@@ -58,6 +63,9 @@ pub struct Runtime {
     events: EventBus,
     cells: Arc<Mutex<BTreeMap<ConcernName, Arc<ConcernCell>>>>,
     stoppers: Arc<Mutex<Vec<Stopper>>>,
+    offers: Arc<Mutex<Vec<Offer>>>,
+    served: Arc<Mutex<Vec<Served>>>,
+    nats: Arc<OnceLock<Nats>>,
 }
 
 impl Runtime {
@@ -70,6 +78,9 @@ impl Runtime {
             events: EventBus::new(),
             cells: Arc::default(),
             stoppers: Arc::default(),
+            offers: Arc::default(),
+            served: Arc::default(),
+            nats: Arc::default(),
         }
     }
 
@@ -92,7 +103,52 @@ impl Runtime {
             let handle = handle.clone();
             stoppers.push(Box::new(move || handle.stop()));
         }
+        if let Ok(mut offers) = self.offers.lock() {
+            offers.push(Box::new(move |nats: Nats| {
+                let handle = handle.clone();
+                Box::pin(async move { nats.serve::<C>(handle).await })
+            }));
+        }
         self.client()
+    }
+
+    /// Joins a split site: calls to concerns this process does not host go
+    /// over `nats`, and every concern started so far answers there too.
+    /// Call once, after starting this process's concerns.
+    pub async fn share(&self, nats: Nats) -> anyhow::Result<()> {
+        self.transport
+            .set_remote(Arc::new(NatsTransport::new(nats.clone())));
+        if self.nats.set(nats.clone()).is_err() {
+            anyhow::bail!("this process already shares its concerns over NATS");
+        }
+        let offers = match self.offers.lock() {
+            Ok(mut offers) => std::mem::take(&mut *offers),
+            Err(_) => Vec::new(),
+        };
+        for offer in offers {
+            let served = offer(nats.clone()).await?;
+            if let Ok(mut all) = self.served.lock() {
+                all.push(served);
+            }
+        }
+        Ok(())
+    }
+
+    /// The NATS connection, when the site is split.
+    pub fn nats(&self) -> Option<&Nats> {
+        self.nats.get()
+    }
+
+    /// Leaves every NATS queue group this process answers in: new calls go
+    /// to other replicas, while calls already taken finish.
+    pub async fn unshare(&self) {
+        let served = match self.served.lock() {
+            Ok(mut served) => std::mem::take(&mut *served),
+            Err(_) => Vec::new(),
+        };
+        for service in served {
+            service.stop().await;
+        }
     }
 
     /// The client of protocol `P`, whichever process hosts it. It may be made

@@ -6,7 +6,7 @@
 //! depend on sharing the caller's memory.
 
 use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use futures::future::LocalBoxFuture;
 
@@ -52,6 +52,9 @@ impl<C: Dispatch> Endpoint for ConcernHandle<C> {
 /// Implemented by [`crate::concern_dispatch!`] from the list of messages a
 /// concern answers.
 pub trait Dispatch: Concern {
+    /// The names of the messages this concern answers (a NATS subject each).
+    const MESSAGES: &'static [&'static str];
+
     /// Delivers `body` to the handler of `message`; `None` when this concern
     /// answers no message by that name.
     fn dispatch(
@@ -97,10 +100,12 @@ where
     })
 }
 
-/// The transport to the concerns this process hosts.
+/// The transport to the concerns this process hosts, and through `remote`
+/// (NATS, when the site is split) to those it does not.
 pub struct LocalTransport {
     bytes: bool,
     endpoints: RwLock<HashMap<ConcernName, Arc<dyn Endpoint>>>,
+    remote: OnceLock<Arc<dyn Transport>>,
 }
 
 impl LocalTransport {
@@ -113,6 +118,15 @@ impl LocalTransport {
         Self {
             bytes,
             endpoints: RwLock::default(),
+            remote: OnceLock::new(),
+        }
+    }
+
+    /// Where calls to concerns this process does not host go (set once,
+    /// before any call); without it they answer "no responders".
+    pub fn set_remote(&self, remote: Arc<dyn Transport>) {
+        if self.remote.set(remote).is_err() {
+            tracing::warn!("the remote transport was already set; kept the first");
         }
     }
 
@@ -133,8 +147,14 @@ impl LocalTransport {
 }
 
 impl Transport for LocalTransport {
-    fn carries_values(&self) -> bool {
-        !self.bytes
+    fn carries_values(&self, to: ConcernName) -> bool {
+        match self.endpoint(to) {
+            Some(_) => !self.bytes,
+            None => self
+                .remote
+                .get()
+                .is_none_or(|remote| remote.carries_values(to)),
+        }
     }
 
     fn send(
@@ -144,8 +164,11 @@ impl Transport for LocalTransport {
         body: Body,
         meta: CallMeta,
     ) -> LocalBoxFuture<'static, Result<Body, Failure>> {
-        // Nobody hosts it: said at once, as NATS says "no responders".
         let Some(endpoint) = self.endpoint(to) else {
+            if let Some(remote) = self.remote.get() {
+                return remote.send(to, message, body, meta);
+            }
+            // Nobody hosts it: said at once, as NATS says "no responders".
             return Box::pin(async move { Err(Failure::NoResponders { concern: to }) });
         };
         let meta = meta.on_the_wire();
@@ -171,6 +194,9 @@ impl Transport for LocalTransport {
 macro_rules! concern_dispatch {
     ($concern:ty { $($msg:ty),* $(,)? }) => {
         impl $crate::Dispatch for $concern {
+            const MESSAGES: &'static [&'static str] =
+                &[$(<$msg as $crate::ConcernMessage>::NAME),*];
+
             fn dispatch(
                 handle: $crate::ConcernHandle<Self>,
                 message: &str,

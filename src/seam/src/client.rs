@@ -54,7 +54,7 @@ impl<P: Protocol> Client<P> {
         M: ConcernMessage<Protocol = P, Error = P::Error>,
     {
         let transport = &self.link.transport;
-        let body = if transport.carries_values() {
+        let body = if transport.carries_values(P::NAME) {
             Ok(Body::Value(Box::new(msg)))
         } else {
             transport::encode(P::NAME, M::NAME, "the call", &msg).map(Body::Bytes)

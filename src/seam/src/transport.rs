@@ -20,8 +20,8 @@ pub enum Body {
 
 /// Carries calls to concerns and their answers back.
 pub trait Transport: Send + Sync + 'static {
-    /// Whether calls may travel as values; a wire carries only bytes.
-    fn carries_values(&self) -> bool;
+    /// Whether calls to `to` may travel as values; a wire carries only bytes.
+    fn carries_values(&self, to: ConcernName) -> bool;
 
     /// Delivers message `message` of concern `to` and waits for its answer
     /// (an encoded or boxed [`AnswerOf`] the message), at most until the

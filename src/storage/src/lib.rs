@@ -55,6 +55,45 @@ pub async fn connect(location: &StoreLocation) -> anyhow::Result<DatabaseConnect
     }
 }
 
+/// Runs `migrate` (a store's pending migrations) holding the store's
+/// migration lock. On PostgreSQL that is an advisory lock, held by one
+/// connection until the migrations are done: replicas that start at once
+/// migrate one after the other, and the later ones find nothing to do. (It is
+/// released with the connection if the process dies.) SQLite's own write lock
+/// serialises migrations there, and only one process opens a SQLite store.
+pub async fn with_migration_lock<F, Fut>(
+    db: &DatabaseConnection,
+    store: &str,
+    migrate: F,
+) -> anyhow::Result<()>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(), sea_orm::DbErr>>,
+{
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return migrate().await.map_err(Into::into);
+    }
+    let key = format!("folio-migrate-{store}");
+    let pool = db.get_postgres_connection_pool();
+    let mut lock = pool
+        .acquire()
+        .await
+        .context("taking a connection for the migration lock")?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
+        .bind(&key)
+        .execute(&mut *lock)
+        .await
+        .context("taking the migration lock")?;
+    let migrated = migrate().await;
+    let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+        .bind(&key)
+        .execute(&mut *lock)
+        .await;
+    migrated?;
+    unlocked.context("releasing the migration lock")?;
+    Ok(())
+}
+
 /// The database a location names.
 enum Named<'a> {
     /// Its options, and how to name it in errors.

@@ -177,7 +177,7 @@ impl AuthStore {
         let db = folio_storage::connect(location)
             .await
             .context("auth store")?;
-        AuthMigrator::up(&db, None)
+        folio_storage::with_migration_lock(&db, "auth", || AuthMigrator::up(&db, None))
             .await
             .context("migrating the auth store")?;
         Ok(Self { db })

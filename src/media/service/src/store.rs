@@ -183,7 +183,7 @@ impl MediaStore {
         let db = folio_storage::connect(location)
             .await
             .context("media store")?;
-        MediaMigrator::up(&db, None)
+        folio_storage::with_migration_lock(&db, "media", || MediaMigrator::up(&db, None))
             .await
             .context("migrating the media store")?;
         Ok(Self { db })

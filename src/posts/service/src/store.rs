@@ -422,7 +422,7 @@ impl PostsStore {
         let db = folio_storage::connect(location)
             .await
             .context("posts store")?;
-        PostsMigrator::up(&db, None)
+        folio_storage::with_migration_lock(&db, "posts", || PostsMigrator::up(&db, None))
             .await
             .context("migrating the posts store")?;
         let (writes, durability) = folio_storage::writer_connection(location, &db)

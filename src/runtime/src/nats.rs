@@ -1,0 +1,493 @@
+//! Calls and events between processes, over NATS: the transport to concerns
+//! that other processes host, the NATS service through which this process
+//! answers for its own, and the events both sides share.
+//!
+//! - A call to message `posts.create` is a NATS request on `folio.v1.posts.create`,
+//!   answered by one member of the queue group `folio-posts` (replicas share the
+//!   load). Each concern is a NATS service (`folio-posts`), so `nats micro ping`,
+//!   `info` and `stats` show it.
+//! - The call's metadata travels in headers: `Folio-Request-Id`, `Folio-Budget-Ms`
+//!   (what remains, counted from receipt), `Folio-Principal` (signed by the
+//!   secret every process of a site shares) and `Folio-Housekeeping`.
+//! - A runtime failure comes back as `Folio-Failure` (JSON), also reported to
+//!   NATS as a service error so its stats count it.
+//! - A body larger than the server's payload limit travels through a JetStream
+//!   object store bucket (`folio-bodies`) and the message names it in
+//!   `Folio-Body-Object`; the receiver reads it and deletes it.
+//! - The answering side broadcasts the events an answer carries on
+//!   `folio.v1.events.<concern>`, with the calling process in `Folio-Origin`:
+//!   the caller already applied them before it answered, the others apply
+//!   them when they arrive.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream;
+use async_nats::jetstream::object_store::ObjectStore;
+use async_nats::service::ServiceExt;
+use async_nats::{HeaderMap, RequestErrorKind};
+use bytes::Bytes;
+use futures::StreamExt;
+use futures::future::LocalBoxFuture;
+use serde::Deserialize;
+use tokio::io::AsyncReadExt;
+use tokio::sync::OnceCell;
+
+use folio_seam::{Body, CallMeta, ConcernName, EventBus, Failure, Protocol, SignedPrincipal};
+
+use crate::handle::ConcernHandle;
+use crate::transport::{Dispatch, Endpoint};
+
+const REQUEST_ID: &str = "Folio-Request-Id";
+const BUDGET_MS: &str = "Folio-Budget-Ms";
+const PRINCIPAL: &str = "Folio-Principal";
+const HOUSEKEEPING: &str = "Folio-Housekeeping";
+const FAILURE: &str = "Folio-Failure";
+const BODY_OBJECT: &str = "Folio-Body-Object";
+const ORIGIN: &str = "Folio-Origin";
+
+/// Where large bodies wait for their receiver; entries older than this are
+/// ones nobody came for (a caller that gave up) and expire.
+const BODIES_BUCKET: &str = "folio-bodies";
+const BODIES_MAX_AGE: Duration = Duration::from_secs(600);
+/// Room left under the server's payload limit for headers and framing.
+const HEADROOM: usize = 16 * 1024;
+
+/// The subject message `message` is called on.
+pub fn subject_of(message: &str) -> String {
+    format!("folio.v1.{message}")
+}
+
+fn events_subject(concern: ConcernName) -> String {
+    format!("folio.v1.events.{concern}")
+}
+
+/// One process's connection to NATS, shared by its transport, its services
+/// and its event subscriptions.
+#[derive(Clone)]
+pub struct Nats {
+    client: async_nats::Client,
+    jetstream: jetstream::Context,
+    bodies: Arc<OnceCell<ObjectStore>>,
+    /// This process, so it can tell the events of its own calls from others'.
+    origin: Arc<str>,
+}
+
+impl Nats {
+    /// Connects to `url`. Refuses to start when NATS cannot be reached: a
+    /// process of a split site is useless without it, and saying so at once
+    /// beats every call failing later.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let client = async_nats::ConnectOptions::new()
+            .name(format!("folio {}", std::process::id()))
+            .retry_on_initial_connect()
+            .connection_timeout(Duration::from_secs(5))
+            // Requests carry their own deadline; this is only the default.
+            .request_timeout(Some(Duration::from_secs(30)))
+            .connect(url);
+        let client = tokio::time::timeout(Duration::from_secs(10), client)
+            .await
+            .map_err(|_| anyhow::anyhow!("could not reach NATS at {url} within 10 s"))?
+            .map_err(|error| anyhow::anyhow!("could not connect to NATS at {url}: {error}"))?;
+        Ok(Self {
+            jetstream: jetstream::new(client.clone()),
+            client,
+            bodies: Arc::new(OnceCell::new()),
+            origin: uuid::Uuid::new_v4().simple().to_string().into(),
+        })
+    }
+
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    pub fn jetstream(&self) -> &jetstream::Context {
+        &self.jetstream
+    }
+
+    /// Whether the connection is up now.
+    pub fn is_connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    /// Whether some process answers for `concern`: a NATS service ping, which
+    /// every member of the concern's service answers.
+    pub async fn reachable(&self, concern: ConcernName, within: Duration) -> bool {
+        let subject = format!("$SRV.PING.{}", service_name(concern));
+        matches!(
+            tokio::time::timeout(within, self.client.request(subject, Bytes::new())).await,
+            Ok(Ok(_))
+        )
+    }
+
+    async fn bodies(&self) -> Result<&ObjectStore, String> {
+        self.bodies
+            .get_or_try_init(|| async {
+                let config = jetstream::object_store::Config {
+                    bucket: BODIES_BUCKET.to_owned(),
+                    description: Some("Folio: call bodies above NATS's payload limit".to_owned()),
+                    max_age: BODIES_MAX_AGE,
+                    ..Default::default()
+                };
+                self.jetstream
+                    .create_object_store(config)
+                    .await
+                    .map_err(|error| {
+                        format!("the bucket {BODIES_BUCKET}: {error} (is JetStream on?)")
+                    })
+            })
+            .await
+    }
+
+    /// `payload` as it can travel: itself, or when too large for one message,
+    /// the name of the object it was stored as (in `headers`).
+    async fn outgoing(&self, payload: Vec<u8>, headers: &mut HeaderMap) -> Result<Bytes, String> {
+        let limit = self
+            .client
+            .server_info()
+            .max_payload
+            .saturating_sub(HEADROOM);
+        if payload.len() <= limit {
+            return Ok(Bytes::from(payload));
+        }
+        let name = uuid::Uuid::new_v4().simple().to_string();
+        let mut reader = std::io::Cursor::new(payload);
+        self.bodies()
+            .await?
+            .put(name.as_str(), &mut reader)
+            .await
+            .map_err(|error| format!("storing a large body: {error}"))?;
+        headers.insert(BODY_OBJECT, name.as_str());
+        Ok(Bytes::new())
+    }
+
+    /// The body `message` carries, fetched (and removed) from the object
+    /// store when it only names it.
+    async fn incoming(
+        &self,
+        headers: Option<&HeaderMap>,
+        payload: Bytes,
+    ) -> Result<Vec<u8>, String> {
+        let Some(name) = headers
+            .and_then(|h| h.get(BODY_OBJECT))
+            .map(|v| v.as_str().to_owned())
+        else {
+            return Ok(payload.to_vec());
+        };
+        let bodies = self.bodies().await?;
+        let mut object = bodies
+            .get(name.as_str())
+            .await
+            .map_err(|error| format!("reading a large body: {error}"))?;
+        let mut bytes = Vec::new();
+        object
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|error| format!("reading a large body: {error}"))?;
+        if let Err(error) = bodies.delete(name.as_str()).await {
+            // It expires on its own; nothing is lost by leaving it.
+            tracing::warn!(%error, "could not delete a large body after reading it");
+        }
+        Ok(bytes)
+    }
+
+    /// Applies on `bus` the events other processes' calls to protocol `P`
+    /// announced. Those of this process's own calls were applied already.
+    pub async fn follow<P: Protocol>(&self, bus: EventBus) -> anyhow::Result<()> {
+        let mut events = self.client.subscribe(events_subject(P::NAME)).await?;
+        let origin = self.origin.clone();
+        actix::spawn(async move {
+            while let Some(message) = events.next().await {
+                let mine = message
+                    .headers
+                    .as_ref()
+                    .and_then(|h| h.get(ORIGIN))
+                    .is_some_and(|o| o.as_str() == &*origin);
+                if mine {
+                    continue;
+                }
+                match serde_json::from_slice::<P::Event>(&message.payload) {
+                    Ok(event) => bus.publish(&event),
+                    Err(error) => {
+                        tracing::warn!(concern = %P::NAME, %error, "an event from NATS did not decode; ignored")
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Answers concern `C`'s messages from NATS, on the handle this process
+    /// hosts, until the returned service is stopped.
+    pub async fn serve<C: Dispatch>(&self, handle: ConcernHandle<C>) -> anyhow::Result<Served> {
+        let service = self
+            .client
+            .service_builder()
+            .description(format!("Folio's {} concern", C::NAME))
+            .queue_group(service_name(C::NAME))
+            .start(service_name(C::NAME), env!("CARGO_PKG_VERSION"))
+            .await
+            .map_err(|error| {
+                anyhow::anyhow!("could not start the NATS service for {}: {error}", C::NAME)
+            })?;
+        let endpoint: Arc<dyn Endpoint> = Arc::new(handle);
+        for &message in C::MESSAGES {
+            let mut requests = service
+                .endpoint_builder()
+                .name(message.replace('.', "-"))
+                .add(subject_of(message))
+                .await
+                .map_err(|error| anyhow::anyhow!("could not subscribe to {message}: {error}"))?;
+            let nats = self.clone();
+            let endpoint = endpoint.clone();
+            actix::spawn(async move {
+                while let Some(request) = requests.next().await {
+                    let nats = nats.clone();
+                    let endpoint = endpoint.clone();
+                    actix::spawn(async move {
+                        nats.answer(C::NAME, message, endpoint, request).await;
+                    });
+                }
+            });
+        }
+        Ok(Served { service })
+    }
+
+    async fn answer(
+        &self,
+        concern: ConcernName,
+        message: &'static str,
+        endpoint: Arc<dyn Endpoint>,
+        request: async_nats::service::Request,
+    ) {
+        let headers = request.message.headers.clone();
+        let meta = meta_from(headers.as_ref());
+        let origin = headers
+            .as_ref()
+            .and_then(|h| h.get(ORIGIN))
+            .map(|o| o.as_str().to_owned());
+        let body = self
+            .incoming(headers.as_ref(), request.message.payload.clone())
+            .await
+            .map_err(|reason| Failure::Undeliverable { concern, reason });
+        let answer = match body {
+            Ok(body) => endpoint.deliver(message, Body::Bytes(body), meta).await,
+            Err(failure) => Err(failure),
+        };
+        let mut reply_headers = HeaderMap::new();
+        let sent = match answer {
+            Ok(Body::Bytes(bytes)) => {
+                self.broadcast(concern, &bytes, origin.as_deref()).await;
+                match self.outgoing(bytes, &mut reply_headers).await {
+                    Ok(payload) => {
+                        request
+                            .respond_with_headers(Ok(payload), reply_headers)
+                            .await
+                    }
+                    Err(reason) => {
+                        let failure = Failure::Undeliverable { concern, reason };
+                        respond_failure(&request, &failure).await
+                    }
+                }
+            }
+            Ok(Body::Value(_)) => {
+                let failure = Failure::Undeliverable {
+                    concern,
+                    reason: format!("the answer to {message} was not encoded"),
+                };
+                respond_failure(&request, &failure).await
+            }
+            Err(failure) => respond_failure(&request, &failure).await,
+        };
+        if let Err(error) = sent {
+            tracing::warn!(%concern, message, %error, "could not send an answer over NATS");
+        }
+    }
+
+    /// Publishes the events an encoded answer carries to the other processes.
+    async fn broadcast(&self, concern: ConcernName, answer: &[u8], origin: Option<&str>) {
+        #[derive(Deserialize)]
+        struct Announced {
+            #[serde(default)]
+            events: Vec<serde_json::Value>,
+        }
+        let Ok(announced) = serde_json::from_slice::<Announced>(answer) else {
+            return;
+        };
+        for event in announced.events {
+            let mut headers = HeaderMap::new();
+            if let Some(origin) = origin {
+                headers.insert(ORIGIN, origin);
+            }
+            let payload = Bytes::from(event.to_string());
+            if let Err(error) = self
+                .client
+                .publish_with_headers(events_subject(concern), headers, payload)
+                .await
+            {
+                tracing::warn!(%concern, %error, "could not broadcast an event");
+            }
+        }
+    }
+}
+
+/// A concern's NATS service; stopping it leaves the queue groups, so new
+/// calls go to the other replicas while this one finishes what it holds.
+pub struct Served {
+    service: async_nats::service::Service,
+}
+
+impl Served {
+    pub async fn stop(self) {
+        if let Err(error) = self.service.stop().await {
+            tracing::warn!(%error, "could not stop a NATS service cleanly");
+        }
+    }
+}
+
+fn service_name(concern: ConcernName) -> String {
+    format!("folio-{concern}")
+}
+
+async fn respond_failure(
+    request: &async_nats::service::Request,
+    failure: &Failure,
+) -> Result<(), async_nats::PublishError> {
+    let mut headers = HeaderMap::new();
+    let encoded = serde_json::to_string(failure).unwrap_or_default();
+    headers.insert(FAILURE, encoded.as_str());
+    let error = async_nats::service::error::Error {
+        status: failure.to_string(),
+        code: 503,
+    };
+    request.respond_with_headers(Err(error), headers).await
+}
+
+fn meta_from(headers: Option<&HeaderMap>) -> CallMeta {
+    let get = |name: &str| {
+        headers
+            .and_then(|h| h.get(name))
+            .map(|v| v.as_str().to_owned())
+    };
+    let budget = get(BUDGET_MS)
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_millis);
+    let mut meta = CallMeta::new(get(REQUEST_ID).unwrap_or_default(), budget);
+    if let Some(principal) =
+        get(PRINCIPAL).and_then(|p| serde_json::from_str::<SignedPrincipal>(&p).ok())
+    {
+        meta = meta.with_principal(principal);
+    }
+    if get(HOUSEKEEPING).is_some() {
+        meta = meta.housekeeping();
+    }
+    meta
+}
+
+/// The transport to the concerns other processes host.
+pub struct NatsTransport {
+    nats: Nats,
+}
+
+impl NatsTransport {
+    pub fn new(nats: Nats) -> Self {
+        Self { nats }
+    }
+
+    async fn request(
+        nats: Nats,
+        to: ConcernName,
+        message: &'static str,
+        body: Vec<u8>,
+        meta: CallMeta,
+    ) -> Result<Body, Failure> {
+        let budget = meta.remaining();
+        let timeout_ms = crate::host::millis(meta.budget);
+        let mut headers = HeaderMap::new();
+        headers.insert(REQUEST_ID, meta.request_id.as_str());
+        headers.insert(BUDGET_MS, crate::host::millis(budget).to_string().as_str());
+        headers.insert(ORIGIN, &*nats.origin);
+        if let Some(principal) = &meta.principal {
+            let encoded = serde_json::to_string(principal).unwrap_or_default();
+            headers.insert(PRINCIPAL, encoded.as_str());
+        }
+        if meta.housekeeping {
+            headers.insert(HOUSEKEEPING, "1");
+        }
+        let payload =
+            nats.outgoing(body, &mut headers)
+                .await
+                .map_err(|reason| Failure::Undeliverable {
+                    concern: to,
+                    reason,
+                })?;
+        let request = async_nats::Request::new()
+            .payload(payload)
+            .headers(headers)
+            .timeout(Some(budget));
+        let reply = match nats.client.send_request(subject_of(message), request).await {
+            Ok(reply) => reply,
+            Err(error) => {
+                return Err(match error.kind() {
+                    RequestErrorKind::NoResponders => Failure::NoResponders { concern: to },
+                    // Never retried: the call may have done its work.
+                    RequestErrorKind::TimedOut => Failure::Timeout {
+                        concern: to,
+                        timeout_ms,
+                    },
+                    RequestErrorKind::InvalidSubject | RequestErrorKind::MaxPayloadExceeded => {
+                        Failure::Undeliverable {
+                            concern: to,
+                            reason: error.to_string(),
+                        }
+                    }
+                    // The connection is down: nothing was delivered.
+                    RequestErrorKind::Other => Failure::Unavailable {
+                        concern: to,
+                        retry_after_secs: 1,
+                    },
+                });
+            }
+        };
+        if let Some(failure) = reply.headers.as_ref().and_then(|h| h.get(FAILURE)) {
+            return Err(
+                serde_json::from_str(failure.as_str()).unwrap_or(Failure::Undeliverable {
+                    concern: to,
+                    reason: format!("an unreadable failure: {failure}"),
+                }),
+            );
+        }
+        nats.incoming(reply.headers.as_ref(), reply.payload)
+            .await
+            .map(Body::Bytes)
+            .map_err(|reason| Failure::Undeliverable {
+                concern: to,
+                reason,
+            })
+    }
+}
+
+impl folio_seam::Transport for NatsTransport {
+    fn carries_values(&self, _: ConcernName) -> bool {
+        false
+    }
+
+    fn send(
+        &self,
+        to: ConcernName,
+        message: &'static str,
+        body: Body,
+        meta: CallMeta,
+    ) -> LocalBoxFuture<'static, Result<Body, Failure>> {
+        let nats = self.nats.clone();
+        Box::pin(async move {
+            match body {
+                Body::Bytes(bytes) => Self::request(nats, to, message, bytes, meta).await,
+                Body::Value(_) => Err(Failure::Undeliverable {
+                    concern: to,
+                    reason: format!("{message} was not encoded for NATS"),
+                }),
+            }
+        })
+    }
+}
