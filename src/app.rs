@@ -198,7 +198,9 @@ impl Folio {
             });
         }
         if let Some(nats) = nats {
-            runtime.share(nats.clone()).await?;
+            runtime
+                .share(nats.clone(), settings.fault_injection)
+                .await?;
             // What other processes' calls changed, for this process's caches.
             let events = runtime.events().clone();
             nats.follow::<AuthProtocol>(events.clone()).await?;

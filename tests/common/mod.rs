@@ -4,6 +4,11 @@
 //! Set `FOLIO_TEST_POSTGRES_URL` (for example
 //! `postgres://postgres@127.0.0.1:5432/postgres`) to put the stores of every
 //! spawned app on fresh PostgreSQL databases, one per concern, instead of SQLite.
+//!
+//! Set `FOLIO_TEST_TOPOLOGY=split` to run every spawned app as a split site:
+//! its own `nats-server -js` on a free port, the gateway with auth, posts and
+//! render in one process, and media in another, joined by NATS. The tests
+//! talk to the gateway's process; `logs` holds both processes' lines.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -31,7 +36,86 @@ pub(crate) struct TestApp {
     /// Reads the app's stdout into `logs` until the app closes it.
     log_reader: std::thread::JoinHandle<()>,
     postgres_dbs: Option<Postgres>,
+    /// In the split topology: the media process, and the NATS server.
+    split: Option<Split>,
 }
+
+/// The other processes of a split site.
+struct Split {
+    media: Child,
+    /// Where the media process serves its health and metrics.
+    media_address: String,
+    nats: NatsServer,
+}
+
+/// A `nats-server -js` of a test's own, on a free port, storing in a temporary directory.
+pub(crate) struct NatsServer {
+    child: Child,
+    pub url: String,
+    _store: tempfile::TempDir,
+}
+
+impl NatsServer {
+    pub(crate) fn start() -> NatsServer {
+        let store = tempfile::tempdir().unwrap();
+        let mut child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", "-1", "-js", "-sd"])
+            .arg(store.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("nats-server is installed (the split topology needs it)");
+        let stderr = child.stderr.take().unwrap();
+        let (port_tx, port_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("Listening for client connections on ").nth(1) {
+                    let _ = port_tx.send(rest.trim().to_owned());
+                }
+            }
+        });
+        let address = port_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("nats-server starts within 10 s");
+        NatsServer {
+            child,
+            url: format!("nats://{address}"),
+            _store: store,
+        }
+    }
+
+    /// Stops the server at once (SIGKILL); `restart` brings it back on the same port.
+    pub(crate) fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub(crate) fn restart(&mut self) {
+        self.kill();
+        let port = self.url.rsplit(':').next().unwrap().to_owned();
+        self.child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port, "-js", "-sd"])
+            .arg(self._store.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Whether the suite runs every app split over NATS (`FOLIO_TEST_TOPOLOGY=split`).
+pub(crate) fn split_topology() -> bool {
+    std::env::var("FOLIO_TEST_TOPOLOGY").as_deref() == Ok("split")
+}
+
+/// The secret every process of a split test site shares.
+const SPLIT_SECRET: &str = "split-topology-test-secret-0123456789abcdef";
 
 /// The admin URL and, per concern, the flag and the fresh PostgreSQL database
 /// made for it.
@@ -154,56 +238,66 @@ impl TestApp {
         postgres_dbs: Option<Postgres>,
         envs: &[(&str, &str)],
     ) -> TestApp {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
-        command
-            .arg("serve")
-            .args(["--listen", "127.0.0.1:0", "--workers", "2"])
-            .arg("--data-dir")
-            .arg(data_dir.path())
-            .args(args)
-            .env_clear()
-            .env("FOLIO_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        // The transport under test (`FOLIO_TEST_TRANSPORT=bytes cargo test`)
-        // reaches every server a test starts, unless the test picks its own.
-        if let Ok(transport) = std::env::var(TRANSPORT) {
-            command.env(TRANSPORT, transport);
-        }
-        command.envs(envs.iter().copied());
-        if let Some((admin, dbs)) = &postgres_dbs {
-            command.args(postgres_args(admin, dbs));
-        }
-        let mut child = command.spawn().expect("the folio binary starts");
-        let stdout = child.stdout.take().unwrap();
+        let nats = split_topology().then(NatsServer::start);
+        Self::start_on(data_dir, args, owner_token, postgres_dbs, envs, nats).await
+    }
+
+    async fn start_on(
+        data_dir: tempfile::TempDir,
+        args: &[&str],
+        owner_token: Option<String>,
+        postgres_dbs: Option<Postgres>,
+        envs: &[(&str, &str)],
+        nats: Option<NatsServer>,
+    ) -> TestApp {
         let logs = Arc::new(Mutex::new(Vec::new()));
-        let (address_tx, address_rx) = mpsc::channel();
-        let log_reader = {
-            let logs = logs.clone();
-            // Keep draining stdout for the app's whole life, or it would block on a full pipe.
-            std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    if let Some(rest) = line.split("Folio is listening on ").nth(1) {
-                        let address = rest
-                            .split_whitespace()
-                            .next()
-                            .unwrap_or_default()
-                            .to_owned();
-                        let _ = address_tx.send(address);
-                    }
-                    logs.lock().unwrap().push(line);
-                }
-            })
-        };
-        let address = match address_rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(address) => address,
-            Err(_) => {
-                let _ = child.kill();
-                panic!(
-                    "folio did not start; its log:\n{}",
-                    logs.lock().unwrap().join("\n")
-                );
+        let nats_url = nats.as_ref().map(|nats| nats.url.clone());
+        let command = |parts: Option<&str>| {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
+            command
+                .arg("serve")
+                .args(["--listen", "127.0.0.1:0", "--workers", "2"])
+                .arg("--data-dir")
+                .arg(data_dir.path())
+                .args(args)
+                .env_clear()
+                .env("FOLIO_LOG", "info")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit());
+            // The transport under test (`FOLIO_TEST_TRANSPORT=bytes cargo test`)
+            // reaches every server a test starts, unless the test picks its own.
+            if let Ok(transport) = std::env::var(TRANSPORT) {
+                command.env(TRANSPORT, transport);
             }
+            command.envs(envs.iter().copied());
+            if let Some((admin, dbs)) = &postgres_dbs {
+                command.args(postgres_args(admin, dbs));
+            }
+            if let (Some(parts), Some(url)) = (parts, &nats_url) {
+                command
+                    .args(["--concerns", parts, "--nats", url])
+                    .env("FOLIO_SECRET_KEY", SPLIT_SECRET);
+            }
+            command
+        };
+        let (media, gateway) = if nats.is_some() {
+            (Some("media"), Some("gateway,auth,posts,render"))
+        } else {
+            (None, None)
+        };
+        let (mut child, log_reader, address_rx) = launch(command(gateway), &logs);
+        let address = wait_listening(&mut child, &address_rx, &logs);
+        let split = match (media, nats) {
+            (Some(parts), Some(nats)) => {
+                let (mut media, _reader, media_rx) = launch(command(Some(parts)), &logs);
+                let media_address = wait_listening(&mut media, &media_rx, &logs);
+                Some(Split {
+                    media,
+                    media_address,
+                    nats,
+                })
+            }
+            _ => None,
         };
         let mut headers = reqwest::header::HeaderMap::new();
         if let Some(token) = &owner_token {
@@ -226,6 +320,7 @@ impl TestApp {
             logs,
             log_reader,
             postgres_dbs,
+            split,
         }
     }
 
@@ -315,15 +410,27 @@ impl TestApp {
         );
     }
 
-    /// The value of a metric line such as `folio_concern_panics_total{concern="posts"}`.
+    /// The value of a metric line such as `folio_concern_panics_total{concern="posts"}`,
+    /// from whichever process runs the concern (as Prometheus scrapes each).
     pub(crate) async fn metric(&self, series: &str) -> f64 {
-        let text = self.get("/metrics").await.text().await.unwrap();
+        let text = self.metrics_text().await;
         text.lines()
             .find_map(|line| {
                 line.strip_prefix(series)
                     .and_then(|rest| rest.trim().parse().ok())
             })
             .unwrap_or_else(|| panic!("no metric {series} in:\n{text}"))
+    }
+
+    /// Every process's `/metrics`, one after the other.
+    pub(crate) async fn metrics_text(&self) -> String {
+        let mut text = self.get("/metrics").await.text().await.unwrap();
+        if let Some(split) = &self.split {
+            let url = format!("{}/metrics", split.media_address);
+            let media = self.anonymous.get(url).send().await.unwrap();
+            text.push_str(&media.text().await.unwrap());
+        }
+        text
     }
 
     /// The state `/readyz` reports for one concern.
@@ -403,10 +510,15 @@ impl TestApp {
     pub(crate) async fn kill_and_restart(mut self, args: &[&str]) -> TestApp {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
+        let nats = self.split.take().map(|mut split| {
+            let _ = split.media.kill();
+            let _ = split.media.wait();
+            split.nats
+        });
         let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir().unwrap());
         let token = self.owner_token.take();
         let postgres = self.postgres_dbs.take();
-        Self::start(data_dir, args, token, postgres, &[]).await
+        Self::start_on(data_dir, args, token, postgres, &[], nats).await
     }
 
     pub(crate) fn signal(&self, signal: &str) {
@@ -439,6 +551,10 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(split) = &mut self.split {
+            let _ = split.media.kill();
+            let _ = split.media.wait();
+        }
         if let Some((admin_url, dbs)) = self.postgres_dbs.take() {
             // Drop runs outside any runtime we may block on: use a thread of our own.
             let _ = std::thread::spawn(move || {
@@ -459,6 +575,50 @@ impl Drop for TestApp {
                 });
             })
             .join();
+        }
+    }
+}
+
+/// Starts `command` with its stdout read into `logs` for its whole life (or
+/// it would block on a full pipe); the address it listens on arrives on the
+/// channel.
+fn launch(
+    mut command: Command,
+    logs: &Arc<Mutex<Vec<String>>>,
+) -> (Child, std::thread::JoinHandle<()>, mpsc::Receiver<String>) {
+    let mut child = command.spawn().expect("the folio binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let (address_tx, address_rx) = mpsc::channel();
+    let logs = logs.clone();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("Folio is listening on ").nth(1) {
+                let address = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                let _ = address_tx.send(address);
+            }
+            logs.lock().unwrap().push(line);
+        }
+    });
+    (child, reader, address_rx)
+}
+
+fn wait_listening(
+    child: &mut Child,
+    address: &mpsc::Receiver<String>,
+    logs: &Arc<Mutex<Vec<String>>>,
+) -> String {
+    match address.recv_timeout(Duration::from_secs(30)) {
+        Ok(address) => address,
+        Err(_) => {
+            let _ = child.kill();
+            panic!(
+                "folio did not start; its log:\n{}",
+                logs.lock().unwrap().join("\n")
+            );
         }
     }
 }

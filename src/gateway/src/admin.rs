@@ -162,7 +162,7 @@ async fn system_status(
             restart_limit: services.runtime.policy().restart_limit,
             restart_window_secs: services.runtime.policy().restart_window.as_secs(),
             quiet_period_secs: services.runtime.policy().quiet_period.as_secs(),
-            concerns: services.runtime.reports(),
+            concerns: services.runtime.reports_everywhere().await,
         }))
 }
 
@@ -207,11 +207,12 @@ async fn list_faults(
     faults_allowed(&services, &identity)?;
     let pending: Vec<_> = services
         .runtime
-        .statuses()
+        .reports_everywhere()
+        .await
         .into_iter()
-        .map(|status| PendingFaults {
-            concern: status.concern,
-            pending: status.pending_faults,
+        .map(|report| PendingFaults {
+            concern: report.status.concern,
+            pending: report.status.pending_faults,
         })
         .collect();
     Ok(HttpResponse::Ok().json(pending))
@@ -237,18 +238,16 @@ async fn inject_fault(
     request: web::Json<FaultRequest>,
 ) -> Result<HttpResponse, ApiError> {
     faults_allowed(&services, &identity)?;
-    let fault = request.fault().map_err(ApiError::invalid)?;
-    let cell = services.runtime.cell(request.concern).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "the {} concern is not running here",
-            request.concern
-        ))
-    })?;
-    cell.faults.push(fault, request.count);
+    request.fault().map_err(ApiError::invalid)?;
+    let pending = services
+        .runtime
+        .inject_fault(&request)
+        .await
+        .map_err(ApiError::not_found)?;
     tracing::warn!(concern = %request.concern, kind = ?request.kind, count = request.count, by = %identity.user.email, "fault injected");
     Ok(HttpResponse::Accepted().json(PendingFaults {
         concern: request.concern,
-        pending: cell.faults.pending(),
+        pending,
     }))
 }
 
@@ -269,10 +268,6 @@ async fn clear_faults(
     identity: Identity,
 ) -> Result<HttpResponse, ApiError> {
     faults_allowed(&services, &identity)?;
-    for concern in ConcernName::ALL {
-        if let Some(cell) = services.runtime.cell(concern) {
-            cell.faults.clear();
-        }
-    }
+    services.runtime.clear_faults().await;
     Ok(HttpResponse::NoContent().finish())
 }

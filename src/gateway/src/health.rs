@@ -21,7 +21,8 @@ async fn healthz() -> HttpResponse {
 #[derive(Serialize)]
 struct Readiness {
     ready: bool,
-    /// The concerns this process runs.
+    /// Every concern: those this process runs, and on a split site those
+    /// other processes run, as they report themselves.
     concerns: Vec<ConcernStatus>,
     /// On a split site, the concerns other processes run, and whether one of
     /// them answered NATS's ping just now.
@@ -42,17 +43,28 @@ const PING_WITHIN: Duration = Duration::from_millis(500);
 /// be reached; otherwise 503 with each one's state.
 #[get("/readyz")]
 async fn readyz(runtime: web::Data<Runtime>) -> HttpResponse {
-    let concerns = runtime.statuses();
+    let here = runtime.statuses();
     let mut elsewhere = Vec::new();
     if let Some(nats) = runtime.nats() {
         let remote = ConcernName::ALL
             .into_iter()
-            .filter(|name| !concerns.iter().any(|status| status.concern == *name));
+            .filter(|name| !here.iter().any(|status| status.concern == *name));
         for concern in remote {
             let reachable = nats.reachable(concern, PING_WITHIN).await;
             elsewhere.push(Elsewhere { concern, reachable });
         }
     }
+    // With the state each other process reports for its own.
+    let concerns: Vec<ConcernStatus> = if elsewhere.is_empty() {
+        here
+    } else {
+        runtime
+            .reports_everywhere()
+            .await
+            .into_iter()
+            .map(|report| report.status)
+            .collect()
+    };
     let ready = concerns
         .iter()
         .all(|status| status.state == ConcernState::Up)

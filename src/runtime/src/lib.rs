@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 
 /// A concern's status and counters since start: a client polling it derives
 /// rates and recent latency from the differences between two reports.
-#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ConcernReport {
     #[serde(flatten)]
     pub status: ConcernStatus,
@@ -113,9 +113,10 @@ impl Runtime {
     }
 
     /// Joins a split site: calls to concerns this process does not host go
-    /// over `nats`, and every concern started so far answers there too.
-    /// Call once, after starting this process's concerns.
-    pub async fn share(&self, nats: Nats) -> anyhow::Result<()> {
+    /// over `nats`, and every concern started so far answers there too, as
+    /// do their reports and (with `faults`) fault injection. Call once, after
+    /// starting this process's concerns.
+    pub async fn share(&self, nats: Nats, faults: bool) -> anyhow::Result<()> {
         self.transport
             .set_remote(Arc::new(NatsTransport::new(nats.clone())));
         if self.nats.set(nats.clone()).is_err() {
@@ -131,7 +132,50 @@ impl Runtime {
                 all.push(served);
             }
         }
-        Ok(())
+        nats.serve_runtime(self.clone(), faults).await
+    }
+
+    /// Every concern's report, those other processes run included (asked
+    /// over NATS; `Unreachable` when none answers in time).
+    pub async fn reports_everywhere(&self) -> Vec<ConcernReport> {
+        let mut reports = self.reports();
+        if let Some(nats) = self.nats() {
+            for concern in ConcernName::ALL {
+                if self.cell(concern).is_none() {
+                    reports.push(nats.report(concern).await);
+                }
+            }
+            reports.sort_by_key(|report| report.status.concern);
+        }
+        reports
+    }
+
+    /// Queues `request`'s faults in the concern it names, wherever it runs;
+    /// answers how many are pending there, or why not.
+    pub async fn inject_fault(&self, request: &FaultRequest) -> Result<u32, String> {
+        let fault = request.fault()?;
+        if let Some(cell) = self.cell(request.concern) {
+            cell.faults.push(fault, request.count);
+            return Ok(cell.faults.pending());
+        }
+        match self.nats() {
+            Some(nats) => nats.inject_fault(request).await,
+            None => Err(format!(
+                "the {} concern is not running here",
+                request.concern
+            )),
+        }
+    }
+
+    /// Clears every pending fault, in every process.
+    pub async fn clear_faults(&self) {
+        for concern in ConcernName::ALL {
+            match (self.cell(concern), self.nats()) {
+                (Some(cell), _) => cell.faults.clear(),
+                (None, Some(nats)) => nats.clear_faults(concern).await,
+                (None, None) => {}
+            }
+        }
     }
 
     /// The NATS connection, when the site is split.

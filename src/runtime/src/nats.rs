@@ -37,6 +37,7 @@ use folio_seam::{Body, CallMeta, ConcernName, EventBus, Failure, Protocol, Signe
 
 use crate::handle::ConcernHandle;
 use crate::transport::{Dispatch, Endpoint};
+use crate::{ConcernReport, ConcernState, ConcernStatus, FaultRequest, Runtime};
 
 const REQUEST_ID: &str = "Folio-Request-Id";
 const BUDGET_MS: &str = "Folio-Budget-Ms";
@@ -60,6 +61,21 @@ pub fn subject_of(message: &str) -> String {
 
 fn events_subject(concern: ConcernName) -> String {
     format!("folio.v1.events.{concern}")
+}
+
+/// Where a process answers for a concern's runtime (its report, its faults).
+fn runtime_subject(concern: ConcernName, what: &str) -> String {
+    format!("folio.v1.runtime.{concern}.{what}")
+}
+
+/// How long a report or a fault request to another process may take.
+const ADMIN_WITHIN: Duration = Duration::from_millis(500);
+
+/// What a fault request over NATS asks: queue faults, or clear them.
+#[derive(serde::Serialize, Deserialize)]
+enum FaultCall {
+    Inject(FaultRequest),
+    Clear,
 }
 
 /// One process's connection to NATS, shared by its transport, its services
@@ -217,6 +233,103 @@ impl Nats {
         Ok(())
     }
 
+    /// Answers, for every concern `runtime` runs, its report and (when
+    /// `faults`) fault requests: what the status page, `/readyz` and the
+    /// faults API of a gateway in another process ask.
+    pub(crate) async fn serve_runtime(&self, runtime: Runtime, faults: bool) -> anyhow::Result<()> {
+        for status in runtime.statuses() {
+            let concern = status.concern;
+            for what in ["report", "faults"] {
+                let mut requests = self
+                    .client
+                    .queue_subscribe(runtime_subject(concern, what), service_name(concern))
+                    .await?;
+                let (client, runtime) = (self.client.clone(), runtime.clone());
+                actix::spawn(async move {
+                    while let Some(request) = requests.next().await {
+                        let Some(reply) = request.reply else { continue };
+                        let answer = match what {
+                            "report" => runtime
+                                .reports()
+                                .into_iter()
+                                .find(|report| report.status.concern == concern)
+                                .map(|report| serde_json::to_vec(&report)),
+                            _ => Some(serde_json::to_vec(&fault_call(
+                                &runtime,
+                                concern,
+                                faults,
+                                &request.payload,
+                            ))),
+                        };
+                        if let Some(Ok(answer)) = answer
+                            && let Err(error) = client.publish(reply, answer.into()).await
+                        {
+                            tracing::warn!(%concern, %error, "could not answer a runtime request");
+                        }
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `concern`'s report from the process that runs it; `Unreachable` when none answers.
+    pub(crate) async fn report(&self, concern: ConcernName) -> ConcernReport {
+        let asked = self
+            .client
+            .request(runtime_subject(concern, "report"), Bytes::new());
+        if let Ok(Ok(reply)) = tokio::time::timeout(ADMIN_WITHIN, asked).await
+            && let Ok(report) = serde_json::from_slice(&reply.payload)
+        {
+            return report;
+        }
+        ConcernReport {
+            status: ConcernStatus {
+                concern,
+                state: ConcernState::Unreachable,
+                restarts: 0,
+                panics: 0,
+                recent_restarts: 0,
+                retry_after_secs: None,
+                pending_faults: 0,
+            },
+            messages: 0,
+            errors: 0,
+            latency_ms_sum: 0.0,
+            latency_ms_mean: 0.0,
+        }
+    }
+
+    pub(crate) async fn inject_fault(&self, request: &FaultRequest) -> Result<u32, String> {
+        self.fault_call(request.concern, &FaultCall::Inject(request.clone()))
+            .await?
+    }
+
+    pub(crate) async fn clear_faults(&self, concern: ConcernName) {
+        if let Err(error) = self.fault_call(concern, &FaultCall::Clear).await {
+            tracing::warn!(%concern, %error, "could not clear faults in another process");
+        }
+    }
+
+    async fn fault_call(
+        &self,
+        concern: ConcernName,
+        call: &FaultCall,
+    ) -> Result<Result<u32, String>, String> {
+        let payload = serde_json::to_vec(call).map_err(|error| error.to_string())?;
+        let asked = self
+            .client
+            .request(runtime_subject(concern, "faults"), payload.into());
+        match tokio::time::timeout(ADMIN_WITHIN, asked).await {
+            Ok(Ok(reply)) => {
+                serde_json::from_slice(&reply.payload).map_err(|error| error.to_string())
+            }
+            _ => Err(format!(
+                "the {concern} concern is not running anywhere that answers"
+            )),
+        }
+    }
+
     /// Answers concern `C`'s messages from NATS, on the handle this process
     /// hosts, until the returned service is stopped.
     pub async fn serve<C: Dispatch>(&self, handle: ConcernHandle<C>) -> anyhow::Result<Served> {
@@ -341,6 +454,34 @@ impl Served {
     pub async fn stop(self) {
         if let Err(error) = self.service.stop().await {
             tracing::warn!(%error, "could not stop a NATS service cleanly");
+        }
+    }
+}
+
+/// Carries out a fault request for `concern`, which this process runs.
+fn fault_call(
+    runtime: &Runtime,
+    concern: ConcernName,
+    allowed: bool,
+    payload: &[u8],
+) -> Result<u32, String> {
+    if !allowed {
+        return Err(format!(
+            "fault injection is off in the process that runs {concern}; start it with --fault-injection"
+        ));
+    }
+    let cell = runtime
+        .cell(concern)
+        .ok_or_else(|| format!("the {concern} concern is not running here"))?;
+    match serde_json::from_slice::<FaultCall>(payload).map_err(|error| error.to_string())? {
+        FaultCall::Inject(request) => {
+            let fault = request.fault()?;
+            cell.faults.push(fault, request.count);
+            Ok(cell.faults.pending())
+        }
+        FaultCall::Clear => {
+            cell.faults.clear();
+            Ok(0)
         }
     }
 }

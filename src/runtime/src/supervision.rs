@@ -82,6 +82,8 @@ pub enum ConcernState {
     Restarting,
     /// Restarted too often: calls are refused at once until the quiet period ends.
     Degraded,
+    /// Run by another process of a split site, and none answered just now.
+    Unreachable,
 }
 
 /// What `/readyz` and the status page show for one concern.
