@@ -115,18 +115,18 @@ pub(crate) fn split_topology() -> bool {
 }
 
 /// The secret every process of a split test site shares.
-const SPLIT_SECRET: &str = "split-topology-test-secret-0123456789abcdef";
+pub(crate) const SPLIT_SECRET: &str = "split-topology-test-secret-0123456789abcdef";
 
 /// The admin URL and, per concern, the flag and the fresh PostgreSQL database
 /// made for it.
-type Postgres = (String, Vec<(&'static str, String)>);
+pub(crate) type Postgres = (String, Vec<(&'static str, String)>);
 
 /// Picks how calls reach concerns in a spawned server (`bytes`: encoded and
 /// decoded, as over a wire).
 const TRANSPORT: &str = "FOLIO_TEST_TRANSPORT";
 
 /// With `FOLIO_TEST_POSTGRES_URL` set, a fresh database for each store.
-async fn fresh_postgres() -> Option<Postgres> {
+pub(crate) async fn fresh_postgres() -> Option<Postgres> {
     let admin_url = std::env::var("FOLIO_TEST_POSTGRES_URL").ok()?;
     let mut dbs = Vec::new();
     for flag in STORES {
@@ -143,7 +143,7 @@ const STORES: [&str; 3] = [
 ];
 
 /// `--{concern}-database-url URL` for each of `dbs`.
-fn postgres_args(admin_url: &str, dbs: &[(&'static str, String)]) -> Vec<String> {
+pub(crate) fn postgres_args(admin_url: &str, dbs: &[(&'static str, String)]) -> Vec<String> {
     dbs.iter()
         .flat_map(|(flag, name)| [(*flag).to_owned(), database_url(admin_url, name)])
         .collect()
@@ -555,34 +555,37 @@ impl Drop for TestApp {
             let _ = split.media.kill();
             let _ = split.media.wait();
         }
-        if let Some((admin_url, dbs)) = self.postgres_dbs.take() {
-            // Drop runs outside any runtime we may block on: use a thread of our own.
-            let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                runtime.block_on(async {
-                    if let Ok(db) = Database::connect(&admin_url).await {
-                        for (_, name) in dbs {
-                            let _ = db
-                                .execute_unprepared(&format!(
-                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                                ))
-                                .await;
-                        }
-                    }
-                });
-            })
-            .join();
+        if let Some(postgres) = self.postgres_dbs.take() {
+            drop_databases(postgres);
         }
     }
+}
+
+/// Drops the databases made for a test. Called from `Drop`, which runs
+/// outside any runtime we may block on: on a thread of its own.
+pub(crate) fn drop_databases((admin_url, dbs): Postgres) {
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            if let Ok(db) = Database::connect(&admin_url).await {
+                for (_, name) in dbs {
+                    let _ = db
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            }
+        });
+    })
+    .join();
 }
 
 /// Starts `command` with its stdout read into `logs` for its whole life (or
 /// it would block on a full pipe); the address it listens on arrives on the
 /// channel.
-fn launch(
+pub(crate) fn launch(
     mut command: Command,
     logs: &Arc<Mutex<Vec<String>>>,
 ) -> (Child, std::thread::JoinHandle<()>, mpsc::Receiver<String>) {
@@ -606,7 +609,7 @@ fn launch(
     (child, reader, address_rx)
 }
 
-fn wait_listening(
+pub(crate) fn wait_listening(
     child: &mut Child,
     address: &mpsc::Receiver<String>,
     logs: &Arc<Mutex<Vec<String>>>,

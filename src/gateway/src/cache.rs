@@ -43,6 +43,7 @@ pub(crate) fn follow(events: &EventBus, pages: &PageCache, files: &FileCache) {
     events.listen(move |event: &AuthEvent| match event {
         // Names and bios show on post, listing and author pages.
         AuthEvent::AuthorChanged { .. } => cache.invalidate_all(),
+        AuthEvent::CredentialsChanged { .. } | AuthEvent::SessionEnded { .. } => {}
     });
 }
 

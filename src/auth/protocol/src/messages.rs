@@ -43,6 +43,12 @@ pub enum AuthEvent {
     /// A person's public name or bio changed, or they were removed: pages
     /// that show them as an author must be rebuilt.
     AuthorChanged { id: UserId },
+    /// A person's sessions or tokens were ended, or their role, status or
+    /// password changed: every gateway forgets the credentials of theirs it
+    /// trusted, so the change bites everywhere at once.
+    CredentialsChanged { user: UserId },
+    /// One session was signed out (its digest, as stored): every gateway forgets it.
+    SessionEnded { digest: String },
 }
 
 /// Counts of what the auth store holds.

@@ -228,8 +228,11 @@ impl AuthDeps {
         }
     }
 
-    async fn sign_out(&self, msg: SignOut, _: &Caller) -> Result<(), AuthError> {
-        self.store.delete_session(&msg.secret.digest()).await
+    async fn sign_out(&self, msg: SignOut, caller: &Caller) -> Result<(), AuthError> {
+        let digest = msg.secret.digest();
+        self.store.delete_session(&digest).await?;
+        caller.announce(AuthEvent::SessionEnded { digest });
+        Ok(())
     }
 
     async fn list_users(&self, _: ListUsers, caller: &Caller) -> Result<Vec<UserView>, AuthError> {
@@ -336,6 +339,10 @@ impl AuthDeps {
         {
             self.store.delete_sessions_of(updated.view.id, None).await?;
         }
+        // Even an unchanged role: a name change costs one re-check.
+        caller.announce(AuthEvent::CredentialsChanged {
+            user: updated.view.id,
+        });
         Ok(updated.view)
     }
 
@@ -366,6 +373,7 @@ impl AuthDeps {
         self.removable(msg.id, caller).await?;
         self.store.delete_user(msg.id).await?;
         caller.announce(AuthEvent::AuthorChanged { id: msg.id });
+        caller.announce(AuthEvent::CredentialsChanged { user: msg.id });
         Ok(())
     }
 
@@ -382,6 +390,7 @@ impl AuthDeps {
         let hash = self.passwords.hash(&msg.new).await?;
         self.store.set_password_hash(id, hash).await?;
         self.store.delete_sessions_of(id, msg.keep_session).await?;
+        caller.announce(AuthEvent::CredentialsChanged { user: id });
         Ok(())
     }
 
@@ -396,6 +405,7 @@ impl AuthDeps {
         let hash = self.passwords.hash(&msg.new).await?;
         let (sessions_ended, tokens_revoked) = self.store.reset_password(msg.id, hash).await?;
         tracing::info!(user = %msg.id, sessions_ended, tokens_revoked, "password reset by an administrator");
+        caller.announce(AuthEvent::CredentialsChanged { user: msg.id });
         Ok(PasswordReset {
             sessions_ended,
             tokens_revoked,
@@ -409,6 +419,7 @@ impl AuthDeps {
         let target = self.target(msg.id).await?;
         guard_owner(caller, &target)?;
         self.store.delete_sessions_of(msg.id, None).await?;
+        caller.announce(AuthEvent::CredentialsChanged { user: msg.id });
         Ok(())
     }
 
@@ -424,6 +435,7 @@ impl AuthDeps {
     async fn revoke_session(&self, msg: RevokeSession, caller: &Caller) -> Result<(), AuthError> {
         let id = own_account(caller)?;
         if self.store.delete_session_of(id, msg.id).await? {
+            caller.announce(AuthEvent::CredentialsChanged { user: id });
             Ok(())
         } else {
             Err(AuthError::not_found(format!(
@@ -462,6 +474,7 @@ impl AuthDeps {
         self.store.transfer_ownership(from, target.view.id).await?;
         for id in [from, target.view.id] {
             self.store.delete_sessions_of(id, None).await?;
+            caller.announce(AuthEvent::CredentialsChanged { user: id });
         }
         Ok(self.target(msg.to).await?.view)
     }
@@ -514,6 +527,7 @@ impl AuthDeps {
     async fn revoke_token(&self, msg: RevokeToken, caller: &Caller) -> Result<(), AuthError> {
         let id = own_account(caller)?;
         if self.store.delete_token(id, msg.id).await? {
+            caller.announce(AuthEvent::CredentialsChanged { user: id });
             Ok(())
         } else {
             Err(AuthError::not_found(format!(

@@ -1,0 +1,429 @@
+//! A site split over NATS, as an operator runs one: processes that each run
+//! some parts of Folio, a NATS server of the test's own, stores on PostgreSQL
+//! when `FOLIO_TEST_POSTGRES_URL` is set. These run with
+//! `FOLIO_TEST_TOPOLOGY=split` (they need `nats-server`); without it they
+//! say so and pass, as `cargo test` must need neither NATS nor PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{
+    NatsServer, OWNER_EMAIL, OWNER_PASSWORD, Postgres, SPLIT_SECRET, eventually, folio_cli, launch,
+    postgres_args, split_topology, transparent_png, wait_listening,
+};
+use serde_json::{Value, json};
+
+/// One process of a split site.
+struct Process {
+    child: Child,
+    address: String,
+}
+
+/// The processes of one site, its NATS server, data directory and databases.
+struct Site {
+    nats: NatsServer,
+    data_dir: tempfile::TempDir,
+    postgres: Option<Postgres>,
+    token: String,
+    client: reqwest::Client,
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+impl Site {
+    /// A site with its owner and a write token, and no process yet.
+    async fn new() -> Site {
+        let data_dir = tempfile::tempdir().unwrap();
+        let postgres = common::fresh_postgres().await;
+        let nats = NatsServer::start();
+        let site = Site {
+            nats,
+            data_dir,
+            postgres,
+            token: String::new(),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            logs: Arc::default(),
+        };
+        let dir = site.data_dir.path().to_str().unwrap().to_owned();
+        let databases = site.databases();
+        let cli = |args: &[&str], stdin: &str| {
+            let databases: Vec<&str> = databases.iter().map(String::as_str).collect();
+            folio_cli(&[args, &databases].concat(), stdin)
+        };
+        cli(
+            &[
+                "user",
+                "add",
+                "--data-dir",
+                &dir,
+                "--email",
+                OWNER_EMAIL,
+                "--name",
+                "Olive",
+                "--role",
+                "owner",
+                "--password-stdin",
+            ],
+            OWNER_PASSWORD,
+        );
+        let token = cli(
+            &[
+                "token",
+                "add",
+                "--data-dir",
+                &dir,
+                "--email",
+                OWNER_EMAIL,
+                "--name",
+                "split",
+                "--scope",
+                "write",
+            ],
+            "",
+        );
+        let mut site = site;
+        site.token = token.trim().to_owned();
+        site
+    }
+
+    fn databases(&self) -> Vec<String> {
+        self.postgres
+            .as_ref()
+            .map(|(admin, dbs)| postgres_args(admin, dbs))
+            .unwrap_or_default()
+    }
+
+    /// Starts a process running `parts`, ready when this returns.
+    fn start(&self, parts: &str) -> Process {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
+        command
+            .arg("serve")
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--workers",
+                "2",
+                "--fault-injection",
+            ])
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .args(["--concerns", parts, "--nats", &self.nats.url])
+            .args(self.databases())
+            .env_clear()
+            .env("FOLIO_LOG", "info")
+            .env("FOLIO_SECRET_KEY", SPLIT_SECRET)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let (mut child, _reader, address) = launch(command, &self.logs);
+        let address = wait_listening(&mut child, &address, &self.logs);
+        Process { child, address }
+    }
+
+    fn authed(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request.header("authorization", format!("Bearer {}", self.token))
+    }
+
+    async fn create_post(&self, gateway: &Process, body: Value) -> Value {
+        let response = self
+            .authed(
+                self.client
+                    .post(format!("{}/api/v1/posts", gateway.address)),
+            )
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        response.json().await.unwrap()
+    }
+
+    async fn upload(&self, gateway: &Process) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(transparent_png()).file_name("dot.png"),
+            )
+            .text("alt", "a single dot");
+        self.authed(
+            self.client
+                .post(format!("{}/api/v1/media", gateway.address)),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+    }
+
+    async fn page(&self, process: &Process, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", process.address))
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        if let Some(postgres) = self.postgres.take() {
+            common::drop_databases(postgres);
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn skipped() -> bool {
+    if !split_topology() {
+        eprintln!("skipped: runs with FOLIO_TEST_TOPOLOGY=split (needs nats-server)");
+        return true;
+    }
+    false
+}
+
+#[tokio::test]
+async fn media_killed_under_load_leaves_pages_up_uploads_refused_at_once_and_images_return() {
+    if skipped() {
+        return;
+    }
+    let site = Site::new().await;
+    let gateway = site.start("gateway,auth,posts,render");
+    let mut media = site.start("media");
+    let uploaded = site.upload(&gateway).await;
+    assert_eq!(uploaded.status(), 201);
+    let medium: Value = uploaded.json().await.unwrap();
+    let id = medium["id"].as_str().unwrap();
+    site.create_post(
+        &gateway,
+        json!({ "title": "Dot", "markdown": format!("![a single dot](media:{id})"), "status": "published" }),
+    )
+    .await;
+    let (_, page) = site.page(&gateway, "/dot/").await;
+    assert!(page.contains("<img"), "{page}");
+
+    let _ = media.child.kill();
+    let _ = media.child.wait();
+    // Every page still answers, with the alt text where the picture was.
+    for _ in 0..20 {
+        let (status, page) = site.page(&gateway, "/dot/").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("a single dot"), "{page}");
+    }
+    // An upload is refused at once, not after a deadline.
+    let started = Instant::now();
+    let refused = site.upload(&gateway).await;
+    let took = started.elapsed();
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert!(took < Duration::from_millis(100), "refused after {took:?}");
+
+    // Media back: the picture returns without touching the gateway.
+    let _media = site.start("media");
+    let back = eventually(Duration::from_secs(2), || async {
+        site.page(&gateway, "/dot/").await.1.contains("<img")
+    })
+    .await;
+    assert!(back, "the picture came back within 2 s");
+}
+
+#[tokio::test]
+async fn an_edit_through_one_gateway_shows_on_the_other_within_a_second() {
+    if skipped() {
+        return;
+    }
+    let site = Site::new().await;
+    let _concerns = site.start("auth,posts,render,media");
+    let first = site.start("gateway");
+    let second = site.start("gateway");
+    let post = site
+        .create_post(
+            &first,
+            json!({ "title": "Before", "markdown": "text", "status": "published" }),
+        )
+        .await;
+    // The second gateway builds and keeps the page.
+    assert!(site.page(&second, "/before/").await.1.contains("Before"));
+    assert!(site.page(&second, "/before/").await.1.contains("Before"));
+
+    let id = post["id"].as_str().unwrap();
+    let edited = site
+        .authed(
+            site.client
+                .patch(format!("{}/api/v1/posts/{id}", first.address)),
+        )
+        .json(&json!({ "title": "After", "revision": post["revision"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), 200, "{}", edited.text().await.unwrap());
+    let followed = eventually(Duration::from_secs(1), || async {
+        site.page(&second, "/before/").await.1.contains("After")
+    })
+    .await;
+    assert!(followed, "the other gateway showed the edit within 1 s");
+}
+
+#[tokio::test]
+async fn a_revoked_session_fails_on_both_gateways_within_a_second() {
+    if skipped() {
+        return;
+    }
+    let site = Site::new().await;
+    let _concerns = site.start("auth,posts,render,media");
+    let first = site.start("gateway");
+    let second = site.start("gateway");
+    let session = site
+        .client
+        .post(format!("{}/api/v1/session", first.address))
+        .json(&json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(session.status(), 200);
+    let cookie = session.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = session.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = |gateway: &Process| {
+        site.client
+            .get(format!("{}/api/v1/me", gateway.address))
+            .header("cookie", &cookie)
+            .send()
+    };
+    assert_eq!(me(&first).await.unwrap().status(), 200);
+    assert_eq!(me(&second).await.unwrap().status(), 200);
+
+    let signed_out = site
+        .client
+        .delete(format!("{}/api/v1/session", first.address))
+        .header("cookie", &cookie)
+        .header("origin", &first.address)
+        .header("x-csrf-token", csrf)
+        .send()
+        .await
+        .unwrap();
+    assert!(signed_out.status().is_success(), "{}", signed_out.status());
+    let signed_out_at = Instant::now();
+    for (name, gateway) in [("first", &first), ("second", &second)] {
+        while me(gateway).await.unwrap().status() != 401
+            && signed_out_at.elapsed() < Duration::from_secs(5)
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let took = signed_out_at.elapsed();
+        assert!(
+            took <= Duration::from_secs(1),
+            "the session failed on the {name} gateway {took:?} after the sign-out"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_post_and_a_list_larger_than_a_nats_message_still_cross() {
+    if skipped() {
+        return;
+    }
+    let site = Site::new().await;
+    let _concerns = site.start("auth,posts,render,media");
+    let gateway = site.start("gateway");
+    // Just under the 1 MiB Markdown limit; with its HTML the answer is
+    // about twice NATS's default 1 MiB payload limit.
+    let paragraph = "Words that go on and on, over the payload limit. ".repeat(20);
+    let markdown: String = std::iter::repeat_n(format!("{paragraph}\n\n"), 1000)
+        .collect::<String>()
+        .chars()
+        .take(1_000_000)
+        .collect();
+    let post = site
+        .create_post(
+            &gateway,
+            json!({ "title": "Long", "markdown": markdown, "status": "published" }),
+        )
+        .await;
+    assert_eq!(post["markdown"].as_str().unwrap().len(), markdown.len());
+    let (status, page) = site.page(&gateway, "/long/").await;
+    assert_eq!(status, 200);
+    assert!(page.matches("over the payload limit").count() >= 20_000);
+
+    for n in 0..99 {
+        site.create_post(
+            &gateway,
+            json!({ "title": format!("Short {n}"), "markdown": "x" }),
+        )
+        .await;
+    }
+    let list: Value = site
+        .authed(site.client.get(format!(
+            "{}/api/v1/posts?per_page=100&include=body",
+            gateway.address
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["posts"].as_array().map(Vec::len),
+        Some(100),
+        "{list:.300}"
+    );
+}
+
+#[tokio::test]
+async fn a_nats_restart_fails_requests_quickly_and_service_returns_within_five_seconds() {
+    if skipped() {
+        return;
+    }
+    let mut site = Site::new().await;
+    let gateway = site.start("gateway,auth,posts,render");
+    let _media = site.start("media");
+    site.create_post(
+        &gateway,
+        json!({ "title": "Steady", "markdown": "x", "status": "published" }),
+    )
+    .await;
+    assert_eq!(site.upload(&gateway).await.status(), 201);
+
+    site.nats.kill();
+    // During the outage: answers, never a hang past the deadline.
+    for _ in 0..5 {
+        let started = Instant::now();
+        let status = site.upload(&gateway).await.status().as_u16();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert!([503, 504].contains(&status), "{status}");
+        // Pages of concerns in the gateway's own process stay up.
+        assert_eq!(site.page(&gateway, "/steady/").await.0, 200);
+    }
+
+    site.nats.restart();
+    let back = eventually(Duration::from_secs(5), || async {
+        site.upload(&gateway).await.status() == 201
+    })
+    .await;
+    assert!(back, "uploads work again within 5 s of NATS's return");
+}
