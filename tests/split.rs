@@ -426,4 +426,12 @@ async fn a_nats_restart_fails_requests_quickly_and_service_returns_within_five_s
     })
     .await;
     assert!(back, "uploads work again within 5 s of NATS's return");
+    // Events sent while it was away are lost: the gateway dropped its copies.
+    let dropped = site
+        .logs
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|line| line.contains("every cached page and file is dropped"));
+    assert!(dropped, "the gateway dropped its caches after the outage");
 }

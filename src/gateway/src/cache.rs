@@ -19,7 +19,7 @@ use folio_media_protocol::MediumId;
 use folio_media_protocol::messages::MediaEvent;
 use folio_posts_protocol::domain::PostKind;
 use folio_posts_protocol::messages::{PostChange, PostState, PostsEvent};
-use folio_runtime::EventBus;
+use folio_runtime::{EventBus, EventsMissed};
 
 /// Follows the events of every concern whose data the caches show, for as long
 /// as the process runs. Events arrive with the reply of a change made here and,
@@ -31,13 +31,21 @@ pub(crate) fn follow(events: &EventBus, pages: &PageCache, files: &FileCache) {
         // Every listing, post and author page may show the old author.
         PostsEvent::PostsReassigned { .. } => cache.invalidate_all(),
     });
-    let (cache, files) = (pages.clone(), files.clone());
+    let (cache, media_files) = (pages.clone(), files.clone());
     events.listen(move |event: &MediaEvent| match event {
         // Which pages show a medium is not tracked: rebuild them all.
         MediaEvent::MediumChanged { id } => {
-            files.forget(*id);
+            media_files.forget(*id);
             cache.invalidate_all();
         }
+    });
+    let (cache, all_files) = (pages.clone(), files.clone());
+    events.listen(move |_: &EventsMissed| {
+        tracing::info!(
+            "events may have been missed while NATS was away: every cached page and file is dropped"
+        );
+        cache.invalidate_all();
+        all_files.0.invalidate_all();
     });
     let cache = pages.clone();
     events.listen(move |event: &AuthEvent| match event {

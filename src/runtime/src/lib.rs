@@ -122,6 +122,7 @@ impl Runtime {
         if self.nats.set(nats.clone()).is_err() {
             anyhow::bail!("this process already shares its concerns over NATS");
         }
+        nats.tell_missed_events_to(self.events.clone());
         let offers = match self.offers.lock() {
             Ok(mut offers) => std::mem::take(&mut *offers),
             Err(_) => Vec::new(),

@@ -19,7 +19,8 @@
 //!   the caller already applied them before it answered, the others apply
 //!   them when they arrive.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_nats::jetstream;
@@ -33,7 +34,9 @@ use serde::Deserialize;
 use tokio::io::AsyncReadExt;
 use tokio::sync::OnceCell;
 
-use folio_seam::{Body, CallMeta, ConcernName, EventBus, Failure, Protocol, SignedPrincipal};
+use folio_seam::{
+    Body, CallMeta, ConcernName, EventBus, EventsMissed, Failure, Protocol, SignedPrincipal,
+};
 
 use crate::handle::ConcernHandle;
 use crate::transport::{Dispatch, Endpoint};
@@ -87,6 +90,8 @@ pub struct Nats {
     bodies: Arc<OnceCell<ObjectStore>>,
     /// This process, so it can tell the events of its own calls from others'.
     origin: Arc<str>,
+    /// Told when the connection comes back after a loss (see [`EventsMissed`]).
+    missed: Arc<OnceLock<EventBus>>,
 }
 
 impl Nats {
@@ -94,7 +99,33 @@ impl Nats {
     /// process of a split site is useless without it, and saying so at once
     /// beats every call failing later.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let missed: Arc<OnceLock<EventBus>> = Arc::default();
+        let lost = Arc::new(AtomicBool::new(false));
+        let on_event = {
+            let missed = missed.clone();
+            move |event: async_nats::Event| {
+                let (missed, lost) = (missed.clone(), lost.clone());
+                async move {
+                    match event {
+                        async_nats::Event::Disconnected => {
+                            lost.store(true, Ordering::SeqCst);
+                            tracing::warn!(
+                                "lost the connection to NATS; calls to other processes fail until it is back"
+                            );
+                        }
+                        async_nats::Event::Connected if lost.swap(false, Ordering::SeqCst) => {
+                            tracing::info!("connected to NATS again");
+                            if let Some(bus) = missed.get() {
+                                bus.publish(&EventsMissed);
+                            }
+                        }
+                        other => tracing::debug!(event = %other, "NATS"),
+                    }
+                }
+            }
+        };
         let client = async_nats::ConnectOptions::new()
+            .event_callback(on_event)
             .name(format!("folio {}", std::process::id()))
             .retry_on_initial_connect()
             .connection_timeout(Duration::from_secs(5))
@@ -110,7 +141,13 @@ impl Nats {
             client,
             bodies: Arc::new(OnceCell::new()),
             origin: uuid::Uuid::new_v4().simple().to_string().into(),
+            missed,
         })
+    }
+
+    /// Where to say that events may have been missed, after a lost connection.
+    pub(crate) fn tell_missed_events_to(&self, bus: EventBus) {
+        let _ = self.missed.set(bus);
     }
 
     pub fn client(&self) -> &async_nats::Client {

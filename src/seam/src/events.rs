@@ -17,6 +17,12 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 type Listener = Arc<dyn Fn(&dyn Any) + Send + Sync>;
 
+/// Published when this process may have missed other processes' events (its
+/// NATS connection was lost and is back): whoever keeps copies of others'
+/// data drops them all.
+#[derive(Debug, Clone, Copy)]
+pub struct EventsMissed;
+
 #[derive(Clone, Default)]
 pub struct EventBus {
     listeners: Arc<RwLock<Vec<(TypeId, Listener)>>>,

@@ -15,7 +15,7 @@ mod transport;
 
 pub use client::{Client, Link};
 pub use error::CommonError;
-pub use events::EventBus;
+pub use events::{EventBus, EventsMissed};
 pub use failure::{Failure, PoolError};
 pub use ids::UserId;
 pub use principal::{PRINCIPAL_TTL, Principal, Role, SignedPrincipal, SigningKey};
