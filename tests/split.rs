@@ -435,3 +435,206 @@ async fn a_nats_restart_fails_requests_quickly_and_service_returns_within_five_s
         .any(|line| line.contains("every cached page and file is dropped"));
     assert!(dropped, "the gateway dropped its caches after the outage");
 }
+
+/// `folio_concern_messages_total{concern="media"}` of one process.
+async fn media_messages(site: &Site, process: &Process) -> f64 {
+    let text = site
+        .client
+        .get(format!("{}/metrics", process.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix("folio_concern_messages_total{concern=\"media\"}"))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Two media processes on one store need a store both can write: PostgreSQL.
+fn replicas_skipped(site: &Site) -> bool {
+    if site.postgres.is_none() {
+        eprintln!(
+            "skipped: media replicas share their store on PostgreSQL (set FOLIO_TEST_POSTGRES_URL)"
+        );
+        return true;
+    }
+    false
+}
+
+#[tokio::test]
+async fn two_media_replicas_share_uploads_and_either_serves_what_the_other_made() {
+    if skipped() {
+        return;
+    }
+    let site = Site::new().await;
+    if replicas_skipped(&site) {
+        return;
+    }
+    let gateway = site.start("gateway,auth,posts,render");
+    let first = site.start("media");
+    let mut second = site.start("media");
+    let uploads = futures::future::join_all((0..40).map(|_| site.upload(&gateway))).await;
+    let mut ids = Vec::new();
+    for response in uploads {
+        assert_eq!(response.status(), 201);
+        let medium: Value = response.json().await.unwrap();
+        ids.push(medium["id"].as_str().unwrap().to_owned());
+    }
+    // The same picture from the same person is one medium, whichever replica
+    // took each upload.
+    ids.sort();
+    ids.dedup();
+    let (a, b) = (
+        media_messages(&site, &first).await,
+        media_messages(&site, &second).await,
+    );
+    assert!(
+        a >= 10.0 && b >= 10.0,
+        "each replica took a quarter at least: {a} and {b}"
+    );
+
+    // One replica gone: the other edits and deletes what either made.
+    let _ = second.child.kill();
+    let _ = second.child.wait();
+    for id in &ids {
+        let edited = site
+            .authed(
+                site.client
+                    .patch(format!("{}/api/v1/media/{id}", gateway.address)),
+            )
+            .json(&json!({ "alt": "edited by the one left" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(edited.status(), 200, "{}", edited.text().await.unwrap());
+        let deleted = site
+            .authed(
+                site.client
+                    .delete(format!("{}/api/v1/media/{id}", gateway.address)),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deleted.status(), 204, "{}", deleted.text().await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn a_media_replica_killed_mid_way_loses_no_acknowledged_upload() {
+    if skipped() {
+        return;
+    }
+    let site = Site::new().await;
+    if replicas_skipped(&site) {
+        return;
+    }
+    let gateway = site.start("gateway,auth,posts,render");
+    let mut doomed = site.start("media");
+    let _survivor = site.start("media");
+    let uploads = futures::future::join_all((0..40).map(|n| {
+        let site = &site;
+        let gateway = &gateway;
+        async move {
+            tokio::time::sleep(Duration::from_millis(25 * n)).await;
+            site.upload(gateway).await
+        }
+    }));
+    let killer = async {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let _ = doomed.child.kill();
+        let _ = doomed.child.wait();
+    };
+    let (uploads, ()) = tokio::join!(uploads, killer);
+    let mut acknowledged = Vec::new();
+    for response in uploads {
+        if response.status() == 201 {
+            let medium: Value = response.json().await.unwrap();
+            acknowledged.push(medium["id"].as_str().unwrap().to_owned());
+        } else {
+            // Not acknowledged: refused or cut off, never a silent success.
+            assert!(response.status().is_server_error(), "{}", response.status());
+        }
+    }
+    assert!(
+        acknowledged.len() >= 20,
+        "most uploads made it: {}",
+        acknowledged.len()
+    );
+    for id in &acknowledged {
+        let got = site
+            .authed(
+                site.client
+                    .get(format!("{}/api/v1/media/{id}", gateway.address)),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200, "acknowledged medium {id} is there");
+        let medium: Value = got.json().await.unwrap();
+        let original = medium["original_url"].as_str().unwrap();
+        let file = site
+            .authed(site.client.get(format!("{}{original}", gateway.address)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.status(), 200, "its original is served");
+    }
+}
+
+#[tokio::test]
+async fn a_rolling_restart_of_two_media_replicas_fails_no_request() {
+    if skipped() {
+        return;
+    }
+    let site = Site::new().await;
+    if replicas_skipped(&site) {
+        return;
+    }
+    let gateway = site.start("gateway,auth,posts,render");
+    let mut replicas = vec![site.start("media"), site.start("media")];
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let load = async {
+        let mut failures = Vec::new();
+        let mut sent = 0;
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            let response = site.upload(&gateway).await;
+            sent += 1;
+            if response.status() != 201 {
+                failures.push(format!(
+                    "{} {}",
+                    response.status(),
+                    response.text().await.unwrap()
+                ));
+            }
+        }
+        (sent, failures)
+    };
+    let restarts = async {
+        for slot in 0..2 {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let pid = replicas[slot].child.id().to_string();
+            let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+            assert!(status.success());
+            let exited = loop {
+                if let Some(status) = replicas[slot].child.try_wait().unwrap() {
+                    break status;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            assert!(exited.success(), "a stopping replica exits 0: {exited}");
+            replicas[slot] = site.start("media");
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+    };
+    let ((sent, failures), ()) = tokio::join!(load, restarts);
+    assert!(sent >= 10, "uploads ran all along: {sent}");
+    assert!(
+        failures.is_empty(),
+        "{} of {sent} uploads failed: {failures:?}",
+        failures.len()
+    );
+}
