@@ -149,7 +149,7 @@ pub struct Folio {
 impl Folio {
     /// Must run inside an actix `System` (concerns are actors).
     pub async fn start(settings: &Settings) -> anyhow::Result<Self> {
-        let hosted = settings.hosted()?;
+        let hosted = settings.served()?;
         let key = signing_key(settings)?;
         let stores = Stores::open(settings, &hosted).await?;
         let listener = TcpListener::bind(settings.listen).map_err(|error| {

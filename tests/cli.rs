@@ -34,6 +34,8 @@ fn help_documents_every_setting_with_its_variable_and_default() {
         ("--restart-limit", "FOLIO_RESTART_LIMIT"),
         ("--quiet-period", "FOLIO_QUIET_PERIOD"),
         ("--shutdown-timeout", "FOLIO_SHUTDOWN_TIMEOUT"),
+        ("--concerns", "FOLIO_CONCERNS"),
+        ("--nats", "FOLIO_NATS_URL"),
     ] {
         assert!(help.contains(flag), "--help lists {flag}");
         assert!(help.contains(variable), "--help names {variable}");
@@ -153,4 +155,38 @@ async fn environment_variables_configure_the_server() {
         dir.path().join("posts.db").is_file(),
         "FOLIO_DATA_DIR honoured"
     );
+}
+
+#[test]
+fn a_process_running_part_of_the_site_needs_nats_and_names_real_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    let without_nats = folio(&["serve", "--concerns", "media", "--data-dir", data_dir]);
+    assert!(!without_nats.status.success());
+    let said = String::from_utf8(without_nats.stderr).unwrap();
+    assert!(
+        said.contains("leaves out gateway,auth,posts,render") && said.contains("--nats"),
+        "{said}"
+    );
+
+    let unknown = folio(&[
+        "serve",
+        "--concerns",
+        "gateway,search",
+        "--data-dir",
+        data_dir,
+    ]);
+    assert!(!unknown.status.success());
+    let said = String::from_utf8(unknown.stderr).unwrap();
+    assert!(said.contains("unknown part \"search\""), "{said}");
+
+    // Migrating some stores needs no NATS: it opens only theirs.
+    let migrated = folio(&["migrate", "--concerns", "media", "--data-dir", data_dir]);
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+    assert!(dir.path().join("media.db").exists());
+    assert!(!dir.path().join("posts.db").exists());
 }

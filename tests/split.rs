@@ -594,7 +594,7 @@ async fn a_rolling_restart_of_two_media_replicas_fails_no_request() {
         return;
     }
     let gateway = site.start("gateway,auth,posts,render");
-    let mut replicas = vec![site.start("media"), site.start("media")];
+    let mut replicas = [site.start("media"), site.start("media")];
     let done = std::sync::atomic::AtomicBool::new(false);
     let load = async {
         let mut failures = Vec::new();
@@ -613,19 +613,19 @@ async fn a_rolling_restart_of_two_media_replicas_fails_no_request() {
         (sent, failures)
     };
     let restarts = async {
-        for slot in 0..2 {
+        for replica in replicas.iter_mut() {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let pid = replicas[slot].child.id().to_string();
+            let pid = replica.child.id().to_string();
             let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
             assert!(status.success());
             let exited = loop {
-                if let Some(status) = replicas[slot].child.try_wait().unwrap() {
+                if let Some(status) = replica.child.try_wait().unwrap() {
                     break status;
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             };
             assert!(exited.success(), "a stopping replica exits 0: {exited}");
-            replicas[slot] = site.start("media");
+            *replica = site.start("media");
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
         done.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -637,4 +637,51 @@ async fn a_rolling_restart_of_two_media_replicas_fails_no_request() {
         "{} of {sent} uploads failed: {failures:?}",
         failures.len()
     );
+}
+
+#[tokio::test]
+async fn replicas_starting_at_once_migrate_their_store_in_turn() {
+    if skipped() {
+        return;
+    }
+    let site = Site::new().await;
+    if replicas_skipped(&site) {
+        return;
+    }
+    // A store that has never been migrated: a database of its own.
+    let (admin, _) = site.postgres.as_ref().unwrap();
+    let fresh = common::fresh_postgres().await.unwrap();
+    let media_url = postgres_args(admin, &fresh.1)
+        .chunks(2)
+        .find(|pair| pair[0] == "--media-database-url")
+        .map(|pair| pair[1].clone())
+        .unwrap();
+    let migrations: Vec<_> = (0..3)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_folio"))
+                .args([
+                    "migrate",
+                    "--concerns",
+                    "media",
+                    "--media-database-url",
+                    &media_url,
+                ])
+                .arg("--data-dir")
+                .arg(site.data_dir.path())
+                .env_clear()
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for migration in migrations {
+        let output = migration.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    common::drop_databases(fresh);
 }

@@ -521,14 +521,7 @@ impl Settings {
                 );
             }
         }
-        let hosted = self.hosted()?;
-        if !hosted.is_whole() && self.nats_url.is_none() {
-            bail!(
-                "--concerns {} leaves out {}: give --nats URL so this process can reach them",
-                hosted.names().join(","),
-                hosted.left_out().join(",")
-            );
-        }
+        self.hosted()?;
         let policy = &self.supervision;
         if policy.call_timeout < Duration::from_millis(10) {
             bail!("call_timeout must be at least 10ms");
@@ -686,5 +679,19 @@ impl Settings {
     /// The parts this process runs, from `concerns`.
     pub fn hosted(&self) -> anyhow::Result<Hosted> {
         Hosted::parse(&self.concerns)
+    }
+
+    /// The parts a serving process runs: all of them, or some with NATS to
+    /// reach the others. (`migrate --concerns` needs no NATS.)
+    pub fn served(&self) -> anyhow::Result<Hosted> {
+        let hosted = self.hosted()?;
+        if !hosted.is_whole() && self.nats_url.is_none() {
+            bail!(
+                "--concerns {} leaves out {}: give --nats URL so this process can reach them",
+                hosted.names().join(","),
+                hosted.left_out().join(",")
+            );
+        }
+        Ok(hosted)
     }
 }
