@@ -15,7 +15,7 @@ use folio_auth::domain::{DisplayName, Email, Password, TokenName, TokenScope};
 use folio_auth::messages::{CreateToken, CreateUser, OpenSetup};
 use folio_auth::{Auth, AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
 use folio_auth_protocol::messages::AuthProtocol;
-use folio_config::{Hosted, Settings, TokenCommand, UserCommand};
+use folio_config::{Hosted, MediaStoreKind, Settings, TokenCommand, UserCommand};
 use folio_gateway::{Clients, Services};
 use folio_media::images::Rules;
 use folio_media::{Media, MediaDeps, MediaStore};
@@ -184,7 +184,12 @@ impl Folio {
         }
         // Media's blob store; the gateway gets the same handle to stream
         // uploads in and files out, and never a path.
-        let media_blobs = folio_media::blobs::on_disk(settings.data_dir());
+        let media_blobs = match (settings.media_store, &nats) {
+            (MediaStoreKind::Nats, Some(nats)) => {
+                folio_media::object_store::on_nats(nats.jetstream()).await?
+            }
+            _ => folio_media::blobs::on_disk(settings.data_dir()),
+        };
         if let Some(store) = &stores.media {
             runtime.start::<Media>(MediaDeps {
                 store: store.clone(),

@@ -101,6 +101,16 @@ impl Site {
 
     /// Starts a process running `parts`, ready when this returns.
     fn start(&self, parts: &str) -> Process {
+        self.start_in(parts, self.data_dir.path(), &[])
+    }
+
+    /// Starts a process running `parts` in a data directory of its own, as on
+    /// a machine of its own, with media's files in NATS's object store.
+    fn start_apart(&self, parts: &str, dir: &tempfile::TempDir) -> Process {
+        self.start_in(parts, dir.path(), &["--media-store", "nats"])
+    }
+
+    fn start_in(&self, parts: &str, data_dir: &std::path::Path, args: &[&str]) -> Process {
         let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
         command
             .arg("serve")
@@ -112,7 +122,8 @@ impl Site {
                 "--fault-injection",
             ])
             .arg("--data-dir")
-            .arg(self.data_dir.path())
+            .arg(data_dir)
+            .args(args)
             .args(["--concerns", parts, "--nats", &self.nats.url])
             .args(self.databases())
             .env_clear()
@@ -684,4 +695,129 @@ async fn replicas_starting_at_once_migrate_their_store_in_turn() {
         );
     }
     common::drop_databases(fresh);
+}
+
+#[tokio::test]
+async fn with_media_files_in_nats_processes_on_separate_disks_upload_serve_edit_and_delete() {
+    if skipped() {
+        return;
+    }
+    let site = Site::new().await;
+    if replicas_skipped(&site) {
+        return;
+    }
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let gateway = site.start_apart("gateway,auth,posts,render", &dirs[0]);
+    let mut first = site.start_apart("media", &dirs[1]);
+    let _second = site.start_apart("media", &dirs[2]);
+
+    let mut media = Vec::new();
+    for bytes in [
+        transparent_png(),
+        common::photo_with_gps_xmp_and_orientation_6(),
+    ] {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("p"),
+            )
+            .text("alt", "apart");
+        let response = site
+            .authed(
+                site.client
+                    .post(format!("{}/api/v1/media", gateway.address)),
+            )
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        media.push(response.json::<Value>().await.unwrap());
+    }
+    // Every file is served, whichever replica made it, and from no disk.
+    for medium in &media {
+        for url in [&medium["original_url"], &medium["variants"][0]["url"]] {
+            let file = site
+                .client
+                .get(format!("{}{}", gateway.address, url.as_str().unwrap()))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(file.status(), 200, "{url}");
+            assert!(!file.bytes().await.unwrap().is_empty());
+        }
+    }
+    for dir in &dirs {
+        assert!(
+            !dir.path().join("media").exists(),
+            "no file on {:?}",
+            dir.path()
+        );
+    }
+
+    // One replica gone: the other edits (a new version of the files) and deletes.
+    let _ = first.child.kill();
+    let _ = first.child.wait();
+    let id = media[1]["id"].as_str().unwrap();
+    let edited = site
+        .authed(
+            site.client
+                .post(format!("{}/api/v1/media/{id}/edit", gateway.address)),
+        )
+        .json(&json!({ "operations": [{ "rotate": 90 }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), 200, "{}", edited.text().await.unwrap());
+    let edited: Value = edited.json().await.unwrap();
+    let url = edited["variants"][0]["url"].as_str().unwrap();
+    let file = site
+        .client
+        .get(format!("{}{url}", gateway.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), 200);
+    let deleted = site
+        .authed(
+            site.client
+                .delete(format!("{}/api/v1/media/{id}", gateway.address)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let gone = site
+        .client
+        .get(format!("{}{url}", gateway.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+
+    // Over the limit while streaming: refused, and nothing is stored.
+    let big = vec![0u8; 41_000_000];
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(big).file_name("big.jpg"),
+    );
+    let refused = site
+        .authed(
+            site.client
+                .post(format!("{}/api/v1/media", gateway.address)),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 413);
+    let list: Value = site
+        .authed(site.client.get(format!("{}/api/v1/media", gateway.address)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["media"].as_array().map(Vec::len), Some(1), "{list}");
 }

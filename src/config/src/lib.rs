@@ -124,6 +124,13 @@ pub struct SettingsArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nats_url: Option<String>,
 
+    /// Where media keeps its files: `fs` (under --data-dir) or `nats`
+    /// (JetStream's object store, which every process of a split site
+    /// reaches; needs --nats) [default: fs]
+    #[arg(long, global = true, env = "FOLIO_MEDIA_STORE", value_name = "STORE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_store: Option<MediaStoreKind>,
+
     /// Enable POST /api/v1/admin/faults to inject panics, hangs and errors (testing only) [default: off]
     #[arg(long, global = true, env = "FOLIO_FAULT_INJECTION")]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -414,6 +421,7 @@ pub struct Settings {
     /// The parts this process runs (see [`Hosted`]).
     pub concerns: Vec<String>,
     pub nats_url: Option<String>,
+    pub media_store: MediaStoreKind,
     pub data_dir: PathBuf,
     pub public_url: Option<Url>,
     pub fault_injection: bool,
@@ -456,6 +464,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             concerns: Hosted::all().names(),
             nats_url: None,
+            media_store: MediaStoreKind::Fs,
             data_dir: PathBuf::from("./data"),
             public_url: None,
             fault_injection: false,
@@ -602,6 +611,17 @@ impl Settings {
     }
 }
 
+/// Where media keeps its files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaStoreKind {
+    /// Under the data directory: one machine's.
+    #[default]
+    Fs,
+    /// NATS JetStream's object store: every process that reaches NATS.
+    Nats,
+}
+
 /// The parts of Folio one process runs: the gateway (site, API, admin) and
 /// any of the concerns. A site is whole when every part runs somewhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -685,6 +705,9 @@ impl Settings {
     /// reach the others. (`migrate --concerns` needs no NATS.)
     pub fn served(&self) -> anyhow::Result<Hosted> {
         let hosted = self.hosted()?;
+        if self.media_store == MediaStoreKind::Nats && self.nats_url.is_none() {
+            bail!("--media-store nats keeps media's files in NATS: give --nats URL");
+        }
         if !hosted.is_whole() && self.nats_url.is_none() {
             bail!(
                 "--concerns {} leaves out {}: give --nats URL so this process can reach them",

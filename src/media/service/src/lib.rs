@@ -5,6 +5,7 @@
 mod actor;
 pub mod blobs;
 pub mod images;
+pub mod object_store;
 mod store;
 
 pub use actor::{Media, MediaDeps};
