@@ -821,3 +821,34 @@ async fn with_media_files_in_nats_processes_on_separate_disks_upload_serve_edit_
         .unwrap();
     assert_eq!(list["media"].as_array().map(Vec::len), Some(1), "{list}");
 }
+
+#[tokio::test]
+async fn the_sign_in_limit_counts_failures_at_every_gateway() {
+    if skipped() {
+        return;
+    }
+    let site = Site::new().await;
+    let _concerns = site.start("auth,posts,render,media");
+    let limited = ["--login-attempts", "3"];
+    let first = site.start_in("gateway", site.data_dir.path(), &limited);
+    let second = site.start_in("gateway", site.data_dir.path(), &limited);
+    let sign_in = |gateway: &Process| {
+        site.client
+            .post(format!("{}/api/v1/session", gateway.address))
+            .json(&json!({ "email": OWNER_EMAIL, "password": "not the password" }))
+            .send()
+    };
+    for gateway in [&first, &first, &second] {
+        assert_eq!(sign_in(gateway).await.unwrap().status(), 401);
+    }
+    // Three failures from this address in all: both gateways refuse the
+    // next, once the news has crossed (one attempt each: a retry loop would
+    // add failures of its own and pass without any sharing).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        sign_in(&second).await.unwrap().status(),
+        429,
+        "the second gateway counted the first one's failures"
+    );
+    assert_eq!(sign_in(&first).await.unwrap().status(), 429);
+}

@@ -25,6 +25,7 @@ pub use error::ApiError;
 pub use identity::Identity;
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::{Server, Service, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -62,7 +63,7 @@ pub struct Services {
     pub fault_injection: bool,
     public_url: String,
     identities: IdentityCache,
-    logins: LoginLimiter,
+    logins: Arc<LoginLimiter>,
     trusted_proxies: TrustedProxies,
     pages: pages::Pages,
     pages_cache: cache::PageCache,
@@ -94,6 +95,12 @@ impl Services {
         } = clients;
         let media_files = cache::FileCache::new(64 * 1024 * 1024);
         let pages_cache = cache::PageCache::new(settings.page_cache_ttl, settings.page_cache_bytes);
+        let logins = Arc::new(LoginLimiter::new(LoginLimits {
+            per_address: settings.auth.login_attempts,
+            per_account: settings.auth.login_lock_attempts,
+            window: settings.auth.login_window,
+        }));
+        share_login_failures(&runtime, &logins);
         cache::follow(runtime.events(), &pages_cache, &media_files);
         let identities = IdentityCache::new();
         identities.follow(runtime.events());
@@ -106,11 +113,7 @@ impl Services {
             fault_injection: settings.fault_injection,
             public_url,
             identities,
-            logins: LoginLimiter::new(LoginLimits {
-                per_address: settings.auth.login_attempts,
-                per_account: settings.auth.login_lock_attempts,
-                window: settings.auth.login_window,
-            }),
+            logins,
             trusted_proxies: TrustedProxies::new(settings.auth.trusted_proxies.clone()),
             pages: pages::Pages::new(settings.theme_dir.clone())?,
             pages_cache,
@@ -250,6 +253,32 @@ pub fn serve(
         server = server.workers(workers);
     }
     Ok(server.listen(listener)?.run())
+}
+
+/// On a split site, every gateway counts the others' failed sign-ins too.
+fn share_login_failures(runtime: &Runtime, logins: &Arc<LoginLimiter>) {
+    let Some(nats) = runtime.nats() else {
+        return;
+    };
+    let peer = nats.clone();
+    logins.tell_peers(move |failure| {
+        if let Ok(bytes) = serde_json::to_vec(failure) {
+            peer.broadcast("logins.failed", bytes);
+        }
+    });
+    let (nats, heard) = (nats.clone(), logins.clone());
+    actix_web::rt::spawn(async move {
+        let counted = nats
+            .on_broadcast("logins.failed", move |bytes| {
+                if let Ok(failure) = serde_json::from_slice(bytes) {
+                    heard.count_peer_failure(&failure);
+                }
+            })
+            .await;
+        if let Err(error) = counted {
+            tracing::warn!(%error, "could not hear other gateways' failed sign-ins");
+        }
+    });
 }
 
 /// The HTTP server of a process that runs no gateway: only `/healthz`,

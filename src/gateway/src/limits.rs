@@ -13,10 +13,16 @@
 //! waits; an account is locked only after `per_account` failures from all
 //! addresses together, so a stranger's few wrong guesses do not keep its owner
 //! out, while a guessing campaign spread over many addresses still stops.
+//!
+//! On a split site with several gateways, each tells the others of every
+//! failure it counts ([`LoginLimiter::tell_peers`]), and counts theirs as its
+//! own ([`LoginLimiter::count_peer_failure`]): the limits hold for the site,
+//! not per gateway. (A burst spread over gateways at the same instant may get
+//! a few attempts past the limit before the news arrives, within milliseconds.)
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The limits, from configuration.
@@ -33,6 +39,17 @@ pub(crate) struct LoginLimiter {
     limits: LoginLimits,
     /// Per key, when each counted attempt began (failed, or still being judged).
     attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// Tells the other gateways of a failure: its address and account keys.
+    peers: OnceLock<PeerSink>,
+}
+
+type PeerSink = Box<dyn Fn(&PeerFailure) + Send + Sync>;
+
+/// A failure one gateway counted, as the others hear of it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct PeerFailure {
+    address: String,
+    account: String,
 }
 
 /// One attempt, counted as a failure until it is known to have succeeded.
@@ -73,7 +90,25 @@ impl LoginLimiter {
         Self {
             limits,
             attempts: Mutex::default(),
+            peers: OnceLock::new(),
         }
+    }
+
+    /// From now on, every failure counted here is also given to `sink`.
+    pub(crate) fn tell_peers(&self, sink: impl Fn(&PeerFailure) + Send + Sync + 'static) {
+        let _ = self.peers.set(Box::new(sink));
+    }
+
+    /// Counts a failure another gateway counted, as if it were made here now.
+    pub(crate) fn count_peer_failure(&self, failure: &PeerFailure) {
+        let now = Instant::now();
+        self.with(|attempts| {
+            for key in [&failure.address, &failure.account] {
+                if key.len() <= MAX_KEY + 8 {
+                    attempts.entry(key.clone()).or_default().push_back(now);
+                }
+            }
+        });
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, VecDeque<Instant>>) -> T) -> T {
@@ -144,9 +179,15 @@ impl LoginLimiter {
         })
     }
 
-    /// The password was wrong: the attempt stays counted.
+    /// The password was wrong: the attempt stays counted, here and (on a
+    /// split site) at every other gateway.
     pub(crate) fn failed(&self, attempt: Attempt) {
-        let Attempt { .. } = attempt;
+        if let Some(sink) = self.peers.get() {
+            sink(&PeerFailure {
+                address: attempt.address,
+                account: attempt.account,
+            });
+        }
     }
 
     /// The password was right: the account's earlier failures are forgiven

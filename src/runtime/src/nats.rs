@@ -244,6 +244,48 @@ impl Nats {
         Ok(bytes)
     }
 
+    /// Tells the other processes `payload` on `folio.v1.broadcast.<topic>`.
+    /// Returns at once: the publish happens on this thread's runtime.
+    pub fn broadcast(&self, topic: &str, payload: Vec<u8>) {
+        let (client, subject) = (self.client.clone(), format!("folio.v1.broadcast.{topic}"));
+        let mut headers = HeaderMap::new();
+        headers.insert(ORIGIN, &*self.origin);
+        actix::spawn(async move {
+            if let Err(error) = client
+                .publish_with_headers(subject, headers, payload.into())
+                .await
+            {
+                tracing::warn!(%error, "could not broadcast to the other processes");
+            }
+        });
+    }
+
+    /// Calls `heard` with every payload the other processes broadcast on `topic`.
+    pub async fn on_broadcast(
+        &self,
+        topic: &str,
+        heard: impl Fn(&[u8]) + 'static,
+    ) -> anyhow::Result<()> {
+        let mut messages = self
+            .client
+            .subscribe(format!("folio.v1.broadcast.{topic}"))
+            .await?;
+        let origin = self.origin.clone();
+        actix::spawn(async move {
+            while let Some(message) = messages.next().await {
+                let mine = message
+                    .headers
+                    .as_ref()
+                    .and_then(|h| h.get(ORIGIN))
+                    .is_some_and(|o| o.as_str() == &*origin);
+                if !mine {
+                    heard(&message.payload);
+                }
+            }
+        });
+        Ok(())
+    }
+
     /// Applies on `bus` the events other processes' calls to protocol `P`
     /// announced. Those of this process's own calls were applied already.
     pub async fn follow<P: Protocol>(&self, bus: EventBus) -> anyhow::Result<()> {
@@ -427,7 +469,7 @@ impl Nats {
         let mut reply_headers = HeaderMap::new();
         let sent = match answer {
             Ok(Body::Bytes(bytes)) => {
-                self.broadcast(concern, &bytes, origin.as_deref()).await;
+                self.announce(concern, &bytes, origin.as_deref()).await;
                 match self.outgoing(bytes, &mut reply_headers).await {
                     Ok(payload) => {
                         request
@@ -455,7 +497,7 @@ impl Nats {
     }
 
     /// Publishes the events an encoded answer carries to the other processes.
-    async fn broadcast(&self, concern: ConcernName, answer: &[u8], origin: Option<&str>) {
+    async fn announce(&self, concern: ConcernName, answer: &[u8], origin: Option<&str>) {
         #[derive(Deserialize)]
         struct Announced {
             #[serde(default)]
