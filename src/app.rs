@@ -264,12 +264,20 @@ impl Folio {
     /// accepting, lets requests in flight finish, then stops the concerns and
     /// closes the stores.
     pub async fn run(self) -> anyhow::Result<()> {
+        let (handle, runtime) = (self.server.handle(), self.runtime.clone());
+        actix_web::rt::spawn(async move {
+            let graceful = stop_signal().await;
+            // Out of the NATS queue groups first: other replicas take new
+            // calls while this process finishes those it holds.
+            if runtime.nats().is_some() {
+                runtime.unshare().await;
+                tracing::info!("left the NATS queue groups");
+            }
+            handle.stop(graceful).await;
+        });
         self.server.await.context("the HTTP server failed")?;
-        // Out of the NATS queue groups first: other replicas take new calls
-        // while the ones this process holds finish (within their deadline).
         if self.runtime.nats().is_some() {
-            self.runtime.unshare().await;
-            tracing::info!("left the NATS queue groups; finishing the calls in hand");
+            tracing::info!("finishing the calls in hand from other processes");
             actix_web::rt::time::sleep(self.runtime.call_timeout()).await;
         }
         tracing::info!("no more requests in flight; stopping the concerns");
@@ -277,6 +285,34 @@ impl Folio {
         self.stores.close().await?;
         tracing::info!("stores closed; goodbye");
         Ok(())
+    }
+}
+
+/// Waits for SIGTERM (a graceful stop: requests in flight finish) or SIGINT
+/// (a quick one); answers whether the stop is graceful.
+async fn stop_signal() -> bool {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    use futures::future::{Either, select};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            match select(Box::pin(term.recv()), Box::pin(int.recv())).await {
+                Either::Left(_) => {
+                    tracing::info!("SIGTERM received; stopping gracefully");
+                    true
+                }
+                Either::Right(_) => {
+                    tracing::info!("SIGINT received; stopping");
+                    false
+                }
+            }
+        }
+        (Err(error), _) | (_, Err(error)) => {
+            tracing::error!(%error, "cannot listen for stop signals; stop the process with SIGKILL");
+            std::future::pending().await
+        }
     }
 }
 

@@ -643,6 +643,21 @@ async fn a_rolling_restart_of_two_media_replicas_fails_no_request() {
     };
     let ((sent, failures), ()) = tokio::join!(load, restarts);
     assert!(sent >= 10, "uploads ran all along: {sent}");
+    let said: Vec<String> = site
+        .logs
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|line| {
+            line.contains("WARN")
+                || line.contains("ERROR")
+                || line.contains("NATS")
+                || line.contains("stopping")
+                || line.contains("queue groups")
+        })
+        .cloned()
+        .collect();
+    assert!(failures.is_empty(), "{}\n", said.join("\n"));
     assert!(
         failures.is_empty(),
         "{} of {sent} uploads failed: {failures:?}",

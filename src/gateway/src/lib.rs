@@ -248,6 +248,10 @@ pub fn serve(
             .configure(site::routes)
             .default_service(web::to(error::not_found))
     })
+    // The caller handles SIGTERM and SIGINT (see `folio::app`): actix-server's
+    // own handling stops the whole actix System, concerns included, while
+    // calls from other processes may still be in hand.
+    .disable_signals()
     .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1));
     if let Some(workers) = settings.workers {
         server = server.workers(workers);
@@ -297,6 +301,7 @@ pub fn serve_health(
             .configure(health::routes)
             .default_service(web::to(error::not_found))
     })
+    .disable_signals()
     .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1))
     .workers(settings.workers.unwrap_or(1));
     Ok(server.listen(listener)?.run())

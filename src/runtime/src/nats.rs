@@ -71,8 +71,9 @@ fn runtime_subject(concern: ConcernName, what: &str) -> String {
     format!("folio.v1.runtime.{concern}.{what}")
 }
 
-/// How long a report or a fault request to another process may take.
-const ADMIN_WITHIN: Duration = Duration::from_millis(500);
+/// How long a report or a fault request to another process may take (a
+/// concern nobody runs is said at once: no responders).
+const ADMIN_WITHIN: Duration = Duration::from_secs(2);
 
 /// What a fault request over NATS asks: queue faults, or clear them.
 #[derive(serde::Serialize, Deserialize)]
