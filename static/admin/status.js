@@ -50,7 +50,7 @@ export async function render(main, ctx) {
     h(
       "p",
       { class: "hint" },
-      "up: serving. restarting: waiting out a short backoff after a failure; calls wait. degraded: restarted too often; calls are refused until its quiet period ends.",
+      "up: serving. restarting: waiting out a short backoff after a failure; calls wait. degraded: restarted too often; calls are refused until its quiet period ends. unreachable: run by another process of a split site, and none answered just now.",
     ),
     grid,
     faultsHolder,
