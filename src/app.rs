@@ -211,6 +211,10 @@ impl Folio {
             nats.follow::<AuthProtocol>(events.clone()).await?;
             nats.follow::<PostsProtocol>(events.clone()).await?;
             nats.follow::<MediaProtocol>(events).await?;
+            // Confirmed before this process serves, like its concerns'.
+            nats.client().flush().await.map_err(|error| {
+                anyhow::anyhow!("NATS did not confirm the event subscriptions: {error}")
+            })?;
         }
         let server = if hosted.gateway {
             let auth: AuthClient = runtime.client();
@@ -229,6 +233,7 @@ impl Folio {
                 public_url.clone(),
                 folio_render::markdown::highlight_css(),
             )?;
+            services.join_other_gateways().await?;
             let server = folio_gateway::serve(settings, services, listener)?;
             if let Some(secret) = setup {
                 tracing::warn!(

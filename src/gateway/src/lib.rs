@@ -79,6 +79,31 @@ pub struct Services {
 }
 
 impl Services {
+    /// On a split site, joins the other gateways: each counts the others'
+    /// failed sign-ins too, so the limits hold for the site. Subscribed and
+    /// confirmed by NATS before it returns, so before the gateway serves.
+    pub async fn join_other_gateways(&self) -> anyhow::Result<()> {
+        let Some(nats) = self.runtime.nats() else {
+            return Ok(());
+        };
+        let peer = nats.clone();
+        self.logins.tell_peers(move |failure| {
+            if let Ok(bytes) = serde_json::to_vec(failure) {
+                peer.broadcast("logins.failed", bytes);
+            }
+        });
+        let heard = self.logins.clone();
+        nats.on_broadcast("logins.failed", move |bytes| {
+            if let Ok(failure) = serde_json::from_slice(bytes) {
+                heard.count_peer_failure(&failure);
+            }
+        })
+        .await?;
+        nats.client().flush().await.map_err(|error| {
+            anyhow::anyhow!("NATS did not confirm the gateway's subscription: {error}")
+        })
+    }
+
     pub fn new(
         clients: Clients,
         runtime: Runtime,
@@ -100,7 +125,6 @@ impl Services {
             per_account: settings.auth.login_lock_attempts,
             window: settings.auth.login_window,
         }));
-        share_login_failures(&runtime, &logins);
         cache::follow(runtime.events(), &pages_cache, &media_files);
         let identities = IdentityCache::new();
         identities.follow(runtime.events());
@@ -257,32 +281,6 @@ pub fn serve(
         server = server.workers(workers);
     }
     Ok(server.listen(listener)?.run())
-}
-
-/// On a split site, every gateway counts the others' failed sign-ins too.
-fn share_login_failures(runtime: &Runtime, logins: &Arc<LoginLimiter>) {
-    let Some(nats) = runtime.nats() else {
-        return;
-    };
-    let peer = nats.clone();
-    logins.tell_peers(move |failure| {
-        if let Ok(bytes) = serde_json::to_vec(failure) {
-            peer.broadcast("logins.failed", bytes);
-        }
-    });
-    let (nats, heard) = (nats.clone(), logins.clone());
-    actix_web::rt::spawn(async move {
-        let counted = nats
-            .on_broadcast("logins.failed", move |bytes| {
-                if let Ok(failure) = serde_json::from_slice(bytes) {
-                    heard.count_peer_failure(&failure);
-                }
-            })
-            .await;
-        if let Err(error) = counted {
-            tracing::warn!(%error, "could not hear other gateways' failed sign-ins");
-        }
-    });
 }
 
 /// The HTTP server of a process that runs no gateway: only `/healthz`,
