@@ -211,10 +211,6 @@ impl Folio {
             nats.follow::<AuthProtocol>(events.clone()).await?;
             nats.follow::<PostsProtocol>(events.clone()).await?;
             nats.follow::<MediaProtocol>(events).await?;
-            // Confirmed before this process serves, like its concerns'.
-            nats.client().flush().await.map_err(|error| {
-                anyhow::anyhow!("NATS did not confirm the event subscriptions: {error}")
-            })?;
         }
         let server = if hosted.gateway {
             let auth: AuthClient = runtime.client();
@@ -234,6 +230,9 @@ impl Folio {
                 folio_render::markdown::highlight_css(),
             )?;
             services.join_other_gateways().await?;
+            if let Some(nats) = runtime.nats() {
+                nats.confirm_subscriptions().await?;
+            }
             let server = folio_gateway::serve(settings, services, listener)?;
             if let Some(secret) = setup {
                 tracing::warn!(
@@ -243,6 +242,9 @@ impl Folio {
             }
             server
         } else {
+            if let Some(nats) = runtime.nats() {
+                nats.confirm_subscriptions().await?;
+            }
             folio_gateway::serve_health(settings, runtime.clone(), listener)?
         };
         tracing::info!(

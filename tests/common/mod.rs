@@ -175,48 +175,8 @@ impl TestApp {
             .as_ref()
             .map(|(admin, dbs)| postgres_args(admin, dbs))
             .unwrap_or_default();
-        let databases: Vec<&str> = databases.iter().map(String::as_str).collect();
-        // The CLI writes to the same stores the server will use.
-        let cli = |args: &[&str], stdin: &str| folio_cli(&[args, &databases].concat(), stdin);
-        cli(
-            &[
-                "user",
-                "add",
-                "--data-dir",
-                dir,
-                "--email",
-                OWNER_EMAIL,
-                "--name",
-                "Olive Owner",
-                "--role",
-                "owner",
-                "--password-stdin",
-            ],
-            OWNER_PASSWORD,
-        );
-        let token = cli(
-            &[
-                "token",
-                "add",
-                "--data-dir",
-                dir,
-                "--email",
-                OWNER_EMAIL,
-                "--name",
-                "tests",
-                "--scope",
-                "write",
-            ],
-            "",
-        );
-        Self::start(
-            data_dir,
-            args,
-            Some(token.trim().to_owned()),
-            postgres,
-            envs,
-        )
-        .await
+        let token = owner_with_token(dir, &databases);
+        Self::start(data_dir, args, Some(token), postgres, envs).await
     }
 
     /// A server whose every call to a concern goes through bytes, whatever
@@ -624,6 +584,45 @@ pub(crate) fn wait_listening(
             );
         }
     }
+}
+
+/// Makes the owner's account and a write token for them with the CLI, in
+/// the stores the server will use; answers the token.
+pub(crate) fn owner_with_token(data_dir: &str, databases: &[String]) -> String {
+    let databases: Vec<&str> = databases.iter().map(String::as_str).collect();
+    let cli = |args: &[&str], stdin: &str| folio_cli(&[args, &databases].concat(), stdin);
+    cli(
+        &[
+            "user",
+            "add",
+            "--data-dir",
+            data_dir,
+            "--email",
+            OWNER_EMAIL,
+            "--name",
+            "Olive Owner",
+            "--role",
+            "owner",
+            "--password-stdin",
+        ],
+        OWNER_PASSWORD,
+    );
+    let token = cli(
+        &[
+            "token",
+            "add",
+            "--data-dir",
+            data_dir,
+            "--email",
+            OWNER_EMAIL,
+            "--name",
+            "tests",
+            "--scope",
+            "write",
+        ],
+        "",
+    );
+    token.trim().to_owned()
 }
 
 /// Runs a `folio` command, feeding `stdin`; returns its stdout, panics on failure.

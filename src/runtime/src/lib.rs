@@ -133,13 +133,7 @@ impl Runtime {
                 all.push(served);
             }
         }
-        nats.serve_runtime(self.clone(), faults).await?;
-        // A subscription is only sent when made: wait until the server has
-        // them all, so that once this process says it is ready, calls to its
-        // concerns find it (not "no responders").
-        nats.client().flush().await.map_err(|error| {
-            anyhow::anyhow!("NATS did not confirm this process's subscriptions: {error}")
-        })
+        nats.serve_runtime(self.clone(), faults).await
     }
 
     /// Every concern's report, those other processes run included (asked

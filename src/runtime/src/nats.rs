@@ -164,16 +164,6 @@ impl Nats {
         self.client.connection_state() == async_nats::connection::State::Connected
     }
 
-    /// Whether some process answers for `concern`: a NATS service ping, which
-    /// every member of the concern's service answers.
-    pub async fn reachable(&self, concern: ConcernName, within: Duration) -> bool {
-        let subject = format!("$SRV.PING.{}", service_name(concern));
-        matches!(
-            tokio::time::timeout(within, self.client.request(subject, Bytes::new())).await,
-            Ok(Ok(_))
-        )
-    }
-
     async fn bodies(&self) -> Result<&ObjectStore, String> {
         self.bodies
             .get_or_try_init(|| async {
@@ -267,10 +257,19 @@ impl Nats {
         topic: &str,
         heard: impl Fn(&[u8]) + 'static,
     ) -> anyhow::Result<()> {
-        let mut messages = self
-            .client
-            .subscribe(format!("folio.v1.broadcast.{topic}"))
-            .await?;
+        self.hear_others(format!("folio.v1.broadcast.{topic}"), heard)
+            .await
+    }
+
+    /// Subscribes to `subject` and calls `heard` with each payload another
+    /// process published there (this process's own are skipped: it acted on
+    /// them already).
+    async fn hear_others(
+        &self,
+        subject: String,
+        heard: impl Fn(&[u8]) + 'static,
+    ) -> anyhow::Result<()> {
+        let mut messages = self.client.subscribe(subject).await?;
         let origin = self.origin.clone();
         actix::spawn(async move {
             while let Some(message) = messages.next().await {
@@ -290,27 +289,24 @@ impl Nats {
     /// Applies on `bus` the events other processes' calls to protocol `P`
     /// announced. Those of this process's own calls were applied already.
     pub async fn follow<P: Protocol>(&self, bus: EventBus) -> anyhow::Result<()> {
-        let mut events = self.client.subscribe(events_subject(P::NAME)).await?;
-        let origin = self.origin.clone();
-        actix::spawn(async move {
-            while let Some(message) = events.next().await {
-                let mine = message
-                    .headers
-                    .as_ref()
-                    .and_then(|h| h.get(ORIGIN))
-                    .is_some_and(|o| o.as_str() == &*origin);
-                if mine {
-                    continue;
-                }
-                match serde_json::from_slice::<P::Event>(&message.payload) {
-                    Ok(event) => bus.publish(&event),
-                    Err(error) => {
-                        tracing::warn!(concern = %P::NAME, %error, "an event from NATS did not decode; ignored")
-                    }
+        self.hear_others(events_subject(P::NAME), move |payload| {
+            match serde_json::from_slice::<P::Event>(payload) {
+                Ok(event) => bus.publish(&event),
+                Err(error) => {
+                    tracing::warn!(concern = %P::NAME, %error, "an event from NATS did not decode; ignored")
                 }
             }
-        });
-        Ok(())
+        })
+        .await
+    }
+
+    /// Waits until the server has every subscription this process made: a
+    /// subscription is sent when made, not confirmed, and a process that
+    /// says it is ready must be found by the calls and events meant for it.
+    pub async fn confirm_subscriptions(&self) -> anyhow::Result<()> {
+        self.client.flush().await.map_err(|error| {
+            anyhow::anyhow!("NATS did not confirm this process's subscriptions: {error}")
+        })
     }
 
     /// Answers, for every concern `runtime` runs, its report and (when
