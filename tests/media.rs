@@ -246,10 +246,9 @@ async fn bad_files_get_clear_4xx_and_leave_nothing_behind() {
         .await
         .unwrap();
     assert_eq!(stats["media"], 0, "nothing stored");
-    let leftovers: Vec<_> = std::fs::read_dir(app.data_dir.path().join("media"))
-        .map(|d| d.collect())
-        .unwrap_or_default();
+    let leftovers = app.stored_blobs("").await;
     assert!(leftovers.is_empty(), "no blobs left behind: {leftovers:?}");
+    assert_eq!(app.staged_uploads().await, 0, "no upload left in staging");
 
     // A file name with ../ and a NUL byte: refused with the form.
     let (status, _) = upload(&app, jpeg(100, 100), "../../etc/passwd\0.jpg").await;
@@ -518,10 +517,11 @@ async fn a_burst_of_uploads_is_bounded_some_get_503_and_the_next_upload_works() 
     );
     let (status, _) = upload(&app, jpeg(300, 200), "after.jpg").await;
     assert_eq!(status, StatusCode::CREATED, "the next upload works");
-    let leftovers = std::fs::read_dir(app.data_dir.path().join("uploads"))
-        .map(|dir| dir.count())
-        .unwrap_or(0);
-    assert_eq!(leftovers, 0, "no temporary upload is left behind");
+    assert_eq!(
+        app.staged_uploads().await,
+        0,
+        "no temporary upload is left behind"
+    );
     // Shedding load is working as designed: logged as a warning, not an error.
     let logs = app.logs();
     assert!(
@@ -572,10 +572,11 @@ async fn a_one_gigabyte_body_is_refused_while_streaming_and_nothing_is_kept() {
         started.elapsed() < std::time::Duration::from_secs(60),
         "refused early, not after reading the whole body"
     );
-    let leftovers = std::fs::read_dir(app.data_dir.path().join("uploads"))
-        .map(|dir| dir.count())
-        .unwrap_or(0);
-    assert_eq!(leftovers, 0, "the partial upload is removed");
+    assert_eq!(
+        app.staged_uploads().await,
+        0,
+        "the partial upload is removed"
+    );
     let (_, page) = app.get_json("/api/v1/media").await;
     assert_eq!(page["total"], 0, "nothing stored");
     let (status, _) = upload(&app, jpeg(300, 200), "after.jpg").await;
@@ -743,12 +744,7 @@ async fn edits_make_new_versions_with_new_urls_and_revert_undoes_them() {
         .await
         .unwrap();
     assert_eq!(again["version"], 4);
-    let versions: Vec<String> = std::fs::read_dir(app.data_dir.path().join("media").join(&id))
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    let mut versions = versions;
-    versions.sort();
+    let versions = app.stored_blobs(&id).await;
     assert_eq!(
         versions,
         ["v1", "v4"],
@@ -1024,12 +1020,6 @@ async fn stored_media(app: &TestApp) -> u64 {
     page["total"].as_u64().unwrap()
 }
 
-fn temp_uploads(app: &TestApp) -> usize {
-    std::fs::read_dir(app.data_dir.path().join("uploads"))
-        .map(|dir| dir.count())
-        .unwrap_or(0)
-}
-
 #[tokio::test]
 async fn a_multipart_body_that_ends_without_its_closing_boundary_gets_400_at_once() {
     let app = TestApp::spawn().await;
@@ -1057,7 +1047,11 @@ async fn a_multipart_body_that_ends_without_its_closing_boundary_gets_400_at_onc
         assert!(answer.text.contains("invalid_upload"), "{}", answer.text);
     }
     assert_eq!(stored_media(&app).await, 0, "nothing stored");
-    assert_eq!(temp_uploads(&app), 0, "no temporary upload left behind");
+    assert_eq!(
+        app.staged_uploads().await,
+        0,
+        "no temporary upload left behind"
+    );
 }
 
 #[tokio::test]
@@ -1126,7 +1120,11 @@ async fn a_body_that_stops_arriving_is_answered_408_and_disconnected_and_nothing
             answer.text
         );
     }
-    assert_eq!(temp_uploads(&app), 0, "the temporary uploads are removed");
+    assert_eq!(
+        app.staged_uploads().await,
+        0,
+        "the temporary uploads are removed"
+    );
     assert_eq!(stored_media(&app).await, 0, "nothing stored");
     let (_, posts) = app.get_json("/api/v1/posts").await;
     assert_eq!(posts["total"], 0, "no post made: {posts}");
@@ -1348,10 +1346,8 @@ async fn six_parallel_uploads_of_the_same_file_by_one_owner_make_one_medium() {
         .collect();
     assert_eq!(ids.len(), 1, "every answer is the same medium: {ids:?}");
     assert_eq!(stored_media(&app).await, 1, "one medium stored");
-    let blobs = std::fs::read_dir(app.data_dir.path().join("media"))
-        .map(|dir| dir.count())
-        .unwrap_or(0);
-    assert_eq!(blobs, 1, "one medium's files on disk");
+    let blobs = app.stored_blobs("").await;
+    assert_eq!(blobs.len(), 1, "one medium's files stored: {blobs:?}");
     let id = ids.into_iter().next().unwrap();
     let (status, medium) = app.get_json(&format!("/api/v1/media/{id}")).await;
     assert_eq!(status, 200);

@@ -17,6 +17,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures::TryStreamExt;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
@@ -46,6 +47,16 @@ struct Split {
     /// Where the media process serves its health and metrics.
     media_address: String,
     nats: NatsServer,
+}
+
+/// The stream under object store `bucket`, if it has been made.
+async fn object_store_stream(
+    nats_url: &str,
+    bucket: &str,
+) -> Option<async_nats::jetstream::stream::Stream> {
+    let client = async_nats::connect(nats_url).await.unwrap();
+    let jetstream = async_nats::jetstream::new(client);
+    jetstream.get_stream(format!("OBJ_{bucket}")).await.ok()
 }
 
 /// A `nats-server -js` of a test's own, on a free port, storing in a temporary directory.
@@ -236,6 +247,7 @@ impl TestApp {
             if let (Some(parts), Some(url)) = (parts, &nats_url) {
                 command
                     .args(["--concerns", parts, "--nats", url])
+                    .args(["--media-store", "nats"])
                     .env("FOLIO_SECRET_KEY", SPLIT_SECRET);
             }
             command
@@ -410,6 +422,73 @@ impl TestApp {
         self.postgres_dbs.is_some()
     }
 
+    /// Whether media's files are in NATS's object store (the split topology)
+    /// rather than under the data directory.
+    pub(crate) fn blobs_in_nats(&self) -> bool {
+        self.split.is_some()
+    }
+
+    /// Uploads still in staging: files under `uploads/`, or in NATS the
+    /// staging bucket's chunks, finished or not, that nothing removed.
+    pub(crate) async fn staged_uploads(&self) -> usize {
+        match &self.split {
+            None => std::fs::read_dir(self.data_dir.path().join("uploads"))
+                .map(|dir| dir.count())
+                .unwrap_or(0),
+            Some(split) => {
+                let stream = object_store_stream(&split.nats.url, "folio-staging").await;
+                let Some(stream) = stream else { return 0 };
+                let mut subjects = stream
+                    .info_with_subjects("$O.folio-staging.C.>")
+                    .await
+                    .unwrap();
+                let mut chunked = 0;
+                while let Some((_, count)) = subjects.try_next().await.unwrap() {
+                    chunked += usize::from(count > 0);
+                }
+                chunked
+            }
+        }
+    }
+
+    /// The names directly under `under` (`""` for the top) in media's
+    /// stored files: the entries of `media/<under>` on disk, or the next part
+    /// of the names of live objects in NATS's `folio-media` bucket.
+    pub(crate) async fn stored_blobs(&self, under: &str) -> Vec<String> {
+        let mut names = std::collections::BTreeSet::new();
+        match &self.split {
+            None => {
+                let dir = self.data_dir.path().join("media").join(under);
+                for entry in std::fs::read_dir(dir).into_iter().flatten() {
+                    names.insert(entry.unwrap().file_name().to_string_lossy().into_owned());
+                }
+            }
+            Some(split) => {
+                let client = async_nats::connect(&split.nats.url).await.unwrap();
+                let jetstream = async_nats::jetstream::new(client);
+                let Ok(bucket) = jetstream.get_object_store("folio-media").await else {
+                    return Vec::new();
+                };
+                let prefix = if under.is_empty() {
+                    String::new()
+                } else {
+                    format!("{under}/")
+                };
+                let mut objects = bucket.list().await.unwrap();
+                while let Some(object) = objects.try_next().await.unwrap() {
+                    if let Some(rest) = object
+                        .name
+                        .strip_prefix(&prefix)
+                        .filter(|_| !object.deleted)
+                    {
+                        names.insert(rest.split('/').next().unwrap_or_default().to_owned());
+                    }
+                }
+            }
+        }
+        names.into_iter().collect()
+    }
+
     /// Everything `concern` has stored, as bytes to search: its SQLite file
     /// and write-ahead log, or on PostgreSQL every row of every table as text.
     pub(crate) async fn stored_bytes(&self, concern: &str) -> Vec<u8> {
@@ -509,6 +588,16 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // A failed test shows what its servers said (the last lines suffice).
+        if std::thread::panicking() {
+            let logs = self.logs.lock().unwrap_or_else(|e| e.into_inner());
+            let tail = &logs[logs.len().saturating_sub(300)..];
+            eprintln!(
+                "--- the server's log, last {} lines:\n{}",
+                tail.len(),
+                tail.join("\n")
+            );
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         if let Some(split) = &mut self.split {

@@ -2,26 +2,33 @@
 //! which every media replica and gateway reaches, on whatever machine.
 //!
 //! Two buckets: `folio-media` holds originals and variants; `folio-staging`
-//! holds uploads until media has looked at them. Staging's entries expire
-//! after an hour, so what an upload cut off or refused leaves behind (the
-//! chunks of an object that was never finished carry no name to delete them
-//! by) goes by itself. The object store has no rename: `promote` copies into
-//! `folio-media` and removes the staging object.
+//! holds uploads until media has looked at them. Objects are written and read
+//! here, in the object store's own layout (chunks on `$O.<bucket>.C.<id>`, then
+//! the object's info on `$O.<bucket>.M.<name>`), not by the library's `put`
+//! and `get`: `put` leaves the chunks of a write it did not finish under an id
+//! nobody knows (an upload refused at 413 or cut off must leave nothing), and
+//! `get` lets the server push the whole object into the client's buffers (ten
+//! slow readers of a 20 MB original would hold 200 MB). Reading a chunk at a
+//! time, as the reader asks, keeps memory to a chunk per reader. Staging's
+//! entries still expire after an hour, for a process killed while writing.
+//! The object store has no rename: `promote` copies into `folio-media` and
+//! removes the staging object.
 
-use std::io;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
+use async_nats::HeaderMap;
 use async_nats::jetstream;
 use async_nats::jetstream::object_store::{
-    DeleteErrorKind, GetErrorKind, InfoErrorKind, ObjectStore,
+    DeleteErrorKind, InfoErrorKind, ObjectInfo, ObjectOptions, ObjectStore,
 };
-use bytes::Bytes;
+use async_nats::jetstream::stream::{DirectGetErrorKind, Stream as JetStream};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE;
+use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
-use futures::{Stream, StreamExt, TryStreamExt};
-use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use sha2::{Digest, Sha256};
 
 use folio_media_protocol::blobs::{BlobError, BlobKey, BlobReader, BlobStore, Blobs, ByteStream};
 
@@ -29,37 +36,238 @@ const STORED: &str = "folio-media";
 const STAGING: &str = "folio-staging";
 /// Uploads not looked at within this time are gone (media looks at once).
 const STAGING_MAX_AGE: Duration = Duration::from_secs(3600);
-/// Reads go out in chunks of this size.
-const READ_CHUNK: usize = 64 * 1024;
+/// Objects are stored in chunks of this size (the library's own default).
+const CHUNK: usize = 128 * 1024;
 
 /// Opens (creating if needed) the two buckets on `jetstream`.
 pub async fn on_nats(jetstream: &jetstream::Context) -> anyhow::Result<Blobs> {
-    let bucket = |name: &str, max_age: Duration| jetstream::object_store::Config {
-        bucket: name.to_owned(),
-        description: Some(format!("Folio media: {name}")),
-        max_age,
-        ..Default::default()
+    let open = |name: &'static str, max_age: Duration| async move {
+        let config = jetstream::object_store::Config {
+            bucket: name.to_owned(),
+            description: Some(format!("Folio media: {name}")),
+            max_age,
+            ..Default::default()
+        };
+        let store = jetstream
+            .create_object_store(config)
+            .await
+            .map_err(|error| {
+                anyhow::anyhow!("the object store {name}: {error} (is JetStream on?)")
+            })?;
+        let stream = jetstream
+            .get_stream(format!("OBJ_{name}"))
+            .await
+            .map_err(|error| anyhow::anyhow!("the stream of the object store {name}: {error}"))?;
+        anyhow::Ok(Bucket {
+            name,
+            store,
+            stream,
+            jetstream: jetstream.clone(),
+        })
     };
-    let stored = jetstream
-        .create_object_store(bucket(STORED, Duration::ZERO))
-        .await
-        .map_err(|error| {
-            anyhow::anyhow!("the object store {STORED}: {error} (is JetStream on?)")
-        })?;
-    let staging = jetstream
-        .create_object_store(bucket(STAGING, STAGING_MAX_AGE))
-        .await
-        .map_err(|error| anyhow::anyhow!("the object store {STAGING}: {error}"))?;
+    let stored = open(STORED, Duration::ZERO).await?;
+    let staging = open(STAGING, STAGING_MAX_AGE).await?;
     Ok(Blobs::new(NatsBlobs { stored, staging }))
 }
 
+/// One object store bucket, with the stream under it (to write, read and
+/// purge chunks).
+struct Bucket {
+    name: &'static str,
+    store: ObjectStore,
+    stream: JetStream,
+    jetstream: jetstream::Context,
+}
+
+/// Chunks to write; an `Err` stops the write with that error.
+type Chunks<'a> = BoxStream<'a, Result<Bytes, BlobError>>;
+
+impl Bucket {
+    /// The live object `name`, if there is one.
+    async fn info(&self, name: &str) -> Result<Option<ObjectInfo>, BlobError> {
+        match self.store.info(name).await {
+            Ok(info) if !info.deleted => Ok(Some(info)),
+            Ok(_) => Ok(None),
+            Err(error) if error.kind() == InfoErrorKind::NotFound => Ok(None),
+            Err(error) => Err(store(error)),
+        }
+    }
+
+    /// Writes `body` as object `name`. What a write that fails, or is
+    /// dropped unfinished, has written is removed.
+    async fn put(&self, name: &str, body: Chunks<'_>) -> Result<u64, BlobError> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let mut unfinished = Unfinished {
+            stream: self.stream.clone(),
+            chunks: self.chunk_subject(&id),
+            finished: false,
+        };
+        let written = self.put_chunks(name, &id, body).await;
+        unfinished.finished = written.is_ok();
+        written
+    }
+
+    async fn put_chunks(
+        &self,
+        name: &str,
+        id: &str,
+        mut body: Chunks<'_>,
+    ) -> Result<u64, BlobError> {
+        let subject = self.chunk_subject(id);
+        let mut sha256 = Sha256::new();
+        let (mut size, mut count) = (0usize, 0usize);
+        let mut buffer = BytesMut::with_capacity(CHUNK);
+        let mut ended = false;
+        while !ended {
+            // Gather a whole chunk, or what is left, before publishing it.
+            while buffer.len() < CHUNK {
+                match body.try_next().await? {
+                    Some(bytes) => buffer.extend_from_slice(&bytes),
+                    None => {
+                        ended = true;
+                        break;
+                    }
+                }
+            }
+            while buffer.len() >= CHUNK || (ended && !buffer.is_empty()) {
+                let chunk = buffer.split_to(buffer.len().min(CHUNK)).freeze();
+                sha256.update(&chunk);
+                size += chunk.len();
+                count += 1;
+                self.publish(subject.clone(), HeaderMap::new(), chunk)
+                    .await?;
+            }
+        }
+        let info = ObjectInfo {
+            name: name.to_owned(),
+            description: None,
+            metadata: Default::default(),
+            headers: None,
+            options: Some(ObjectOptions {
+                link: None,
+                max_chunk_size: Some(CHUNK),
+            }),
+            bucket: self.name.to_owned(),
+            nuid: id.to_owned(),
+            size,
+            chunks: count,
+            modified: Some(time::OffsetDateTime::now_utc()),
+            digest: Some(format!("SHA-256={}", URL_SAFE.encode(sha256.finalize()))),
+            deleted: false,
+        };
+        let meta = serde_json::to_vec(&info).map_err(store)?;
+        // The object's info replaces whatever was on its subject before.
+        let mut headers = HeaderMap::new();
+        headers.insert("Nats-Rollup", "sub");
+        let subject = format!("$O.{}.M.{}", self.name, URL_SAFE.encode(name));
+        self.publish(subject, headers, meta.into()).await?;
+        Ok(size as u64)
+    }
+
+    /// Publishes to the bucket's stream and waits until it is stored.
+    async fn publish(
+        &self,
+        subject: String,
+        headers: HeaderMap,
+        payload: Bytes,
+    ) -> Result<(), BlobError> {
+        self.jetstream
+            .publish_with_headers(subject, headers, payload)
+            .await
+            .map_err(store)?
+            .await
+            .map(|_| ())
+            .map_err(store)
+    }
+
+    fn chunk_subject(&self, id: &str) -> String {
+        format!("$O.{}.C.{id}", self.name)
+    }
+
+    /// Bytes `start..end` of the object `info`, one chunk fetched at a time
+    /// as the stream is polled. The chunks before `start` are fetched and
+    /// dropped: where a chunk lies in the stream is known only from the one
+    /// before it.
+    fn read(
+        &self,
+        info: &ObjectInfo,
+        start: u64,
+        end: u64,
+    ) -> BoxStream<'static, Result<Bytes, BlobError>> {
+        struct At {
+            stream: JetStream,
+            subject: String,
+            /// Where to look for the next chunk.
+            sequence: u64,
+            /// The object's offset of the next chunk's first byte.
+            offset: u64,
+        }
+        let at = At {
+            stream: self.stream.clone(),
+            subject: self.chunk_subject(&info.nuid),
+            sequence: 1,
+            offset: 0,
+        };
+        futures::stream::try_unfold(at, move |mut at| async move {
+            while at.offset < end {
+                let message = at
+                    .stream
+                    .direct_get_next_for_subject(at.subject.clone(), Some(at.sequence))
+                    .await
+                    .map_err(|error| match error.kind() {
+                        DirectGetErrorKind::NotFound => store("the object ended early"),
+                        _ => store(error),
+                    })?;
+                at.sequence = message.sequence + 1;
+                let chunk_start = at.offset;
+                at.offset += message.payload.len() as u64;
+                if at.offset <= start {
+                    continue;
+                }
+                let from = start.saturating_sub(chunk_start) as usize;
+                let to = (end.min(at.offset) - chunk_start) as usize;
+                return Ok(Some((message.payload.slice(from..to), at)));
+            }
+            Ok(None)
+        })
+        .boxed()
+    }
+}
+
+/// The chunks of a write: purged when dropped unless the write finished.
+/// The purge runs on the current runtime, since a drop cannot wait.
+struct Unfinished {
+    stream: JetStream,
+    chunks: String,
+    finished: bool,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let (stream, chunks) = (self.stream.clone(), std::mem::take(&mut self.chunks));
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(%chunks, "an unfinished write's chunks are left to the bucket's expiry");
+            return;
+        };
+        runtime.spawn(async move {
+            if let Err(error) = stream.purge().filter(&chunks).await {
+                tracing::warn!(%error, %chunks,
+                    "could not remove an unfinished write's chunks; the bucket's expiry will");
+            }
+        });
+    }
+}
+
 struct NatsBlobs {
-    stored: ObjectStore,
-    staging: ObjectStore,
+    stored: Bucket,
+    staging: Bucket,
 }
 
 impl NatsBlobs {
-    fn bucket(&self, key: &BlobKey) -> &ObjectStore {
+    fn bucket(&self, key: &BlobKey) -> &Bucket {
         if key.is_staging() {
             &self.staging
         } else {
@@ -67,93 +275,30 @@ impl NatsBlobs {
         }
     }
 
-    async fn info(&self, key: &BlobKey) -> Result<Option<u64>, BlobError> {
-        match self.bucket(key).info(key.as_str()).await {
-            Ok(info) if !info.deleted => Ok(Some(info.size as u64)),
-            Ok(_) => Ok(None),
-            Err(error) if error.kind() == InfoErrorKind::NotFound => Ok(None),
-            Err(error) => Err(store(error)),
-        }
+    async fn info(&self, key: &BlobKey) -> Result<ObjectInfo, BlobError> {
+        self.bucket(key)
+            .info(key.as_str())
+            .await?
+            .ok_or_else(|| BlobError::NotFound(key.clone()))
     }
 
-    async fn put(
-        &self,
-        key: &BlobKey,
-        reader: &mut (impl AsyncRead + Unpin),
-    ) -> Result<u64, BlobError> {
-        self.bucket(key)
-            .put(key.as_str(), reader)
-            .await
-            .map(|info| info.size as u64)
-            .map_err(store)
+    async fn refuse_existing(&self, key: &BlobKey) -> Result<(), BlobError> {
+        match self.bucket(key).info(key.as_str()).await? {
+            Some(_) => Err(BlobError::Exists(key.clone())),
+            None => Ok(()),
+        }
     }
 
     async fn copy_into(&self, from: &BlobKey, to: &BlobKey) -> Result<(), BlobError> {
-        if self.info(to).await?.is_some() {
-            return Err(BlobError::Exists(to.clone()));
-        }
-        let mut object = match self.bucket(from).get(from.as_str()).await {
-            Ok(object) => object,
-            Err(error) if error.kind() == GetErrorKind::NotFound => {
-                return Err(BlobError::NotFound(from.clone()));
-            }
-            Err(error) => return Err(store(error)),
-        };
-        self.put(to, &mut object).await.map(|_| ())
+        self.refuse_existing(to).await?;
+        let info = self.info(from).await?;
+        let body = self.bucket(from).read(&info, 0, info.size as u64);
+        self.bucket(to).put(to.as_str(), body).await.map(|_| ())
     }
 }
 
 fn store(error: impl std::fmt::Display) -> BlobError {
     BlobError::Store(error.to_string())
-}
-
-/// The body being written, as the object store reads it: counts the bytes
-/// and stops the write past `limit`, keeping what stopped it.
-struct Limited<'a> {
-    body: ByteStream<'a>,
-    pending: Bytes,
-    written: u64,
-    limit: u64,
-    failed: Arc<Mutex<Option<BlobError>>>,
-}
-
-impl AsyncRead for Limited<'_> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        while self.pending.is_empty() {
-            match self.body.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => return Poll::Ready(Ok(())),
-                Poll::Ready(Some(Err(error))) => {
-                    let said = error.to_string();
-                    self.fail(BlobError::Source(error));
-                    return Poll::Ready(Err(io::Error::other(said)));
-                }
-                Poll::Ready(Some(Ok(chunk))) => {
-                    self.written += chunk.len() as u64;
-                    if self.written > self.limit {
-                        let limit = self.limit;
-                        self.fail(BlobError::TooLarge { limit });
-                        return Poll::Ready(Err(io::Error::other("over the limit")));
-                    }
-                    self.pending = chunk;
-                }
-            }
-        }
-        let n = std::cmp::min(buf.remaining(), self.pending.len());
-        let chunk = self.pending.split_to(n);
-        buf.put_slice(&chunk);
-        Poll::Ready(Ok(()))
-    }
-}
-
-impl Limited<'_> {
-    fn fail(&self, error: BlobError) {
-        *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
-    }
 }
 
 impl BlobStore for NatsBlobs {
@@ -164,29 +309,25 @@ impl BlobStore for NatsBlobs {
         limit: u64,
     ) -> BoxFuture<'a, Result<u64, BlobError>> {
         Box::pin(async move {
-            if self.info(key).await?.is_some() {
-                return Err(BlobError::Exists(key.clone()));
-            }
-            let failed = Arc::new(Mutex::new(None));
-            let mut reader = Limited {
-                body,
-                pending: Bytes::new(),
-                written: 0,
-                limit,
-                failed: failed.clone(),
-            };
-            let written = self.put(key, &mut reader).await;
-            let cause = failed.lock().unwrap_or_else(PoisonError::into_inner).take();
-            match (written, cause) {
-                (Ok(n), None) => Ok(n),
-                (_, Some(cause)) => Err(cause),
-                (Err(error), None) => Err(error),
-            }
+            self.refuse_existing(key).await?;
+            let mut written = 0u64;
+            let limited = body.map(move |chunk| {
+                let chunk = chunk.map_err(BlobError::Source)?;
+                written += chunk.len() as u64;
+                if written > limit {
+                    return Err(BlobError::TooLarge { limit });
+                }
+                Ok(chunk)
+            });
+            self.bucket(key).put(key.as_str(), limited.boxed()).await
         })
     }
 
     fn len<'a>(&'a self, key: &'a BlobKey) -> BoxFuture<'a, Result<Option<u64>, BlobError>> {
-        Box::pin(self.info(key))
+        Box::pin(async move {
+            let info = self.bucket(key).info(key.as_str()).await?;
+            Ok(info.map(|info| info.size as u64))
+        })
     }
 
     fn open<'a>(
@@ -195,14 +336,8 @@ impl BlobStore for NatsBlobs {
         range: Option<(u64, u64)>,
     ) -> BoxFuture<'a, Result<BlobReader, BlobError>> {
         Box::pin(async move {
-            let mut object = match self.bucket(key).get(key.as_str()).await {
-                Ok(object) => object,
-                Err(error) if error.kind() == GetErrorKind::NotFound => {
-                    return Err(BlobError::NotFound(key.clone()));
-                }
-                Err(error) => return Err(store(error)),
-            };
-            let len = object.info().size as u64;
+            let info = self.info(key).await?;
+            let len = info.size as u64;
             let (start, end) = range.unwrap_or((0, len));
             if start > end || end > len {
                 return Err(BlobError::OutOfRange {
@@ -212,18 +347,11 @@ impl BlobStore for NatsBlobs {
                     len,
                 });
             }
-            // The object store reads from the start: skip what is not asked for.
-            let mut skip = start;
-            let mut scratch = vec![0u8; READ_CHUNK];
-            while skip > 0 {
-                let want = usize::try_from(skip.min(READ_CHUNK as u64)).unwrap_or(READ_CHUNK);
-                let n = object.read(&mut scratch[..want]).await.map_err(store)?;
-                if n == 0 {
-                    break;
-                }
-                skip -= n as u64;
-            }
-            let body = chunks(object, end - start);
+            let body = self
+                .bucket(key)
+                .read(&info, start, end)
+                .map_err(|error| std::io::Error::other(error.to_string()))
+                .boxed();
             Ok(BlobReader {
                 len,
                 start,
@@ -254,7 +382,7 @@ impl BlobStore for NatsBlobs {
 
     fn delete<'a>(&'a self, key: &'a BlobKey) -> BoxFuture<'a, Result<(), BlobError>> {
         Box::pin(async move {
-            match self.bucket(key).delete(key.as_str()).await {
+            match self.bucket(key).store.delete(key.as_str()).await {
                 Ok(()) => Ok(()),
                 Err(error) if error.kind() == DeleteErrorKind::NotFound => Ok(()),
                 Err(error) => Err(store(error)),
@@ -264,7 +392,7 @@ impl BlobStore for NatsBlobs {
 
     fn delete_prefix<'a>(&'a self, prefix: &'a BlobKey) -> BoxFuture<'a, Result<(), BlobError>> {
         Box::pin(async move {
-            let bucket = self.bucket(prefix);
+            let bucket = &self.bucket(prefix).store;
             let under = format!("{}/", prefix.as_str());
             let names: Vec<String> = bucket
                 .list()
@@ -288,28 +416,4 @@ impl BlobStore for NatsBlobs {
             Ok(())
         })
     }
-}
-
-/// `left` bytes of `reader`, as a stream of chunks.
-fn chunks(
-    reader: impl AsyncRead + Unpin + Send + 'static,
-    left: u64,
-) -> futures::stream::BoxStream<'static, Result<Bytes, io::Error>> {
-    let stream = futures::stream::try_unfold((reader, left), |(mut reader, left)| async move {
-        if left == 0 {
-            return Ok(None);
-        }
-        let want = usize::try_from(left.min(READ_CHUNK as u64)).unwrap_or(READ_CHUNK);
-        let mut buf = vec![0u8; want];
-        let n = reader.read(&mut buf).await?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the object ended early",
-            ));
-        }
-        buf.truncate(n);
-        Ok(Some((Bytes::from(buf), (reader, left - n as u64))))
-    });
-    Box::pin(stream) as Pin<Box<dyn Stream<Item = Result<Bytes, io::Error>> + Send>>
 }
