@@ -17,7 +17,8 @@
 //! - The answering side broadcasts the events an answer carries on
 //!   `folio.v1.events.<concern>`, with the calling process in `Folio-Origin`:
 //!   the caller already applied them before it answered, the others apply
-//!   them when they arrive.
+//!   them when they arrive. A call answered inside the calling process is
+//!   told the same way, by the caller (`Transport::tell_others`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -696,6 +697,25 @@ impl NatsTransport {
 impl folio_seam::Transport for NatsTransport {
     fn carries_values(&self, _: ConcernName) -> bool {
         false
+    }
+
+    /// Events of a concern this process hosts, from a call made here: the
+    /// other processes hear them as they hear those of calls over NATS.
+    fn tell_others(&self, from: ConcernName, events: Vec<Vec<u8>>) {
+        let (client, subject) = (self.nats.client.clone(), events_subject(from));
+        let origin = self.nats.origin.clone();
+        actix::spawn(async move {
+            for event in events {
+                let mut headers = HeaderMap::new();
+                headers.insert(ORIGIN, &*origin);
+                if let Err(error) = client
+                    .publish_with_headers(subject.clone(), headers, event.into())
+                    .await
+                {
+                    tracing::warn!(concern = %from, %error, "could not broadcast an event");
+                }
+            }
+        });
     }
 
     fn send(

@@ -147,6 +147,16 @@ impl LocalTransport {
 }
 
 impl Transport for LocalTransport {
+    fn tells_others(&self, from: ConcernName) -> bool {
+        self.remote.get().is_some() && self.endpoint(from).is_some()
+    }
+
+    fn tell_others(&self, from: ConcernName, events: Vec<Vec<u8>>) {
+        if let Some(remote) = self.remote.get() {
+            remote.tell_others(from, events);
+        }
+    }
+
     fn carries_values(&self, to: ConcernName) -> bool {
         match self.endpoint(to) {
             Some(_) => !self.bytes,

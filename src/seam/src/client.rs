@@ -67,6 +67,14 @@ impl<P: Protocol> Client<P> {
         for event in &answer.events {
             self.link.events.publish(event);
         }
+        if !answer.events.is_empty() && transport.tells_others(P::NAME) {
+            let encoded = answer
+                .events
+                .iter()
+                .filter_map(|event| serde_json::to_vec(event).ok())
+                .collect();
+            transport.tell_others(P::NAME, encoded);
+        }
         answer.result
     }
 }

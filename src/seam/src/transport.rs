@@ -33,6 +33,18 @@ pub trait Transport: Send + Sync + 'static {
         body: Body,
         meta: CallMeta,
     ) -> LocalBoxFuture<'static, Result<Body, Failure>>;
+
+    /// Whether the events of `from`'s answers must be told to other
+    /// processes by the caller: `from` answered here, and other processes
+    /// (other gateways, search) follow its events. An answer that came over
+    /// the wire was told by the process that answered.
+    fn tells_others(&self, _from: ConcernName) -> bool {
+        false
+    }
+
+    /// Tells the other processes `events` (each encoded) of `from`, which
+    /// answered in this process. Returns at once.
+    fn tell_others(&self, _from: ConcernName, _events: Vec<Vec<u8>>) {}
 }
 
 /// `value` as bytes, or the failure that says what did not survive encoding.
