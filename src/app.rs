@@ -27,6 +27,7 @@ use folio_render::{Render, RenderDeps};
 use folio_runtime::{
     CallMeta, ConcernError, ConcernName, CpuPool, Metrics, Nats, Principal, Runtime, SigningKey,
 };
+use folio_search::{Search, SearchDeps, SearchIndex};
 use folio_storage::redact;
 
 /// The stores of the concerns this process runs, opened and migrated; a
@@ -202,6 +203,19 @@ impl Folio {
                 }),
             });
         }
+        if hosted.hosts(ConcernName::Search) {
+            let index = SearchIndex::open(
+                &settings.data_dir().join("search"),
+                settings.search_language,
+            )?;
+            runtime.start::<Search>(SearchDeps {
+                index,
+                posts: runtime.client(),
+                key: runtime.key().clone(),
+                pool: CpuPool::sized_to_cores("search", 64),
+            });
+            folio_search::feed(runtime.events(), runtime.client());
+        }
         if let Some(nats) = nats {
             runtime
                 .share(nats.clone(), settings.fault_injection)
@@ -220,6 +234,7 @@ impl Folio {
                 posts: runtime.client(),
                 media: runtime.client(),
                 render: runtime.client(),
+                search: runtime.client(),
                 media_blobs,
             };
             let services = Services::new(

@@ -172,13 +172,13 @@ fn a_process_running_part_of_the_site_needs_nats_and_names_real_parts() {
     let unknown = folio(&[
         "serve",
         "--concerns",
-        "gateway,search",
+        "gateway,comments",
         "--data-dir",
         data_dir,
     ]);
     assert!(!unknown.status.success());
     let said = String::from_utf8(unknown.stderr).unwrap();
-    assert!(said.contains("unknown part \"search\""), "{said}");
+    assert!(said.contains("unknown part \"comments\""), "{said}");
 
     // Migrating some stores needs no NATS: it opens only theirs.
     let migrated = folio(&["migrate", "--concerns", "media", "--data-dir", data_dir]);

@@ -25,7 +25,8 @@ async fn a_fresh_start_reports_every_concern_up() {
             ("auth", "up"),
             ("posts", "up"),
             ("media", "up"),
-            ("render", "up")
+            ("render", "up"),
+            ("search", "up")
         ]
     );
 }
@@ -241,7 +242,7 @@ async fn the_admin_ui_and_its_status_feed_are_served() {
     let (status, body) = app.get_json("/api/v1/admin/status").await;
     assert_eq!(status, 200, "{body}");
     let concerns = body["concerns"].as_array().unwrap();
-    assert_eq!(concerns.len(), 4, "{body}");
+    assert_eq!(concerns.len(), 5, "{body}");
     assert!(concerns.iter().all(|c| c["state"] == "up"), "{body}");
     assert!(body["restart_limit"].as_u64().unwrap() > 0);
     assert!(concerns.iter().any(|c| c["messages"].as_u64().unwrap() > 0));

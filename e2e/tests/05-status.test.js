@@ -79,7 +79,7 @@ test("injected panics show posts as degraded, then up again after the quiet peri
     });
 
     await step("other concerns stay up", async () => {
-      for (const name of ["auth", "media", "render"]) {
+      for (const name of ["auth", "media", "render", "search"]) {
         const other = page.getByRole("region", { name, exact: true });
         const text = await other.innerText();
         assert.doesNotMatch(text, /degraded/i, `${name} is not degraded`);

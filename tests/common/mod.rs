@@ -253,7 +253,7 @@ impl TestApp {
             command
         };
         let (media, gateway) = if nats.is_some() {
-            (Some("media"), Some("gateway,auth,posts,render"))
+            (Some("media"), Some("gateway,auth,posts,render,search"))
         } else {
             (None, None)
         };
@@ -546,7 +546,17 @@ impl TestApp {
 
     /// Kills the process with SIGKILL (no clean shutdown) and starts a new
     /// one on the same data directory.
-    pub(crate) async fn kill_and_restart(mut self, args: &[&str]) -> TestApp {
+    pub(crate) async fn kill_and_restart(self, args: &[&str]) -> TestApp {
+        self.kill_and_restart_with(args, |_| {}).await
+    }
+
+    /// As [`Self::kill_and_restart`], doing `meanwhile` to the data directory
+    /// while no process runs.
+    pub(crate) async fn kill_and_restart_with(
+        mut self,
+        args: &[&str],
+        meanwhile: impl FnOnce(&std::path::Path),
+    ) -> TestApp {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
         let nats = self.split.take().map(|mut split| {
@@ -555,6 +565,7 @@ impl TestApp {
             split.nats
         });
         let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir().unwrap());
+        meanwhile(data_dir.path());
         let token = self.owner_token.take();
         let postgres = self.postgres_dbs.take();
         Self::start_on(data_dir, args, token, postgres, &[], nats).await

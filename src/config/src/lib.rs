@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use folio_runtime::{ConcernName, RestartPolicy};
+pub use folio_search_protocol::domain::Language;
 use folio_storage::{StoreLocation, redact};
 
 #[derive(Debug, Parser)]
@@ -130,6 +131,17 @@ pub struct SettingsArgs {
     #[arg(long, global = true, env = "FOLIO_MEDIA_STORE", value_name = "STORE")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub media_store: Option<MediaStoreKind>,
+
+    /// The language of the site's posts, for search's stemming: en, fr, de,
+    /// es, it, pt or nl; changing it rebuilds the search index [default: en]
+    #[arg(
+        long,
+        global = true,
+        env = "FOLIO_SEARCH_LANGUAGE",
+        value_name = "CODE"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_language: Option<Language>,
 
     /// Enable POST /api/v1/admin/faults to inject panics, hangs and errors (testing only) [default: off]
     #[arg(long, global = true, env = "FOLIO_FAULT_INJECTION")]
@@ -422,6 +434,7 @@ pub struct Settings {
     pub concerns: Vec<String>,
     pub nats_url: Option<String>,
     pub media_store: MediaStoreKind,
+    pub search_language: Language,
     pub data_dir: PathBuf,
     pub public_url: Option<Url>,
     pub fault_injection: bool,
@@ -465,6 +478,7 @@ impl Default for Settings {
             concerns: Hosted::all().names(),
             nats_url: None,
             media_store: MediaStoreKind::Fs,
+            search_language: Language::English,
             data_dir: PathBuf::from("./data"),
             public_url: None,
             fault_injection: false,
@@ -589,8 +603,9 @@ impl Settings {
             ConcernName::Auth => &self.database.auth,
             ConcernName::Posts => &self.database.posts,
             ConcernName::Media => &self.database.media,
-            // Render owns no store; asking is a wiring mistake, answered with the default.
-            ConcernName::Render => &None,
+            // Render owns no store and search an index directory, not a
+            // database: asking is a wiring mistake, answered with the default.
+            ConcernName::Render | ConcernName::Search => &None,
         };
         match url {
             Some(url) => StoreLocation::Url(url.clone()),
@@ -650,7 +665,7 @@ impl Hosted {
             } else {
                 let concern = name.parse::<ConcernName>().map_err(|_| {
                     anyhow::anyhow!(
-                        "--concerns: unknown part {name:?}; expected some of gateway, auth, posts, render, media"
+                        "--concerns: unknown part {name:?}; expected some of gateway, auth, posts, render, media, search"
                     )
                 })?;
                 hosted.concerns.insert(concern);
@@ -658,7 +673,7 @@ impl Hosted {
         }
         if !hosted.gateway && hosted.concerns.is_empty() {
             bail!(
-                "--concerns names no part to run; expected some of gateway, auth, posts, render, media"
+                "--concerns names no part to run; expected some of gateway, auth, posts, render, media, search"
             );
         }
         Ok(hosted)

@@ -12,6 +12,7 @@ use folio_media_protocol::messages as media;
 use folio_posts_protocol::messages as posts;
 use folio_render_protocol::messages as render;
 use folio_runtime::{ConcernName, ConcernReport, FaultRequest};
+use folio_search_protocol::messages as search;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(system_status)
@@ -36,11 +37,14 @@ async fn stats_of(
         ConcernName::Render => {
             serde_json::to_value(services.render.call(render::Stats, meta).await?)
         }
+        ConcernName::Search => {
+            serde_json::to_value(services.search.call(search::Stats, meta).await?)
+        }
     };
     value.map_err(|error| ApiError::internal(concern, &error.to_string()))
 }
 
-/// One concern's statistics (auth, posts, media or render).
+/// One concern's statistics (auth, posts, media, render or search).
 #[utoipa::path(
     tag = "admin",
     params(("concern" = ConcernName, Path, description = "auth, posts, media or render")),

@@ -10,6 +10,7 @@ use folio_media_protocol::MediaError;
 use folio_posts_protocol::PostsError;
 use folio_render_protocol::RenderError;
 use folio_runtime::{CommonError, ConcernName, Failure};
+use folio_search_protocol::SearchError;
 
 /// An error as the API answers it: `{"error": {"code", "message", "concern"?}}`.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -264,6 +265,14 @@ impl From<RenderError> for ApiError {
             RenderError::Common(common) => common.into(),
             RenderError::TooLarge { .. } => Self::too_large(message),
             RenderError::TooDeep { .. } => Self::invalid(message),
+        }
+    }
+}
+
+impl From<SearchError> for ApiError {
+    fn from(error: SearchError) -> Self {
+        match error {
+            SearchError::Common(common) => common.into(),
         }
     }
 }

@@ -15,6 +15,7 @@ mod media;
 mod openapi;
 mod pages;
 mod posts;
+mod search;
 mod session;
 mod setup;
 mod site;
@@ -39,6 +40,7 @@ use folio_media_protocol::{Blobs, MediaClient};
 use folio_posts_protocol::PostsClient;
 use folio_render_protocol::RenderClient;
 use folio_runtime::{CallMeta, Runtime};
+use folio_search_protocol::SearchClient;
 use identity::IdentityCache;
 use limits::{LoginLimiter, LoginLimits};
 
@@ -48,6 +50,7 @@ pub struct Clients {
     pub posts: PostsClient,
     pub media: MediaClient,
     pub render: RenderClient,
+    pub search: SearchClient,
     /// Media's blob store, as media gives it out: uploads are streamed into
     /// it and files read from it by key, never by path.
     pub media_blobs: Blobs,
@@ -59,6 +62,7 @@ pub struct Services {
     pub posts: PostsClient,
     pub media: MediaClient,
     pub render: RenderClient,
+    pub search: SearchClient,
     pub runtime: Runtime,
     pub fault_injection: bool,
     public_url: String,
@@ -113,6 +117,7 @@ impl Services {
             posts,
             media,
             render,
+            search,
             media_blobs,
         } = clients;
         let media_files = cache::FileCache::new(64 * 1024 * 1024);
@@ -130,6 +135,7 @@ impl Services {
             posts,
             media,
             render,
+            search,
             runtime,
             fault_injection: settings.fault_injection,
             public_url,
@@ -263,6 +269,7 @@ pub fn serve(
             .configure(setup::routes)
             .configure(posts::routes)
             .configure(media::routes)
+            .configure(search::routes)
             .configure(openapi::routes)
             .configure(assets::routes)
             // Last: `/{slug}/` would otherwise shadow the routes above.

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{admin, media, posts, session, tokens, users};
+use super::{admin, media, posts, search, session, tokens, users};
 use folio_auth_protocol::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
 use folio_auth_protocol::messages::{
     AuthorView, Method, PasswordReset, SessionView, TokenView, UserView,
@@ -16,6 +16,7 @@ use folio_media_protocol::messages::{MediaPage, MediumView, VariantView};
 use folio_posts_protocol::domain::{Excerpt, PostKind, PostStatus, Slug, TagName, Title};
 use folio_posts_protocol::messages::{PostPage, PostView, RevisionView, TagRef, TagView};
 use folio_runtime::{ConcernName, ConcernState, ConcernStatus, FaultKind, FaultRequest, Role};
+use folio_search_protocol::messages::{SearchHit, SearchPage};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(openapi_json);
@@ -72,6 +73,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         media::delete_medium,
         media::edit_medium,
         media::revert_medium,
+        search::search_api,
     ),
     components(schemas(
         ErrorBody,
@@ -85,6 +87,8 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         MediumView,
         MediaPage,
         VariantView,
+        SearchPage,
+        SearchHit,
         ErrorDetail,
         session::SignInBody,
         session::SignedIn,
@@ -143,6 +147,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         (name = "users", description = "Accounts, and the public list of authors"),
         (name = "tokens", description = "The caller's API tokens"),
         (name = "posts", description = "Posts, pages, revisions, tags and the Markdown preview"),
+        (name = "search", description = "Full-text search of posts and pages"),
         (name = "admin", description = "Statistics and fault injection, for administrators"),
     ),
 )]

@@ -31,6 +31,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/site/post.html"),
     ),
     (
+        "site/search.html",
+        include_str!("../../../templates/site/search.html"),
+    ),
+    (
         "site/404.html",
         include_str!("../../../templates/site/404.html"),
     ),

@@ -131,14 +131,14 @@ impl Built {
 }
 
 #[derive(Serialize)]
-struct Site {
+pub(crate) struct Site {
     title: String,
     description: String,
     url: String,
     feed_url: String,
 }
 
-fn site(services: &Services) -> Site {
+pub(crate) fn site(services: &Services) -> Site {
     Site {
         title: services.site_title.clone(),
         description: services.site_description.clone(),
@@ -149,7 +149,7 @@ fn site(services: &Services) -> Site {
 
 /// The id the request's span was given: every call a page makes carries it,
 /// so one reader's request reads as one story in every concern's log.
-fn request_id(request: &HttpRequest) -> String {
+pub(crate) fn request_id(request: &HttpRequest) -> String {
     request
         .extensions()
         .get::<RequestId>()

@@ -32,14 +32,16 @@ pub enum ConcernName {
     Posts,
     Media,
     Render,
+    Search,
 }
 
 impl ConcernName {
-    pub const ALL: [ConcernName; 4] = [
+    pub const ALL: [ConcernName; 5] = [
         ConcernName::Auth,
         ConcernName::Posts,
         ConcernName::Media,
         ConcernName::Render,
+        ConcernName::Search,
     ];
     /// The concerns that own a database.
     pub const STORED: [ConcernName; 3] =
@@ -51,6 +53,7 @@ impl ConcernName {
             ConcernName::Posts => "posts",
             ConcernName::Media => "media",
             ConcernName::Render => "render",
+            ConcernName::Search => "search",
         }
     }
 }
@@ -69,7 +72,7 @@ impl FromStr for ConcernName {
             .into_iter()
             .find(|name| name.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown concern {s:?}; expected one of auth, posts, media, render")
+                format!("unknown concern {s:?}; expected one of auth, posts, media, render, search")
             })
     }
 }

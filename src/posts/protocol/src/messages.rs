@@ -25,7 +25,36 @@ folio_seam::protocol!(PostsProtocol: ConcernName::Posts, PostsError, PostsEvent 
     ListPublished => PostPage, "posts.public.list";
     ReassignPosts => u64, "posts.reassign";
     ListPublishedUrls => PublishedUrls, "posts.public.urls";
+    IndexVersions => Vec<IndexVersion>, "posts.index.versions";
+    IndexDocuments => Vec<PostView>, "posts.index.documents";
 });
+
+/// For an index kept elsewhere (search): every post and page, of every
+/// status, as (id, revision, author), in id order after `after`. Only for
+/// those who may manage all posts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexVersions {
+    pub after: Option<PostId>,
+    /// At most 5,000.
+    pub limit: u32,
+}
+
+/// What an index compares with its own copy: a post changed when its
+/// revision or its author did (a reassignment keeps the revision).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexVersion {
+    pub id: PostId,
+    pub revision: i32,
+    pub author: UserId,
+}
+
+/// For an index kept elsewhere: these posts and pages as they are now, of
+/// every status; ids that no longer exist are left out. At most 500 ids.
+/// Only for those who may manage all posts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexDocuments {
+    pub ids: Vec<PostId>,
+}
 
 /// What posts announces about its changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -56,6 +56,8 @@ folio_runtime::concern_handlers!(Posts {
     ListPublished => list_published;
     ReassignPosts => reassign_posts;
     ListPublishedUrls => published_urls;
+    IndexVersions => index_versions;
+    IndexDocuments => index_documents;
 });
 
 /// How long a save waits for the render concern.
@@ -668,5 +670,43 @@ impl PostsDeps {
         let offset = u64::from(page - 1) * u64::from(SITEMAP_URLS);
         let (urls, total) = self.store.published_urls(offset, SITEMAP_URLS).await?;
         Ok(PublishedUrls { urls, total })
+    }
+
+    async fn index_versions(
+        &self,
+        msg: IndexVersions,
+        caller: &Caller,
+    ) -> Result<Vec<IndexVersion>, PostsError> {
+        check_indexer(caller)?;
+        let limit = msg.limit.clamp(1, MAX_INDEX_VERSIONS);
+        self.store.index_versions(msg.after, u64::from(limit)).await
+    }
+
+    async fn index_documents(
+        &self,
+        msg: IndexDocuments,
+        caller: &Caller,
+    ) -> Result<Vec<PostView>, PostsError> {
+        check_indexer(caller)?;
+        if msg.ids.len() > MAX_INDEX_DOCUMENTS {
+            return Err(PostsError::invalid(format!(
+                "ask for at most {MAX_INDEX_DOCUMENTS} documents at once"
+            )));
+        }
+        let posts = self.store.by_ids(&msg.ids).await?;
+        Ok(posts.iter().map(PostRecord::view).collect())
+    }
+}
+
+/// Pages of versions and batches of documents an index may ask for.
+const MAX_INDEX_VERSIONS: u32 = 5_000;
+const MAX_INDEX_DOCUMENTS: usize = 500;
+
+/// An index sees every draft: only those who may manage all posts feed one.
+fn check_indexer(caller: &Caller) -> Result<(), PostsError> {
+    match &caller.principal {
+        Some(principal) if may(principal, Action::ManageAllPosts) => Ok(()),
+        Some(_) => Err(PostsError::forbidden("only an indexer may read every post")),
+        None => Err(PostsError::unauthenticated()),
     }
 }

@@ -25,7 +25,7 @@ use uuid::Uuid;
 use super::PostsError;
 use super::domain::{PostId, PostKind, PostStatus, word_count};
 use super::messages::{
-    PostSummary, PostView, PostsStats, PublishedUrl, RevisionView, TagRef, TagView,
+    IndexVersion, PostSummary, PostView, PostsStats, PublishedUrl, RevisionView, TagRef, TagView,
 };
 use folio_runtime::UserId;
 use folio_storage::StoreLocation;
@@ -610,6 +610,49 @@ impl PostsStore {
         Ok(Self::records(&self.db, model.into_iter().collect())
             .await?
             .pop())
+    }
+
+    /// Posts and pages `ids` as they are now, of every status; ids that
+    /// do not exist are left out.
+    pub async fn by_ids(&self, ids: &[PostId]) -> Result<Vec<PostRecord>, PostsError> {
+        let models = post::Entity::find()
+            .filter(post::Column::Id.is_in(ids.iter().map(|id| id.as_uuid())))
+            .all(&self.db)
+            .await
+            .map_err(unexpected("reading posts by id"))?;
+        Self::records(&self.db, models).await
+    }
+
+    /// Every post's and page's (id, revision, author) after `after`, in id
+    /// order: two columns of the primary key's order, for an index to compare.
+    pub async fn index_versions(
+        &self,
+        after: Option<PostId>,
+        limit: u64,
+    ) -> Result<Vec<IndexVersion>, PostsError> {
+        let mut query = post::Entity::find()
+            .select_only()
+            .column(post::Column::Id)
+            .column(post::Column::Revision)
+            .column(post::Column::AuthorId)
+            .order_by(post::Column::Id, Order::Asc)
+            .limit(limit);
+        if let Some(after) = after {
+            query = query.filter(post::Column::Id.gt(after.as_uuid()));
+        }
+        let rows: Vec<(Uuid, i32, Uuid)> = query
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(unexpected("listing post versions"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, revision, author)| IndexVersion {
+                id: PostId::from_uuid(id),
+                revision,
+                author: UserId::from_uuid(author),
+            })
+            .collect())
     }
 
     pub async fn by_slug(&self, slug: &str) -> Result<Option<PostRecord>, PostsError> {
