@@ -210,7 +210,7 @@ async fn the_search_page_ranks_title_matches_first_and_highlights_escaped_snippe
     assert!(!page.contains("<script>alert"), "the snippet is escaped");
     assert!(page.contains("2 results for"), "{page}");
     assert!(page.contains("name=\"robots\" content=\"noindex\""));
-    // The box in the header keeps the words.
+    // The page's box keeps the words.
     assert!(page.contains("value=\"albatross\""), "{page}");
 
     // An exact phrase ranks above the same words scattered.
