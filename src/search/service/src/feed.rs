@@ -79,10 +79,16 @@ pub fn feed(events: &EventBus, search: SearchClient) {
                     tracing::warn!(%error, posts = count, "search missed changed posts; it will catch up");
                     owed = true;
                 }
+                // Each refresh is a commit (an fsync and a new segment): while
+                // posts change fast, gather a tenth of a second's worth.
+                tokio::time::sleep(GATHER).await;
             }
         }
     });
 }
+
+/// How long the feed gathers changes after a refresh before the next one.
+const GATHER: Duration = Duration::from_millis(100);
 
 /// How soon a catch-up owed to search is asked for again.
 const RETRY: Duration = Duration::from_secs(5);

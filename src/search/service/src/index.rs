@@ -66,7 +66,23 @@ struct Inner {
     write: Mutex<WriteState>,
     catching_up: AtomicBool,
     caught_up_at: Mutex<Option<DateTime<Utc>>>,
+    answers: Mutex<Answers>,
 }
+
+/// Pages already answered, for the index as one searcher generation saw it.
+/// A blog's readers ask the same few things and its index changes rarely:
+/// between two commits the same search gets the same page, so it is kept
+/// rather than ranked again (a common word matches every post, and counting
+/// 100,000 matches is most of a search's cost). Any commit starts afresh.
+#[derive(Default)]
+struct Answers {
+    generation: u64,
+    pages: HashMap<String, SearchPage>,
+}
+
+/// Pages kept at most; past it the whole set starts afresh (cheap, and
+/// simpler than tracking which were used least).
+const ANSWERS_KEPT: usize = 2_000;
 
 /// The one writer, and what the index holds once what it staged is committed.
 struct WriteState {
@@ -331,6 +347,7 @@ impl Inner {
             }),
             catching_up: AtomicBool::new(false),
             caught_up_at: Mutex::new(None),
+            answers: Mutex::default(),
         })
     }
 }
@@ -573,13 +590,65 @@ impl SearchIndex {
         if stemmed.is_empty() {
             return Ok(empty);
         }
-        let query = self.query(&searcher, &stemmed, &unstemmed, request)?;
+        let generation = searcher.generation().generation_id();
+        let key = format!(
+            "{stemmed:?}{unstemmed:?}{:?}{}{page}/{per_page}",
+            request.visibility, request.prefix
+        );
+        if let Some(found) = self.answered(generation, &key) {
+            return Ok(found);
+        }
+        let found = self.rank(&searcher, &stemmed, &unstemmed, request, empty)?;
+        let mut answers = self
+            .inner
+            .answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if answers.generation == generation {
+            if answers.pages.len() >= ANSWERS_KEPT {
+                answers.pages.clear();
+            }
+            answers.pages.insert(key, found.clone());
+        }
+        Ok(found)
+    }
+
+    /// The page kept for `key`, if the index is still as it was then.
+    fn answered(&self, generation: u64, key: &str) -> Option<SearchPage> {
+        let mut answers = self
+            .inner
+            .answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if answers.generation < generation {
+            // Kept pages are of an older index (or of none yet): start afresh.
+            answers.generation = generation;
+            answers.pages.clear();
+            return None;
+        }
+        if answers.generation > generation {
+            // This search started before a commit others have seen.
+            return None;
+        }
+        answers.pages.get(key).cloned()
+    }
+
+    fn rank(
+        &self,
+        searcher: &Searcher,
+        stemmed: &[String],
+        unstemmed: &[String],
+        request: &Request,
+        empty: SearchPage,
+    ) -> anyhow::Result<SearchPage> {
+        let (page, per_page) = (empty.page, empty.per_page);
+        let query = self.query(searcher, stemmed, unstemmed, request)?;
         let offset = (page as usize - 1) * per_page as usize;
         let top = TopDocs::with_limit(per_page as usize)
             .and_offset(offset)
             .order_by_score();
         let (total, top) = searcher.search(&query, &(Count, top))?;
-        let mut snippets = SnippetGenerator::create(&searcher, &query, self.inner.fields.body)?;
+        let mut snippets = SnippetGenerator::create(searcher, &query, self.inner.fields.body)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut hits = Vec::with_capacity(top.len());
         for (_, address) in top {
@@ -844,6 +913,25 @@ mod tests {
                 .map(|hit| hit.title)
                 .collect()
         }
+    }
+
+    #[test]
+    fn a_kept_answer_is_never_older_than_the_last_commit() {
+        let site = site();
+        site.put(&[post(1, "Kites", "<p>paper kites</p>")]);
+        assert_eq!(site.find("kites"), ["Kites"]);
+        assert_eq!(site.find("kites"), ["Kites"], "asked again: the same");
+        site.put(&[post(2, "More kites", "<p>kites again</p>")]);
+        assert_eq!(site.find("kites").len(), 2, "a commit makes it rank again");
+        site.index
+            .stage(
+                &[],
+                &[PostId::from_uuid(Uuid::from_u128(1))],
+                Rule::NotOlder,
+            )
+            .unwrap();
+        site.index.commit().unwrap();
+        assert_eq!(site.find("kites"), ["More kites"]);
     }
 
     #[test]
