@@ -464,3 +464,75 @@ async fn a_deleted_index_is_rebuilt_from_posts_with_the_same_results() {
     assert_eq!(before, after, "the same results");
     assert_eq!(app.state_of("search").await, "up");
 }
+
+#[tokio::test]
+async fn panics_in_search_under_load_leave_every_other_page_up_and_nothing_missing() {
+    // Six panics pass the restart limit: search is degraded, then serves
+    // again after the quiet period (shortened here from 30 s).
+    let app = TestApp::spawn_with(&["--fault-injection", "--quiet-period", "3s"]).await;
+    create(
+        &app,
+        json!({ "title": "Anchor post", "markdown": "Always here.", "status": "published" }),
+    )
+    .await;
+    // Panics for search's next messages: the feed's refreshes and readers'
+    // searches take them, and the runtime restarts search each time.
+    app.inject("search", "panic", 6).await;
+    let mut failures = Vec::new();
+    for n in 0..20 {
+        let post = create(
+            &app,
+            json!({ "title": format!("Under fire {n}"), "markdown": "Gannets diving.", "status": "published" }),
+        )
+        .await;
+        let slug = post["slug"].as_str().unwrap();
+        for path in ["/".to_owned(), format!("/{slug}/"), "/feed.xml".to_owned()] {
+            let status = app
+                .anonymous
+                .get(app.url(&path))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            if status != StatusCode::OK {
+                failures.push(format!("{path}: {status}"));
+            }
+        }
+        // Readers searching meanwhile: an answer or a readable 503, never worse.
+        let status = app
+            .anonymous
+            .get(app.url("/search/?q=gannets"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(
+            [StatusCode::OK, StatusCode::SERVICE_UNAVAILABLE].contains(&status),
+            "/search/ while search panics: {status}"
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "pages outside search failed: {failures:?}"
+    );
+    let panics = app
+        .metric("folio_concern_panics_total{concern=\"search\"}")
+        .await;
+    assert!(panics >= 1.0, "search did panic ({panics})");
+    // Back by itself, with every post that was published meanwhile.
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            let response = app
+                .anonymous
+                .get(app.url("/api/v1/search?q=gannets"))
+                .send()
+                .await
+                .unwrap();
+            response.status() == StatusCode::OK
+                && response.json::<Value>().await.unwrap()["total"] == 20
+        })
+        .await,
+        "search caught up on every post published while it panicked"
+    );
+    assert_eq!(app.state_of("search").await, "up");
+}
