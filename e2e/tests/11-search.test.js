@@ -3,8 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { eventually } from "../lib/folio.js";
-import { folioAndBrowser, newPage, visible, shot, steps, DESKTOP, PHONE } from "../lib/browser.js";
+import { eventually, OWNER } from "../lib/folio.js";
+import { folioAndBrowser, newPage, signIn, visible, shot, steps, DESKTOP, PHONE } from "../lib/browser.js";
 import { seed } from "../lib/seed.js";
 
 const env = folioAndBrowser();
@@ -56,6 +56,21 @@ test("a reader searches from the header's box and sees highlighted results, on d
     await step("nothing found, said plainly", async () => {
       await page.goto(`${server.base}/search/?q=zyzzyva`);
       await visible(page.getByText(/Nothing matches “zyzzyva”/), "the empty result's sentence");
+    });
+
+    await step("the admin's posts list searches titles and text, drafts too", async () => {
+      await page.setViewportSize(DESKTOP);
+      await signIn(page, server.base, OWNER.email, OWNER.password);
+      const box = page.getByRole("searchbox", { name: "Search posts" });
+      const listed = page.locator("main .posts-title a");
+      await box.fill("aligned colum");
+      await visible(page.getByText("1 post matches these filters."), "one match");
+      assert.deepEqual(await listed.allInnerTexts(), ["Tables and how to read them"], "a post found by words in its text, the last one as typed");
+      await box.fill("notes for next");
+      await visible(page.getByText("1 post matches these filters."), "one match");
+      await visible(listed.filter({ hasText: "Notes for next week" }), "a draft found by its title");
+      assert.equal(await listed.count(), 1, "only what matches");
+      await shot(page, "admin-posts-search");
     });
 
     await step("axe on the search page", async () => {

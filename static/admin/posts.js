@@ -50,7 +50,7 @@ export async function render(main, ctx, params = {}) {
   const filters = filtersFrom(params.query);
   Object.assign(remembered, filters);
 
-  const search = h("input", { type: "search", name: "q", value: filters.q, autocomplete: "off", placeholder: "Words in the title" });
+  const search = h("input", { type: "search", name: "q", value: filters.q, autocomplete: "off", placeholder: "Words in the title or text" });
   const status = h("select", { name: "status" }, STATUSES.map(([value, label]) => option(value, label, filters.status)));
   const tag = h("select", { name: "tag" }, option("", "Any tag", filters.tag));
   const author = h("select", { name: "author" }, option("", "Any author", filters.author));
@@ -72,7 +72,7 @@ export async function render(main, ctx, params = {}) {
     h(
       "form",
       { class: "posts-filters", role: "search", "aria-label": "Filter posts", onsubmit: (event) => { event.preventDefault(); refilter(); } },
-      field("Search titles", search),
+      field("Search posts", search),
       field("Status", status),
       field("Tag", tag),
       field("Author", author),
@@ -100,7 +100,12 @@ export async function render(main, ctx, params = {}) {
     if (location.hash !== hashFor(filters)) ctx.replaceHash(hashFor(filters));
     results.setAttribute("aria-busy", "true");
     try {
-      const page = await api("GET", `/api/v1/posts?${query}`);
+      // Words alone go to search (ranked, titles and text, the last word as
+      // typed so far); with other filters, the list's own title filter applies.
+      const words = filters.q.trim();
+      const page = words && !filters.status && !filters.tag && !filters.author
+        ? await searched(words, filters.page)
+        : await api("GET", `/api/v1/posts?${query}`);
       if (mine !== sequence) return;
       // Past the last page (a post was deleted meanwhile): show the last one that exists.
       const pages = Math.max(1, Math.ceil(page.total / page.per_page));
@@ -121,6 +126,13 @@ export async function render(main, ctx, params = {}) {
     }
   }
 
+  /** A page of search's hits, in the shape of the posts list's pages. */
+  async function searched(words, number) {
+    const query = new URLSearchParams({ q: words, prefix: "true", page: String(number), per_page: "20" });
+    const found = await api("GET", `/api/v1/search?${query}`);
+    return { page: found.page, per_page: found.per_page, total: found.total, posts: found.hits };
+  }
+
   function filtered() {
     return Boolean(filters.q.trim() || filters.status || filters.tag || filters.author);
   }
@@ -129,7 +141,7 @@ export async function render(main, ctx, params = {}) {
     // A title search counts its matches only so far: then the total is "at least".
     const more = page.total_exact === false ? "+" : "";
     const count = `${page.total.toLocaleString("en")}${more} post${page.total === 1 && !more ? "" : "s"}`;
-    summary.textContent = filtered() ? `${count} match these filters.` : page.total ? `${count}.` : "";
+    summary.textContent = filtered() ? `${count} ${page.total === 1 && !more ? "matches" : "match"} these filters.` : page.total ? `${count}.` : "";
     if (page.posts.length === 0) {
       results.replaceChildren(
         filtered()

@@ -9,7 +9,7 @@ use super::domain::Query;
 use folio_posts_protocol::PostId;
 use folio_posts_protocol::domain::{PostKind, PostStatus};
 use folio_posts_protocol::messages::TagRef;
-use folio_seam::{ConcernName, NoEvents};
+use folio_seam::{ConcernName, NoEvents, UserId};
 
 folio_seam::protocol!(SearchProtocol: ConcernName::Search, SearchError, NoEvents {
     Search => SearchPage, "search.query";
@@ -52,6 +52,12 @@ pub struct SearchHit {
     pub slug: String,
     pub status: PostStatus,
     pub published_at: Option<DateTime<Utc>>,
+    /// When a scheduled post goes out.
+    pub publish_at: Option<DateTime<Utc>>,
+    /// When it last changed (to the second).
+    pub updated_at: Option<DateTime<Utc>>,
+    #[schema(value_type = String)]
+    pub author: UserId,
     pub tags: Vec<TagRef>,
     /// A passage of the text with the matched words in `<mark>`; everything
     /// else in it is escaped, so it goes into a page as it is.

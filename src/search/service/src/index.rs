@@ -110,6 +110,8 @@ struct Fields {
     status: Field,
     author: Field,
     published: Field,
+    updated: Field,
+    publish_at: Field,
     revision: Field,
 }
 
@@ -177,6 +179,8 @@ fn schema() -> Schema {
     builder.add_text_field("status", STRING | STORED);
     builder.add_text_field("author", STRING | STORED | FAST);
     builder.add_i64_field("published", STORED);
+    builder.add_i64_field("updated", STORED);
+    builder.add_i64_field("publish_at", STORED);
     builder.add_i64_field("revision", INDEXED | STORED | FAST);
     builder.build()
 }
@@ -199,6 +203,8 @@ impl Fields {
             status: field("status")?,
             author: field("author")?,
             published: field("published")?,
+            updated: field("updated")?,
+            publish_at: field("publish_at")?,
             revision: field("revision")?,
         })
     }
@@ -449,6 +455,10 @@ impl SearchIndex {
         if let Some(at) = post.published_at {
             doc.add_i64(f.published, at.timestamp());
         }
+        if let Some(at) = post.publish_at {
+            doc.add_i64(f.publish_at, at.timestamp());
+        }
+        doc.add_i64(f.updated, post.updated_at.timestamp());
         doc.add_i64(f.revision, i64::from(post.revision));
         Ok(doc)
     }
@@ -756,6 +766,9 @@ impl SearchIndex {
             slug: text(f.slug),
             status: PostStatus::parse(&text(f.status)).unwrap_or_default(),
             published_at: number(f.published).and_then(|secs| DateTime::from_timestamp(secs, 0)),
+            publish_at: number(f.publish_at).and_then(|secs| DateTime::from_timestamp(secs, 0)),
+            updated_at: number(f.updated).and_then(|secs| DateTime::from_timestamp(secs, 0)),
+            author: UserId::parse(&text(f.author)).ok()?,
             tags,
             snippet_html,
         })
