@@ -36,6 +36,7 @@ fn help_documents_every_setting_with_its_variable_and_default() {
         ("--shutdown-timeout", "FOLIO_SHUTDOWN_TIMEOUT"),
         ("--concerns", "FOLIO_CONCERNS"),
         ("--nats", "FOLIO_NATS_URL"),
+        ("--search-language", "FOLIO_SEARCH_LANGUAGE"),
     ] {
         assert!(help.contains(flag), "--help lists {flag}");
         assert!(help.contains(variable), "--help names {variable}");
