@@ -73,6 +73,23 @@ test("a reader searches from the header's box and sees highlighted results, on d
       await shot(page, "admin-posts-search");
     });
 
+    await step("the editor's Insert link finds a post by its words and links to it", async () => {
+      await page.getByRole("link", { name: "Notes for next week" }).click();
+      await visible(page.getByRole("heading", { name: "Edit post", level: 1 }), "the editor");
+      const md = page.getByLabel("Markdown");
+      await md.click();
+      await page.keyboard.press("Control+End");
+      await page.getByRole("button", { name: "Insert link" }).click();
+      const dialog = page.getByRole("dialog", { name: "Link to a post or page" });
+      await visible(dialog, "the link picker");
+      await dialog.getByLabel("Find a post or page").fill("aligned colum");
+      await visible(dialog.getByRole("button", { name: /Tables and how to read them/ }), "the post found by words in its text");
+      await shot(page, "link-picker");
+      await dialog.getByLabel("Find a post or page").press("Enter");
+      await dialog.waitFor({ state: "detached" });
+      await eventually(async () => (await md.inputValue()).includes("[Tables and how to read them](/tables-and-how-to-read-them/)"), { what: "the link in the Markdown" });
+    });
+
     await step("axe on the search page", async () => {
       await page.goto(`${server.base}/search/?q=table`);
       const found = [];

@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { h, field, say, toast, confirmDialog, formatDate } from "./ui.js";
 import { pickMedium } from "./media.js";
+import { pickPost } from "./links.js";
 
 const AUTOSAVE_MS = 3000;
 const PREVIEW_MS = 400;
@@ -99,6 +100,7 @@ export async function render(main, ctx, params) {
   if (post && !excerptGiven) excerpt.placeholder = post.excerpt;
 
   const insertButton = h("button", { type: "button", class: "secondary small", onclick: insertImage }, "Insert image");
+  const linkButton = h("button", { type: "button", class: "secondary small", onclick: insertLink }, "Insert link");
 
   // ---- Preview ----
   const previewBody = h("div", { class: "preview-body" });
@@ -169,7 +171,7 @@ export async function render(main, ctx, params) {
         h(
           "div",
           { class: "field" },
-          h("div", { class: "spread editor-md-head" }, h("label", { for: markdown.id }, "Markdown"), insertButton),
+          h("div", { class: "spread editor-md-head" }, h("label", { for: markdown.id }, "Markdown"), h("div", { class: "row" }, linkButton, insertButton)),
           markdown,
         ),
       ),
@@ -207,6 +209,7 @@ export async function render(main, ctx, params) {
   if (!canEdit) {
     for (const control of [title, slug, markdown, tags, excerpt]) control.readOnly = true;
     insertButton.hidden = true;
+    linkButton.hidden = true;
     chooseFeature.hidden = true;
     actions.hidden = true;
     more.hidden = true;
@@ -454,6 +457,25 @@ export async function render(main, ctx, params) {
     if (!medium) return;
     const text = `![${altForMarkdown(medium.alt)}](media:${medium.id})`;
     // insertText keeps the browser's undo history; setRangeText is the fallback.
+    if (!document.execCommand || !document.execCommand("insertText", false, text)) {
+      markdown.setRangeText(text, start, end, "end");
+      markdown.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
+  // ---- Insert a link to another post at the cursor ----
+  async function insertLink() {
+    const start = markdown.selectionStart;
+    const end = markdown.selectionEnd;
+    const selected = markdown.value.slice(start, end);
+    const hit = await pickPost();
+    if (destroyed) return;
+    markdown.focus();
+    markdown.setSelectionRange(start, end);
+    if (!hit) return;
+    // The selected words become the link's text; with none, the post's title.
+    const label = (selected || hit.title || hit.slug).replace(/[[\]]/g, "\\$&");
+    const text = `[${label}](/${hit.slug}/)`;
     if (!document.execCommand || !document.execCommand("insertText", false, text)) {
       markdown.setRangeText(text, start, end, "end");
       markdown.dispatchEvent(new Event("input", { bubbles: true }));
