@@ -145,6 +145,8 @@ pub struct Folio {
     server: Server,
     runtime: Runtime,
     stores: Stores,
+    /// How long a stop waits for what is in hand.
+    shutdown_timeout: Duration,
 }
 
 impl Folio {
@@ -275,6 +277,7 @@ impl Folio {
             server,
             runtime,
             stores,
+            shutdown_timeout: settings.shutdown_timeout,
         })
     }
 
@@ -298,9 +301,18 @@ impl Folio {
             handle.stop(graceful).await;
         });
         self.server.await.context("the HTTP server failed")?;
-        if self.runtime.nats().is_some() {
+        if let Some(nats) = self.runtime.nats() {
+            // Answered before the concerns stop, however long their budget
+            // (an upload's is two minutes): a call dropped here would leave
+            // its caller waiting out that budget for nothing.
             tracing::info!("finishing the calls in hand from other processes");
-            actix_web::rt::time::sleep(self.runtime.call_timeout()).await;
+            let left = nats.answered_all(self.shutdown_timeout).await;
+            if left > 0 {
+                tracing::warn!(
+                    calls = left,
+                    "stopping with calls from other processes still in hand"
+                );
+            }
         }
         tracing::info!("no more requests in flight; stopping the concerns");
         self.runtime.stop();

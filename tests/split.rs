@@ -120,6 +120,11 @@ impl Site {
     }
 
     async fn upload(&self, gateway: &Process) -> reqwest::Response {
+        self.try_upload(gateway).await.unwrap()
+    }
+
+    /// An upload, or the client's error (its 30 s timeout, say).
+    async fn try_upload(&self, gateway: &Process) -> reqwest::Result<reqwest::Response> {
         let form = reqwest::multipart::Form::new()
             .part(
                 "file",
@@ -133,7 +138,6 @@ impl Site {
         .multipart(form)
         .send()
         .await
-        .unwrap()
     }
 
     async fn page(&self, process: &Process, path: &str) -> (u16, String) {
@@ -498,6 +502,23 @@ async fn media_messages(site: &Site, process: &Process) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// How many replicas of `service` answer NATS's service ping within 300 ms.
+async fn replicas_answering(site: &Site, service: &str) -> usize {
+    let client = async_nats::connect(&site.nats.url).await.unwrap();
+    let inbox = client.new_inbox();
+    let mut replies = client.subscribe(inbox.clone()).await.unwrap();
+    client
+        .publish_with_reply(format!("$SRV.PING.{service}"), inbox, "".into())
+        .await
+        .unwrap();
+    let mut count = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+    while let Ok(Some(_)) = tokio::time::timeout_at(deadline, replies.next()).await {
+        count += 1;
+    }
+    count
+}
+
 /// Two processes hosting one stored concern need a store both can write: PostgreSQL.
 fn replicas_skipped(site: &Site) -> bool {
     if site.postgres.is_none() {
@@ -547,9 +568,16 @@ async fn two_media_replicas_share_uploads_and_either_serves_what_the_other_made(
         "each replica took a quarter at least: {a} and {b}"
     );
 
-    // One replica gone: the other edits and deletes what either made.
+    // One replica gone: the other edits and deletes what either made, once
+    // NATS has noticed the dead connection (a call it routed to the dead one
+    // just before would time out, as any call to a killed process does).
     let _ = second.child.kill();
     let _ = second.child.wait();
+    let noticed = eventually(Duration::from_secs(5), || async {
+        replicas_answering(&site, "folio-media").await == 1
+    })
+    .await;
+    assert!(noticed, "NATS noticed the killed replica");
     for id in &ids {
         let edited = site
             .authed(
@@ -590,7 +618,14 @@ async fn a_media_replica_killed_mid_way_loses_no_acknowledged_upload() {
         let gateway = &gateway;
         async move {
             tokio::time::sleep(Duration::from_millis(25 * n)).await;
-            site.upload(gateway).await
+            // The body at once: the client's timeout counts from the request.
+            match site.try_upload(gateway).await {
+                Ok(response) => {
+                    let status = response.status();
+                    Ok((status, response.json::<Value>().await.ok()))
+                }
+                Err(error) => Err(error),
+            }
         }
     }));
     let killer = async {
@@ -601,12 +636,17 @@ async fn a_media_replica_killed_mid_way_loses_no_acknowledged_upload() {
     let (uploads, ()) = tokio::join!(uploads, killer);
     let mut acknowledged = Vec::new();
     for response in uploads {
-        if response.status() == 201 {
-            let medium: Value = response.json().await.unwrap();
-            acknowledged.push(medium["id"].as_str().unwrap().to_owned());
-        } else {
+        match response {
+            Ok((status, medium)) if status == 201 => {
+                let medium = medium.expect("a created medium's JSON");
+                acknowledged.push(medium["id"].as_str().unwrap().to_owned());
+            }
             // Not acknowledged: refused or cut off, never a silent success.
-            assert!(response.status().is_server_error(), "{}", response.status());
+            Ok((status, _)) => assert!(status.is_server_error(), "{status}"),
+            // A call the killed replica had in hand gets no answer: the
+            // gateway waits out the upload's budget (two minutes), longer
+            // than this client does.
+            Err(error) => assert!(error.is_timeout(), "{error}"),
         }
     }
     assert!(

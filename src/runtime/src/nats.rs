@@ -4,13 +4,14 @@
 //!
 //! - A call to message `posts.create` is a NATS request on `folio.v1.posts.create`,
 //!   answered by one member of the queue group `folio-posts` (replicas share the
-//!   load). Each concern is a NATS service (`folio-posts`), so `nats micro ping`,
-//!   `info` and `stats` show it.
+//!   load). Each concern is also a NATS service (`folio-posts`), so `nats micro
+//!   ping` and `info` find every replica; the calls are taken by queue
+//!   subscriptions of our own, which a stopping process drains (see `serve`).
 //! - The call's metadata travels in headers: `Folio-Request-Id`, `Folio-Budget-Ms`
 //!   (what remains, counted from receipt), `Folio-Principal` (signed by the
 //!   secret every process of a site shares) and `Folio-Housekeeping`.
-//! - A runtime failure comes back as `Folio-Failure` (JSON), also reported to
-//!   NATS as a service error so its stats count it.
+//! - A runtime failure comes back as `Folio-Failure` (JSON), with NATS's
+//!   service-error headers beside it so `nats` tools show it as an error.
 //! - A body larger than the server's payload limit travels through a JetStream
 //!   object store bucket (`folio-bodies`) and the message names it in
 //!   `Folio-Body-Object`; the receiver reads it and deletes it.
@@ -94,6 +95,9 @@ pub struct Nats {
     origin: Arc<str>,
     /// Told when the connection comes back after a loss (see [`EventsMissed`]).
     missed: Arc<OnceLock<EventBus>>,
+    /// Calls from other processes being answered here: a stopping process
+    /// waits for them to be answered before it stops its concerns.
+    in_hand: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Nats {
@@ -144,6 +148,7 @@ impl Nats {
             bodies: Arc::new(OnceCell::new()),
             origin: uuid::Uuid::new_v4().simple().to_string().into(),
             missed,
+            in_hand: Arc::default(),
         })
     }
 
@@ -421,26 +426,62 @@ impl Nats {
                 anyhow::anyhow!("could not start the NATS service for {}: {error}", C::NAME)
             })?;
         let endpoint: Arc<dyn Endpoint> = Arc::new(handle);
+        // The calls are taken by queue subscriptions of our own rather than
+        // the service's endpoints: a stopping process must drain them (the
+        // server confirms it stopped routing before the subscription goes),
+        // and the service API only unsubscribes, which drops whatever the
+        // server sent meanwhile and leaves its caller waiting out its budget.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
         for &message in C::MESSAGES {
-            let mut requests = service
-                .endpoint_builder()
-                .name(message.replace('.', "-"))
-                .add(subject_of(message))
+            let mut requests = self
+                .client
+                .queue_subscribe(subject_of(message), service_name(C::NAME))
                 .await
                 .map_err(|error| anyhow::anyhow!("could not subscribe to {message}: {error}"))?;
             let nats = self.clone();
             let endpoint = endpoint.clone();
+            let mut stopped = stopped.clone();
             actix::spawn(async move {
-                while let Some(request) = requests.next().await {
-                    let nats = nats.clone();
-                    let endpoint = endpoint.clone();
-                    actix::spawn(async move {
-                        nats.answer(C::NAME, message, endpoint, request).await;
-                    });
+                let mut draining = false;
+                loop {
+                    tokio::select! {
+                        next = requests.next() => {
+                            let Some(request) = next else { break };
+                            let nats = nats.clone();
+                            let endpoint = endpoint.clone();
+                            let in_hand = InHand::count(&nats.in_hand);
+                            actix::spawn(async move {
+                                nats.answer(C::NAME, message, endpoint, request).await;
+                                drop(in_hand);
+                            });
+                        }
+                        _ = stopped.changed(), if !draining => {
+                            draining = true;
+                            if let Err(error) = requests.drain().await {
+                                tracing::warn!(%error, message, "could not drain a subscription");
+                            }
+                        }
+                    }
                 }
             });
         }
-        Ok(Served { service })
+        Ok(Served { service, stop })
+    }
+
+    /// Waits until every call from another process taken here is answered,
+    /// at most `limit`; says how many were still in hand.
+    pub async fn answered_all(&self, limit: Duration) -> usize {
+        let deadline = std::time::Instant::now() + limit;
+        // Requests delivered just before the queue groups were left are still
+        // on their way to a handler: let them be taken (and counted) first.
+        actix::clock::sleep(Duration::from_millis(100)).await;
+        loop {
+            let left = self.in_hand.load(Ordering::SeqCst);
+            if left == 0 || std::time::Instant::now() >= deadline {
+                return left;
+            }
+            actix::clock::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     async fn answer(
@@ -448,16 +489,20 @@ impl Nats {
         concern: ConcernName,
         message: &'static str,
         endpoint: Arc<dyn Endpoint>,
-        request: async_nats::service::Request,
+        request: async_nats::Message,
     ) {
-        let headers = request.message.headers.clone();
+        let Some(reply) = request.reply.clone() else {
+            tracing::warn!(message, "a call over NATS without a reply subject; dropped");
+            return;
+        };
+        let headers = request.headers.clone();
         let meta = meta_from(headers.as_ref());
         let origin = headers
             .as_ref()
             .and_then(|h| h.get(ORIGIN))
             .map(|o| o.as_str().to_owned());
         let body = self
-            .incoming(headers.as_ref(), request.message.payload.clone())
+            .incoming(headers.as_ref(), request.payload.clone())
             .await
             .map_err(|reason| Failure::Undeliverable { concern, reason });
         let answer = match body {
@@ -465,30 +510,31 @@ impl Nats {
             Err(failure) => Err(failure),
         };
         let mut reply_headers = HeaderMap::new();
-        let sent = match answer {
+        let outcome = match answer {
             Ok(Body::Bytes(bytes)) => {
                 self.announce(concern, &bytes, origin.as_deref()).await;
                 match self.outgoing(bytes, &mut reply_headers).await {
-                    Ok(payload) => {
-                        request
-                            .respond_with_headers(Ok(payload), reply_headers)
-                            .await
-                    }
-                    Err(reason) => {
-                        let failure = Failure::Undeliverable { concern, reason };
-                        respond_failure(&request, &failure).await
-                    }
+                    Ok(payload) => Ok(payload),
+                    Err(reason) => Err(Failure::Undeliverable { concern, reason }),
                 }
             }
-            Ok(Body::Value(_)) => {
-                let failure = Failure::Undeliverable {
-                    concern,
-                    reason: format!("the answer to {message} was not encoded"),
-                };
-                respond_failure(&request, &failure).await
-            }
-            Err(failure) => respond_failure(&request, &failure).await,
+            Ok(Body::Value(_)) => Err(Failure::Undeliverable {
+                concern,
+                reason: format!("the answer to {message} was not encoded"),
+            }),
+            Err(failure) => Err(failure),
         };
+        let payload = match outcome {
+            Ok(payload) => payload,
+            Err(failure) => {
+                reply_headers = failure_headers(&failure);
+                Bytes::new()
+            }
+        };
+        let sent = self
+            .client
+            .publish_with_headers(reply, reply_headers, payload)
+            .await;
         if let Err(error) = sent {
             tracing::warn!(%concern, message, %error, "could not send an answer over NATS");
         }
@@ -524,11 +570,15 @@ impl Nats {
 /// A concern's NATS service; stopping it leaves the queue groups, so new
 /// calls go to the other replicas while this one finishes what it holds.
 pub struct Served {
+    /// Answers NATS's ping, info and stats for the concern.
     service: async_nats::service::Service,
+    /// Tells the concern's subscriptions to drain.
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Served {
     pub async fn stop(self) {
+        let _ = self.stop.send(true);
         if let Err(error) = self.service.stop().await {
             tracing::warn!(%error, "could not stop a NATS service cleanly");
         }
@@ -567,18 +617,15 @@ fn service_name(concern: ConcernName) -> String {
     format!("folio-{concern}")
 }
 
-async fn respond_failure(
-    request: &async_nats::service::Request,
-    failure: &Failure,
-) -> Result<(), async_nats::PublishError> {
+/// A failure as the reply's headers: ours, and NATS's service-error pair, so
+/// `nats` tools show it as an error too.
+fn failure_headers(failure: &Failure) -> HeaderMap {
     let mut headers = HeaderMap::new();
     let encoded = serde_json::to_string(failure).unwrap_or_default();
     headers.insert(FAILURE, encoded.as_str());
-    let error = async_nats::service::error::Error {
-        status: failure.to_string(),
-        code: 503,
-    };
-    request.respond_with_headers(Err(error), headers).await
+    headers.insert("Nats-Service-Error", failure.to_string().as_str());
+    headers.insert("Nats-Service-Error-Code", "503");
+    headers
 }
 
 fn meta_from(headers: Option<&HeaderMap>) -> CallMeta {
@@ -600,6 +647,22 @@ fn meta_from(headers: Option<&HeaderMap>) -> CallMeta {
         meta = meta.housekeeping();
     }
     meta
+}
+
+/// One call from another process being answered here, counted while it lives.
+struct InHand(Arc<std::sync::atomic::AtomicUsize>);
+
+impl InHand {
+    fn count(counter: &Arc<std::sync::atomic::AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Self(counter.clone())
+    }
+}
+
+impl Drop for InHand {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The transport to the concerns other processes host.
