@@ -36,6 +36,19 @@ async fn api_search(app: &TestApp, client: &reqwest::Client, q: &str) -> Value {
     response.json().await.unwrap()
 }
 
+/// Up to 50 of what the owner finds for `q`, drafts too.
+async fn everything(app: &TestApp, q: &str) -> Value {
+    app.client
+        .get(app.url("/api/v1/search"))
+        .query(&[("q", q), ("per_page", "50")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// The total and every hit's title, status and snippet, in title order: what a
 /// rebuilt index must give again. (The order among equal scores is the
 /// engine's, by where documents sit in the index.)
@@ -399,68 +412,35 @@ async fn a_deleted_index_is_rebuilt_from_posts_with_the_same_results() {
         )
         .await;
     }
-    let query = |q: &'static str| {
-        let app = &app;
-        async move {
-            let client = &app.client;
-            let response = client
-                .get(app.url("/api/v1/search"))
-                .query(&[("q", q), ("per_page", "50")])
-                .send()
-                .await
-                .unwrap();
-            response.json::<Value>().await.unwrap()
-        }
-    };
     assert!(
         eventually(Duration::from_secs(2), || async {
-            query("lamp").await["total"] == 30
+            everything(&app, "lamp").await["total"] == 30
         })
         .await
     );
-    let before = (hits(&query("lamp").await), hits(&query("keeper 2").await));
+    let before = (
+        hits(&everything(&app, "lamp").await),
+        hits(&everything(&app, "keeper 2").await),
+    );
 
     let index = app.data_dir.path().join("search");
     assert!(index.is_dir(), "the index lives in the data directory");
-    let app = {
-        let app = app;
-        app.kill_and_restart_with(&[], |data_dir| {
+    let app = app
+        .kill_and_restart_with(&[], |data_dir| {
             std::fs::remove_dir_all(data_dir.join("search")).unwrap();
         })
-        .await
-    };
+        .await;
     assert!(
         eventually(Duration::from_secs(10), || async {
-            let client = &app.client;
-            let found: Value = client
-                .get(app.url("/api/v1/search"))
-                .query(&[("q", "lamp"), ("per_page", "50")])
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            found["total"] == 30
+            everything(&app, "lamp").await["total"] == 30
         })
         .await,
         "the index is rebuilt"
     );
-    let search = |q: &'static str| {
-        let app = &app;
-        async move {
-            app.client
-                .get(app.url("/api/v1/search"))
-                .query(&[("q", q), ("per_page", "50")])
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
-    let after = (hits(&search("lamp").await), hits(&search("keeper 2").await));
+    let after = (
+        hits(&everything(&app, "lamp").await),
+        hits(&everything(&app, "keeper 2").await),
+    );
     assert_eq!(before, after, "the same results");
     assert_eq!(app.state_of("search").await, "up");
 }

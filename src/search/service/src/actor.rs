@@ -25,6 +25,8 @@ const VERSIONS_PER_CALL: u32 = 5_000;
 /// A long catch-up commits this often, so a crash midway keeps most of it.
 const COMMIT_EVERY: usize = 5_000;
 const POSTS_DEADLINE: Duration = Duration::from_secs(10);
+/// The request id of a catch-up's calls to posts, which no request made.
+const CATCH_UP_ID: &str = "search-catch-up";
 const DEFAULT_PER_PAGE: u32 = 10;
 const MAX_PER_PAGE: u32 = 50;
 /// How deep one may page: past it, ranking a page costs more than it is worth.
@@ -131,10 +133,13 @@ impl SearchDeps {
 
     /// Reads the posts afresh; a failure leaves a catch-up to fix them once
     /// posts answers again, so the event is not lost.
-    async fn refresh(&self, msg: Refresh, _: &Caller) -> Result<(), SearchError> {
+    async fn refresh(&self, msg: Refresh, caller: &Caller) -> Result<(), SearchError> {
         let mut outcome = Ok(());
         for batch in msg.ids.chunks(DOCUMENTS_PER_CALL) {
-            outcome = self.refresh_batch(batch, Rule::NotOlder).await.map(|_| ());
+            outcome = self
+                .refresh_batch(batch, Rule::NotOlder, &caller.request_id)
+                .await
+                .map(|_| ());
             if outcome.is_err() {
                 break;
             }
@@ -167,19 +172,24 @@ impl SearchDeps {
     }
 
     /// How posts is asked: as the operator, who may read every post, for
-    /// the server's own housekeeping.
-    fn meta(&self) -> CallMeta {
-        CallMeta::new("search", POSTS_DEADLINE)
+    /// the server's own housekeeping, under the id of what it does it for.
+    fn meta(&self, request_id: &str) -> CallMeta {
+        CallMeta::new(request_id, POSTS_DEADLINE)
             .with_principal(self.key.sign(&Principal::Operator))
             .housekeeping()
     }
 
     /// Stages `ids` as posts has them now (at most [`DOCUMENTS_PER_CALL`]);
     /// those posts no longer has are deleted. Answers how many changed.
-    async fn refresh_batch(&self, ids: &[PostId], rule: Rule) -> anyhow::Result<usize> {
+    async fn refresh_batch(
+        &self,
+        ids: &[PostId],
+        rule: Rule,
+        request_id: &str,
+    ) -> anyhow::Result<usize> {
         let posts = self
             .posts
-            .call(IndexDocuments { ids: ids.to_vec() }, self.meta())
+            .call(IndexDocuments { ids: ids.to_vec() }, self.meta(request_id))
             .await
             .map_err(|error| anyhow::anyhow!("reading posts to index: {error}"))?;
         let found: HashSet<PostId> = posts.iter().map(|post| post.id).collect();
@@ -240,7 +250,7 @@ impl SearchDeps {
         let (mut fixed, mut uncommitted) = (0, 0);
         for batch in stale.chunks(DOCUMENTS_PER_CALL) {
             let changed = self
-                .refresh_batch(batch, Rule::Unchanged(seen.clone()))
+                .refresh_batch(batch, Rule::Unchanged(seen.clone()), CATCH_UP_ID)
                 .await?;
             fixed += changed;
             uncommitted += changed;
@@ -272,7 +282,7 @@ impl SearchDeps {
                         after,
                         limit: VERSIONS_PER_CALL,
                     },
-                    self.meta(),
+                    self.meta(CATCH_UP_ID),
                 )
                 .await
                 .map_err(|error| anyhow::anyhow!("listing posts to index: {error}"))?;
