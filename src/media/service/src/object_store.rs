@@ -392,20 +392,28 @@ impl BlobStore for NatsBlobs {
 
     fn delete_prefix<'a>(&'a self, prefix: &'a BlobKey) -> BoxFuture<'a, Result<(), BlobError>> {
         Box::pin(async move {
-            let bucket = &self.bucket(prefix).store;
+            let bucket = self.bucket(prefix);
             let under = format!("{}/", prefix.as_str());
-            let names: Vec<String> = bucket
-                .list()
+            // The names come from the stream's subjects (one request per page),
+            // not the library's `list`, whose consumer waits for ever when
+            // objects are replaced or removed while it reads.
+            let meta = format!("$O.{}.M.", bucket.name);
+            let mut subjects = bucket
+                .stream
+                .info_with_subjects(format!("{meta}>"))
                 .await
-                .map_err(store)?
-                .map_err(store)
-                .try_filter_map(|info| {
-                    let name =
-                        (!info.deleted && info.name.starts_with(&under)).then_some(info.name);
-                    async move { Ok(name) }
-                })
-                .try_collect()
-                .await?;
+                .map_err(store)?;
+            let mut names = Vec::new();
+            while let Some((subject, _)) = subjects.try_next().await.map_err(store)? {
+                let name = subject
+                    .strip_prefix(&meta)
+                    .and_then(|encoded| URL_SAFE.decode(encoded).ok())
+                    .and_then(|bytes| String::from_utf8(bytes).ok());
+                if let Some(name) = name.filter(|name| name.starts_with(&under)) {
+                    names.push(name);
+                }
+            }
+            let bucket = &bucket.store;
             for name in names {
                 match bucket.delete(name.as_str()).await {
                     Ok(()) => {}
