@@ -1,13 +1,14 @@
 //! The tantivy index, and the only code that touches it: its schema and
 //! "folio" analyzer, writes, the map of what it holds, queries and snippets.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
+use frostem::Algorithm;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery,
@@ -19,11 +20,11 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language as Stemming, LowerCaser, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
+use super::stems::{PAIR_JOIN, RememberingStemmer, WordPairs};
 use super::text::html_to_text;
 use folio_posts_protocol::PostId;
 use folio_posts_protocol::domain::{PostKind, PostStatus};
@@ -34,13 +35,19 @@ use folio_search_protocol::messages::{SearchHit, SearchPage, SearchStats};
 
 /// The analyzer of every text field, and of the reader's words.
 const ANALYZER: &str = "folio";
+/// The same words, each joined to the one before (see [`WordPairs`]).
+const PAIRS_ANALYZER: &str = "folio-pairs";
 /// Where the stemming language the index was built with is written down.
 const LANGUAGE_FILE: &str = "language";
 /// One indexing thread: a blog's posts index quickly, and the other core
 /// keeps serving pages.
 const WRITER_HEAP_BYTES: usize = 50_000_000;
-/// How many indexed words the last word of a prefix search may stand for.
-const PREFIX_EXPANSIONS: usize = 50;
+/// How many indexed words the last word of a prefix search may stand for:
+/// the commonest of them, as an autocomplete would offer. Each is a posting
+/// list to walk, so a start such as "se" must not stand for hundreds.
+const PREFIX_EXPANSIONS: usize = 16;
+/// How many words starting so are weighed to find the commonest, per segment.
+const PREFIX_CANDIDATES: usize = 1_000;
 /// A snippet's length, in characters.
 const SNIPPET_CHARS: usize = 200;
 
@@ -115,6 +122,7 @@ struct Fields {
     id: Field,
     title: Field,
     body: Field,
+    body_pairs: Field,
     tags: Field,
     tags_json: Field,
     slug: Field,
@@ -184,6 +192,15 @@ fn schema() -> Schema {
     builder.add_text_field("title", text(true));
     // Stored for the snippets.
     builder.add_text_field("body", text(true));
+    // Ranks a phrase without reading positions: counts, no positions.
+    builder.add_text_field(
+        "body_pairs",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(PAIRS_ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        ),
+    );
     builder.add_text_field("tags", text(false));
     builder.add_text_field("tags_json", STORED);
     builder.add_text_field("slug", STRING | STORED);
@@ -208,6 +225,7 @@ impl Fields {
             id: field("id")?,
             title: field("title")?,
             body: field("body")?,
+            body_pairs: field("body_pairs")?,
             tags: field("tags")?,
             tags_json: field("tags_json")?,
             slug: field("slug")?,
@@ -222,15 +240,15 @@ impl Fields {
     }
 }
 
-fn stemming(language: Language) -> Stemming {
+fn stemming(language: Language) -> Algorithm {
     match language {
-        Language::English => Stemming::English,
-        Language::French => Stemming::French,
-        Language::German => Stemming::German,
-        Language::Spanish => Stemming::Spanish,
-        Language::Italian => Stemming::Italian,
-        Language::Portuguese => Stemming::Portuguese,
-        Language::Dutch => Stemming::Dutch,
+        Language::English => Algorithm::English,
+        Language::French => Algorithm::French,
+        Language::German => Algorithm::German,
+        Language::Spanish => Algorithm::Spanish,
+        Language::Italian => Algorithm::Italian,
+        Language::Portuguese => Algorithm::Portuguese,
+        Language::Dutch => Algorithm::Dutch,
     }
 }
 
@@ -241,7 +259,18 @@ fn analyzer(language: Language) -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(stemming(language)))
+        .filter(RememberingStemmer(stemming(language)))
+        .build()
+}
+
+/// The analyzer's words in pairs, for phrases.
+fn pairs_analyzer(language: Language) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(RememberingStemmer(stemming(language)))
+        .filter(WordPairs)
         .build()
 }
 
@@ -343,6 +372,9 @@ impl Inner {
             Index::create_in_dir(dir, schema.clone()).context("creating the search index")?
         };
         index.tokenizers().register(ANALYZER, analyzer(language));
+        index
+            .tokenizers()
+            .register(PAIRS_ANALYZER, pairs_analyzer(language));
         let fields = Fields::of(&schema)?;
         let writer = index
             .writer_with_num_threads(1, WRITER_HEAP_BYTES)
@@ -455,7 +487,9 @@ impl SearchIndex {
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, post.id.to_string());
         doc.add_text(f.title, &post.title);
-        doc.add_text(f.body, html_to_text(&post.html));
+        let body = html_to_text(&post.html);
+        doc.add_text(f.body_pairs, &body);
+        doc.add_text(f.body, body);
         for tag in &post.tags {
             doc.add_text(f.tags, &tag.name);
         }
@@ -725,17 +759,33 @@ impl SearchIndex {
             clauses.push((Occur::Must, word_query));
         }
         if stemmed.len() >= 2 {
-            for (field, boost) in [(f.title, TITLE_PHRASE_BOOST), (f.body, BODY_PHRASE_BOOST)] {
+            let phrase = |field: Field| -> Box<dyn Query> {
                 let terms: Vec<Term> = stemmed
                     .iter()
                     .map(|word| Term::from_field_text(field, word))
                     .collect();
-                let phrase: Box<dyn Query> = if request.prefix {
+                if request.prefix {
                     Box::new(PhrasePrefixQuery::new(terms))
                 } else {
                     Box::new(PhraseQuery::new(terms))
-                };
-                clauses.push((Occur::Should, boosted(phrase, boost)));
+                }
+            };
+            clauses.push((Occur::Should, boosted(phrase(f.title), TITLE_PHRASE_BOOST)));
+            if request.prefix {
+                // The last word is a start: no pair holds it whole.
+                clauses.push((Occur::Should, boosted(phrase(f.body), BODY_PHRASE_BOOST)));
+            } else {
+                // Bodies are long: reading their positions in every post
+                // that has the words cost most of a query's time. Pairs of
+                // words in a row rank the same way from counts alone.
+                let share = BODY_PHRASE_BOOST / (stemmed.len() - 1) as f32;
+                for pair in stemmed.windows(2) {
+                    let term = Term::from_field_text(
+                        f.body_pairs,
+                        &format!("{}{PAIR_JOIN}{}", pair[0], pair[1]),
+                    );
+                    clauses.push((Occur::Should, boosted(term_query(term), share)));
+                }
             }
         }
         let status =
@@ -803,11 +853,11 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     }
 }
 
-/// The indexed words of `field` that start with one of `starts`, at most
-/// [`PREFIX_EXPANSIONS`], as terms: each then scores and highlights like a
-/// word typed in full.
+/// The indexed words of `field` that start with one of `starts`: the
+/// [`PREFIX_EXPANSIONS`] found in most posts, as terms. Each then scores and
+/// highlights like a word typed in full.
 fn expand(searcher: &Searcher, field: Field, starts: &[&str]) -> anyhow::Result<Vec<Term>> {
-    let mut found = BTreeSet::new();
+    let mut found: HashMap<String, u64> = HashMap::new();
     for segment in searcher.segment_readers() {
         let inverted = segment.inverted_index(field)?;
         for start in starts {
@@ -816,20 +866,31 @@ fn expand(searcher: &Searcher, field: Field, starts: &[&str]) -> anyhow::Result<
                 .range()
                 .ge(str::as_bytes(start))
                 .into_stream()?;
-            while found.len() < PREFIX_EXPANSIONS && stream.advance() {
+            let mut weighed = 0;
+            while weighed < PREFIX_CANDIDATES && stream.advance() {
                 let Ok(word) = std::str::from_utf8(stream.key()) else {
                     continue;
                 };
                 if !word.starts_with(start) {
                     break;
                 }
-                found.insert(word.to_owned());
+                weighed += 1;
+                *found.entry(word.to_owned()).or_default() += u64::from(stream.value().doc_freq);
             }
         }
     }
+    let mut found: Vec<(String, u64)> = found.into_iter().collect();
+    // Commonest first; among equals, the shortest (closest to what was typed).
+    found.sort_by(|(a, a_posts), (b, b_posts)| {
+        b_posts
+            .cmp(a_posts)
+            .then(a.len().cmp(&b.len()))
+            .then(a.cmp(b))
+    });
     Ok(found
         .iter()
-        .map(|word| Term::from_field_text(field, word))
+        .take(PREFIX_EXPANSIONS)
+        .map(|(word, _)| Term::from_field_text(field, word))
         .collect())
 }
 

@@ -5,6 +5,7 @@
 mod actor;
 mod feed;
 mod index;
+mod stems;
 mod text;
 
 pub use actor::{Search, SearchDeps};
