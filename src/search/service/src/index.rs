@@ -790,20 +790,35 @@ impl SearchIndex {
         }
         let status =
             |status: PostStatus| term_query(Term::from_field_text(f.status, status.as_str()));
-        let filter: Option<Box<dyn Query>> = match request.visibility {
-            Visibility::Everything => None,
-            Visibility::Published => Some(status(PostStatus::Published)),
-            Visibility::PublishedOrBy(user) => Some(Box::new(BooleanQuery::new(vec![
-                (Occur::Should, status(PostStatus::Published)),
-                (
-                    Occur::Should,
-                    term_query(Term::from_field_text(f.author, &user.to_string())),
-                ),
-            ]))),
-        };
-        if let Some(filter) = filter {
-            // A filter, not a match: it adds nothing to the score.
-            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
+        match request.visibility {
+            Visibility::Everything => {}
+            Visibility::Published => {
+                // Leaving out the few posts not published skips them in
+                // their short lists; requiring "published" walked a list
+                // as long as the index beside every match.
+                for hidden in [PostStatus::Draft, PostStatus::Scheduled] {
+                    match hidden {
+                        PostStatus::Published => {}
+                        PostStatus::Draft | PostStatus::Scheduled => {
+                            clauses.push((Occur::MustNot, status(hidden)));
+                        }
+                    }
+                }
+            }
+            Visibility::PublishedOrBy(user) => {
+                let filter = BooleanQuery::new(vec![
+                    (Occur::Should, status(PostStatus::Published)),
+                    (
+                        Occur::Should,
+                        term_query(Term::from_field_text(f.author, &user.to_string())),
+                    ),
+                ]);
+                // A filter, not a match: it adds nothing to the score.
+                clauses.push((
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(Box::new(filter), 0.0)),
+                ));
+            }
         }
         Ok(BooleanQuery::new(clauses))
     }
