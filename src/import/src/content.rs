@@ -188,7 +188,7 @@ fn wpautop(html: &str) -> String {
             out.push_str(chunk);
         } else {
             out.push_str("<p>");
-            out.push_str(&chunk.replace('\n', "<br />\n"));
+            out.push_str(&chunk.replace('\n', "<br />"));
             out.push_str("</p>");
         }
         out.push('\n');
@@ -584,6 +584,7 @@ fn converter() -> HtmlToMarkdown {
         ul_bullet_spacing: 1,
         ol_number_spacing: 1,
         hr_style: htmd::options::HrStyle::Dashes,
+        link_style: htmd::options::LinkStyle::InlinedPreferAutolinks,
         ..Default::default()
     };
     HtmlToMarkdown::builder()
@@ -644,7 +645,10 @@ fn media_link_handler(_: &dyn Handlers, element: Element<'_>) -> Option<HandlerR
                 .and_then(|c| attr_of(c, "src"))
         });
     match src {
-        Some(src) => block(&format!("[{src}]({src})")),
+        Some(src) if src.contains(|c: char| c.is_whitespace() || c == '<' || c == '>') => {
+            block(&format!("[{src}](<{}>)", src.replace('>', "%3E")))
+        }
+        Some(src) => block(&format!("<{src}>")),
         None => Some("".into()),
     }
 }
@@ -785,7 +789,7 @@ mod tests {
         let html = wpautop("One\nline two\n\nThree\n<pre>a\n\nb</pre>\n<ul>\n<li>x</li>\n</ul>");
         assert_eq!(
             html,
-            "<p>One<br />\nline two</p>\n<p>Three</p>\n<pre>a\n\nb</pre>\n<ul>\n<li>x</li>\n</ul>\n"
+            "<p>One<br />line two</p>\n<p>Three</p>\n<pre>a\n\nb</pre>\n<ul>\n<li>x</li>\n</ul>\n"
         );
     }
 

@@ -125,6 +125,14 @@ struct Data {
     posts_tags: Vec<PostTag>,
     posts_authors: Vec<PostAuthor>,
     posts_meta: Vec<PostMeta>,
+    settings: Vec<Setting>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Setting {
+    key: String,
+    value: Value,
 }
 
 /// Ghost's ids are hex strings; very old exports had numbers.
@@ -244,6 +252,15 @@ impl Converter<'_> {
         unique("users", data.users.iter().map(|u| u.id.as_str()))?;
 
         let mut export = Export::default();
+        let setting = |key: &str| {
+            data.settings
+                .iter()
+                .find(|s| s.key == key)
+                .and_then(|s| s.value.as_str())
+                .unwrap_or("")
+                .to_owned()
+        };
+        export.site_title = setting("title");
         let tags: HashMap<&str, &Tag> = data.tags.iter().map(|t| (t.id.as_str(), t)).collect();
         let users: HashMap<&str, &User> = data.users.iter().map(|u| (u.id.as_str(), u)).collect();
         let metas: HashMap<&str, &PostMeta> = data

@@ -285,9 +285,11 @@ impl<'m, R: BufRead> WxrReader<'m, R> {
             let (ns, event) = match self.xml.read_resolved_event_into(&mut self.buf) {
                 Ok((ns, event)) => (classify(&ns), event),
                 Err(err) => {
+                    // Encoding errors leave error_position unset: the event's
+                    // start is the nearest known place then.
                     let at = Position {
                         line: self.xml.get_ref().newlines + 1,
-                        byte: self.xml.error_position(),
+                        byte: self.xml.error_position().max(at.byte),
                     };
                     return Err(xml_error(err, at));
                 }
