@@ -251,16 +251,16 @@ impl Converter<'_> {
         unique("tags", data.tags.iter().map(|t| t.id.as_str()))?;
         unique("users", data.users.iter().map(|u| u.id.as_str()))?;
 
-        let mut export = Export::default();
-        let setting = |key: &str| {
-            data.settings
+        let mut export = Export {
+            site_title: data
+                .settings
                 .iter()
-                .find(|s| s.key == key)
+                .find(|s| s.key == "title")
                 .and_then(|s| s.value.as_str())
                 .unwrap_or("")
-                .to_owned()
+                .to_owned(),
+            ..Export::default()
         };
-        export.site_title = setting("title");
         let tags: HashMap<&str, &Tag> = data.tags.iter().map(|t| (t.id.as_str(), t)).collect();
         let users: HashMap<&str, &User> = data.users.iter().map(|u| (u.id.as_str(), u)).collect();
         let metas: HashMap<&str, &PostMeta> = data
