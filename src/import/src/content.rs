@@ -360,6 +360,14 @@ fn shortcode_html(name: &str, raw_attrs: &str, inner: &str, warnings: &mut Vec<S
     }
 }
 
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn tag_of(node: &Node) -> Option<&str> {
     match &node.data {
         NodeData::Element { name, .. } => Some(&name.local),
@@ -420,16 +428,18 @@ impl Prepare<'_> {
                 match src {
                     Some(src) => self
                         .warnings
-                        .push(format!("an <{tag}> of {src} became a link")),
-                    None => self
-                        .warnings
-                        .push(format!("an <{tag}> without a source was left out")),
+                        .push(format!("{} <{tag}> of {src} became a link", article(tag))),
+                    None => self.warnings.push(format!(
+                        "{} <{tag}> without a source was left out",
+                        article(tag)
+                    )),
                 }
             }
             "script" | "style" | "form" | "canvas" | "svg" | "noscript" | "select" | "textarea"
-            | "button" | "input" => self
-                .warnings
-                .push(format!("a <{tag}> has no Markdown form and was left out")),
+            | "button" | "input" => self.warnings.push(format!(
+                "{} <{tag}> has no Markdown form and was left out",
+                article(tag)
+            )),
             "td" | "th"
                 if attr_of(node, "colspan").is_some() || attr_of(node, "rowspan").is_some() =>
             {
