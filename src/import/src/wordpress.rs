@@ -117,22 +117,33 @@ impl Tag {
 }
 
 /// Counts the lines a reader has consumed, so errors can say where they are
-/// without keeping the file.
+/// without keeping the file; and bounds the bytes one XML event may take,
+/// since quick-xml gathers a whole text or CDATA section before handing it
+/// over: a 1 GB field is refused at the limit, not after buffering it.
 struct LineCounter<R> {
     inner: R,
     newlines: u64,
+    /// Bytes consumed since the current event began.
+    in_event: u64,
+    max_event: u64,
+    overflowed: bool,
 }
 
 impl<R: BufRead> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.newlines += count_newlines(&buf[..n]);
+        self.in_event += n as u64;
         Ok(n)
     }
 }
 
 impl<R: BufRead> BufRead for LineCounter<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.in_event > self.max_event {
+            self.overflowed = true;
+            return Err(io::Error::other("an XML event is over the field limit"));
+        }
         self.inner.fill_buf()
     }
 
@@ -140,9 +151,13 @@ impl<R: BufRead> BufRead for LineCounter<R> {
         if let Ok(buf) = self.inner.fill_buf() {
             self.newlines += count_newlines(&buf[..amt.min(buf.len())]);
         }
+        self.in_event += amt as u64;
         self.inner.consume(amt);
     }
 }
+
+/// Room for a field's markup around its text (tag, CDATA brackets).
+const EVENT_SLACK: u64 = 64 * 1024;
 
 fn count_newlines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
@@ -239,6 +254,9 @@ impl<'m, R: BufRead> WxrReader<'m, R> {
         let mut xml = NsReader::from_reader(LineCounter {
             inner: input,
             newlines: 0,
+            in_event: 0,
+            max_event: (limits.max_field_bytes as u64).saturating_add(EVENT_SLACK),
+            overflowed: false,
         });
         let config = xml.config_mut();
         config.expand_empty_elements = true;
@@ -278,6 +296,7 @@ impl<'m, R: BufRead> WxrReader<'m, R> {
     pub fn next_entry(&mut self) -> Result<Option<Entry>, ImportError> {
         loop {
             self.buf.clear();
+            self.xml.get_mut().in_event = 0;
             let at = Position {
                 line: self.xml.get_ref().newlines + 1,
                 byte: self.xml.buffer_position(),
@@ -291,6 +310,9 @@ impl<'m, R: BufRead> WxrReader<'m, R> {
                         line: self.xml.get_ref().newlines + 1,
                         byte: self.xml.error_position().max(at.byte),
                     };
+                    if self.xml.get_ref().overflowed {
+                        return Err(self.state.field_too_large(at));
+                    }
                     return Err(xml_error(err, at));
                 }
             };
@@ -369,18 +391,21 @@ fn xml_error(err: quick_xml::Error, at: Position) -> ImportError {
 }
 
 impl State<'_> {
-    fn push_text(&mut self, text: &str, at: Position) -> Result<(), ImportError> {
-        if self.text.len() + text.len() > self.limits.max_field_bytes {
-            let field = self
+    fn field_too_large(&self, at: Position) -> ImportError {
+        ImportError::FieldTooLarge {
+            field: self
                 .stack
                 .last()
                 .map_or("", |t| t.qname.as_str())
-                .to_owned();
-            return Err(ImportError::FieldTooLarge {
-                field,
-                limit: self.limits.max_field_bytes,
-                at,
-            });
+                .to_owned(),
+            limit: self.limits.max_field_bytes,
+            at,
+        }
+    }
+
+    fn push_text(&mut self, text: &str, at: Position) -> Result<(), ImportError> {
+        if self.text.len() + text.len() > self.limits.max_field_bytes {
+            return Err(self.field_too_large(at));
         }
         self.text.push_str(text);
         Ok(())

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::fs::File;
-use std::io::{BufReader, Cursor};
+use std::io::{BufReader, Cursor, Read};
 
 use folio_import::{ImportError, Limits, NoMedia, ghost, wordpress};
 
@@ -144,6 +144,21 @@ fn a_field_over_the_limit_is_refused_naming_the_field() {
         ("content:encoded", 8 * 1024 * 1024)
     );
     assert_eq!(at.line, 5);
+}
+
+#[test]
+fn an_endless_cdata_section_is_refused_at_the_limit_without_being_buffered() {
+    let head = format!("{HEAD}<item><wp:post_id>1</wp:post_id><content:encoded><![CDATA[");
+    let endless = Cursor::new(head.into_bytes()).chain(std::io::repeat(b'x'));
+    let limits = Limits {
+        max_field_bytes: 1024,
+        ..Limits::default()
+    };
+    let err = wordpress::check(BufReader::new(endless), limits).unwrap_err();
+    let ImportError::FieldTooLarge { field, limit, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!((field.as_str(), limit), ("content:encoded", 1024));
 }
 
 #[test]

@@ -74,7 +74,10 @@ fn twenty_thousand_items_stream_through_a_small_buffer() {
         if let Entry::Item(item) = entry {
             items += 1;
             if items == 1 {
-                assert_eq!(item.markdown, "Paragraph 1 with *some* words.\n\nAnd a second one.");
+                assert_eq!(
+                    item.markdown,
+                    "Paragraph 1 with *some* words.\n\nAnd a second one."
+                );
                 assert!(
                     read.get() <= 16 * 1024,
                     "the first item came after reading {} of {size} bytes",
