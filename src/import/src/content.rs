@@ -247,37 +247,68 @@ fn escape_html(text: &str) -> String {
 /// Rewrites shortcodes into the HTML they stand for, so the one HTML
 /// converter handles everything after.
 fn expand_shortcodes(html: &str, warnings: &mut Vec<String>) -> String {
+    expand_nested(html, warnings, 0)
+}
+
+/// Shortcodes inside an unknown enclosing one (layout plugins' columns,
+/// boxes) are expanded too, a few levels deep: no real content nests more.
+const MAX_SHORTCODE_NESTING: usize = 4;
+
+fn expand_nested(html: &str, warnings: &mut Vec<String>, nesting: usize) -> String {
     static OPEN: LazyLock<Regex> =
         LazyLock::new(|| regex(r"\[([A-Za-z][A-Za-z0-9_-]*)((?:[\s=][^\[\]]*)?)\]"));
+    static CLOSE: LazyLock<Regex> = LazyLock::new(|| regex(r"\[/([A-Za-z][A-Za-z0-9_-]*)\]"));
+    // Every closing tag's span by name, found once: searching the rest of
+    // the text for each opening tag would be quadratic on hostile content.
+    let mut closes: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    for caps in CLOSE.captures_iter(html) {
+        if let (Some(whole), Some(name)) = (caps.get(0), caps.get(1)) {
+            closes
+                .entry(name.as_str())
+                .or_default()
+                .push((whole.start(), whole.end()));
+        }
+    }
     let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(caps) = OPEN.captures(rest) {
+    let mut pos = 0;
+    for caps in OPEN.captures_iter(html) {
         let (Some(whole), Some(name), Some(raw_attrs)) = (caps.get(0), caps.get(1), caps.get(2))
         else {
-            break;
+            continue;
         };
-        let name = name.as_str().to_ascii_lowercase();
-        let raw_attrs = raw_attrs.as_str().trim_end_matches('/');
-        let after = &rest[whole.end()..];
-        let close = format!("[/{}]", &caps[1]);
-        let close_at = after.find(&close);
-        let is_shortcode = KNOWN_SHORTCODES.contains(&name.as_str())
-            || raw_attrs.contains('=')
-            || close_at.is_some();
-        out.push_str(&rest[..whole.start()]);
-        if !is_shortcode {
-            out.push_str(whole.as_str());
-            rest = after;
+        if whole.start() < pos {
             continue;
         }
-        let (inner, next) = match close_at {
-            Some(at) => (&after[..at], &after[at + close.len()..]),
-            None => ("", after),
+        let close = closes.get(name.as_str()).and_then(|spans| {
+            let i = spans.partition_point(|&(start, _)| start < whole.end());
+            spans.get(i).copied()
+        });
+        let lower = name.as_str().to_ascii_lowercase();
+        let raw_attrs = raw_attrs.as_str().trim_end_matches('/');
+        let is_shortcode = KNOWN_SHORTCODES.contains(&lower.as_str())
+            || raw_attrs.contains('=')
+            || close.is_some();
+        out.push_str(&html[pos..whole.start()]);
+        if !is_shortcode {
+            out.push_str(whole.as_str());
+            pos = whole.end();
+            continue;
+        }
+        let (inner, next) = match close {
+            Some((start, end)) => (&html[whole.end()..start], end),
+            None => ("", whole.end()),
         };
-        out.push_str(&shortcode_html(&name, raw_attrs, inner, warnings));
-        rest = next;
+        let inner = if nesting < MAX_SHORTCODE_NESTING
+            && !matches!(lower.as_str(), "code" | "sourcecode" | "source")
+        {
+            expand_nested(inner, warnings, nesting + 1)
+        } else {
+            inner.to_owned()
+        };
+        out.push_str(&shortcode_html(&lower, raw_attrs, &inner, warnings));
+        pos = next;
     }
-    out.push_str(rest);
+    out.push_str(&html[pos..]);
     out
 }
 
@@ -336,7 +367,9 @@ fn shortcode_html(name: &str, raw_attrs: &str, inner: &str, warnings: &mut Vec<S
                 .or(attrs.get("url"))
                 .cloned()
                 .or_else(|| first_url(raw_attrs))
-                .or_else(|| first_url(inner));
+                // Only an inner text that is a URL and nothing else
+                // (`[youtube]https://…[/youtube]`): other text is content.
+                .or_else(|| first_url(inner).filter(|url| url == inner.trim()));
             match url {
                 Some(url) => {
                     warnings.push(format!("the shortcode [{name}] became a link to {url}"));
@@ -537,6 +570,13 @@ fn convert(html: &str, media: &dyn MediaLookup, mut warnings: Vec<String>) -> Co
             warnings,
         };
     }
+    if estimated_depth(html) > PRESCAN_DEPTH {
+        warnings.push(too_deep());
+        return Converted {
+            markdown: tidy(&strip_tags(html)),
+            warnings,
+        };
+    }
     let converter = converter();
     let tree = match converter.html_to_tree(html) {
         Ok(tree) => tree,
@@ -550,6 +590,13 @@ fn convert(html: &str, media: &dyn MediaLookup, mut warnings: Vec<String>) -> Co
             };
         }
     };
+    if max_depth(&tree) > MAX_HTML_DEPTH {
+        warnings.push(too_deep());
+        return Converted {
+            markdown: tidy(&plain_text(&tree)),
+            warnings,
+        };
+    }
     let mut prepare = Prepare {
         media,
         warnings,
@@ -568,6 +615,94 @@ fn convert(html: &str, media: &dyn MediaLookup, mut warnings: Vec<String>) -> Co
         markdown: tidy(&markdown),
         warnings,
     }
+}
+
+/// The converter walks the tree recursively: deeper HTML (only ever seen in
+/// hostile content) would overflow the stack, which aborts the process. 256
+/// levels is half of what a 2 MiB thread stack survives in a debug build.
+const MAX_HTML_DEPTH: usize = 256;
+
+/// html5ever's cost grows with the square of the nesting of some elements
+/// (40,000 nested `<div>`s take seconds), so absurd nesting is caught on
+/// the text before parsing; the bound is loose because HTML may leave
+/// `<p>` and `<li>` unclosed, which this count takes as nesting.
+const PRESCAN_DEPTH: usize = 2_000;
+
+fn too_deep() -> String {
+    format!("the content nests elements more than {MAX_HTML_DEPTH} deep; it was kept as plain text")
+}
+
+const VOID_TAGS: [&str; 14] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+fn estimated_depth(html: &str) -> usize {
+    static TAG: LazyLock<Regex> =
+        LazyLock::new(|| regex(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*?(/?)>"));
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for caps in TAG.captures_iter(html) {
+        let name = caps[2].to_ascii_lowercase();
+        if &caps[1] == "/" {
+            depth = depth.saturating_sub(1);
+        } else if &caps[3] != "/" && !VOID_TAGS.contains(&name.as_str()) {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
+}
+
+/// Text without tags, for content too deep to parse; block tags become
+/// paragraph breaks.
+fn strip_tags(html: &str) -> String {
+    static BLOCK: LazyLock<Regex> =
+        LazyLock::new(|| regex(&format!(r"(?i)</?(?:{BLOCK_TAGS}|br)\b[^<>]*>")));
+    static TAG: LazyLock<Regex> = LazyLock::new(|| regex(r"<[^<>]*>"));
+    let text = BLOCK.replace_all(html, "\n\n");
+    TAG.replace_all(&text, "")
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#039;", "'")
+        .replace("&amp;", "&")
+}
+
+fn max_depth(root: &Rc<Node>) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(root.clone(), 0)];
+    while let Some((node, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        for child in node.children.borrow().iter() {
+            stack.push((child.clone(), depth + 1));
+        }
+    }
+    deepest
+}
+
+/// The text of a tree, without recursion; block elements end a paragraph.
+fn plain_text(root: &Rc<Node>) -> String {
+    let mut out = String::new();
+    let mut stack = vec![root.clone()];
+    while let Some(node) = stack.pop() {
+        match &node.data {
+            NodeData::Text { contents } => out.push_str(&contents.borrow()),
+            NodeData::Element { name, .. }
+                if matches!(
+                    &*name.local,
+                    "p" | "div" | "li" | "br" | "h1" | "h2" | "h3" | "tr"
+                ) =>
+            {
+                out.push_str("\n\n");
+            }
+            _ => {}
+        }
+        for child in node.children.borrow().iter().rev() {
+            stack.push(child.clone());
+        }
+    }
+    out
 }
 
 fn tidy(markdown: &str) -> String {

@@ -106,6 +106,19 @@ fn unknown_shortcodes_are_named_in_warnings_and_their_text_is_kept() {
 }
 
 #[test]
+fn shortcodes_inside_an_unknown_enclosing_one_are_expanded_too() {
+    let out = md("[column width=\"1/2\"]Watch: [embed]https://v.example/1[/embed][/column]");
+    assert_eq!(out.markdown, "Watch: <https://v.example/1>");
+    assert_eq!(
+        out.warnings,
+        [
+            "the shortcode [embed] became a link to https://v.example/1",
+            "the shortcode [column] has no Markdown form; its content was kept",
+        ]
+    );
+}
+
+#[test]
 fn code_is_fenced_with_its_language_and_never_read_as_markup() {
     let out = md(
         "<pre><code class=\"language-html\">&lt;p&gt;Hi &amp; bye&lt;/p&gt;\n```\nnested fence</code></pre>",

@@ -245,3 +245,36 @@ fn ghost_exports_over_the_size_limits_are_refused() {
         "Ghost post a: its html is larger than the limit of 10 bytes"
     );
 }
+
+#[test]
+fn html_nested_deeper_than_the_converter_can_walk_is_kept_as_text_not_a_crash() {
+    for depth in [300, 20_000] {
+        let html = format!(
+            "<p>Intro</p>{}deep <b>words</b>{}",
+            "<div><em>".repeat(depth),
+            "</em></div>".repeat(depth)
+        );
+        let out = folio_import::to_markdown(&html, &NoMedia);
+        assert_eq!(out.markdown, "Intro\n\ndeep words", "{depth}");
+        assert_eq!(
+            out.warnings,
+            ["the content nests elements more than 256 deep; it was kept as plain text"]
+        );
+    }
+}
+
+#[test]
+fn content_built_to_make_the_converter_quadratic_converts_promptly_enough() {
+    // A quarter of a million bracketed words with one closing tag at the end: each
+    // opening tag must not search the rest of the text.
+    let html = format!("{}[/a]", "[a] ".repeat(250_000));
+    let out = folio_import::to_markdown(&html, &NoMedia);
+    assert!(
+        out.markdown.starts_with("\\[a\\] \\[a\\]"),
+        "the first [a] wraps the rest"
+    );
+    assert_eq!(
+        out.warnings,
+        ["the shortcode [a] has no Markdown form; its content was kept"]
+    );
+}
