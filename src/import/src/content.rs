@@ -473,6 +473,9 @@ impl Prepare<'_> {
                 "{} <{tag}> has no Markdown form and was left out",
                 article(tag)
             )),
+            "sup" | "sub" | "u" | "mark" => self.warnings.push(format!(
+                "<{tag}> text has no Markdown form; its text was kept without it"
+            )),
             "td" | "th"
                 if attr_of(node, "colspan").is_some() || attr_of(node, "rowspan").is_some() =>
             {
@@ -611,6 +614,9 @@ fn convert(html: &str, media: &dyn MediaLookup, mut warnings: Vec<String>) -> Co
         ));
     }
     let markdown = converter.tree_to_markdown(&tree);
+    // One line per kind of loss: fifty footnotes need not say so fifty times.
+    let mut seen = std::collections::HashSet::new();
+    warnings.retain(|w| seen.insert(w.clone()));
     Converted {
         markdown: tidy(&markdown),
         warnings,

@@ -10,10 +10,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::content::{MediaLookup, html_to_markdown};
+use crate::content::{MediaLookup, NoMedia, html_to_markdown};
 use crate::error::{ImportError, Position};
 use crate::model::{
-    Author, Export, FeatureImage, Item, ItemKind, ItemStatus, Limits, Term, TermKind,
+    Author, Export, FeatureImage, Item, ItemKind, ItemStatus, Limits, Report, Term, TermKind,
 };
 
 /// Reads a Ghost export from `input`, refusing it whole if it is larger than
@@ -34,6 +34,12 @@ pub fn read<R: Read>(
         });
     }
     read_slice(&bytes, limits, media)
+}
+
+/// Validates a whole Ghost export and counts what it holds, keeping nothing:
+/// the first pass a caller makes before writing anything.
+pub fn check<R: Read>(input: R, limits: Limits) -> Result<Report, ImportError> {
+    read(input, limits, &NoMedia).map(|export| export.report)
 }
 
 /// Reads a Ghost export already in memory.

@@ -180,3 +180,13 @@ fn lists_quotes_and_links_convert_and_nothing_is_lost_without_a_lookup() {
         "- One\n  - Nested\n- [Two](https://a.example/ \"A\")\n\n> Quote\n>\n> More"
     );
 }
+
+#[test]
+fn a_loss_repeated_in_one_post_is_reported_once() {
+    let out = md("<p>E = mc<sup>2</sup> and a<sup>2</sup> + b<sup>2</sup></p>");
+    assert_eq!(out.markdown, "E = mc2 and a2 + b2");
+    assert_eq!(
+        out.warnings,
+        ["<sup> text has no Markdown form; its text was kept without it"]
+    );
+}

@@ -49,6 +49,11 @@ fn the_report_counts_posts_pages_authors_and_tags_and_skips_internal_tags() {
         (4, 1, 0, 2, 2, 0)
     );
     assert_eq!(r.skipped.get("internal tag"), Some(&1));
+    let file = File::open("tests/fixtures/ghost-5.json").unwrap();
+    assert_eq!(
+        &ghost::check(file, Limits::default()).unwrap().skipped,
+        &r.skipped
+    );
     assert_eq!(export.site_title, "Ghostly");
     let grace = &export.authors[0];
     assert_eq!(
