@@ -1,167 +1,17 @@
-//! WordPress's WXR export (versions 1.0 to 1.2, as `wp-admin/includes/export.php`
-//! writes it) read as a stream: one entry at a time from any `BufRead`, so a
-//! large file is never held whole, and every hostile construct refused with
-//! its position before a caller has written anything.
+//! What the reader has open and what it has seen: elements are folded into
+//! authors, terms, attachments and items as they close, and every rule a
+//! whole file must keep (one id per item, safe paths, limits) is checked
+//! here.
 
 use std::collections::HashSet;
-use std::io::{self, BufRead, Read};
 
-use chrono::{DateTime, NaiveDateTime, Utc};
-use percent_encoding::percent_decode_str;
-use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
-use quick_xml::{NsReader, XmlVersion};
-use serde::{Deserialize, Serialize};
-
-use crate::content::{MediaLookup, NoMedia, to_markdown};
+use super::values::{decode_slug, is_safe_relative_path, parent_id, parse_wp_date};
+use super::{Entry, Header, Ns, Tag, malformed};
+use crate::content::{MediaLookup, to_markdown};
 use crate::error::{ImportError, Position};
 use crate::model::{
-    Attachment, Author, Export, FeatureImage, Item, ItemKind, ItemStatus, Limits, Report, Term,
-    TermKind,
+    Attachment, Author, FeatureImage, Item, ItemKind, ItemStatus, Limits, Report, Term, TermKind,
 };
-
-/// What the channel says about the site, sent before the first other entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Header {
-    pub wxr_version: String,
-    pub site_title: String,
-    pub site_url: String,
-    pub base_site_url: String,
-}
-
-/// One thing read from the file, in file order (WordPress writes the header,
-/// then authors, categories, tags and terms, then items).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Entry {
-    Header(Header),
-    Author(Author),
-    Term(Term),
-    Attachment(Attachment),
-    Item(Box<Item>),
-}
-
-/// Reads a whole (small) file into memory, converting content with `media`.
-pub fn read_all<R: BufRead>(
-    input: R,
-    limits: Limits,
-    media: &dyn MediaLookup,
-) -> Result<Export, ImportError> {
-    let mut reader = WxrReader::new(input, limits, media);
-    let mut export = Export::default();
-    while let Some(entry) = reader.next_entry()? {
-        match entry {
-            Entry::Header(h) => {
-                export.site_title = h.site_title;
-                export.site_url = h.site_url;
-            }
-            Entry::Author(a) => export.authors.push(a),
-            Entry::Term(t) => export.terms.push(t),
-            Entry::Attachment(a) => export.attachments.push(a),
-            Entry::Item(i) => export.items.push(*i),
-        }
-    }
-    export.report = reader.into_report();
-    Ok(export)
-}
-
-/// Validates the whole file and counts what it holds, keeping nothing: the
-/// first pass a caller makes before writing anything.
-pub fn check<R: BufRead>(input: R, limits: Limits) -> Result<Report, ImportError> {
-    let mut reader = WxrReader::new(input, limits, &NoMedia);
-    while reader.next_entry()?.is_some() {}
-    Ok(reader.into_report())
-}
-
-/// The namespaces WXR uses, matched by URI: the prefixes are only the
-/// exporter's habit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ns {
-    None,
-    Wp,
-    Excerpt,
-    Content,
-    Dc,
-    Other,
-}
-
-fn classify(ns: &ResolveResult<'_>) -> Ns {
-    match ns {
-        ResolveResult::Unbound => Ns::None,
-        ResolveResult::Bound(uri) => {
-            let uri = uri.as_ref();
-            let wxr = uri
-                .strip_prefix("http://wordpress.org/export/")
-                .or_else(|| uri.strip_prefix("https://wordpress.org/export/"));
-            match wxr {
-                Some(rest) if rest.ends_with("/excerpt/") => Ns::Excerpt,
-                Some(_) => Ns::Wp,
-                None if uri == "http://purl.org/rss/1.0/modules/content/" => Ns::Content,
-                None if uri == "http://purl.org/dc/elements/1.1/" => Ns::Dc,
-                None => Ns::Other,
-            }
-        }
-        ResolveResult::Unknown(_) => Ns::Other,
-    }
-}
-
-struct Tag {
-    ns: Ns,
-    local: String,
-    qname: String,
-}
-
-impl Tag {
-    fn is(&self, ns: Ns, local: &str) -> bool {
-        self.ns == ns && self.local == local
-    }
-}
-
-/// Counts the lines a reader has consumed, so errors can say where they are
-/// without keeping the file; and bounds the bytes one XML event may take,
-/// since quick-xml gathers a whole text or CDATA section before handing it
-/// over: a 1 GB field is refused at the limit, not after buffering it.
-struct LineCounter<R> {
-    inner: R,
-    newlines: u64,
-    /// Bytes consumed since the current event began.
-    in_event: u64,
-    max_event: u64,
-    overflowed: bool,
-}
-
-impl<R: BufRead> Read for LineCounter<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.newlines += count_newlines(&buf[..n]);
-        self.in_event += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for LineCounter<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.in_event > self.max_event {
-            self.overflowed = true;
-            return Err(io::Error::other("an XML event is over the field limit"));
-        }
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amt: usize) {
-        if let Ok(buf) = self.inner.fill_buf() {
-            self.newlines += count_newlines(&buf[..amt.min(buf.len())]);
-        }
-        self.in_event += amt as u64;
-        self.inner.consume(amt);
-    }
-}
-
-/// Room for a field's markup around its text (tag, CDATA brackets).
-const EVENT_SLACK: u64 = 64 * 1024;
-
-fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
-}
 
 /// Deeper than any real export nests; bounds the element stack.
 const MAX_DEPTH: usize = 64;
@@ -224,14 +74,7 @@ enum Open {
     Item(Box<ItemFields>),
 }
 
-/// Reads entries one at a time; see [`WxrReader::next_entry`].
-pub struct WxrReader<'m, R: BufRead> {
-    xml: NsReader<LineCounter<R>>,
-    buf: Vec<u8>,
-    state: State<'m>,
-}
-
-struct State<'m> {
+pub(super) struct State<'m> {
     limits: Limits,
     media: &'m dyn MediaLookup,
     stack: Vec<Tag>,
@@ -246,152 +89,29 @@ struct State<'m> {
     saw_root: bool,
     seen_ids: HashSet<u64>,
     items: usize,
-    report: Report,
+    pub(super) report: Report,
 }
 
-impl<'m, R: BufRead> WxrReader<'m, R> {
-    pub fn new(input: R, limits: Limits, media: &'m dyn MediaLookup) -> Self {
-        let mut xml = NsReader::from_reader(LineCounter {
-            inner: input,
-            newlines: 0,
-            in_event: 0,
-            max_event: (limits.max_field_bytes as u64).saturating_add(EVENT_SLACK),
-            overflowed: false,
-        });
-        let config = xml.config_mut();
-        config.expand_empty_elements = true;
-        config.check_end_names = true;
+impl<'m> State<'m> {
+    pub(super) fn new(limits: Limits, media: &'m dyn MediaLookup) -> Self {
         Self {
-            xml,
-            buf: Vec::new(),
-            state: State {
-                limits,
-                media,
-                stack: Vec::new(),
-                text: String::new(),
-                open: Open::Nothing,
-                open_depth: 0,
-                category_attrs: Default::default(),
-                header: Header::default(),
-                header_sent: false,
-                saw_root: false,
-                seen_ids: HashSet::new(),
-                items: 0,
-                report: Report::default(),
-            },
+            limits,
+            media,
+            stack: Vec::new(),
+            text: String::new(),
+            open: Open::Nothing,
+            open_depth: 0,
+            category_attrs: Default::default(),
+            header: Header::default(),
+            header_sent: false,
+            saw_root: false,
+            seen_ids: HashSet::new(),
+            items: 0,
+            report: Report::default(),
         }
     }
 
-    /// The report so far; complete once `next_entry` has answered `None`.
-    pub fn report(&self) -> &Report {
-        &self.state.report
-    }
-
-    pub fn into_report(self) -> Report {
-        self.state.report
-    }
-
-    /// The next entry, or `None` at the end of a valid file. An error ends
-    /// the reading: the file is refused as a whole.
-    pub fn next_entry(&mut self) -> Result<Option<Entry>, ImportError> {
-        loop {
-            self.buf.clear();
-            self.xml.get_mut().in_event = 0;
-            let at = Position {
-                line: self.xml.get_ref().newlines + 1,
-                byte: self.xml.buffer_position(),
-            };
-            let (ns, event) = match self.xml.read_resolved_event_into(&mut self.buf) {
-                Ok((ns, event)) => (classify(&ns), event),
-                Err(err) => {
-                    // Encoding errors leave error_position unset: the event's
-                    // start is the nearest known place then.
-                    let at = Position {
-                        line: self.xml.get_ref().newlines + 1,
-                        byte: self.xml.error_position().max(at.byte),
-                    };
-                    if self.xml.get_ref().overflowed {
-                        return Err(self.state.field_too_large(at));
-                    }
-                    return Err(xml_error(err, at));
-                }
-            };
-            let found = match event {
-                Event::Start(start) => {
-                    let local = start.local_name().as_ref().to_owned();
-                    let qname = start.name().as_ref().to_owned();
-                    let mut attrs = (String::new(), String::new());
-                    if ns == Ns::None && local == "category" {
-                        for attr in start.attributes() {
-                            let attr = attr.map_err(|e| malformed(e.to_string(), at))?;
-                            let value = attr
-                                .normalized_value(XmlVersion::Implicit1_0)
-                                .map_err(|e| xml_error(e, at))?
-                                .into_owned();
-                            match attr.key.as_ref() {
-                                "domain" => attrs.0 = value,
-                                "nicename" => attrs.1 = value,
-                                _ => {}
-                            }
-                        }
-                    }
-                    self.state.start(Tag { ns, local, qname }, attrs, at)?
-                }
-                Event::End(_) => self.state.end(at)?,
-                Event::Text(text) => {
-                    self.state.push_text(&text.xml10_content(), at)?;
-                    None
-                }
-                Event::CData(cdata) => {
-                    self.state.push_text(&cdata.xml10_content(), at)?;
-                    None
-                }
-                Event::GeneralRef(reference) => {
-                    let ch = match reference.resolve_char_ref() {
-                        Ok(Some(ch)) => ch,
-                        Ok(None) => match &*reference {
-                            "amp" => '&',
-                            "lt" => '<',
-                            "gt" => '>',
-                            "quot" => '"',
-                            "apos" => '\'',
-                            name => {
-                                return Err(ImportError::Entity {
-                                    name: name.to_owned(),
-                                    at,
-                                });
-                            }
-                        },
-                        Err(e) => return Err(malformed(e.to_string(), at)),
-                    };
-                    self.state.push_text(ch.encode_utf8(&mut [0; 4]), at)?;
-                    None
-                }
-                Event::DocType(_) => return Err(ImportError::Doctype { at }),
-                Event::Eof => return self.state.eof(at),
-                Event::Empty(_) | Event::Comment(_) | Event::Decl(_) | Event::PI(_) => None,
-            };
-            if found.is_some() {
-                return Ok(found);
-            }
-        }
-    }
-}
-
-fn malformed(reason: String, at: Position) -> ImportError {
-    ImportError::Malformed { reason, at }
-}
-
-fn xml_error(err: quick_xml::Error, at: Position) -> ImportError {
-    match err {
-        quick_xml::Error::Io(io) => ImportError::Io(io::Error::new(io.kind(), io.to_string())),
-        quick_xml::Error::Encoding(_) => ImportError::InvalidUtf8 { at },
-        other => malformed(other.to_string(), at),
-    }
-}
-
-impl State<'_> {
-    fn field_too_large(&self, at: Position) -> ImportError {
+    pub(super) fn field_too_large(&self, at: Position) -> ImportError {
         ImportError::FieldTooLarge {
             field: self
                 .stack
@@ -403,7 +123,7 @@ impl State<'_> {
         }
     }
 
-    fn push_text(&mut self, text: &str, at: Position) -> Result<(), ImportError> {
+    pub(super) fn push_text(&mut self, text: &str, at: Position) -> Result<(), ImportError> {
         if self.text.len() + text.len() > self.limits.max_field_bytes {
             return Err(self.field_too_large(at));
         }
@@ -424,7 +144,7 @@ impl State<'_> {
         Ok(Some(Entry::Header(self.header.clone())))
     }
 
-    fn start(
+    pub(super) fn start(
         &mut self,
         tag: Tag,
         category_attrs: (String, String),
@@ -480,7 +200,7 @@ impl State<'_> {
         Ok(found)
     }
 
-    fn end(&mut self, at: Position) -> Result<Option<Entry>, ImportError> {
+    pub(super) fn end(&mut self, at: Position) -> Result<Option<Entry>, ImportError> {
         let Some(tag) = self.stack.pop() else {
             return Err(malformed("a closing tag with no opening tag".into(), at));
         };
@@ -579,7 +299,7 @@ impl State<'_> {
         Ok(None)
     }
 
-    fn eof(&mut self, at: Position) -> Result<Option<Entry>, ImportError> {
+    pub(super) fn eof(&mut self, at: Position) -> Result<Option<Entry>, ImportError> {
         if let Some(open) = self.stack.last() {
             return Err(malformed(
                 format!("the file ends inside <{}>", open.qname),
@@ -767,76 +487,5 @@ impl State<'_> {
         };
         self.report.record_item(&item);
         Ok(Some(Entry::Item(Box::new(item))))
-    }
-}
-
-fn parent_id(raw: &str) -> Option<String> {
-    Some(raw.to_owned()).filter(|p| !p.is_empty() && p != "0")
-}
-
-/// WordPress writes `0000-00-00 00:00:00` for "no date" (drafts' GMT dates).
-fn parse_wp_date(raw: &str) -> Option<DateTime<Utc>> {
-    let raw = raw.trim();
-    if raw.is_empty() || raw.starts_with("0000-00-00") {
-        return None;
-    }
-    NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .map(|d| d.and_utc())
-}
-
-/// WordPress stores non-ASCII slugs percent-encoded; the flag says whether
-/// decoding worked (if not, the raw slug is kept).
-fn decode_slug(raw: &str) -> (String, bool) {
-    let raw = raw.trim();
-    match percent_decode_str(raw).decode_utf8() {
-        Ok(s) => (s.into_owned(), true),
-        Err(_) => (raw.to_owned(), false),
-    }
-}
-
-/// The applier joins this path to a folder of its own: it must stay inside.
-fn is_safe_relative_path(path: &str) -> bool {
-    !path.is_empty()
-        && !path.starts_with('/')
-        && !path.contains('\\')
-        && !path.contains('\0')
-        && path.as_bytes().get(1).is_none_or(|&b| b != b':')
-        && path.split('/').all(|segment| segment != "..")
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn paths_that_leave_the_uploads_folder_are_unsafe() {
-        assert!(is_safe_relative_path("2019/03/photo.jpg"));
-        for bad in [
-            "/etc/passwd",
-            "../x.jpg",
-            "2019/../../x",
-            "a\\b.jpg",
-            "C:/x.jpg",
-            "",
-        ] {
-            assert!(!is_safe_relative_path(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn zero_dates_mean_none() {
-        assert_eq!(parse_wp_date("0000-00-00 00:00:00"), None);
-        assert_eq!(
-            parse_wp_date("2024-03-01 10:20:30").unwrap().to_rfc3339(),
-            "2024-03-01T10:20:30+00:00"
-        );
-    }
-
-    #[test]
-    fn slugs_are_percent_decoded() {
-        assert_eq!(decode_slug("%e6%97%a5%e6%9c%ac"), ("日本".to_owned(), true));
-        assert_eq!(decode_slug("%ff"), ("%ff".to_owned(), false));
     }
 }
