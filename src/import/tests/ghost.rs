@@ -204,13 +204,21 @@ print('hi')
 }
 
 #[test]
-fn pages_and_email_only_posts_are_read_with_their_kind_and_a_warning() {
+fn pages_and_members_only_email_posts_are_read_with_what_was_lost_named() {
     let export = export();
-    assert_eq!(item(&export, "about").kind, ItemKind::Page);
+    let about = item(&export, "about");
+    assert_eq!(
+        (about.kind, about.status),
+        (ItemKind::Page, ItemStatus::Published)
+    );
+    assert_eq!(about.warnings, ["its code injection (head) was left out"]);
     let sent = item(&export, "newsletter-only");
     assert_eq!(sent.status, ItemStatus::Draft);
     assert_eq!(
         sent.warnings,
-        ["has the status \"sent\" (e.g. an email-only post); imported as a draft"]
+        [
+            "has the status \"sent\" (e.g. an email-only post); imported as a draft",
+            "was visible to \"members\" only; Folio has no members, so it was imported as a draft",
+        ]
     );
 }

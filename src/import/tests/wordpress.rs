@@ -45,7 +45,7 @@ fn the_report_counts_what_was_read_and_what_was_skipped_by_kind() {
             report.terms,
             report.comments
         ),
-        (6, 1, 3, 2, 6, 2)
+        (7, 1, 3, 2, 6, 2)
     );
     let skipped: Vec<(&str, u64)> = report
         .skipped
@@ -209,9 +209,21 @@ fn statuses_map_to_published_scheduled_or_draft_with_warnings_where_meaning_chan
         ["has no GMT date; its local date 2024-02-10 14:00:00 was read as UTC"]
     );
     let ids: Vec<&str> = export.items.iter().map(|i| i.source_id.as_str()).collect();
-    assert_eq!(ids, ["20", "21", "30", "40", "41", "42", "43"]);
-    assert_eq!(item(&export, "30").kind, ItemKind::Page);
-    assert_eq!(item(&export, "30").markdown, "We ride & write.");
+    assert_eq!(ids, ["20", "21", "30", "40", "41", "42", "46", "43"]);
+    let page = item(&export, "30");
+    assert_eq!(page.kind, ItemKind::Page);
+    assert_eq!(page.markdown, "We ride & write.");
+    assert_eq!(
+        page.warnings,
+        ["the block wp:latest-posts is rendered by WordPress when shown and was left out"]
+    );
+
+    let protected = item(&export, "46");
+    assert_eq!(protected.status, ItemStatus::Draft);
+    assert_eq!(
+        protected.warnings,
+        ["was password-protected; imported as a draft"]
+    );
 }
 
 #[test]
@@ -278,7 +290,7 @@ fn the_stream_sends_the_header_first_then_entries_in_file_order() {
     }
     kinds.dedup();
     assert_eq!(kinds, ["header", "author", "term", "attachment", "item"]);
-    assert_eq!(reader.report().posts, 6);
+    assert_eq!(reader.report().posts, 7);
 }
 
 #[test]

@@ -8,10 +8,32 @@ use regex::Regex;
 use super::{BLOCK_TAGS, regex};
 
 /// Block comments carry editor state only; the HTML between them is the
-/// content. (Image ids stay on the `<img>` as `wp-image-N`.)
-pub(super) fn strip_block_comments(html: &str) -> String {
+/// content. (Image ids stay on the `<img>` as `wp-image-N`.) A self-closing
+/// block (`<!-- wp:latest-posts /-->`, a reusable `wp:block`) has no HTML:
+/// WordPress renders it when the page is shown, so it is named in a warning.
+pub(super) fn strip_block_comments(html: &str, warnings: &mut Vec<String>) -> String {
     static BLOCK: LazyLock<Regex> = LazyLock::new(|| regex(r"(?s)<!--\s*/?wp:.*?-->"));
-    BLOCK.replace_all(html, "").into_owned()
+    static DYNAMIC: LazyLock<Regex> =
+        LazyLock::new(|| regex(r#"^<!--\s*wp:([a-z0-9/-]+)(?:\s.*?"ref"\s*:\s*(\d+))?.*/-->$"#));
+    BLOCK
+        .replace_all(html, |caps: &regex::Captures<'_>| {
+            if let Some(dynamic) = DYNAMIC.captures(&caps[0]) {
+                let warning = match dynamic.get(2) {
+                    Some(reference) => format!(
+                        "the reusable block {} is not expanded; its content is in that \
+                         wp_block item",
+                        reference.as_str()
+                    ),
+                    None => format!(
+                        "the block wp:{} is rendered by WordPress when shown and was left out",
+                        &dynamic[1]
+                    ),
+                };
+                warnings.push(warning);
+            }
+            ""
+        })
+        .into_owned()
 }
 
 /// WordPress's wpautop, simplified: in classic content a blank line is a
@@ -63,6 +85,23 @@ pub(super) fn wpautop(html: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn self_closing_blocks_are_named_because_they_have_no_html() {
+        let mut warnings = Vec::new();
+        let html = strip_block_comments(
+            "<!-- wp:paragraph --><p>A</p><!-- /wp:paragraph -->\n<!-- wp:latest-posts {\"postsToShow\":3} /-->\n<!-- wp:block {\"ref\":123} /-->",
+            &mut warnings,
+        );
+        assert_eq!(html, "<p>A</p>\n\n");
+        assert_eq!(
+            warnings,
+            [
+                "the block wp:latest-posts is rendered by WordPress when shown and was left out",
+                "the reusable block 123 is not expanded; its content is in that wp_block item",
+            ]
+        );
+    }
 
     #[test]
     fn wpautop_makes_paragraphs_and_line_breaks_but_leaves_pre_alone() {

@@ -36,7 +36,7 @@ pub struct Converted {
 pub fn to_markdown(html: &str, media: &dyn MediaLookup) -> Converted {
     let mut warnings = Vec::new();
     let is_blocks = html.contains("<!-- wp:");
-    let html = strip_block_comments(html);
+    let html = strip_block_comments(html, &mut warnings);
     let html = expand_shortcodes(&html, &mut warnings);
     let html = if is_blocks { html } else { wpautop(&html) };
     convert(&html, media, warnings)

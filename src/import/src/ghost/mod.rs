@@ -177,6 +177,9 @@ struct Post {
     published_at: Option<String>,
     updated_at: Option<String>,
     custom_excerpt: Option<String>,
+    visibility: Option<String>,
+    codeinjection_head: Option<String>,
+    codeinjection_foot: Option<String>,
     meta_title: Option<String>,
     meta_description: Option<String>,
 }
@@ -338,6 +341,26 @@ impl Converter<'_> {
                     ItemStatus::Draft
                 }
             };
+            // Folio has no members: a members-only post imported as is
+            // would be shown to everyone.
+            let status = match post.visibility.as_deref() {
+                Some("public") | None => status,
+                Some(other) => {
+                    warnings.push(format!(
+                        "was visible to {other:?} only; Folio has no members, so it was \
+                         imported as a draft"
+                    ));
+                    ItemStatus::Draft
+                }
+            };
+            for (field, value) in [
+                ("head", &post.codeinjection_head),
+                ("foot", &post.codeinjection_foot),
+            ] {
+                if value.as_deref().is_some_and(|v| !v.trim().is_empty()) {
+                    warnings.push(format!("its code injection ({field}) was left out"));
+                }
+            }
             let (html, markdown) = self.content(post, &mut warnings)?;
 
             let mut tag_links = post_tags.remove(post.id.as_str()).unwrap_or_default();

@@ -43,6 +43,7 @@ struct ItemFields {
     post_parent: String,
     post_type: String,
     attachment_url: String,
+    has_password: bool,
     /// (domain, nicename, name)
     categories: Vec<(String, String, String)>,
     meta: Vec<(String, String)>,
@@ -273,6 +274,7 @@ impl<'m> State<'m> {
                 (Ns::Wp, "post_parent") => i.post_parent = text.trim().to_owned(),
                 (Ns::Wp, "post_type") => i.post_type = text.trim().to_owned(),
                 (Ns::Wp, "attachment_url") => i.attachment_url = text.trim().to_owned(),
+                (Ns::Wp, "post_password") => i.has_password = !text.is_empty(),
                 (Ns::Wp, "comment") => i.comments += 1,
                 (Ns::Wp, "postmeta") => {
                     let key = std::mem::take(&mut i.meta_key);
@@ -414,6 +416,14 @@ impl<'m> State<'m> {
                 ));
                 ItemStatus::Draft
             }
+        };
+        // Folio has no password-protected posts: publishing one would show
+        // what its author hid.
+        let status = if f.has_password && status != ItemStatus::Draft {
+            warnings.push("was password-protected; imported as a draft".to_owned());
+            ItemStatus::Draft
+        } else {
+            status
         };
         let date_gmt = match parse_wp_date(&f.post_date_gmt) {
             Some(date) => Some(date),
