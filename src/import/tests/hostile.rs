@@ -278,3 +278,16 @@ fn content_built_to_make_the_converter_quadratic_converts_promptly_enough() {
         ["the shortcode [a] has no Markdown form; its content was kept"]
     );
 }
+
+#[test]
+fn after_an_error_the_stream_yields_nothing_more() {
+    let xml = format!(
+        "{HEAD}<item><wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type></item>\
+         <item><wp:post_id>1</wp:post_id></item>\
+         <item><wp:post_id>2</wp:post_id><wp:post_type>post</wp:post_type></item></channel></rss>"
+    );
+    let reader = wordpress::WxrReader::new(Cursor::new(xml), Limits::default(), &NoMedia);
+    let results: Vec<_> = reader.collect();
+    assert_eq!(results.len(), 3, "header, item 1, the duplicate's error");
+    assert!(matches!(results[2], Err(ImportError::DuplicateId { .. })));
+}

@@ -122,6 +122,9 @@ pub struct WxrReader<'m, R: BufRead> {
     xml: NsReader<LineCounter<R>>,
     buf: Vec<u8>,
     state: State<'m>,
+    /// Set at the end or at the first error: quick-xml would read on past
+    /// an error, and an entry after one must never reach a caller.
+    finished: bool,
 }
 
 impl<'m, R: BufRead> WxrReader<'m, R> {
@@ -140,6 +143,7 @@ impl<'m, R: BufRead> WxrReader<'m, R> {
             xml,
             buf: Vec::new(),
             state: State::new(limits, media),
+            finished: false,
         }
     }
 
@@ -155,6 +159,15 @@ impl<'m, R: BufRead> WxrReader<'m, R> {
     /// The next entry, or `None` at the end of a valid file. An error ends
     /// the reading: the file is refused as a whole.
     pub fn next_entry(&mut self) -> Result<Option<Entry>, ImportError> {
+        if self.finished {
+            return Ok(None);
+        }
+        let next = self.read_entry();
+        self.finished = !matches!(next, Ok(Some(_)));
+        next
+    }
+
+    fn read_entry(&mut self) -> Result<Option<Entry>, ImportError> {
         loop {
             self.buf.clear();
             self.xml.get_mut().in_event = 0;
@@ -248,5 +261,14 @@ fn xml_error(err: quick_xml::Error, at: Position) -> ImportError {
         quick_xml::Error::Io(io) => ImportError::Io(io::Error::new(io.kind(), io.to_string())),
         quick_xml::Error::Encoding(_) => ImportError::InvalidUtf8 { at },
         other => malformed(other.to_string(), at),
+    }
+}
+
+/// The same stream as an iterator: `Some(Err(_))` once, then `None`.
+impl<R: BufRead> Iterator for WxrReader<'_, R> {
+    type Item = Result<Entry, ImportError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_entry().transpose()
     }
 }
