@@ -1,6 +1,6 @@
 //! Wiring: opens each concern's store, starts the concerns under the runtime,
 //! binds the gateway, and on a stop signal winds everything down in order.
-//! Also the offline commands (`migrate`, `user add`, `token add`).
+//! Also the offline commands (`migrate`, `user add`, `token add`, `import`).
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
@@ -15,7 +15,7 @@ use folio_auth::domain::{DisplayName, Email, Password, TokenName, TokenScope};
 use folio_auth::messages::{CreateToken, CreateUser, OpenSetup};
 use folio_auth::{Auth, AuthClient, AuthDeps, AuthStore, Passwords, SessionPolicy};
 use folio_auth_protocol::messages::AuthProtocol;
-use folio_config::{Hosted, MediaStoreKind, Settings, TokenCommand, UserCommand};
+use folio_config::{Hosted, ImportCommand, MediaStoreKind, Settings, TokenCommand, UserCommand};
 use folio_gateway::{Clients, Services};
 use folio_media::images::Rules;
 use folio_media::{Media, MediaDeps, MediaStore};
@@ -466,5 +466,86 @@ pub async fn token_command(settings: &Settings, command: TokenCommand) -> anyhow
     })
     .await?;
     println!("{}", created.token.expose());
+    Ok(())
+}
+
+/// Runs an import against the data directory's stores, with the concerns it
+/// needs (auth, posts, render, media) started here; the site must be stopped.
+/// Search and the page cache catch up when it starts again.
+pub async fn import_command(settings: &Settings, command: ImportCommand) -> anyhow::Result<()> {
+    let key = signing_key(settings)?;
+    create_data_dir(settings)?;
+    let hosted = Hosted::parse(&["auth", "posts", "render", "media"].map(String::from))?;
+    let stores = Stores::open(settings, &hosted).await?;
+    let (Some(auth_store), Some(posts_store), Some(media_store)) =
+        (&stores.auth, &stores.posts, &stores.media)
+    else {
+        bail!("the stores of auth, posts and media did not open");
+    };
+    let runtime = Runtime::new(settings.supervision.clone(), Metrics::new()?, key.clone());
+    runtime.start::<Auth>(auth_deps(settings, auth_store.clone()).await?);
+    runtime.start::<Render>(RenderDeps {
+        renderer: Renderer::new(),
+        pool: CpuPool::sized_to_cores("render", 64),
+        max_bytes: settings.max_markdown_bytes,
+    });
+    runtime.start::<Posts>(PostsDeps {
+        store: posts_store.clone(),
+        render: runtime.client(),
+    });
+    // Images go where the site's media keeps them (JetStream when split).
+    let blobs = match (settings.media_store, &settings.nats_url) {
+        (MediaStoreKind::Nats, Some(url)) => {
+            folio_media::object_store::on_nats(Nats::connect(url).await?.jetstream()).await?
+        }
+        _ => folio_media::blobs::on_disk(settings.data_dir()),
+    };
+    runtime.start::<Media>(MediaDeps {
+        store: media_store.clone(),
+        pool: CpuPool::sized_to_cores("images", 8),
+        blobs: blobs.clone(),
+        rules: Arc::new(Rules {
+            max_upload_bytes: settings.max_upload_bytes as u64,
+            ..Rules::default()
+        }),
+    });
+    let importer = crate::importer::Importer {
+        auth: runtime.client(),
+        posts: runtime.client(),
+        media: runtime.client(),
+        blobs,
+        key,
+        max_upload_bytes: settings.max_upload_bytes as u64,
+    };
+    let (outcome, dry_run) = match &command {
+        ImportCommand::Wordpress {
+            file,
+            uploads,
+            common,
+        } => (
+            importer
+                .wordpress(
+                    file,
+                    uploads.as_deref(),
+                    common.as_email.as_deref(),
+                    common.dry_run,
+                )
+                .await,
+            common.dry_run,
+        ),
+        ImportCommand::Ghost { file, common } => (
+            importer
+                .ghost(file, common.as_email.as_deref(), common.dry_run)
+                .await,
+            common.dry_run,
+        ),
+    };
+    runtime.stop();
+    stores.close().await?;
+    let (report, tally) = outcome?;
+    crate::importer::print_report(&report, &tally, dry_run);
+    if dry_run {
+        println!("\nThis was a dry run: nothing was written.");
+    }
     Ok(())
 }

@@ -2,12 +2,14 @@
 //!
 //! This crate is the binary's own part: `app` wires the concerns under the
 //! runtime (the supervision tree) and the gateway in front of them; `telemetry`
-//! sets up logging. Each concern lives in two crates under `src/<concern>/`: its
+//! sets up logging; `importer` applies WordPress and Ghost exports
+//! (`folio import`). Each concern lives in two crates under `src/<concern>/`: its
 //! `protocol` (messages, replies, domain types, error, events, client) and its
 //! `service` (actor, store, blobs). The names below re-export them for the
 //! black-box tests and benches, which drive the whole app.
 
 pub mod app;
+pub mod importer;
 pub mod telemetry;
 
 pub use folio_auth as auth;

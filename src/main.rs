@@ -25,6 +25,7 @@ fn main() -> ExitCode {
             Command::Migrate => folio::app::migrate(&settings).await,
             Command::User(command) => folio::app::user_command(&settings, command).await,
             Command::Token(command) => folio::app::token_command(&settings, command).await,
+            Command::Import(command) => folio::app::import_command(&settings, command).await,
         }
     });
     match result {

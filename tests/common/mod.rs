@@ -296,6 +296,21 @@ impl TestApp {
         }
     }
 
+    /// The flags that make a `folio` command use this server's stores: its
+    /// PostgreSQL databases, and JetStream for media when the site is split.
+    pub(crate) fn store_args(&self) -> Vec<String> {
+        let mut args = self
+            .postgres_dbs
+            .as_ref()
+            .map(|(admin, dbs)| postgres_args(admin, dbs))
+            .unwrap_or_default();
+        if let Some(split) = &self.split {
+            args.extend(["--nats".to_owned(), split.nats.url.clone()]);
+            args.extend(["--media-store".to_owned(), "nats".to_owned()]);
+        }
+        args
+    }
+
     /// A user of `role` with a write token; returns the token.
     pub(crate) async fn token_for_new_user(&self, role: &str) -> String {
         let app = self;

@@ -44,6 +44,43 @@ pub enum Command {
     /// Manage API tokens without a running server.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Bring posts, pages, authors, tags and images in from WordPress or
+    /// Ghost, without a running server (stop the site first).
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ImportCommand {
+    /// A WordPress export: the WXR file of Tools → Export → All content.
+    Wordpress {
+        /// The .xml file WordPress wrote.
+        file: PathBuf,
+        /// A copy of the site's wp-content/uploads folder: images are taken
+        /// from it (never from outside it); without it, none are imported.
+        #[arg(long, value_name = "DIR")]
+        uploads: Option<PathBuf>,
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+    /// A Ghost export: the JSON file of Settings → Advanced → Export.
+    Ghost {
+        /// The .json file Ghost wrote.
+        file: PathBuf,
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Read and check the file and print the report; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The administrator the import is done as, who owns its images
+    /// [default: the owner].
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub as_email: Option<String>,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -34,6 +34,7 @@ folio_seam::protocol!(AuthProtocol: ConcernName::Auth, AuthError, AuthEvent {
     OpenSetup => Option<Secret>, "auth.setup.open";
     CheckSetup => bool, "auth.setup.check";
     CompleteSetup => SessionGranted, "auth.setup.complete";
+    ImportAuthor => ImportedAuthor, "auth.users.import";
 });
 
 /// What auth announces about its changes.
@@ -304,4 +305,20 @@ pub struct CompleteSetup {
     pub email: Email,
     pub name: DisplayName,
     pub password: Password,
+}
+
+/// An author of imported posts (`folio import`): the account with this email
+/// if there is one; else a new contributor with no password, who cannot sign
+/// in until an administrator sets one. Only for those who manage people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportAuthor {
+    pub email: Email,
+    pub name: DisplayName,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedAuthor {
+    pub user: UserView,
+    /// False when the email already had an account.
+    pub created: bool,
 }

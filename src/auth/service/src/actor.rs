@@ -68,10 +68,15 @@ folio_runtime::concern_handlers!(Auth {
     OpenSetup => open_setup;
     CheckSetup => check_setup;
     CompleteSetup => complete_setup;
+    ImportAuthor => import_author;
 });
 
 /// Last-seen and last-used times are written at most this often, so that
 /// authenticating is a read, not a write, on almost every request.
+/// The stored "hash" of an account made without a password (an imported
+/// author): no password verifies against it, so no one signs in as them
+/// until an administrator sets one.
+const NO_PASSWORD: &str = "!no-password";
 const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 
 fn principal(caller: &Caller) -> Result<&Principal, AuthError> {
@@ -220,7 +225,11 @@ impl AuthDeps {
             Ok(email) => self.store.user_by_email(&email).await?,
             Err(_) => None,
         };
-        let hash = user.as_ref().map(|user| user.password_hash.as_str());
+        // An account with no password yet costs what an unknown email does.
+        let hash = user
+            .as_ref()
+            .map(|user| user.password_hash.as_str())
+            .filter(|hash| *hash != NO_PASSWORD);
         let matches = self.passwords.verify(&msg.password, hash).await?;
         match user {
             Some(user) if matches && !user.view.disabled => self.new_session(user).await,
@@ -284,6 +293,36 @@ impl AuthDeps {
             .await?;
         tracing::info!(user = %user.view.id, role = %user.view.role, "user created");
         Ok(user.view)
+    }
+
+    async fn import_author(
+        &self,
+        msg: ImportAuthor,
+        caller: &Caller,
+    ) -> Result<ImportedAuthor, AuthError> {
+        require(caller, Action::ManageUsers)?;
+        if let Some(user) = self.store.user_by_email(&msg.email).await? {
+            return Ok(ImportedAuthor {
+                user: user.view,
+                created: false,
+            });
+        }
+        let user = self
+            .store
+            .insert_user(NewUser {
+                email: &msg.email,
+                name: msg.name.as_str(),
+                slug_base: msg.name.slug(),
+                role: Role::Contributor,
+                password_hash: NO_PASSWORD.to_owned(),
+            })
+            .await?;
+        tracing::info!(user = %user.view.id, "imported author created, without a password");
+        caller.announce(AuthEvent::AuthorChanged { id: user.view.id });
+        Ok(ImportedAuthor {
+            user: user.view,
+            created: true,
+        })
     }
 
     async fn update_user(&self, msg: UpdateUser, caller: &Caller) -> Result<UserView, AuthError> {

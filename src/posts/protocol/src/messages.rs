@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::PostsError;
-use super::domain::{Excerpt, PostId, PostKind, PostStatus, Slug, TagList, Title};
+use super::domain::{Excerpt, ImportSource, PostId, PostKind, PostStatus, Slug, TagList, Title};
 use folio_seam::{ConcernName, UserId};
 
 folio_seam::protocol!(PostsProtocol: ConcernName::Posts, PostsError, PostsEvent {
@@ -27,6 +27,7 @@ folio_seam::protocol!(PostsProtocol: ConcernName::Posts, PostsError, PostsEvent 
     ListPublishedUrls => PublishedUrls, "posts.public.urls";
     IndexVersions => Vec<IndexVersion>, "posts.index.versions";
     IndexDocuments => Vec<PostView>, "posts.index.documents";
+    ImportPost => ImportedPost, "posts.import";
 });
 
 /// For an index kept elsewhere (search): every post and page, of every
@@ -349,4 +350,30 @@ pub struct PublishedUrl {
     pub slug: String,
     pub kind: PostKind,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A post or page brought from another platform (`folio import`): made once
+/// per `source`, with its own dates and author; importing the same source
+/// again answers the post made the first time and changes nothing. A slug
+/// already taken by another post gets a number, as a derived one does. Only
+/// for those who may manage all posts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPost {
+    pub source: ImportSource,
+    pub author: UserId,
+    /// `status` Published keeps `published_at`; Scheduled needs `publish_at`
+    /// (one already past publishes at that time).
+    pub fields: PostFields,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    /// The post's HTML on the source site, kept to be converted again.
+    pub original_html: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedPost {
+    pub post: PostView,
+    /// False when an earlier import of the same source made it.
+    pub created: bool,
 }

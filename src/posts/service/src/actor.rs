@@ -58,6 +58,7 @@ folio_runtime::concern_handlers!(Posts {
     ListPublishedUrls => published_urls;
     IndexVersions => index_versions;
     IndexDocuments => index_documents;
+    ImportPost => import;
 });
 
 /// How long a save waits for the render concern.
@@ -661,6 +662,103 @@ impl PostsDeps {
 }
 
 impl PostsDeps {
+    async fn import(&self, msg: ImportPost, caller: &Caller) -> Result<ImportedPost, PostsError> {
+        let principal = caller
+            .principal
+            .as_ref()
+            .ok_or(PostsError::unauthenticated())?;
+        if !may(principal, Action::ManageAllPosts) {
+            return Err(PostsError::forbidden(
+                "only those who manage all posts may import them",
+            ));
+        }
+        if let Some(id) = self.store.imported(&msg.source).await? {
+            return self.already_imported(id).await;
+        }
+        let fields = msg.fields;
+        let title = fields
+            .title
+            .clone()
+            .ok_or_else(|| PostsError::invalid("the title is empty"))?;
+        let base = fields
+            .slug
+            .clone()
+            .unwrap_or_else(|| Slug::derive(title.as_str()));
+        let slug = self.free_slug(&base, None).await?;
+        let now = Utc::now();
+        let created_at = msg.created_at.or(msg.published_at).unwrap_or(now);
+        let mut post = PostRecord {
+            id: PostId::from_uuid(Uuid::now_v7()),
+            kind: PostKind::Post,
+            title: String::new(),
+            slug: slug.as_str().to_owned(),
+            markdown: String::new(),
+            html: String::new(),
+            excerpt: String::new(),
+            excerpt_given: false,
+            tags: Vec::new(),
+            status: PostStatus::Draft,
+            author: msg.author,
+            revision: 1,
+            publish_at: None,
+            published_at: None,
+            feature_image: None,
+            created_at,
+            updated_at: msg.updated_at.unwrap_or(created_at),
+        };
+        let status = fields.status.unwrap_or_default();
+        self.apply(
+            &mut post,
+            PostFields {
+                slug: None,
+                status: None,
+                ..fields
+            },
+            caller,
+        )
+        .await?;
+        // The source's own dates, not today's (`set_status` would say now).
+        match status {
+            PostStatus::Draft => {}
+            PostStatus::Published => {
+                post.status = PostStatus::Published;
+                post.published_at = Some(msg.published_at.unwrap_or(created_at));
+            }
+            PostStatus::Scheduled => {
+                let at = post
+                    .publish_at
+                    .ok_or_else(|| PostsError::invalid("a scheduled post needs publish_at"))?;
+                if at <= now {
+                    post.status = PostStatus::Published;
+                    post.published_at = Some(at);
+                } else {
+                    post.status = PostStatus::Scheduled;
+                }
+            }
+        }
+        if let Some(id) = self
+            .store
+            .import(&post, &msg.source, &msg.original_html)
+            .await?
+        {
+            return self.already_imported(id).await;
+        }
+        Self::announce(caller, None, Some(&post));
+        tracing::info!(post = %post.id, source = msg.source.as_str(), "post imported");
+        Ok(ImportedPost {
+            post: post.view(),
+            created: true,
+        })
+    }
+
+    async fn already_imported(&self, id: PostId) -> Result<ImportedPost, PostsError> {
+        let post = self.store.get(id).await?.ok_or_else(|| not_found(id))?;
+        Ok(ImportedPost {
+            post: post.view(),
+            created: false,
+        })
+    }
+
     async fn published_urls(
         &self,
         msg: ListPublishedUrls,

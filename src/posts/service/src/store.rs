@@ -23,7 +23,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::PostsError;
-use super::domain::{PostId, PostKind, PostStatus, word_count};
+use super::domain::{ImportSource, PostId, PostKind, PostStatus, word_count};
 use super::messages::{
     IndexVersion, PostSummary, PostView, PostsStats, PublishedUrl, RevisionView, TagRef, TagView,
 };
@@ -71,6 +71,25 @@ mod post_body {
         pub post_id: Uuid,
         pub markdown: String,
         pub html: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub(super) enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+mod post_source {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "post_sources")]
+    pub(super) struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub source: String,
+        pub post_id: Uuid,
+        pub original_html: String,
+        pub imported_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -1420,6 +1439,61 @@ impl PostsStore {
         Ok(())
     }
 
+    /// The post an earlier import of `source` made, if it is still there.
+    pub async fn imported(&self, source: &ImportSource) -> Result<Option<PostId>, PostsError> {
+        Ok(post_source::Entity::find_by_id(source.as_str().to_owned())
+            .one(&self.db)
+            .await
+            .map_err(unexpected("reading an import source"))?
+            .map(|row| PostId::from_uuid(row.post_id)))
+    }
+
+    /// Writes the new post `record` as made by importing `source`, in one
+    /// transaction with the note of where it came from; answers the post an
+    /// import of `source` made meanwhile instead, writing nothing.
+    pub async fn import(
+        &self,
+        record: &PostRecord,
+        source: &ImportSource,
+        original_html: &str,
+    ) -> Result<Option<PostId>, PostsError> {
+        let shared = std::sync::Arc::new((
+            record.clone(),
+            source.as_str().to_owned(),
+            original_html.to_owned(),
+        ));
+        let known = self.known_tags.clone();
+        let (earlier, tag_ids) = self
+            .writer
+            .write(move |txn, later| {
+                let (shared, known) = (shared.clone(), known.clone());
+                Box::pin(async move {
+                    let (record, source, html) = &*shared;
+                    let earlier = post_source::Entity::find_by_id(source.clone())
+                        .one(txn)
+                        .await
+                        .map_err(unexpected("reading an import source"))?;
+                    if let Some(row) = earlier {
+                        return Ok((Some(PostId::from_uuid(row.post_id)), Vec::new()));
+                    }
+                    let tag_ids =
+                        Self::write_post(txn, later, &known, record, None, record.author).await?;
+                    later.sources.push(post_source::ActiveModel {
+                        source: Set(source.clone()),
+                        post_id: Set(record.id.as_uuid()),
+                        original_html: Set(html.clone()),
+                        imported_at: Set(Utc::now()),
+                    });
+                    Ok((None, tag_ids))
+                })
+            })
+            .await?;
+        if earlier.is_none() {
+            self.known_tags.remember(&record.tags, &tag_ids);
+        }
+        Ok(earlier)
+    }
+
     /// Deletes post `id` (if it is there) and takes it off the counts, in `txn`.
     pub async fn write_delete<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<(), PostsError> {
         if !Self::lock_post(txn, id, None).await? {
@@ -1569,6 +1643,8 @@ pub struct Batch {
     bodies: Vec<post_body::ActiveModel>,
     links: Vec<post_tag::ActiveModel>,
     revisions: Vec<revision::ActiveModel>,
+    /// Where imported posts came from: after their posts (they name them).
+    sources: Vec<post_source::ActiveModel>,
     counts: Counts,
     /// Tag ids by slug. Kept across flushes: tags are never deleted inside
     /// a write, and a rolled-back batch starts with an empty one.
@@ -1598,6 +1674,7 @@ impl Deferred for Batch {
             insert_rows(&mut script, std::mem::take(&mut self.bodies));
             insert_rows(&mut script, std::mem::take(&mut self.links));
             insert_rows(&mut script, std::mem::take(&mut self.revisions));
+            insert_rows(&mut script, std::mem::take(&mut self.sources));
             self.counts.stage(&mut script);
             // One script, so one error for all of it: only a post's slug can
             // collide (every other key is a fresh id or a count upsert).

@@ -1,0 +1,665 @@
+//! `folio import`: applies another platform's export, as folio-import reads
+//! it, to this site through the concerns' clients — authors to auth, images
+//! to media, posts and pages to posts — as one administrator, the same way
+//! whether the concerns run here or elsewhere.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use anyhow::{Context as _, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use folio_auth_protocol::AuthClient;
+use folio_auth_protocol::domain::{DisplayName, Email};
+use folio_auth_protocol::messages::{ImportAuthor, ListUsers, UserView};
+use folio_import::{
+    Attachment, Author, Export, FeatureImage, ImportError, Item, ItemKind, ItemStatus, ItemWarning,
+    Limits, MediaMap, Report, ghost, wordpress,
+};
+use folio_media_protocol::MediaClient;
+use folio_media_protocol::blobs::Blobs;
+use folio_media_protocol::messages::Ingest;
+use folio_posts_protocol::PostsClient;
+use folio_posts_protocol::domain::{
+    Excerpt, ImportSource, PostKind, PostStatus, Slug, TagList, TagName, Title,
+};
+use folio_posts_protocol::messages::{ImportPost, PostFields};
+use folio_runtime::{CallMeta, Principal, Role, SigningKey, UserId};
+
+/// A call's budget: an image's decode and variants take the longest.
+const CALL_BUDGET: Duration = Duration::from_secs(120);
+
+/// What the import is done with: the concerns' handles and who does it.
+pub struct Importer {
+    pub auth: AuthClient,
+    pub posts: PostsClient,
+    pub media: MediaClient,
+    pub blobs: Blobs,
+    pub key: SigningKey,
+    /// Past it, an image is left out (media would refuse it).
+    pub max_upload_bytes: u64,
+}
+
+/// What an import did, beside the file's own report.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub posts_created: u64,
+    pub pages_created: u64,
+    /// Made by an earlier run of the same import: left as they are.
+    pub already_imported: u64,
+    pub authors_created: u64,
+    pub authors_matched: u64,
+    pub media_imported: u64,
+    /// Items or images that could not be imported, with why.
+    pub failed: Vec<ItemWarning>,
+    /// What was imported with a loss or a change (re-slugged, no image…).
+    pub warnings: Vec<ItemWarning>,
+}
+
+/// Where attachments are read from: a local copy of wp-content/uploads.
+struct Uploads {
+    root: PathBuf,
+}
+
+impl Uploads {
+    fn open(dir: &Path) -> anyhow::Result<Self> {
+        let root = dir
+            .canonicalize()
+            .with_context(|| format!("--uploads {}: no such folder", dir.display()))?;
+        if !root.is_dir() {
+            bail!("--uploads {} is not a folder", dir.display());
+        }
+        Ok(Self { root })
+    }
+
+    /// The file `relative` names inside the folder, never outside it (a
+    /// symbolic link out of it is refused too).
+    fn file(&self, relative: &str) -> Result<PathBuf, String> {
+        let path = self
+            .root
+            .join(relative)
+            .canonicalize()
+            .map_err(|_| format!("{relative} is not in the uploads folder"))?;
+        if !path.starts_with(&self.root) {
+            return Err(format!("{relative} leads outside the uploads folder"));
+        }
+        Ok(path)
+    }
+}
+
+fn warning(tally: &mut Vec<ItemWarning>, id: &str, title: &str, message: impl Into<String>) {
+    tally.push(ItemWarning {
+        source_id: id.to_owned(),
+        title: title.to_owned(),
+        message: message.into(),
+    });
+}
+
+/// Counts the bytes read from the file on a progress bar.
+struct Counted<R> {
+    inner: R,
+    bar: ProgressBar,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+}
+
+/// A bar on the terminal (hidden when stderr is not one), over the file's bytes.
+fn progress(file: &Path, what: &str) -> ProgressBar {
+    let len = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>9} [{bar:30}] {bytes}/{total_bytes} {msg} ({elapsed})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(what.to_owned());
+    bar
+}
+
+fn refused(file: &Path, error: ImportError) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{} is refused, and nothing was imported: {error}",
+        file.display()
+    )
+}
+
+impl Importer {
+    fn meta(&self, who: Option<&UserView>) -> CallMeta {
+        let principal = match who {
+            Some(user) => Principal::User {
+                id: user.id,
+                role: user.role,
+            },
+            None => Principal::Operator,
+        };
+        CallMeta::new("import", CALL_BUDGET).with_principal(self.key.sign(&principal))
+    }
+
+    /// The administrator the import is done as: `email`'s account, else the owner.
+    pub async fn importer(&self, email: Option<&str>) -> anyhow::Result<UserView> {
+        let users = self.auth.call(ListUsers, self.meta(None)).await?;
+        let found = match email {
+            Some(email) => {
+                let email = Email::parse(email).map_err(anyhow::Error::msg)?;
+                users.into_iter().find(|user| user.email == email.as_str())
+            }
+            None => users.into_iter().find(|user| user.role == Role::Owner),
+        };
+        let Some(user) = found else {
+            bail!(match email {
+                Some(email) => format!("there is no account {email}"),
+                None => "the site has no owner yet: create the owner's account first (the setup link, or `folio user add --role owner`)".to_owned(),
+            });
+        };
+        if !matches!(user.role, Role::Owner | Role::Administrator) {
+            bail!(
+                "{} is {}: an import is done by an administrator or the owner",
+                user.email,
+                user.role
+            );
+        }
+        Ok(user)
+    }
+
+    /// Imports a WordPress export. `dry_run`: every check and conversion,
+    /// nothing written; the tally says what would be.
+    pub async fn wordpress(
+        &self,
+        file: &Path,
+        uploads: Option<&Path>,
+        as_email: Option<&str>,
+        dry_run: bool,
+    ) -> anyhow::Result<(Report, Tally)> {
+        let limits = Limits::default();
+        let open = |what: &str| -> anyhow::Result<BufReader<Counted<File>>> {
+            let inner =
+                File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+            Ok(BufReader::new(Counted {
+                inner,
+                bar: progress(file, what),
+            }))
+        };
+        // All of it is checked before anything is written.
+        let report = wordpress::check(open("checking")?, limits).map_err(|e| refused(file, e))?;
+        let uploads = uploads.map(Uploads::open).transpose()?;
+        let importer = self.importer(as_email).await?;
+        let mut tally = Tally::default();
+
+        // First pass: who wrote, and the images, before the posts that use them.
+        let (mut site_url, mut authors, mut attachments) = (String::new(), Vec::new(), Vec::new());
+        for entry in wordpress::WxrReader::new(open("reading")?, limits, &folio_import::NoMedia) {
+            match entry.map_err(|e| refused(file, e))? {
+                wordpress::Entry::Header(header) => {
+                    site_url = if header.base_site_url.is_empty() {
+                        header.site_url
+                    } else {
+                        header.base_site_url
+                    };
+                }
+                wordpress::Entry::Author(author) => authors.push(author),
+                wordpress::Entry::Attachment(attachment) => attachments.push(attachment),
+                wordpress::Entry::Term(_) | wordpress::Entry::Item(_) => {}
+            }
+        }
+        let people = self
+            .authors(&authors, &importer, dry_run, &mut tally)
+            .await?;
+        let (media, medium_ids) = self
+            .attachments(
+                &attachments,
+                uploads.as_ref(),
+                &importer,
+                dry_run,
+                &mut tally,
+            )
+            .await;
+
+        // Second pass: posts and pages, their images now known.
+        let bar = progress(file, "importing");
+        let reader = BufReader::new(Counted {
+            inner: File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
+            bar: bar.clone(),
+        });
+        for entry in wordpress::WxrReader::new(reader, limits, &media) {
+            if let wordpress::Entry::Item(item) = entry.map_err(|e| refused(file, e))? {
+                bar.set_message(format!("{} items", tally_items(&tally) + 1));
+                let author = item
+                    .author_login
+                    .as_ref()
+                    .and_then(|login| people.get(login))
+                    .copied()
+                    .unwrap_or(importer.id);
+                let source = format!("wordpress:{site_url}#{}", item.source_id);
+                self.item(
+                    &item,
+                    &source,
+                    author,
+                    &medium_ids,
+                    &importer,
+                    dry_run,
+                    &mut tally,
+                )
+                .await;
+            }
+        }
+        bar.finish_and_clear();
+        Ok((report, tally))
+    }
+
+    /// Imports a Ghost export. Its images are not in the file: posts keep
+    /// them as links, and the report says so.
+    pub async fn ghost(
+        &self,
+        file: &Path,
+        as_email: Option<&str>,
+        dry_run: bool,
+    ) -> anyhow::Result<(Report, Tally)> {
+        let limits = Limits::default();
+        let reader = File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let export: Export = ghost::read(BufReader::new(reader), limits, &folio_import::NoMedia)
+            .map_err(|e| refused(file, e))?;
+        let importer = self.importer(as_email).await?;
+        let mut tally = Tally::default();
+        let people = self
+            .authors(&export.authors, &importer, dry_run, &mut tally)
+            .await?;
+        let bar = ProgressBar::new(export.items.len() as u64);
+        for item in &export.items {
+            let author = item
+                .author_login
+                .as_ref()
+                .and_then(|login| people.get(login))
+                .copied()
+                .unwrap_or(importer.id);
+            let source = format!("ghost:{}#{}", export.site_url, item.source_id);
+            self.item(
+                item,
+                &source,
+                author,
+                &HashMap::new(),
+                &importer,
+                dry_run,
+                &mut tally,
+            )
+            .await;
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        Ok((export.report, tally))
+    }
+
+    /// Each author's account by login: matched by email, else made (a
+    /// contributor with no password).
+    async fn authors(
+        &self,
+        authors: &[Author],
+        importer: &UserView,
+        dry_run: bool,
+        tally: &mut Tally,
+    ) -> anyhow::Result<HashMap<String, UserId>> {
+        let mut people = HashMap::new();
+        for author in authors {
+            let (Ok(email), name) = (
+                Email::parse(author.email.trim()),
+                DisplayName::parse(author.display_name.trim())
+                    .or_else(|_| DisplayName::parse(author.login.trim())),
+            ) else {
+                warning(
+                    &mut tally.warnings,
+                    &author.source_id,
+                    &author.login,
+                    format!(
+                        "author {} has no usable email: their posts are {}'s",
+                        author.login, importer.email
+                    ),
+                );
+                continue;
+            };
+            let Ok(name) = name else {
+                warning(
+                    &mut tally.warnings,
+                    &author.source_id,
+                    &author.login,
+                    format!(
+                        "author {} has no usable name: their posts are {}'s",
+                        author.login, importer.email
+                    ),
+                );
+                continue;
+            };
+            if dry_run {
+                continue;
+            }
+            let imported = self
+                .auth
+                .call(ImportAuthor { email, name }, self.meta(Some(importer)))
+                .await
+                .with_context(|| format!("importing the author {}", author.login))?;
+            if imported.created {
+                tally.authors_created += 1;
+            } else {
+                tally.authors_matched += 1;
+            }
+            people.insert(author.login.clone(), imported.user.id);
+        }
+        Ok(people)
+    }
+
+    /// Uploads each attachment found in the uploads folder; answers the
+    /// lookup the converter rewrites references with, and the media ids by
+    /// attachment id (for feature images).
+    async fn attachments(
+        &self,
+        attachments: &[Attachment],
+        uploads: Option<&Uploads>,
+        importer: &UserView,
+        dry_run: bool,
+        tally: &mut Tally,
+    ) -> (MediaMap, HashMap<String, String>) {
+        let mut media = MediaMap::new();
+        let mut ids = HashMap::new();
+        for attachment in attachments {
+            let name = attachment
+                .relative_path
+                .as_deref()
+                .unwrap_or(&attachment.url);
+            let fail = |tally: &mut Tally, message: String| {
+                warning(&mut tally.failed, &attachment.source_id, name, message);
+            };
+            let (Some(uploads), Some(relative)) = (uploads, attachment.relative_path.as_deref())
+            else {
+                fail(
+                    tally,
+                    format!("{name}: not imported (no --uploads folder given)"),
+                );
+                continue;
+            };
+            let path = match uploads.file(relative) {
+                Ok(path) => path,
+                Err(why) => {
+                    fail(tally, why);
+                    continue;
+                }
+            };
+            if dry_run {
+                let placeholder = format!("media:{}", attachment.source_id);
+                media.insert(attachment, &placeholder);
+                ids.insert(attachment.source_id.clone(), attachment.source_id.clone());
+                tally.media_imported += 1;
+                continue;
+            }
+            match self.upload(&path, attachment, importer).await {
+                Ok(id) => {
+                    media.insert(attachment, &format!("media:{id}"));
+                    ids.insert(attachment.source_id.clone(), id);
+                    tally.media_imported += 1;
+                }
+                Err(why) => fail(tally, format!("{relative}: {why:#}")),
+            }
+        }
+        (media, ids)
+    }
+
+    async fn upload(
+        &self,
+        path: &Path,
+        attachment: &Attachment,
+        importer: &UserView,
+    ) -> anyhow::Result<String> {
+        let size = std::fs::metadata(path)?.len();
+        if size > self.max_upload_bytes {
+            bail!(
+                "{} MB is over the upload limit of {} MB",
+                size / 1_000_000,
+                self.max_upload_bytes / 1_000_000
+            );
+        }
+        let bytes = Bytes::from(std::fs::read(path)?);
+        let staging = self.blobs.stage_bytes(bytes).await?;
+        let file_name = path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Media keeps one medium per file and owner: a second run finds it.
+        let medium = self
+            .media
+            .call(
+                Ingest {
+                    staging,
+                    file_name,
+                    alt: attachment.alt.clone(),
+                    caption: attachment.caption.clone(),
+                    keep_metadata: false,
+                },
+                self.meta(Some(importer)),
+            )
+            .await?;
+        Ok(medium.id.to_string())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn item(
+        &self,
+        item: &Item,
+        source: &str,
+        author: UserId,
+        medium_ids: &HashMap<String, String>,
+        importer: &UserView,
+        dry_run: bool,
+        tally: &mut Tally,
+    ) {
+        let (id, title) = (item.source_id.as_str(), item.title.as_str());
+        for message in &item.warnings {
+            warning(&mut tally.warnings, id, title, message.clone());
+        }
+        let message = match self.post_of(item, source, author, medium_ids, tally) {
+            Ok(message) => message,
+            Err(why) => {
+                warning(&mut tally.failed, id, title, why);
+                return;
+            }
+        };
+        let asked_slug = message.fields.slug.clone();
+        if dry_run {
+            count_created(tally, item.kind);
+            return;
+        }
+        match self.posts.call(message, self.meta(Some(importer))).await {
+            Ok(imported) if imported.created => {
+                count_created(tally, item.kind);
+                if asked_slug.is_some_and(|slug| slug.as_str() != imported.post.slug) {
+                    warning(
+                        &mut tally.warnings,
+                        id,
+                        title,
+                        format!("its slug was taken: it is /{}/ now", imported.post.slug),
+                    );
+                }
+            }
+            Ok(_) => tally.already_imported += 1,
+            Err(error) => warning(&mut tally.failed, id, title, error.to_string()),
+        }
+    }
+
+    /// The posts message for `item`, parsed into Folio's rules (a warning
+    /// for each change made on the way).
+    fn post_of(
+        &self,
+        item: &Item,
+        source: &str,
+        author: UserId,
+        medium_ids: &HashMap<String, String>,
+        tally: &mut Tally,
+    ) -> Result<ImportPost, String> {
+        let (id, raw_title) = (item.source_id.as_str(), item.title.as_str());
+        let mut warn = |message: String| warning(&mut tally.warnings, id, raw_title, message);
+        let title = match Title::parse(raw_title.trim()) {
+            Ok(title) => title,
+            Err(_) => {
+                warn("it has no usable title: it is called \"Untitled\"".to_owned());
+                Title::parse("Untitled")?
+            }
+        };
+        let slug = match Slug::parse(&item.slug) {
+            Ok(slug) => Some(slug),
+            Err(_) if item.slug.trim().is_empty() => None,
+            Err(_) => {
+                let slug = Slug::derive(&item.slug);
+                warn(format!(
+                    "its slug {:?} does not fit Folio's rules: it is {:?}",
+                    item.slug,
+                    slug.as_str()
+                ));
+                Some(slug)
+            }
+        };
+        let excerpt = match item.excerpt.trim() {
+            "" => None,
+            text => match Excerpt::parse(text) {
+                Ok(excerpt) => Some(Some(excerpt)),
+                Err(why) => {
+                    warn(format!("its excerpt was left out: {why}"));
+                    None
+                }
+            },
+        };
+        let mut names = Vec::new();
+        for name in &item.tags {
+            match TagName::parse(name.trim()) {
+                Ok(name) if !names.contains(&name) => names.push(name),
+                Ok(_) => {}
+                Err(why) => warn(format!("tag {name:?} was left out: {why}")),
+            }
+        }
+        if names.len() > TagList::MAX {
+            warn(format!("only its first {} tags were kept", TagList::MAX));
+        }
+        let feature_image = match &item.feature_image {
+            None => None,
+            Some(FeatureImage::Attachment(attachment)) => match medium_ids.get(attachment) {
+                Some(medium) => Some(Some(medium.clone())),
+                None => {
+                    warn("its feature image was not imported".to_owned());
+                    None
+                }
+            },
+            Some(FeatureImage::Url(url)) => {
+                warn(format!(
+                    "its feature image {url} is not in the export: not imported"
+                ));
+                None
+            }
+        };
+        let (status, publish_at) = match item.status {
+            ItemStatus::Published => (PostStatus::Published, None),
+            ItemStatus::Draft => (PostStatus::Draft, None),
+            ItemStatus::Scheduled => match item.date_gmt {
+                Some(at) => (PostStatus::Scheduled, Some(Some(at))),
+                None => {
+                    warn("it was scheduled with no date: it is a draft".to_owned());
+                    (PostStatus::Draft, None)
+                }
+            },
+        };
+        Ok(ImportPost {
+            source: ImportSource::parse(source)?,
+            author,
+            fields: PostFields {
+                kind: Some(match item.kind {
+                    ItemKind::Post => PostKind::Post,
+                    ItemKind::Page => PostKind::Page,
+                }),
+                title: Some(title),
+                slug,
+                markdown: Some(item.markdown.clone()),
+                excerpt,
+                tags: Some(TagList::first(names)),
+                status: Some(status),
+                publish_at,
+                feature_image,
+            },
+            published_at: item.date_gmt,
+            created_at: item.date_gmt,
+            updated_at: item.modified_gmt,
+            original_html: item.html.clone(),
+        })
+    }
+}
+
+fn count_created(tally: &mut Tally, kind: ItemKind) {
+    match kind {
+        ItemKind::Post => tally.posts_created += 1,
+        ItemKind::Page => tally.pages_created += 1,
+    }
+}
+
+fn tally_items(tally: &Tally) -> u64 {
+    tally.posts_created + tally.pages_created + tally.already_imported + tally.failed.len() as u64
+}
+
+/// The report as printed at the end: what the file held, what was done,
+/// and every warning, item by item.
+pub fn print_report(report: &Report, tally: &Tally, dry_run: bool) {
+    let verb = if dry_run { "would be" } else { "were" };
+    println!(
+        "The file holds {} posts, {} pages, {} attachments, {} authors, {} categories and tags, {} comments.",
+        report.posts,
+        report.pages,
+        report.attachments,
+        report.authors,
+        report.terms,
+        report.comments
+    );
+    if !report.skipped.is_empty() {
+        let skipped: Vec<String> = report
+            .skipped
+            .iter()
+            .map(|(kind, n)| format!("{n} {kind}"))
+            .collect();
+        println!("Skipped: {}.", skipped.join(", "));
+    }
+    if report.comments > 0 {
+        println!(
+            "Comments are not imported (Folio has no comments yet): {} counted.",
+            report.comments
+        );
+    }
+    println!(
+        "{} posts and {} pages {verb} created; {} {verb} already imported by an earlier run.",
+        tally.posts_created, tally.pages_created, tally.already_imported
+    );
+    if !dry_run {
+        println!(
+            "Authors: {} created (contributors with no password: set one in People), {} matched by email.",
+            tally.authors_created, tally.authors_matched
+        );
+    }
+    println!(
+        "Images: {} {verb} imported (an image imported before is found, not copied again).",
+        tally.media_imported
+    );
+    if !tally.warnings.is_empty() {
+        println!("\nWarnings ({}):", tally.warnings.len());
+        for w in &tally.warnings {
+            println!("  {} {:?}: {}", w.source_id, w.title, w.message);
+        }
+    }
+    if !tally.failed.is_empty() {
+        println!("\nNot imported ({}):", tally.failed.len());
+        for w in &tally.failed {
+            println!("  {} {:?}: {}", w.source_id, w.title, w.message);
+        }
+    }
+}
