@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use actix_web::web::Bytes;
 use anyhow::{Context as _, bail};
+use futures::StreamExt as _;
+use futures::stream::FuturesUnordered;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use folio_auth_protocol::AuthClient;
@@ -24,14 +26,18 @@ use folio_media_protocol::MediaClient;
 use folio_media_protocol::blobs::Blobs;
 use folio_media_protocol::messages::Ingest;
 use folio_posts_protocol::PostsClient;
+use folio_posts_protocol::PostsError;
 use folio_posts_protocol::domain::{
     Excerpt, ImportSource, PostKind, PostStatus, Slug, TagList, TagName, Title,
 };
-use folio_posts_protocol::messages::{ImportPost, PostFields};
+use folio_posts_protocol::messages::{ImportPost, ImportedPost, PostFields};
 use folio_runtime::{CallMeta, Principal, Role, SigningKey, UserId};
 
 /// A call's budget: an image's decode and variants take the longest.
 const CALL_BUDGET: Duration = Duration::from_secs(120);
+/// Posts sent to posts at once: enough to fill its group commits, few
+/// enough to keep memory flat.
+const IN_FLIGHT: usize = 8;
 
 /// What the import is done with: the concerns' handles and who does it.
 pub struct Importer {
@@ -232,9 +238,10 @@ impl Importer {
             inner: File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
             bar: bar.clone(),
         });
+        let mut in_flight = FuturesUnordered::new();
         for entry in wordpress::WxrReader::new(reader, limits, &media) {
             if let wordpress::Entry::Item(item) = entry.map_err(|e| refused(file, e))? {
-                bar.set_message(format!("{} items", tally_items(&tally) + 1));
+                bar.set_message(format!("{} posts and pages", tally_items(&tally)));
                 let author = item
                     .author_login
                     .as_ref()
@@ -242,17 +249,24 @@ impl Importer {
                     .copied()
                     .unwrap_or(importer.id);
                 let source = format!("wordpress:{site_url}#{}", item.source_id);
-                self.item(
-                    &item,
-                    &source,
-                    author,
-                    &medium_ids,
-                    &importer,
-                    dry_run,
-                    &mut tally,
-                )
-                .await;
+                let Some(prepared) = self.prepare(&item, &source, author, &medium_ids, &mut tally)
+                else {
+                    continue;
+                };
+                if dry_run {
+                    count_created(&mut tally, prepared.kind);
+                    continue;
+                }
+                in_flight.push(self.send(prepared, &importer));
+                if in_flight.len() >= IN_FLIGHT
+                    && let Some(done) = in_flight.next().await
+                {
+                    record(&mut tally, done);
+                }
             }
+        }
+        while let Some(done) = in_flight.next().await {
+            record(&mut tally, done);
         }
         bar.finish_and_clear();
         Ok((report, tally))
@@ -284,17 +298,17 @@ impl Importer {
                 .copied()
                 .unwrap_or(importer.id);
             let source = format!("ghost:{}#{}", export.site_url, item.source_id);
-            self.item(
-                item,
-                &source,
-                author,
-                &HashMap::new(),
-                &importer,
-                dry_run,
-                &mut tally,
-            )
-            .await;
             bar.inc(1);
+            let Some(prepared) = self.prepare(item, &source, author, &HashMap::new(), &mut tally)
+            else {
+                continue;
+            };
+            if dry_run {
+                count_created(&mut tally, prepared.kind);
+                continue;
+            }
+            let done = self.send(prepared, &importer).await;
+            record(&mut tally, done);
         }
         bar.finish_and_clear();
         Ok((export.report, tally))
@@ -449,48 +463,45 @@ impl Importer {
         Ok(medium.id.to_string())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn item(
+    /// The posts message for `item`, its own warnings noted; `None` when it
+    /// cannot be imported (noted too).
+    fn prepare(
         &self,
         item: &Item,
         source: &str,
         author: UserId,
         medium_ids: &HashMap<String, String>,
-        importer: &UserView,
-        dry_run: bool,
         tally: &mut Tally,
-    ) {
+    ) -> Option<Prepared> {
         let (id, title) = (item.source_id.as_str(), item.title.as_str());
         for message in &item.warnings {
             warning(&mut tally.warnings, id, title, message.clone());
         }
-        let message = match self.post_of(item, source, author, medium_ids, tally) {
-            Ok(message) => message,
+        match self.post_of(item, source, author, medium_ids, tally) {
+            Ok(message) => Some(Prepared {
+                message,
+                kind: item.kind,
+                source_id: id.to_owned(),
+                title: title.to_owned(),
+            }),
             Err(why) => {
                 warning(&mut tally.failed, id, title, why);
-                return;
+                None
             }
-        };
-        let asked_slug = message.fields.slug.clone();
-        if dry_run {
-            count_created(tally, item.kind);
-            return;
         }
-        match self.posts.call(message, self.meta(Some(importer))).await {
-            Ok(imported) if imported.created => {
-                count_created(tally, item.kind);
-                if asked_slug.is_some_and(|slug| slug.as_str() != imported.post.slug) {
-                    warning(
-                        &mut tally.warnings,
-                        id,
-                        title,
-                        format!("its slug was taken: it is /{}/ now", imported.post.slug),
-                    );
-                }
-            }
-            Ok(_) => tally.already_imported += 1,
-            Err(error) => warning(&mut tally.failed, id, title, error.to_string()),
-        }
+    }
+
+    /// Sends a prepared post to posts; the answer, for [`record`].
+    async fn send(
+        &self,
+        prepared: Prepared,
+        importer: &UserView,
+    ) -> (Prepared, Result<ImportedPost, PostsError>) {
+        let answer = self
+            .posts
+            .call(prepared.message.clone(), self.meta(Some(importer)))
+            .await;
+        (prepared, answer)
     }
 
     /// The posts message for `item`, parsed into Folio's rules (a warning
@@ -595,6 +606,36 @@ impl Importer {
             updated_at: item.modified_gmt,
             original_html: item.html.clone(),
         })
+    }
+}
+
+/// A post ready to send, and what the report says of it.
+struct Prepared {
+    message: ImportPost,
+    kind: ItemKind,
+    source_id: String,
+    title: String,
+}
+
+/// Notes what posts answered for one post.
+fn record(tally: &mut Tally, (prepared, answer): (Prepared, Result<ImportedPost, PostsError>)) {
+    let (id, title) = (prepared.source_id.as_str(), prepared.title.as_str());
+    match answer {
+        Ok(imported) if imported.created => {
+            count_created(tally, prepared.kind);
+            if let Some(slug) = &prepared.message.fields.slug
+                && slug.as_str() != imported.post.slug
+            {
+                warning(
+                    &mut tally.warnings,
+                    id,
+                    title,
+                    format!("its slug was taken: it is /{}/ now", imported.post.slug),
+                );
+            }
+        }
+        Ok(_) => tally.already_imported += 1,
+        Err(error) => warning(&mut tally.failed, id, title, error.to_string()),
     }
 }
 

@@ -736,11 +736,23 @@ impl PostsDeps {
                 }
             }
         }
-        if let Some(id) = self
-            .store
-            .import(&post, &msg.source, &msg.original_html)
-            .await?
-        {
+        // Parallel imports may find the same free slug: one has it, the
+        // others look again (as parallel creates do).
+        let mut attempts = 0;
+        let earlier = loop {
+            match self
+                .store
+                .import(&post, &msg.source, &msg.original_html)
+                .await
+            {
+                Err(PostsError::SlugTaken(_)) if attempts < DERIVED_SLUG_ATTEMPTS => {
+                    attempts += 1;
+                    post.slug = self.free_slug(&base, None).await?.as_str().to_owned();
+                }
+                written => break written?,
+            }
+        };
+        if let Some(id) = earlier {
             return self.already_imported(id).await;
         }
         Self::announce(caller, None, Some(&post));
