@@ -1,5 +1,5 @@
 //! The posts store's migrations: posts and pages, tags, revisions, and
-//! what keeps listings and counts fast at 100,000 posts.
+//! what keeps listings and counts fast at 100,000 posts; redirects.
 
 pub use sea_orm_migration;
 use sea_orm_migration::prelude::*;
@@ -8,6 +8,7 @@ mod m20261126_000001_create_posts;
 mod m20261126_000002_tags_revisions;
 mod m20261201_000003_scale;
 mod m20261202_000004_title_search;
+mod m20261204_000005_redirects;
 
 pub struct PostsMigrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for PostsMigrator {
             Box::new(m20261126_000002_tags_revisions::Migration),
             Box::new(m20261201_000003_scale::Migration),
             Box::new(m20261202_000004_title_search::Migration),
+            Box::new(m20261204_000005_redirects::Migration),
         ]
     }
 
