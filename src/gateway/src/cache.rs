@@ -168,15 +168,17 @@ impl PageCache {
 }
 
 /// Where redirects lead, by their parsed address (never the raw path, which
-/// has many spellings): the 301s readers of old addresses get, without a call
-/// to posts each time. Only addresses that do lead somewhere are kept, so a
-/// flood of 404s can't fill it. Any change to the redirects, and any change
+/// has many spellings): the 301s readers of old addresses get, and the "no
+/// redirect here" of addresses that lead nowhere (a browser asks for
+/// `/favicon.ico` with every page), without a call to posts each time.
+/// Bounded by count: a flood of made-up addresses only pushes out the least
+/// used. Any change to the redirects, and any change
 /// to a post that may move where one leads (a published post's slug, a post
 /// published, unpublished or deleted), drops them all: they are few and
 /// cheap to ask again, and a finer rule would be one more thing to get wrong.
 #[derive(Clone)]
 pub(crate) struct RedirectCache {
-    locations: Cache<RedirectFrom, Arc<str>>,
+    locations: Cache<RedirectFrom, Option<Arc<str>>>,
     /// As [`PageCache::generation`]: an answer asked before the latest drop
     /// may be the old one and is not kept.
     generation: Arc<AtomicU64>,
@@ -200,12 +202,14 @@ impl RedirectCache {
         self.generation.load(Ordering::SeqCst)
     }
 
-    pub(crate) fn get(&self, from: &RedirectFrom) -> Option<Arc<str>> {
+    /// `Some(None)`: known to lead nowhere.
+    pub(crate) fn get(&self, from: &RedirectFrom) -> Option<Option<Arc<str>>> {
         self.locations.get(from)
     }
 
-    /// Keeps where `from` leads unless redirects were dropped since `asked_at`.
-    pub(crate) fn insert(&self, from: RedirectFrom, location: Arc<str>, asked_at: u64) {
+    /// Keeps where `from` leads (or that it leads nowhere) unless redirects
+    /// were dropped since `asked_at`.
+    pub(crate) fn insert(&self, from: RedirectFrom, location: Option<Arc<str>>, asked_at: u64) {
         if self.generation.load(Ordering::SeqCst) == asked_at {
             self.locations.insert(from, location);
         }

@@ -4,6 +4,8 @@
 //! site would otherwise answer 404 (or, for the home page, only when it
 //! carries a query such as `?p=123`), so live pages pay nothing.
 
+use std::sync::Arc;
+
 use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::Deserialize;
@@ -50,8 +52,8 @@ pub(crate) async fn answer(services: &Services, request: &HttpRequest) -> Option
 /// Where `from` leads, from the edge's cache or from posts; `None` also when
 /// posts can't say (the reader gets the 404 they would have had).
 async fn resolve(services: &Services, from: RedirectFrom, request_id: &str) -> Option<String> {
-    if let Some(location) = services.redirects_cache.get(&from) {
-        return Some(location.to_string());
+    if let Some(known) = services.redirects_cache.get(&from) {
+        return known.map(|location| location.to_string());
     }
     let generation = services.redirects_cache.generation();
     let meta = CallMeta::new(
@@ -63,13 +65,11 @@ async fn resolve(services: &Services, from: RedirectFrom, request_id: &str) -> O
         .call(ResolveRedirect { from: from.clone() }, meta)
         .await
     {
-        Ok(Some(location)) => {
-            services
-                .redirects_cache
-                .insert(from, location.as_str().into(), generation);
-            Some(location)
+        Ok(location) => {
+            let kept = location.as_deref().map(Arc::from);
+            services.redirects_cache.insert(from, kept, generation);
+            location
         }
-        Ok(None) => None,
         Err(error) => {
             tracing::warn!(%error, "posts could not say whether a redirect is there; answering 404");
             None
