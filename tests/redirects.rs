@@ -274,7 +274,13 @@ async fn administrators_add_follow_list_and_remove_redirects() {
     let app = TestApp::spawn().await;
     let post = published(&app, "Target", "target").await;
 
-    // To an address: given without its trailing slash, kept canonical.
+    // Nothing there yet (and the edge remembers that much)…
+    assert_eq!(
+        visit(&app, "/old/path/").await,
+        (StatusCode::NOT_FOUND, None)
+    );
+    // …until a redirect is added: to an address, given without its trailing
+    // slash, kept canonical.
     let (status, to_path) = add(&app, json!({ "from": "/old/path", "to": "/tag/photos/" })).await;
     assert_eq!(status, StatusCode::CREATED, "{to_path}");
     assert_eq!(to_path["from"], "/old/path/");
