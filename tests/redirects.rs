@@ -664,3 +664,26 @@ async fn only_administrators_and_the_owner_manage_redirects() {
         (StatusCode::MOVED_PERMANENTLY, at(&app, "/"))
     );
 }
+
+#[tokio::test]
+async fn a_pages_changed_slug_redirects_too() {
+    let app = TestApp::spawn().await;
+    let about = create_post(
+        &app,
+        json!({ "title": "About us", "slug": "about-us", "type": "page", "markdown": "Who we are.", "status": "published" }),
+    )
+    .await;
+    patch_post(&app, &about, json!({ "slug": "about" })).await;
+    assert_eq!(
+        visit(&app, "/about-us/").await,
+        (StatusCode::MOVED_PERMANENTLY, at(&app, "/about/"))
+    );
+    let response = app
+        .anonymous
+        .get(app.url("/about-us/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains("Who we are."));
+}
