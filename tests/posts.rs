@@ -744,6 +744,9 @@ struct Subject {
     slug: String,
     tags: Vec<&'static str>,
     slugs_ever: Vec<String>,
+    /// Slugs it moved away from while published: each leads to it (301)
+    /// while it is published elsewhere, until it is published there again.
+    redirected_slugs: Vec<String>,
     tags_ever: Vec<&'static str>,
 }
 
@@ -759,6 +762,7 @@ async fn current_revision(app: &TestApp, id: &str) -> i64 {
 impl Subject {
     async fn apply(&mut self, app: &TestApp, step: Step) {
         let id = self.id.clone();
+        let (old_slug, was_public) = (self.slug.clone(), self.published && !self.deleted);
         let save = |body: Value| async {
             let mut body = body;
             body["revision"] = json!(current_revision(app, &id).await);
@@ -818,6 +822,12 @@ impl Subject {
         }
         if !self.slugs_ever.contains(&self.slug) {
             self.slugs_ever.push(self.slug.clone());
+        }
+        if was_public && self.slug != old_slug && !self.redirected_slugs.contains(&old_slug) {
+            self.redirected_slugs.push(old_slug);
+        }
+        if self.published && !self.deleted {
+            self.redirected_slugs.retain(|slug| *slug != self.slug);
         }
         for tag in &self.tags {
             if !self.tags_ever.contains(tag) {
@@ -885,13 +895,31 @@ impl Subject {
                 here,
                 "after {after}: the sitemap lists /{slug}/"
             );
-            let (status, _) = page(app, &format!("/{slug}/")).await;
+            let response = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+                .get(app.url(&format!("/{slug}/")))
+                .send()
+                .await
+                .unwrap();
+            // An old address of a published post leads to it, and only then.
+            let redirected = public && !here && self.redirected_slugs.contains(slug);
             let expected = if here {
                 StatusCode::OK
+            } else if redirected {
+                StatusCode::MOVED_PERMANENTLY
             } else {
                 StatusCode::NOT_FOUND
             };
-            assert_eq!(status, expected, "after {after}: /{slug}/");
+            assert_eq!(response.status(), expected, "after {after}: /{slug}/");
+            if redirected {
+                assert_eq!(
+                    response.headers()["location"],
+                    app.url(&format!("/{}/", self.slug)).as_str(),
+                    "after {after}: /{slug}/"
+                );
+            }
         }
     }
 }
@@ -962,6 +990,7 @@ async fn no_public_page_feed_or_sitemap_shows_a_post_once_it_is_no_longer_publis
             page: *kind == "page",
             deleted: false,
             slugs_ever: vec![slug.clone()],
+            redirected_slugs: Vec::new(),
             slug,
             tags: tags.to_vec(),
             tags_ever: tags.to_vec(),

@@ -391,6 +391,42 @@ fn every_message_and_reply_round_trips_through_serde() {
         },
         3,
     );
+    let redirect = posts::RedirectView {
+        id: folio::posts::domain::RedirectId::from_uuid(Uuid::now_v7()),
+        from: folio::posts::domain::RedirectFrom::parse("/caf%C3%A9/?p=1").unwrap(),
+        to: folio::posts::domain::RedirectTarget::Post(PostId::from_uuid(Uuid::now_v7())),
+        location: Some("/cafe/".into()),
+        origin: folio::posts::domain::RedirectOrigin::SlugChange,
+        created_at: Utc::now(),
+    };
+    message_round_trips(
+        posts::ListRedirects {
+            page: 2,
+            per_page: 50,
+        },
+        posts::RedirectPage {
+            redirects: vec![redirect.clone()],
+            total: 51,
+            page: 2,
+            per_page: 50,
+        },
+    );
+    message_round_trips(
+        posts::AddRedirect {
+            from: folio::posts::domain::RedirectFrom::parse("/?p=123").unwrap(),
+            to: folio::posts::domain::RedirectTarget::Url(
+                folio::posts::domain::RedirectUrl::parse("https://example.org/x").unwrap(),
+            ),
+        },
+        redirect.clone(),
+    );
+    message_round_trips(posts::RemoveRedirect { id: redirect.id }, ());
+    message_round_trips(
+        posts::ResolveRedirect {
+            from: redirect.from.clone(),
+        },
+        Some("/cafe/".to_owned()),
+    );
     message_round_trips(
         posts::ListPublishedUrls { page: 2 },
         posts::PublishedUrls {
@@ -455,6 +491,7 @@ fn every_event_round_trips_through_serde() {
         from: user_id(),
         to: user_id(),
     });
+    round_trips(posts::PostsEvent::RedirectsChanged);
     round_trips(posts::PostsEvent::PostChanged(posts::PostChange {
         id: PostId::from_uuid(Uuid::now_v7()),
         before: None,
@@ -499,6 +536,9 @@ fn every_error_round_trips_through_serde() {
     round_trips(AuthError::EmailTaken);
     round_trips(AuthError::SetupUnavailable);
     round_trips(PostsError::unexpected("disk full"));
+    round_trips(PostsError::RedirectExists("/old/".into()));
+    round_trips(PostsError::RedirectFromLive("/live/".into()));
+    round_trips(PostsError::RedirectLoop("/a/ → /b/ → /a/".into()));
     round_trips(MediaError::unexpected("disk full"));
 }
 

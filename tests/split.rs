@@ -266,6 +266,71 @@ async fn an_edit_through_one_gateway_shows_on_the_other_within_a_second() {
     assert!(followed, "the other gateway showed the edit within 1 s");
 }
 
+/// Where `path` sends a reader on `process`: the status and the Location.
+async fn redirect_at(process: &Process, path: &str) -> (u16, Option<String>) {
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}{path}", process.address))
+        .send()
+        .await
+        .unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|value| value.to_str().unwrap().to_owned());
+    (response.status().as_u16(), location)
+}
+
+#[tokio::test]
+async fn a_redirect_added_or_removed_through_one_gateway_shows_on_the_other_within_a_second() {
+    if skipped() {
+        return;
+    }
+    let site = Site::new().await;
+    let _concerns = site.start("auth,posts,render,media");
+    let first = site.start("gateway");
+    let second = site.start("gateway");
+    // The second gateway remembers that nothing is there…
+    assert_eq!(redirect_at(&second, "/old-home/").await, (404, None));
+    let added = site
+        .authed(
+            site.client
+                .post(format!("{}/api/v1/redirects", first.address)),
+        )
+        .json(&json!({ "from": "/old-home/", "to": "/new-home/" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201, "{}", added.text().await.unwrap());
+    let redirect: Value = added.json().await.unwrap();
+    // …until the first announces the new redirect.
+    let followed = eventually(Duration::from_secs(1), || async {
+        redirect_at(&second, "/old-home/").await.0 == 301
+    })
+    .await;
+    assert!(followed, "the other gateway redirected within 1 s");
+    // The 301 is kept there now; a removal drops it.
+    let (_, location) = redirect_at(&second, "/old-home/").await;
+    assert!(location.unwrap().ends_with("/new-home/"));
+    let id = redirect["id"].as_str().unwrap();
+    let removed = site
+        .authed(
+            site.client
+                .delete(format!("{}/api/v1/redirects/{id}", first.address)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    let stopped = eventually(Duration::from_secs(1), || async {
+        redirect_at(&second, "/old-home/").await.0 == 404
+    })
+    .await;
+    assert!(stopped, "the other gateway stopped redirecting within 1 s");
+}
+
 #[tokio::test]
 async fn gateways_that_each_host_posts_hear_each_others_edits_within_a_second() {
     if skipped() {

@@ -133,6 +133,18 @@ test("every main screen passes axe's WCAG 2 A/AA checks, and the keyboard starts
       violations.push(...(await audit(page, "API tokens")));
     });
 
+    await step("redirects", async () => {
+      await server.apiOk("POST", "/api/v1/redirects", { from: "/2019/old-permalink/", post_id: post.id }, { expected: 201 });
+      await openSection(page, "Redirects");
+      await visible(page.getByText("/2019/old-permalink/"), "a redirect in the list");
+      violations.push(...(await audit(page, "redirects")));
+      // With the post choice shown and a refusal on screen, too.
+      await page.getByRole("radio", { name: "A post or page" }).check();
+      await page.getByRole("button", { name: "Add redirect" }).click();
+      await visible(page.getByRole("alert"), "the form's message");
+      violations.push(...(await audit(page, "redirects, adding")));
+    });
+
     await step("system status", async () => {
       await openSection(page, "System status");
       await hasText(page.getByRole("region", { name: "posts", exact: true }), /\bup\b/i, "the posts card");

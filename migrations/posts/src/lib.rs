@@ -1,6 +1,6 @@
 //! The posts store's migrations: posts and pages, tags, revisions, and
-//! what keeps listings and counts fast at 100,000 posts; where imported
-//! posts came from.
+//! what keeps listings and counts fast at 100,000 posts; redirects; where
+//! imported posts came from.
 
 pub use sea_orm_migration;
 use sea_orm_migration::prelude::*;
@@ -9,6 +9,7 @@ mod m20261126_000001_create_posts;
 mod m20261126_000002_tags_revisions;
 mod m20261201_000003_scale;
 mod m20261202_000004_title_search;
+mod m20261204_000005_redirects;
 mod m20261204_000010_post_sources;
 
 pub struct PostsMigrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for PostsMigrator {
             Box::new(m20261126_000002_tags_revisions::Migration),
             Box::new(m20261201_000003_scale::Migration),
             Box::new(m20261202_000004_title_search::Migration),
+            Box::new(m20261204_000005_redirects::Migration),
             Box::new(m20261204_000010_post_sources::Migration),
         ]
     }

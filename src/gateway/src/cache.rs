@@ -1,5 +1,5 @@
-//! The caches at the edge and the one conditional GET: built public pages and
-//! media's small files kept in memory, each dropped by exactly the events that
+//! The caches at the edge and the one conditional GET: built public pages,
+//! where redirects lead, and media's small files kept in memory, each dropped by exactly the events that
 //! touch it, and the ETag/304 answer pages, media files and static assets
 //! share. A cache here is like a CDN in front of the concerns, never a second
 //! owner of their data: every entry can be rebuilt by asking again.
@@ -17,19 +17,28 @@ use super::ApiError;
 use folio_auth_protocol::messages::AuthEvent;
 use folio_media_protocol::MediumId;
 use folio_media_protocol::messages::MediaEvent;
-use folio_posts_protocol::domain::PostKind;
+use folio_posts_protocol::domain::{PostKind, RedirectFrom};
 use folio_posts_protocol::messages::{PostChange, PostState, PostsEvent};
 use folio_runtime::{EventBus, EventsMissed};
 
 /// Follows the events of every concern whose data the caches show, for as long
 /// as the process runs. Events arrive with the reply of a change made here and,
 /// later, from other processes: dropping twice is harmless.
-pub(crate) fn follow(events: &EventBus, pages: &PageCache, files: &FileCache) {
-    let cache = pages.clone();
+pub(crate) fn follow(
+    events: &EventBus,
+    pages: &PageCache,
+    redirects: &RedirectCache,
+    files: &FileCache,
+) {
+    let (cache, redirected) = (pages.clone(), redirects.clone());
     events.listen(move |event: &PostsEvent| match event {
-        PostsEvent::PostChanged(change) => cache.forget(change),
+        PostsEvent::PostChanged(change) => {
+            cache.forget(change);
+            redirected.forget(change);
+        }
         // Every listing, post and author page may show the old author.
         PostsEvent::PostsReassigned { .. } => cache.invalidate_all(),
+        PostsEvent::RedirectsChanged => redirected.invalidate_all(),
     });
     let (cache, media_files) = (pages.clone(), files.clone());
     events.listen(move |event: &MediaEvent| match event {
@@ -39,12 +48,13 @@ pub(crate) fn follow(events: &EventBus, pages: &PageCache, files: &FileCache) {
             cache.invalidate_all();
         }
     });
-    let (cache, all_files) = (pages.clone(), files.clone());
+    let (cache, all_files, redirected) = (pages.clone(), files.clone(), redirects.clone());
     events.listen(move |_: &EventsMissed| {
         tracing::info!(
             "events may have been missed while NATS was away: every cached page and file is dropped"
         );
         cache.invalidate_all();
+        redirected.invalidate_all();
         all_files.0.invalidate_all();
     });
     let cache = pages.clone();
@@ -152,6 +162,74 @@ impl PageCache {
                         || tags.iter().any(|tag| key.starts_with(tag.as_str()))))
         });
         if dropped.is_err() {
+            self.invalidate_all();
+        }
+    }
+}
+
+/// Where redirects lead, by their parsed address (never the raw path, which
+/// has many spellings): the 301s readers of old addresses get, and the "no
+/// redirect here" of addresses that lead nowhere (a browser asks for
+/// `/favicon.ico` with every page), without a call to posts each time.
+/// Bounded by count: a flood of made-up addresses only pushes out the least
+/// used. Any change to the redirects, and any change
+/// to a post that may move where one leads (a published post's slug, a post
+/// published, unpublished or deleted), drops them all: they are few and
+/// cheap to ask again, and a finer rule would be one more thing to get wrong.
+#[derive(Clone)]
+pub(crate) struct RedirectCache {
+    locations: Cache<RedirectFrom, Option<Arc<str>>>,
+    /// As [`PageCache::generation`]: an answer asked before the latest drop
+    /// may be the old one and is not kept.
+    generation: Arc<AtomicU64>,
+}
+
+/// Redirects kept at the edge.
+const CACHED_REDIRECTS: u64 = 10_000;
+
+impl RedirectCache {
+    pub(crate) fn new(ttl: Duration) -> Self {
+        Self {
+            locations: Cache::builder()
+                .max_capacity(CACHED_REDIRECTS)
+                .time_to_live(ttl)
+                .build(),
+            generation: Arc::default(),
+        }
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// `Some(None)`: known to lead nowhere.
+    pub(crate) fn get(&self, from: &RedirectFrom) -> Option<Option<Arc<str>>> {
+        self.locations.get(from)
+    }
+
+    /// Keeps where `from` leads (or that it leads nowhere) unless redirects
+    /// were dropped since `asked_at`.
+    pub(crate) fn insert(&self, from: RedirectFrom, location: Option<Arc<str>>, asked_at: u64) {
+        if self.generation.load(Ordering::SeqCst) == asked_at {
+            self.locations.insert(from, location);
+        }
+    }
+
+    pub(crate) fn invalidate_all(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.locations.invalidate_all();
+    }
+
+    /// Drops every kept redirect when `change` may move where one leads: a
+    /// draft saved again at the same slug (autosave) moves none.
+    pub(crate) fn forget(&self, change: &PostChange) {
+        let moved = match (&change.before, &change.after) {
+            (Some(before), Some(after)) => {
+                before.slug != after.slug || before.public || after.public
+            }
+            _ => change.states().any(|state| state.public),
+        };
+        if moved {
             self.invalidate_all();
         }
     }

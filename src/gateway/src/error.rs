@@ -254,6 +254,15 @@ impl From<PostsError> for ApiError {
             PostsError::SlugTaken(_) => Self::new(StatusCode::CONFLICT, "slug_taken", message),
             PostsError::Stale { .. } => Self::new(StatusCode::CONFLICT, "stale_revision", message),
             PostsError::TooLarge(_) => Self::too_large(message),
+            PostsError::RedirectExists(_) => {
+                Self::new(StatusCode::CONFLICT, "redirect_exists", message)
+            }
+            PostsError::RedirectFromLive(_) => {
+                Self::new(StatusCode::CONFLICT, "redirect_from_live", message)
+            }
+            PostsError::RedirectLoop(_) => {
+                Self::new(StatusCode::CONFLICT, "redirect_loop", message)
+            }
         }
     }
 }
@@ -304,7 +313,13 @@ pub(crate) async fn not_found(request: HttpRequest) -> HttpResponse {
         ))
         .error_response();
     }
-    match request.app_data::<actix_web::web::Data<super::Services>>() {
+    let services = request.app_data::<actix_web::web::Data<super::Services>>();
+    if let Some(services) = services
+        && let Some(moved) = super::redirects::answer(services, &request).await
+    {
+        return moved;
+    }
+    match services {
         Some(services) => services.pages.message(
             StatusCode::NOT_FOUND,
             "Page not found",

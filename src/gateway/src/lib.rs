@@ -15,6 +15,7 @@ mod media;
 mod openapi;
 mod pages;
 mod posts;
+mod redirects;
 mod search;
 mod session;
 mod setup;
@@ -71,6 +72,7 @@ pub struct Services {
     trusted_proxies: TrustedProxies,
     pages: pages::Pages,
     pages_cache: cache::PageCache,
+    redirects_cache: cache::RedirectCache,
     site_title: String,
     site_description: String,
     json_limit: usize,
@@ -127,7 +129,13 @@ impl Services {
             per_account: settings.auth.login_lock_attempts,
             window: settings.auth.login_window,
         }));
-        cache::follow(runtime.events(), &pages_cache, &media_files);
+        let redirects_cache = cache::RedirectCache::new(settings.page_cache_ttl);
+        cache::follow(
+            runtime.events(),
+            &pages_cache,
+            &redirects_cache,
+            &media_files,
+        );
         let identities = IdentityCache::new();
         identities.follow(runtime.events());
         Ok(Self {
@@ -144,6 +152,7 @@ impl Services {
             trusted_proxies: TrustedProxies::new(settings.auth.trusted_proxies.clone()),
             pages: pages::Pages::new(settings.theme_dir.clone())?,
             pages_cache,
+            redirects_cache,
             site_title: settings.site_title.clone(),
             site_description: settings.site_description.clone(),
             // A post's JSON carries its Markdown: room for the largest allowed.
@@ -268,6 +277,7 @@ pub fn serve(
             .configure(admin::routes)
             .configure(setup::routes)
             .configure(posts::routes)
+            .configure(redirects::routes)
             .configure(media::routes)
             .configure(search::routes)
             .configure(openapi::routes)

@@ -6,15 +6,19 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{admin, media, posts, search, session, tokens, users};
+use super::{admin, media, posts, redirects, search, session, tokens, users};
 use folio_auth_protocol::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
 use folio_auth_protocol::messages::{
     AuthorView, Method, PasswordReset, SessionView, TokenView, UserView,
 };
 use folio_media_protocol::domain::{Axis, Operation, QuarterTurns, Rect};
 use folio_media_protocol::messages::{MediaPage, MediumView, VariantView};
-use folio_posts_protocol::domain::{Excerpt, PostKind, PostStatus, Slug, TagName, Title};
-use folio_posts_protocol::messages::{PostPage, PostView, RevisionView, TagRef, TagView};
+use folio_posts_protocol::domain::{
+    Excerpt, PostKind, PostStatus, RedirectOrigin, RedirectTarget, Slug, TagName, Title,
+};
+use folio_posts_protocol::messages::{
+    PostPage, PostView, RedirectPage, RedirectView, RevisionView, TagRef, TagView,
+};
 use folio_runtime::{ConcernName, ConcernState, ConcernStatus, FaultKind, FaultRequest, Role};
 use folio_search_protocol::messages::{SearchHit, SearchPage};
 
@@ -60,6 +64,9 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         posts::restore,
         posts::list_tags,
         posts::preview,
+        redirects::list,
+        redirects::add,
+        redirects::remove,
         admin::system_status,
         admin::concern_stats,
         admin::all_stats,
@@ -105,6 +112,11 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         posts::PostIn,
         posts::PreviewIn,
         posts::PreviewOut,
+        redirects::RedirectIn,
+        RedirectPage,
+        RedirectView,
+        RedirectTarget,
+        RedirectOrigin,
         admin::Part,
         admin::PendingFaults,
         admin::SystemStatus,
@@ -147,6 +159,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         (name = "users", description = "Accounts, and the public list of authors"),
         (name = "tokens", description = "The caller's API tokens"),
         (name = "posts", description = "Posts, pages, revisions, tags and the Markdown preview"),
+        (name = "redirects", description = "Old addresses that answer 301, for administrators"),
         (name = "search", description = "Full-text search of posts and pages"),
         (name = "admin", description = "Statistics and fault injection, for administrators"),
     ),

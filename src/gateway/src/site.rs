@@ -66,6 +66,12 @@ where
         None => {
             let generation = services.pages_cache.generation();
             let built = build().await;
+            // Only where the site has nothing: a live page is never shadowed.
+            if built.status == StatusCode::NOT_FOUND
+                && let Some(moved) = super::redirects::answer(services, request).await
+            {
+                return moved;
+            }
             if built.status != StatusCode::OK {
                 return HttpResponse::build(built.status)
                     .content_type(built.content_type)
@@ -450,6 +456,13 @@ fn published(page: u32) -> ListPublished {
 
 #[get("/")]
 async fn home_index(services: web::Data<Services>, request: HttpRequest) -> HttpResponse {
+    // An old site's links by query (`/?p=123`) land here; the plain home
+    // page asks nothing.
+    if !request.query_string().is_empty()
+        && let Some(moved) = super::redirects::answer(&services, &request).await
+    {
+        return moved;
+    }
     let rid = request_id(&request);
     serve(&request, &services, "/".into(), || {
         build_listing(&services, home_listing(), published(1), &rid)

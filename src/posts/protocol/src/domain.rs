@@ -1,5 +1,5 @@
 //! Parsed post values: ids, titles, slugs, tags, kinds and statuses; and the word
-//! count a reading time is computed from.
+//! count a reading time is computed from; redirects' addresses and targets.
 
 use serde::{Deserialize, Serialize};
 
@@ -287,8 +287,299 @@ impl From<ImportSource> for String {
     }
 }
 
+folio_seam::id_newtype! {
+    /// A redirect from an old address, for as long as it exists.
+    pub struct RedirectId;
+}
+
+folio_seam::string_newtype! {
+    /// An address on this site that answers 301 elsewhere, in one canonical
+    /// spelling, so that every way a browser or an import writes the same
+    /// address finds the same stored redirect: a path, percent-decoded and
+    /// encoded again the one way (`/café/` and `/caf%c3%a9` are both
+    /// `/caf%C3%A9/`), empty segments dropped, always ending in `/` (as the
+    /// site's own URLs do); and optionally a query, its pairs decoded, encoded
+    /// again and sorted (`/?p=123`, as old WordPress links are). Never the
+    /// site's own paths (`/admin/`, `/api/`, feeds…): those answer by
+    /// themselves and a redirect there would never be reached, or would
+    /// hijack them.
+    pub struct RedirectFrom;
+}
+
+/// First path segments the site answers by itself.
+const RESERVED_PATHS: &[&str] = &[
+    "admin",
+    "api",
+    "feed.xml",
+    "healthz",
+    "media",
+    "metrics",
+    "page",
+    "readyz",
+    "robots.txt",
+    "search",
+    "setup",
+    "sitemap.xml",
+    "static",
+];
+
+/// Longest "from" address kept: longer than any real permalink.
+const MAX_REDIRECT_ADDRESS: usize = 2000;
+
+/// Bytes kept as they are in a canonical path segment: RFC 3986's unreserved
+/// characters and the sub-delimiters a path may carry literally.
+fn path_byte_kept(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b)
+}
+
+/// Bytes kept as they are in a canonical query key or value.
+fn query_byte_kept(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~".contains(&b)
+}
+
+fn percent_encode(text: &str, kept: fn(u8) -> bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if kept(b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `raw` with every `%XX` decoded (and `+` as a space, in a query), as text.
+fn percent_decode(raw: &str, plus_is_space: bool) -> Result<String, String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|pair| std::str::from_utf8(pair).ok())
+                    .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                    .ok_or_else(|| {
+                        format!("{raw:?} has a % that is not followed by two hex digits")
+                    })?;
+                out.push(hex);
+                i += 3;
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            other => {
+                out.push(other);
+                i += 1;
+            }
+        }
+    }
+    let text = String::from_utf8(out)
+        .map_err(|_| format!("{raw:?} decodes to bytes that are not UTF-8 text"))?;
+    if text.chars().any(char::is_control) {
+        return Err(format!("{raw:?} holds control characters"));
+    }
+    Ok(text)
+}
+
+impl RedirectFrom {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(
+                "the address to redirect from is empty: give a path such as /old-post/".into(),
+            );
+        }
+        if raw.len() > MAX_REDIRECT_ADDRESS {
+            return Err(format!(
+                "the address to redirect from is longer than {MAX_REDIRECT_ADDRESS} characters"
+            ));
+        }
+        if !raw.starts_with('/') || raw.starts_with("//") {
+            return Err(format!(
+                "{raw:?} is not a path on this site: give it starting with a single / (such as /old-post/ or /?p=123)"
+            ));
+        }
+        if raw.contains('#') {
+            return Err(format!(
+                "{raw:?} has a #fragment, which browsers never send: leave it out"
+            ));
+        }
+        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!(
+                "{raw:?} holds spaces or control characters: percent-encode them"
+            ));
+        }
+        let (path, query) = match raw.split_once('?') {
+            Some((path, query)) => (path, query),
+            None => (raw, ""),
+        };
+        // Split before decoding: an encoded `/` (%2F) stays inside its segment.
+        let mut segments = Vec::new();
+        for segment in path.split('/').filter(|s| !s.is_empty()) {
+            let decoded = percent_decode(segment, false)?;
+            if decoded == "." || decoded == ".." {
+                return Err(format!(
+                    "{raw:?} has a . or .. segment: give the path it stands for"
+                ));
+            }
+            segments.push(percent_encode(&decoded, path_byte_kept));
+        }
+        let mut pairs = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = percent_encode(&percent_decode(key, true)?, query_byte_kept);
+            let value = percent_encode(&percent_decode(value, true)?, query_byte_kept);
+            if key.is_empty() {
+                return Err(format!("{raw:?} has a query pair without a name"));
+            }
+            pairs.push(format!("{key}={value}"));
+        }
+        // Order of pairs means nothing to the page they name.
+        pairs.sort();
+        if let Some(first) = segments.first() {
+            let last = segments.last().map_or("", String::as_str);
+            if RESERVED_PATHS.contains(&first.as_str())
+                || (first.starts_with("sitemap-") && first.ends_with(".xml"))
+                || last == "feed.xml"
+            {
+                return Err(format!(
+                    "{raw:?} is one of the site's own addresses; it can't be redirected"
+                ));
+            }
+        } else if pairs.is_empty() {
+            return Err("/ is the home page; it can't be redirected".into());
+        }
+        let mut canonical = String::from("/");
+        for segment in &segments {
+            canonical.push_str(segment);
+            canonical.push('/');
+        }
+        if !pairs.is_empty() {
+            canonical.push('?');
+            canonical.push_str(&pairs.join("&"));
+        }
+        if canonical.len() > MAX_REDIRECT_ADDRESS {
+            return Err(format!(
+                "the address to redirect from is longer than {MAX_REDIRECT_ADDRESS} characters"
+            ));
+        }
+        Ok(Self(canonical))
+    }
+
+    /// The address of the post or page at `slug`.
+    pub fn of_slug(slug: &str) -> Result<Self, String> {
+        Self::parse(&format!("/{slug}/"))
+    }
+
+    /// The same address without its query: what a request with a query
+    /// that no redirect names falls back to (`/old/?utm_source=x`).
+    pub fn without_query(&self) -> Option<Self> {
+        self.0
+            .split_once('?')
+            .filter(|(path, _)| *path != "/")
+            .map(|(path, _)| Self(path.to_owned()))
+    }
+
+    /// The slug this address would be a post's at: a single segment, no query.
+    pub fn as_slug(&self) -> Option<&str> {
+        let inner = self.0.strip_prefix('/')?.strip_suffix('/')?;
+        (!inner.is_empty() && !inner.contains('/')).then_some(inner)
+    }
+}
+
+folio_seam::string_newtype! {
+    /// Where a redirect leads, when not to a post: a path on this site
+    /// (`/tag/photos/`) or an absolute http(s) URL elsewhere.
+    pub struct RedirectUrl;
+}
+
+impl RedirectUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let url = raw.trim();
+        if url.is_empty() {
+            return Err("the address to redirect to is empty".into());
+        }
+        if url.len() > MAX_REDIRECT_ADDRESS {
+            return Err(format!(
+                "the address to redirect to is longer than {MAX_REDIRECT_ADDRESS} characters"
+            ));
+        }
+        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!(
+                "{url:?} holds spaces or control characters: percent-encode them"
+            ));
+        }
+        let local = url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\");
+        let absolute = ["http://", "https://"].iter().any(|scheme| {
+            url.get(..scheme.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+                && url[scheme.len()..]
+                    .split(['/', '?', '#'])
+                    .next()
+                    .is_some_and(|host| !host.is_empty() && !host.contains('\\'))
+        });
+        if !local && !absolute {
+            return Err(format!(
+                "{url:?} is neither a path on this site (/new-post/) nor an http(s) address"
+            ));
+        }
+        Ok(Self(url.to_owned()))
+    }
+
+    /// The address on this site it names, when it names one a redirect could be from.
+    pub fn local(&self) -> Option<RedirectFrom> {
+        self.0
+            .starts_with('/')
+            .then(|| RedirectFrom::parse(&self.0).ok())
+            .flatten()
+    }
+}
+
+/// Where a redirect leads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RedirectTarget {
+    /// A post or page, wherever its slug is now.
+    Post(#[schema(inline)] PostId),
+    /// A fixed address: a path on this site or an absolute URL.
+    Url(RedirectUrl),
+}
+
+/// Why a redirect exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RedirectOrigin {
+    /// Added by an administrator.
+    Manual,
+    /// Kept when a published post's slug changed: its old address.
+    SlugChange,
+}
+
+impl RedirectOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RedirectOrigin::Manual => "manual",
+            RedirectOrigin::SlugChange => "slug_change",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "manual" => Some(RedirectOrigin::Manual),
+            "slug_change" => Some(RedirectOrigin::SlugChange),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     #[test]
@@ -301,5 +592,109 @@ mod tests {
         assert_eq!(Slug::derive("  Hello, World!  ").as_str(), "hello-world");
         assert_eq!(Slug::derive("¿?").as_str(), "post");
         assert_eq!(Slug::derive("admin").as_str(), "post-admin");
+    }
+
+    fn canonical(raw: &str) -> String {
+        RedirectFrom::parse(raw).unwrap().as_str().to_owned()
+    }
+
+    #[test]
+    fn every_spelling_of_an_address_has_one_canonical_form() {
+        for raw in [
+            "/old/path",
+            "/old/path/",
+            "/old//path",
+            "/%6fld/path/",
+            " /old/path/ ",
+        ] {
+            assert_eq!(canonical(raw), "/old/path/", "{raw}");
+        }
+        assert_eq!(canonical("/café/"), "/caf%C3%A9/");
+        assert_eq!(canonical("/caf%c3%a9"), "/caf%C3%A9/");
+        // An encoded slash stays inside its segment.
+        assert_eq!(canonical("/a%2fb/"), "/a%2Fb/");
+        assert_eq!(canonical("/?p=123"), "/?p=123");
+        assert_eq!(canonical("?p=1".replace('?', "/?").as_str()), "/?p=1");
+        assert_eq!(canonical("/x?b=2&a=1&"), "/x/?a=1&b=2");
+        assert_eq!(canonical("/x?q=a+b"), "/x/?q=a%20b");
+    }
+
+    #[test]
+    fn a_canonical_address_parses_to_itself() {
+        for raw in [
+            "/caf%C3%A9/",
+            "/x/?a=1&b=2",
+            "/?p=123",
+            "/a%2Fb/",
+            "/it's/(1)/",
+            "/x/?q=a%20b",
+        ] {
+            assert_eq!(canonical(raw), raw);
+            assert_eq!(canonical(&canonical(raw)), canonical(raw));
+        }
+    }
+
+    #[test]
+    fn the_sites_own_addresses_and_malformed_ones_are_refused() {
+        for raw in [
+            "",
+            "/",
+            "old",
+            "//host/x",
+            "https://x/",
+            "/admin/",
+            "/api/v1/posts",
+            "/media/a",
+            "/static/x.css",
+            "/feed.xml",
+            "/tag/x/feed.xml",
+            "/sitemap.xml",
+            "/sitemap-2.xml",
+            "/search/",
+            "/healthz",
+            "/page/2/",
+            "/a/../b/",
+            "/%2e%2e/",
+            "/x%zz/",
+            "/x%ff/",
+            "/a b/",
+            "/a#b",
+        ] {
+            assert!(RedirectFrom::parse(raw).is_err(), "{raw:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn an_address_knows_its_slug_and_its_path_without_the_query() {
+        let address = RedirectFrom::parse("/hello/").unwrap();
+        assert_eq!(address.as_slug(), Some("hello"));
+        assert_eq!(RedirectFrom::parse("/a/b/").unwrap().as_slug(), None);
+        let queried = RedirectFrom::parse("/hello/?utm=x").unwrap();
+        assert_eq!(queried.as_slug(), None);
+        assert_eq!(queried.without_query(), Some(address));
+        assert_eq!(RedirectFrom::parse("/?p=1").unwrap().without_query(), None);
+    }
+
+    #[test]
+    fn a_target_is_a_local_path_or_an_http_address() {
+        for good in ["/new/", "/", "https://example.org/x", "HTTP://example.org"] {
+            assert!(RedirectUrl::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "new",
+            "//evil.example/",
+            "/\\evil",
+            "javascript:alert(1)",
+            "https://",
+            "ftp://x/",
+        ] {
+            assert!(RedirectUrl::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            RedirectUrl::parse("/b").unwrap().local().unwrap().as_str(),
+            "/b/"
+        );
+        assert!(RedirectUrl::parse("https://x/").unwrap().local().is_none());
     }
 }

@@ -20,6 +20,15 @@ pub enum PostsError {
     Unrenderable(String),
     #[error("the Markdown is too large: {0}")]
     TooLarge(String),
+    /// A redirect from this address exists already.
+    #[error("a redirect from {0} exists already; remove it first")]
+    RedirectExists(String),
+    /// The address is a published post's: the post would shadow the redirect.
+    #[error("{0} is a published post's address; a redirect there would never be followed")]
+    RedirectFromLive(String),
+    /// Following the new redirect would come back to where it starts.
+    #[error("{0}")]
+    RedirectLoop(String),
 }
 
 folio_seam::concern_error!(PostsError: ConcernName::Posts);

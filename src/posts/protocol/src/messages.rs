@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::PostsError;
-use super::domain::{Excerpt, ImportSource, PostId, PostKind, PostStatus, Slug, TagList, Title};
+use super::domain::{
+    Excerpt, ImportSource, PostId, PostKind, PostStatus, RedirectFrom, RedirectId, RedirectOrigin,
+    RedirectTarget, Slug, TagList, Title,
+};
 use folio_seam::{ConcernName, UserId};
 
 folio_seam::protocol!(PostsProtocol: ConcernName::Posts, PostsError, PostsEvent {
@@ -28,6 +31,10 @@ folio_seam::protocol!(PostsProtocol: ConcernName::Posts, PostsError, PostsEvent 
     IndexVersions => Vec<IndexVersion>, "posts.index.versions";
     IndexDocuments => Vec<PostView>, "posts.index.documents";
     ImportPost => ImportedPost, "posts.import";
+    ListRedirects => RedirectPage, "posts.redirects.list";
+    AddRedirect => RedirectView, "posts.redirects.add";
+    RemoveRedirect => (), "posts.redirects.remove";
+    ResolveRedirect => Option<String>, "posts.redirects.resolve";
 });
 
 /// For an index kept elsewhere (search): every post and page, of every
@@ -65,6 +72,9 @@ pub enum PostsEvent {
     PostChanged(PostChange),
     /// Every post of an author moved to another: their pages change.
     PostsReassigned { from: UserId, to: UserId },
+    /// A redirect was added or removed: whatever answered from the old set
+    /// (a cached 301, a cached "no redirect here") is stale.
+    RedirectsChanged,
 }
 
 /// Counts of what the posts store holds.
@@ -376,4 +386,61 @@ pub struct ImportedPost {
     pub post: PostView,
     /// False when an earlier import of the same source made it.
     pub created: bool,
+}
+
+/// Redirects, by their "from" address, `per_page` (at most 500) a page from
+/// `page` 1. Only for those who manage the site's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ListRedirects {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RedirectPage {
+    pub redirects: Vec<RedirectView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// A redirect as the API reads it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RedirectView {
+    #[schema(inline)]
+    pub id: RedirectId,
+    /// The address it answers, in its canonical spelling.
+    #[schema(value_type = String)]
+    pub from: RedirectFrom,
+    pub to: RedirectTarget,
+    /// Where it leads now: the target post's address (`/slug/`) or the URL;
+    /// `None` while the target post is not published (readers get a 404).
+    pub location: Option<String>,
+    pub origin: RedirectOrigin,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Adds a redirect. Refused when `from` is a published post's address, when
+/// a redirect from it exists, when the target post does not exist, and when
+/// following `to` through the redirects there are would come back to `from`.
+/// Only for those who manage the site's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddRedirect {
+    pub from: RedirectFrom,
+    pub to: RedirectTarget,
+}
+
+/// Removes a redirect. Only for those who manage the site's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoveRedirect {
+    pub id: RedirectId,
+}
+
+/// Where an address that nothing else answers should send a reader (the
+/// public site, on what would be a 404): a path on this site or a URL, or
+/// `None`. A redirect to a post that is not published answers `None`, so a
+/// draft's address never leaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolveRedirect {
+    pub from: RedirectFrom,
 }

@@ -59,6 +59,10 @@ folio_runtime::concern_handlers!(Posts {
     IndexVersions => index_versions;
     IndexDocuments => index_documents;
     ImportPost => import;
+    ListRedirects => list_redirects;
+    AddRedirect => add_redirect;
+    RemoveRedirect => remove_redirect;
+    ResolveRedirect => resolve_redirect;
 });
 
 /// How long a save waits for the render concern.
@@ -818,5 +822,82 @@ fn check_indexer(caller: &Caller) -> Result<(), PostsError> {
         Some(principal) if may(principal, Action::ManageAllPosts) => Ok(()),
         Some(_) => Err(PostsError::forbidden("only an indexer may read every post")),
         None => Err(PostsError::unauthenticated()),
+    }
+}
+
+/// Redirects per page of the list: 50 by default, at most 500.
+const DEFAULT_REDIRECTS_PER_PAGE: u32 = 50;
+const MAX_REDIRECTS_PER_PAGE: u32 = 500;
+
+/// Redirects are the site's settings: administrators and the owner manage
+/// them (the gateway checks too; this is the concern's own check).
+fn check_redirects(caller: &Caller) -> Result<(), PostsError> {
+    match &caller.principal {
+        Some(principal) if may(principal, Action::ManageSettings) => Ok(()),
+        Some(_) => Err(PostsError::forbidden(
+            "only administrators and the owner manage redirects",
+        )),
+        None => Err(PostsError::unauthenticated()),
+    }
+}
+
+impl PostsDeps {
+    async fn list_redirects(
+        &self,
+        msg: ListRedirects,
+        caller: &Caller,
+    ) -> Result<RedirectPage, PostsError> {
+        check_redirects(caller)?;
+        let per_page = match msg.per_page {
+            0 => DEFAULT_REDIRECTS_PER_PAGE,
+            n => n.min(MAX_REDIRECTS_PER_PAGE),
+        };
+        let page = msg.page.max(1);
+        let (redirects, total) = self.store.redirects(page, per_page).await?;
+        Ok(RedirectPage {
+            redirects,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    async fn add_redirect(
+        &self,
+        msg: AddRedirect,
+        caller: &Caller,
+    ) -> Result<RedirectView, PostsError> {
+        check_redirects(caller)?;
+        let redirect = self.store.add_redirect(msg.from, msg.to).await?;
+        tracing::info!(redirect = %redirect.id, from = %redirect.from.as_str(), "redirect added");
+        caller.announce(PostsEvent::RedirectsChanged);
+        Ok(redirect)
+    }
+
+    async fn remove_redirect(
+        &self,
+        msg: RemoveRedirect,
+        caller: &Caller,
+    ) -> Result<(), PostsError> {
+        check_redirects(caller)?;
+        if !self.store.remove_redirect(msg.id).await? {
+            return Err(PostsError::not_found(format!(
+                "there is no redirect {}",
+                msg.id
+            )));
+        }
+        tracing::info!(redirect = %msg.id, "redirect removed");
+        caller.announce(PostsEvent::RedirectsChanged);
+        Ok(())
+    }
+
+    /// For the public site: anyone may ask, and learns only where a published
+    /// page is (a redirect to a draft answers `None`).
+    async fn resolve_redirect(
+        &self,
+        msg: ResolveRedirect,
+        _: &Caller,
+    ) -> Result<Option<String>, PostsError> {
+        self.store.resolve_redirect(&msg.from).await
     }
 }

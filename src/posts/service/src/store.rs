@@ -1,5 +1,6 @@
 //! The posts store: the only code that reads or writes the posts database
-//! (posts and pages, their bodies, tags, revisions, and the counts kept of them).
+//! (posts and pages, their bodies, tags, revisions, the counts kept of them,
+//! and redirects from old addresses).
 //!
 //! Shaped for 100,000 posts: `posts` rows are narrow (bodies live in
 //! `post_bodies`), a listing reads a page of ids in index order counted from
@@ -23,9 +24,13 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::PostsError;
-use super::domain::{ImportSource, PostId, PostKind, PostStatus, word_count};
+use super::domain::{
+    ImportSource, PostId, PostKind, PostStatus, RedirectFrom, RedirectId, RedirectOrigin,
+    RedirectTarget, RedirectUrl, word_count,
+};
 use super::messages::{
-    IndexVersion, PostSummary, PostView, PostsStats, PublishedUrl, RevisionView, TagRef, TagView,
+    IndexVersion, PostSummary, PostView, PostsStats, PublishedUrl, RedirectView, RevisionView,
+    TagRef, TagView,
 };
 use folio_runtime::UserId;
 use folio_storage::StoreLocation;
@@ -1358,6 +1363,7 @@ impl PostsStore {
             later.links.extend(links(&tag_ids));
             later.revisions.push(revision);
             later.counts.add(&counted(tag_ids.clone()), 1);
+            Self::write_slug_redirects(txn, id, None, record).await?;
             return Ok(tag_ids);
         };
 
@@ -1376,6 +1382,14 @@ impl PostsStore {
             });
         }
         let before = Self::counted_state(txn, id).await?;
+        let address: Option<(String, String)> = post::Entity::find_by_id(id)
+            .select_only()
+            .column(post::Column::Slug)
+            .column(post::Column::Status)
+            .into_tuple()
+            .one(txn)
+            .await
+            .map_err(unexpected("reading a post's address"))?;
         post::Entity::update_many()
             .set(model)
             .filter(post::Column::Id.eq(id))
@@ -1401,6 +1415,10 @@ impl PostsStore {
             .await
             .map_err(unexpected("tagging a post"))?;
         Self::recount(txn, before.as_ref(), Some(&counted(tag_ids.clone()))).await?;
+        let old = address
+            .as_ref()
+            .map(|(slug, status)| (slug.as_str(), status == PostStatus::Published.as_str()));
+        Self::write_slug_redirects(txn, id, old, record).await?;
         revision::Entity::insert(revision)
             .exec_without_returning(txn)
             .await
@@ -1984,6 +2002,381 @@ impl PostsStore {
             .collect();
         Ok((urls, total))
     }
+}
+
+mod redirect {
+    use sea_orm::entity::prelude::*;
+
+    /// An old address and where it leads: a post (`target_post`, followed
+    /// wherever its slug goes) or a fixed address (`target_url`).
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "redirects")]
+    pub(super) struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub from_path: String,
+        pub target_post: Option<Uuid>,
+        pub target_url: Option<String>,
+        pub origin: String,
+        pub created_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub(super) enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// How many redirects a chain is followed through when a new one is checked
+/// for loops; a longer chain is refused as if it looped.
+const MAX_REDIRECT_HOPS: usize = 64;
+
+/// Redirects: old addresses answering 301. Writes go through the writer like
+/// every other, so a slug change and the redirect it leaves commit together.
+impl PostsStore {
+    /// The published post's address for `target_post`, if it is published.
+    async fn post_addresses<C: ConnectionTrait>(
+        db: &C,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, (String, bool)>, PostsError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<(Uuid, String, String)> = post::Entity::find()
+            .select_only()
+            .column(post::Column::Id)
+            .column(post::Column::Slug)
+            .column(post::Column::Status)
+            .filter(post::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(unexpected("reading redirect targets"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, slug, status)| (id, (slug, status == PostStatus::Published.as_str())))
+            .collect())
+    }
+
+    fn redirect_view(
+        model: redirect::Model,
+        posts: &HashMap<Uuid, (String, bool)>,
+    ) -> Result<RedirectView, PostsError> {
+        let from = RedirectFrom::parse(&model.from_path)
+            .map_err(|error| PostsError::unexpected(format!("a stored redirect: {error}")))?;
+        let (to, location) = match (model.target_post, model.target_url) {
+            (Some(id), _) => (
+                RedirectTarget::Post(PostId::from_uuid(id)),
+                posts
+                    .get(&id)
+                    .filter(|(_, public)| *public)
+                    .map(|(slug, _)| format!("/{slug}/")),
+            ),
+            (None, Some(url)) => {
+                let url = RedirectUrl::parse(&url).map_err(|error| {
+                    PostsError::unexpected(format!("a stored redirect: {error}"))
+                })?;
+                let location = Some(url.as_str().to_owned());
+                (RedirectTarget::Url(url), location)
+            }
+            (None, None) => {
+                return Err(PostsError::unexpected(format!(
+                    "redirect {} leads nowhere",
+                    model.id
+                )));
+            }
+        };
+        Ok(RedirectView {
+            id: RedirectId::from_uuid(model.id),
+            from,
+            to,
+            location,
+            origin: RedirectOrigin::parse(&model.origin).unwrap_or(RedirectOrigin::Manual),
+            created_at: model.created_at,
+        })
+    }
+
+    /// A page of redirects in the order of their addresses, and how many there are.
+    pub async fn redirects(
+        &self,
+        page: u32,
+        per_page: u32,
+    ) -> Result<(Vec<RedirectView>, u64), PostsError> {
+        let total = redirect::Entity::find()
+            .count(&self.db)
+            .await
+            .map_err(unexpected("counting redirects"))?;
+        let models = redirect::Entity::find()
+            .order_by_asc(redirect::Column::FromPath)
+            .offset(u64::from(page.saturating_sub(1)) * u64::from(per_page))
+            .limit(u64::from(per_page))
+            .all(&self.db)
+            .await
+            .map_err(unexpected("listing redirects"))?;
+        let ids: Vec<Uuid> = models.iter().filter_map(|m| m.target_post).collect();
+        let posts = Self::post_addresses(&self.db, &ids).await?;
+        // One row a later version no longer accepts (a path it took for
+        // itself) must not hide the others from the people who could remove it.
+        let views = models
+            .into_iter()
+            .filter_map(|model| {
+                let id = model.id;
+                Self::redirect_view(model, &posts)
+                    .inspect_err(|error| tracing::warn!(redirect = %id, %error, "a stored redirect is left out of the list"))
+                    .ok()
+            })
+            .collect();
+        Ok((views, total))
+    }
+
+    /// Where `from` leads a reader now: `None` when no redirect names it, or
+    /// when it names a post that is not published.
+    pub async fn resolve_redirect(
+        &self,
+        from: &RedirectFrom,
+    ) -> Result<Option<String>, PostsError> {
+        let Some(model) = redirect::Entity::find()
+            .filter(redirect::Column::FromPath.eq(from.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(unexpected("reading a redirect"))?
+        else {
+            return Ok(None);
+        };
+        let ids: Vec<Uuid> = model.target_post.into_iter().collect();
+        let posts = Self::post_addresses(&self.db, &ids).await?;
+        Ok(Self::redirect_view(model, &posts)?.location)
+    }
+
+    /// Adds a redirect from `from` to `to`, checked and written in one
+    /// transaction: nothing is written when it is refused.
+    pub async fn add_redirect(
+        &self,
+        from: RedirectFrom,
+        to: RedirectTarget,
+    ) -> Result<RedirectView, PostsError> {
+        let shared = std::sync::Arc::new((from, to));
+        self.writer
+            .write(move |txn, _| {
+                let shared = shared.clone();
+                Box::pin(async move {
+                    let (from, to) = &*shared;
+                    Self::write_redirect(txn, from, to).await
+                })
+            })
+            .await
+    }
+
+    async fn write_redirect(
+        txn: &DatabaseTransaction,
+        from: &RedirectFrom,
+        to: &RedirectTarget,
+    ) -> Result<RedirectView, PostsError> {
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // Two replicas adding A→B and B→A at once would each find no
+            // loop in what the other has not committed: one waits here.
+            txn.execute_unprepared("LOCK TABLE redirects IN SHARE ROW EXCLUSIVE MODE")
+                .await
+                .map_err(unexpected("locking redirects"))?;
+        }
+        if let Some(slug) = from.as_slug() {
+            let live = post::Entity::find()
+                .filter(post::Column::Slug.eq(slug))
+                .filter(post::Column::Status.eq(PostStatus::Published.as_str()))
+                .count(txn)
+                .await
+                .map_err(unexpected("checking a redirect's address"))?;
+            if live > 0 {
+                return Err(PostsError::RedirectFromLive(from.as_str().to_owned()));
+            }
+        }
+        let taken = redirect::Entity::find()
+            .filter(redirect::Column::FromPath.eq(from.as_str()))
+            .count(txn)
+            .await
+            .map_err(unexpected("checking a redirect's address"))?;
+        if taken > 0 {
+            return Err(PostsError::RedirectExists(from.as_str().to_owned()));
+        }
+        let looped = |path: &str| {
+            PostsError::RedirectLoop(format!(
+                "a redirect from {} to {} would be a loop: {path} leads back to {}",
+                from.as_str(),
+                match to {
+                    RedirectTarget::Post(id) => format!("post {id}"),
+                    RedirectTarget::Url(url) => url.as_str().to_owned(),
+                },
+                from.as_str()
+            ))
+        };
+        // Follows the chain from the target: a loop is any way back to `from`.
+        let mut next = match to {
+            RedirectTarget::Post(id) => Hop::Post(id.as_uuid()),
+            RedirectTarget::Url(url) => match url.local() {
+                Some(local) => Hop::Address(local),
+                None => Hop::End,
+            },
+        };
+        let mut hops = 0;
+        let mut path = Vec::new();
+        loop {
+            match next {
+                Hop::End => break,
+                Hop::Post(id) => {
+                    let Some(slug) = post::Entity::find_by_id(id)
+                        .select_only()
+                        .column(post::Column::Slug)
+                        .into_tuple::<String>()
+                        .one(txn)
+                        .await
+                        .map_err(unexpected("reading a redirect's target"))?
+                    else {
+                        return Err(PostsError::invalid(format!(
+                            "there is no post {id} to redirect to"
+                        )));
+                    };
+                    if RedirectFrom::of_slug(&slug).is_ok_and(|address| address == *from) {
+                        path.push(format!("/{slug}/"));
+                        return Err(looped(&path.join(" → ")));
+                    }
+                    break;
+                }
+                Hop::Address(address) => {
+                    path.push(address.as_str().to_owned());
+                    if address == *from {
+                        return Err(looped(&path.join(" → ")));
+                    }
+                    hops += 1;
+                    if hops > MAX_REDIRECT_HOPS {
+                        return Err(PostsError::RedirectLoop(format!(
+                            "following {} passes through more than {MAX_REDIRECT_HOPS} redirects; shorten the chain",
+                            from.as_str()
+                        )));
+                    }
+                    let hop = redirect::Entity::find()
+                        .filter(redirect::Column::FromPath.eq(address.as_str()))
+                        .one(txn)
+                        .await
+                        .map_err(unexpected("following redirects"))?;
+                    next = match hop {
+                        None => Hop::End,
+                        Some(hop) => match (hop.target_post, hop.target_url) {
+                            (Some(id), _) => Hop::Post(id),
+                            (None, Some(url)) => RedirectUrl::parse(&url)
+                                .ok()
+                                .and_then(|url| url.local())
+                                .map_or(Hop::End, Hop::Address),
+                            (None, None) => Hop::End,
+                        },
+                    };
+                }
+            }
+        }
+        let (target_post, target_url) = match to {
+            RedirectTarget::Post(id) => (Some(id.as_uuid()), None),
+            RedirectTarget::Url(url) => (None, Some(url.as_str().to_owned())),
+        };
+        let model = redirect::Model {
+            id: Uuid::now_v7(),
+            from_path: from.as_str().to_owned(),
+            target_post,
+            target_url,
+            origin: RedirectOrigin::Manual.as_str().to_owned(),
+            created_at: Utc::now(),
+        };
+        redirect::Entity::insert(redirect::ActiveModel::from(model.clone()))
+            .exec_without_returning(txn)
+            .await
+            .map_err(|error| match error.sql_err() {
+                Some(SqlErr::UniqueConstraintViolation(_)) => {
+                    PostsError::RedirectExists(from.as_str().to_owned())
+                }
+                _ => PostsError::unexpected(format!("saving a redirect: {error}")),
+            })?;
+        let posts =
+            Self::post_addresses(txn, &model.target_post.into_iter().collect::<Vec<_>>()).await?;
+        Self::redirect_view(model, &posts)
+    }
+
+    /// Removes redirect `id`; false when there was none.
+    pub async fn remove_redirect(&self, id: RedirectId) -> Result<bool, PostsError> {
+        self.writer
+            .write(move |txn, _| {
+                Box::pin(async move {
+                    let result = redirect::Entity::delete_by_id(id.as_uuid())
+                        .exec(txn)
+                        .await
+                        .map_err(unexpected("removing a redirect"))?;
+                    Ok(result.rows_affected > 0)
+                })
+            })
+            .await
+    }
+
+    /// What a save of a post does to redirects, in its transaction: a post
+    /// published at an address takes it over (a redirect from there is
+    /// dropped: a live page is never shadowed, and the redirect must not come
+    /// back should the post go); and a published post whose slug changed
+    /// leaves its old address leading to it, as WordPress's `_wp_old_slug`
+    /// does. The redirect names the post, not its new slug, so a chain of
+    /// changes (a → b → c) leads every old address straight to the current one.
+    async fn write_slug_redirects<C: ConnectionTrait>(
+        txn: &C,
+        id: Uuid,
+        old: Option<(&str, bool)>,
+        record: &PostRecord,
+    ) -> Result<(), PostsError> {
+        if record.is_public()
+            && let Ok(address) = RedirectFrom::of_slug(&record.slug)
+        {
+            redirect::Entity::delete_many()
+                .filter(redirect::Column::FromPath.eq(address.as_str()))
+                .exec(txn)
+                .await
+                .map_err(unexpected("dropping a redirect a post took over"))?;
+        }
+        let Some((old_slug, was_public)) = old else {
+            return Ok(());
+        };
+        if !was_public || old_slug == record.slug {
+            return Ok(());
+        }
+        // A slug the site later took for itself can't be redirected.
+        let Ok(address) = RedirectFrom::of_slug(old_slug) else {
+            return Ok(());
+        };
+        let model = redirect::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            from_path: Set(address.as_str().to_owned()),
+            target_post: Set(Some(id)),
+            target_url: Set(None),
+            origin: Set(RedirectOrigin::SlugChange.as_str().to_owned()),
+            created_at: Set(Utc::now()),
+        };
+        // The post's own old address is its to keep, whatever was there.
+        redirect::Entity::insert(model)
+            .on_conflict(
+                OnConflict::column(redirect::Column::FromPath)
+                    .update_columns([
+                        redirect::Column::TargetPost,
+                        redirect::Column::TargetUrl,
+                        redirect::Column::Origin,
+                        redirect::Column::CreatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await
+            .map_err(unexpected("keeping a post's old address"))?;
+        Ok(())
+    }
+}
+
+/// The next step of a chain being followed for loops.
+enum Hop {
+    Post(Uuid),
+    Address(RedirectFrom),
+    End,
 }
 
 #[cfg(test)]

@@ -32,6 +32,8 @@ pub fn feed(events: &EventBus, search: SearchClient) {
         let heard = match event {
             PostsEvent::PostChanged(change) => Heard::Changed(change.id),
             PostsEvent::PostsReassigned { .. } => Heard::CatchUp,
+            // Redirects are no post's words.
+            PostsEvent::RedirectsChanged => return,
         };
         let _ = changes.send(heard);
     });
