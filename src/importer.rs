@@ -20,17 +20,18 @@ use folio_auth_protocol::domain::{DisplayName, Email};
 use folio_auth_protocol::messages::{ImportAuthor, ListUsers, UserView};
 use folio_import::{
     Attachment, Author, Export, FeatureImage, ImportError, Item, ItemKind, ItemStatus, ItemWarning,
-    Limits, MediaMap, Report, ghost, wordpress,
+    Limits, MediaMap, Report, Term, TermKind, ghost, wordpress,
 };
 use folio_media_protocol::MediaClient;
 use folio_media_protocol::blobs::Blobs;
 use folio_media_protocol::messages::Ingest;
 use folio_posts_protocol::PostsClient;
-use folio_posts_protocol::PostsError;
 use folio_posts_protocol::domain::{
     Excerpt, ImportSource, PostKind, PostStatus, Slug, TagList, TagName, Title,
 };
-use folio_posts_protocol::messages::{ImportPost, ImportedPost, PostFields};
+use folio_posts_protocol::domain::{RedirectFrom, RedirectTarget, RedirectUrl};
+use folio_posts_protocol::messages::{AddRedirect, ImportPost, ImportedPost, PostFields};
+use folio_posts_protocol::{PostId, PostsError};
 use folio_runtime::{CallMeta, Principal, Role, SigningKey, UserId};
 
 /// A call's budget: an image's decode and variants take the longest.
@@ -60,6 +61,15 @@ pub struct Tally {
     pub authors_created: u64,
     pub authors_matched: u64,
     pub media_imported: u64,
+    /// Old addresses that now answer 301 (added by this run).
+    pub redirects_added: u64,
+    /// Old addresses that already answered 301 (an earlier run), or that are
+    /// a live page here now.
+    pub redirects_kept: u64,
+    /// Each imported post's old addresses, added once every post is in.
+    wanted: Vec<(PostId, Vec<String>)>,
+    /// Folio's slug of each tag, by name, as posts answered.
+    tag_slugs: HashMap<String, String>,
     /// Items or images that could not be imported, with why.
     pub failed: Vec<ItemWarning>,
     /// What was imported with a loss or a change (re-slugged, no image…).
@@ -204,7 +214,8 @@ impl Importer {
         let mut tally = Tally::default();
 
         // First pass: who wrote, and the images, before the posts that use them.
-        let (mut site_url, mut authors, mut attachments) = (String::new(), Vec::new(), Vec::new());
+        let (mut site_url, mut authors, mut attachments, mut terms) =
+            (String::new(), Vec::new(), Vec::new(), Vec::new());
         for entry in wordpress::WxrReader::new(open("reading")?, limits, &folio_import::NoMedia) {
             match entry.map_err(|e| refused(file, e))? {
                 wordpress::Entry::Header(header) => {
@@ -216,7 +227,8 @@ impl Importer {
                 }
                 wordpress::Entry::Author(author) => authors.push(author),
                 wordpress::Entry::Attachment(attachment) => attachments.push(attachment),
-                wordpress::Entry::Term(_) | wordpress::Entry::Item(_) => {}
+                wordpress::Entry::Term(term) => terms.push(term),
+                wordpress::Entry::Item(_) => {}
             }
         }
         let people = self
@@ -255,6 +267,7 @@ impl Importer {
                 };
                 if dry_run {
                     count_created(&mut tally, prepared.kind);
+                    tally.redirects_added += prepared.old_addresses.len() as u64;
                     continue;
                 }
                 in_flight.push(self.send(prepared, &importer));
@@ -269,6 +282,10 @@ impl Importer {
             record(&mut tally, done);
         }
         bar.finish_and_clear();
+        let mut redirects = post_redirects(&mut tally);
+        redirects.extend(term_redirects(&terms, &tally));
+        self.redirect(redirects, &importer, dry_run, &mut tally)
+            .await;
         Ok((report, tally))
     }
 
@@ -480,6 +497,7 @@ impl Importer {
         match self.post_of(item, source, author, medium_ids, tally) {
             Ok(message) => Some(Prepared {
                 message,
+                old_addresses: old_addresses(item),
                 kind: item.kind,
                 source_id: id.to_owned(),
                 title: title.to_owned(),
@@ -502,6 +520,46 @@ impl Importer {
             .call(prepared.message.clone(), self.meta(Some(importer)))
             .await;
         (prepared, answer)
+    }
+
+    /// Adds each old address as a redirect, several at a time; one already
+    /// there (an earlier run) or now a live page here is kept as it is.
+    async fn redirect(
+        &self,
+        redirects: Vec<(String, RedirectTarget)>,
+        importer: &UserView,
+        dry_run: bool,
+        tally: &mut Tally,
+    ) {
+        let mut in_flight = FuturesUnordered::new();
+        let mut queue = redirects.into_iter();
+        loop {
+            while in_flight.len() < IN_FLIGHT * 2 {
+                let Some((raw, to)) = queue.next() else { break };
+                let Ok(from) = RedirectFrom::parse(&raw) else {
+                    // Not an address here (the site's own paths, a foreign shape).
+                    continue;
+                };
+                if dry_run {
+                    continue;
+                }
+                let message = AddRedirect { from, to };
+                let meta = self.meta(Some(importer));
+                in_flight.push(async move { (raw, self.posts.call(message, meta).await) });
+            }
+            let Some((raw, answer)) = in_flight.next().await else {
+                break;
+            };
+            match answer {
+                Ok(_) => tally.redirects_added += 1,
+                Err(
+                    PostsError::RedirectExists(_)
+                    | PostsError::RedirectFromLive(_)
+                    | PostsError::RedirectLoop(_),
+                ) => tally.redirects_kept += 1,
+                Err(error) => warning(&mut tally.failed, "", &raw, format!("redirect: {error}")),
+            }
+        }
     }
 
     /// The posts message for `item`, parsed into Folio's rules (a warning
@@ -612,6 +670,8 @@ impl Importer {
 /// A post ready to send, and what the report says of it.
 struct Prepared {
     message: ImportPost,
+    /// Where it was on the old site: each answers 301 to it here.
+    old_addresses: Vec<String>,
     kind: ItemKind,
     source_id: String,
     title: String,
@@ -620,6 +680,17 @@ struct Prepared {
 /// Notes what posts answered for one post.
 fn record(tally: &mut Tally, (prepared, answer): (Prepared, Result<ImportedPost, PostsError>)) {
     let (id, title) = (prepared.source_id.as_str(), prepared.title.as_str());
+    if let Ok(imported) = &answer {
+        for tag in &imported.post.tags {
+            tally
+                .tag_slugs
+                .entry(tag.name.clone())
+                .or_insert_with(|| tag.slug.clone());
+        }
+        tally
+            .wanted
+            .push((imported.post.id, prepared.old_addresses.clone()));
+    }
     match answer {
         Ok(imported) if imported.created => {
             count_created(tally, prepared.kind);
@@ -637,6 +708,95 @@ fn record(tally: &mut Tally, (prepared, answer): (Prepared, Result<ImportedPost,
         Ok(_) => tally.already_imported += 1,
         Err(error) => warning(&mut tally.failed, id, title, error.to_string()),
     }
+}
+
+/// The path (and query) of an old address, without its scheme and host.
+fn path_of(link: &str) -> Option<String> {
+    let rest = link.split_once("://").map_or(link, |(_, rest)| rest);
+    let path = &rest[rest.find('/')?..];
+    Some(path.split('#').next().unwrap_or(path).to_owned())
+}
+
+/// Every address `item` had on the old site: its permalink, `?p=ID` (or
+/// `?page_id=ID`), its slug and each old slug — bare and in the
+/// permalink's own shape, such as `/2019/03/04/old-slug/`.
+fn old_addresses(item: &Item) -> Vec<String> {
+    let mut found = Vec::new();
+    let link = path_of(&item.link);
+    if let Some(link) = &link {
+        found.push(link.clone());
+    }
+    found.push(match item.kind {
+        ItemKind::Post => format!("/?p={}", item.source_id),
+        ItemKind::Page => format!("/?page_id={}", item.source_id),
+    });
+    let slugs = std::iter::once(&item.slug).chain(&item.old_slugs);
+    for slug in slugs.filter(|slug| !slug.trim().is_empty()) {
+        found.push(format!("/{slug}/"));
+        // The permalink with its last segment swapped for this slug.
+        if let Some(link) = &link {
+            let trimmed = link.trim_end_matches('/');
+            if let Some((dir, _)) = trimmed.rsplit_once('/')
+                && !dir.is_empty()
+            {
+                found.push(format!("{dir}/{slug}/"));
+            }
+        }
+    }
+    found.dedup();
+    found
+}
+
+/// Each imported post's old addresses, to it.
+fn post_redirects(tally: &mut Tally) -> Vec<(String, RedirectTarget)> {
+    std::mem::take(&mut tally.wanted)
+        .into_iter()
+        .flat_map(|(id, froms)| {
+            froms
+                .into_iter()
+                .map(move |from| (from, RedirectTarget::Post(id)))
+        })
+        .collect()
+}
+
+/// `/category/x/` (and nested, `/category/parent/x/`) and `/tag/x/` of the
+/// old site, to the tag page here, where a post took that tag.
+fn term_redirects(terms: &[Term], tally: &Tally) -> Vec<(String, RedirectTarget)> {
+    let by_slug: HashMap<&str, &Term> = terms.iter().map(|t| (t.slug.as_str(), t)).collect();
+    let mut found = Vec::new();
+    for term in terms {
+        let Some(slug) = tally.tag_slugs.get(&term.name) else {
+            continue;
+        };
+        let Ok(to) = RedirectUrl::parse(&format!("/tag/{slug}/")) else {
+            continue;
+        };
+        match term.kind {
+            TermKind::Category => {
+                let mut path = vec![term.slug.as_str()];
+                let mut parent = term.parent.as_deref();
+                while let Some(up) = parent.and_then(|p| by_slug.get(p)) {
+                    if path.len() > 16 {
+                        break;
+                    }
+                    path.insert(0, up.slug.as_str());
+                    parent = up.parent.as_deref();
+                }
+                found.push((
+                    format!("/category/{}/", path.join("/")),
+                    RedirectTarget::Url(to.clone()),
+                ));
+                if path.len() > 1 {
+                    found.push((format!("/category/{}/", term.slug), RedirectTarget::Url(to)));
+                }
+            }
+            TermKind::Tag if term.slug != *slug => {
+                found.push((format!("/tag/{}/", term.slug), RedirectTarget::Url(to)));
+            }
+            TermKind::Tag => {}
+        }
+    }
+    found
 }
 
 fn count_created(tally: &mut Tally, kind: ItemKind) {
@@ -690,6 +850,10 @@ pub fn print_report(report: &Report, tally: &Tally, dry_run: bool) {
     println!(
         "Images: {} {verb} imported (an image imported before is found, not copied again).",
         tally.media_imported
+    );
+    println!(
+        "Old addresses: {} {verb} redirected to their new pages; {} already were (or are live pages here).",
+        tally.redirects_added, tally.redirects_kept
     );
     if !tally.warnings.is_empty() {
         println!("\nWarnings ({}):", tally.warnings.len());

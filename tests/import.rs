@@ -154,6 +154,24 @@ async fn a_wordpress_export_comes_in_with_its_images_dates_tags_and_statuses_onc
     assert_eq!(app.get("/about/").await.status(), StatusCode::OK);
     assert_eq!(app.get("/cafe-classic/").await.status(), StatusCode::OK);
 
+    // Every old address answers 301 to the new one: the permalink, ?p=ID,
+    // an old slug (bare and dated), a category (nested too).
+    for (old, new) in [
+        ("/2024/02/block-post/", "/block-post/"),
+        ("/?p=20", "/block-post/"),
+        ("/riding-to-work/", "/block-post/"),
+        ("/2024/02/riding-to-work/", "/block-post/"),
+        ("/2015/06/caf%c3%a9-classic/", "/cafe-classic/"),
+        ("/?page_id=30", "/about/"),
+        ("/category/news/", "/tag/news/"),
+        ("/category/programming/rust/", "/tag/rust/"),
+    ] {
+        let response = app.get(old).await;
+        assert_eq!(response.status(), StatusCode::OK, "{old}");
+        assert_eq!(response.url().path(), new, "{old}");
+    }
+    assert!(out.contains("Old addresses: 16 were redirected"), "{out}");
+
     // Drafts and scheduled posts keep their status, never shown to readers.
     let posts = all_posts(&app).await;
     assert_eq!(posts.len(), 8, "{posts:#?}");
