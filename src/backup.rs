@@ -340,7 +340,7 @@ async fn write_backup(settings: &Settings, dir: &Path) -> Result<Manifest, Backu
     let with_secret = settings.secret_key.is_none();
     if with_secret && !secret.is_file() {
         return Err(anyhow::anyhow!(
-            "there is no {} : is --data-dir the site's?",
+            "there is no {}: is --data-dir the site's (one that has started once)?",
             secret.display()
         )
         .into());
@@ -648,5 +648,35 @@ impl Read for Tee<'_> {
         let read = self.0.read(buffer)?;
         self.1.write_all(&buffer[..read])?;
         Ok(read)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::RelativePath;
+
+    #[test]
+    fn a_manifest_path_is_plain_and_relative() {
+        for good in ["posts.db", "media/0190/v1/640.webp", "secret.key"] {
+            assert!(RelativePath::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../outside",
+            "media/../../outside",
+            "./posts.db",
+            "media\\x",
+            "a\0b",
+        ] {
+            assert!(RelativePath::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_manifest_with_a_path_leaving_the_directory_does_not_parse() {
+        let json = r#"{"path": "../../home/x/.ssh/authorized_keys", "bytes": 1, "sha256": "00"}"#;
+        assert!(serde_json::from_str::<super::Entry>(json).is_err());
     }
 }

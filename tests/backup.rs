@@ -264,6 +264,11 @@ async fn a_backup_taken_under_write_load_restores_the_same_pages_and_files() {
     // none the first site never had; the owner's API token still works.
     let snapshot = published_slugs(&restored).await;
     let all = published_slugs(&app).await;
+    println!(
+        "the restored site has {} of the first site's {} posts",
+        snapshot.len(),
+        all.len()
+    );
     assert!(before.is_subset(&snapshot), "{before:?} in {snapshot:?}");
     assert!(snapshot.is_subset(&all), "{snapshot:?} in {all:?}");
 
@@ -499,4 +504,38 @@ async fn a_backup_of_a_fresh_site_restores_to_a_site_its_owner_signs_in_to() {
         .unwrap();
     assert_eq!(users.status(), StatusCode::OK);
     assert_eq!(read(&restored, "/").await.0, 200);
+}
+
+#[tokio::test]
+async fn a_backup_of_a_quiet_site_restores_every_public_page_byte_for_byte() {
+    let app = TestApp::spawn_with(&["--public-url", PUBLIC_URL]).await;
+    if unsupported(&app) {
+        assert_refused_clearly(&app);
+        return;
+    }
+    let medium = upload(&app, 3).await;
+    for n in 1..=3 {
+        publish(&app, n, (n == 2).then_some(medium.as_str())).await;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let backup = scratch.path().join("backup");
+    let (ok, stdout, stderr) = folio(
+        &["backup", backup.to_str().unwrap()],
+        app.data_dir.path(),
+        &[],
+    );
+    assert!(ok, "{stdout}{stderr}");
+    let restored = restore_and_start(&backup, &["--public-url", PUBLIC_URL], None).await;
+
+    let mut paths: Vec<String> = ["/", "/tag/load/", "/feed.xml", "/tag/load/feed.xml"]
+        .map(String::from)
+        .into();
+    paths.extend((1..=3).map(|n| format!("/post-{n}/")));
+    paths.extend(media_files(&app).await);
+    assert_eq!(paths.len(), 7 + 7, "{paths:?}");
+    for path in &paths {
+        let (theirs, ours) = (read(&app, path).await, read(&restored, path).await);
+        assert_eq!(ours.0, 200, "{path}");
+        assert!(ours == theirs, "{path} is the same after the restore");
+    }
 }
