@@ -539,3 +539,41 @@ async fn a_backup_of_a_quiet_site_restores_every_public_page_byte_for_byte() {
         assert!(ours == theirs, "{path} is the same after the restore");
     }
 }
+
+#[tokio::test]
+async fn a_backup_missing_a_file_its_media_records_name_fails_loudly_leaving_nothing() {
+    let app = TestApp::spawn().await;
+    if unsupported(&app) {
+        assert_refused_clearly(&app);
+        return;
+    }
+    let medium = upload(&app, 5).await;
+    // As if the medium were deleted between the snapshot and the copy of its
+    // files, every time: one of its files goes from the disk.
+    let files = walk(&app.data_dir.path().join("media").join(&medium));
+    let gone = files
+        .iter()
+        .find(|f| f.file_name().to_string_lossy().ends_with(".webp"))
+        .unwrap()
+        .path();
+    std::fs::remove_file(&gone).unwrap();
+
+    let scratch = tempfile::tempdir().unwrap();
+    let backup = scratch.path().join("backup");
+    let (ok, _, stderr) = folio(
+        &["backup", backup.to_str().unwrap()],
+        app.data_dir.path(),
+        &[],
+    );
+    assert!(!ok, "a backup missing a file fails");
+    let name = gone.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        stderr.contains("3 attempts") && stderr.contains(&format!("{medium}/v1/{name}")),
+        "it says which file, after taking the snapshot again: {stderr}"
+    );
+    assert_eq!(
+        names(scratch.path()),
+        BTreeSet::new(),
+        "no backup, no partial one"
+    );
+}
