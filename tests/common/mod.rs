@@ -190,6 +190,17 @@ impl TestApp {
         Self::start(data_dir, args, Some(token), postgres, envs).await
     }
 
+    /// Starts `folio serve` on a data directory that already holds a site
+    /// (one `folio restore` wrote): no owner is made; `owner_token` is one
+    /// the site already knows.
+    pub(crate) async fn spawn_on(
+        data_dir: tempfile::TempDir,
+        args: &[&str],
+        owner_token: Option<String>,
+    ) -> TestApp {
+        Self::start_on(data_dir, args, owner_token, None, &[], None).await
+    }
+
     /// A server whose every call to a concern goes through bytes, whatever
     /// transport the suite runs with.
     pub(crate) async fn spawn_through_bytes(args: &[&str]) -> TestApp {

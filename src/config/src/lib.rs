@@ -48,6 +48,19 @@ pub enum Command {
     /// Ghost, without a running server (stop the site first).
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write a consistent snapshot of every store, media's files and the
+    /// secret key into DIR, beside a running site (it keeps serving and
+    /// accepting writes). SQLite stores and media on disk only.
+    Backup {
+        /// A new or empty directory; it holds the site's secrets afterwards.
+        dir: PathBuf,
+    },
+    /// Bring a backup back into an empty (or new) data directory, after
+    /// checking every file against the backup's manifest.
+    Restore {
+        /// A directory `folio backup` wrote.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

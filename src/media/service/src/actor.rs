@@ -102,6 +102,31 @@ fn files_of(id: MediumId, version: Option<i32>) -> Result<BlobKey, MediaError> {
     BlobKey::parse(&key).map_err(MediaError::unexpected)
 }
 
+/// Every blob the media records in `store` name: each version's original
+/// and variants, the current one and those an undo goes back to. A backup
+/// copies exactly these (staging blobs are uploads in flight, not media).
+/// Blobs are written once under a name no later write reuses (version
+/// numbers are never reused), so a blob named here has the bytes it had when
+/// its record was written — or is gone, if the medium was deleted since.
+pub async fn stored_files(store: &MediaStore) -> anyhow::Result<Vec<BlobKey>> {
+    let mut keys = Vec::new();
+    for record in store.all().await? {
+        for version in record.history.iter().chain([&record.current()]) {
+            let dir = files_of(record.id, Some(version.version))?;
+            let names = std::iter::once(format!("original.{}", version.original_ext)).chain(
+                version
+                    .widths
+                    .iter()
+                    .flat_map(|w| [format!("{w}.{}", version.ext), format!("{w}.webp")]),
+            );
+            for name in names {
+                keys.push(dir.join(&name).map_err(anyhow::Error::msg)?);
+            }
+        }
+    }
+    Ok(keys)
+}
+
 fn content_type_of(file: &str) -> &'static str {
     match file.rsplit('.').next() {
         Some("jpg") => "image/jpeg",

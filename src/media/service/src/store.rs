@@ -326,6 +326,16 @@ impl MediaStore {
         Ok((models.into_iter().map(MediumRecord::from).collect(), total))
     }
 
+    /// Every medium, oldest first: what a backup copies the files of.
+    pub async fn all(&self) -> anyhow::Result<Vec<MediumRecord>> {
+        let models = medium::Entity::find()
+            .order_by_asc(medium::Column::CreatedAt)
+            .all(&self.db)
+            .await
+            .context("reading every medium")?;
+        Ok(models.into_iter().map(MediumRecord::from).collect())
+    }
+
     pub async fn close(self) -> anyhow::Result<()> {
         self.db.close().await.context("closing the media store")
     }
