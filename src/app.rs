@@ -19,6 +19,7 @@ use folio_config::{Hosted, ImportCommand, MediaStoreKind, Settings, TokenCommand
 use folio_gateway::{Clients, Services};
 use folio_media::images::Rules;
 use folio_media::{Media, MediaDeps, MediaStore};
+use folio_media_protocol::blobs::Blobs;
 use folio_media_protocol::messages::MediaProtocol;
 use folio_posts::{Posts, PostsDeps, PostsStore, scheduler};
 use folio_posts_protocol::messages::PostsProtocol;
@@ -138,6 +139,27 @@ async fn auth_deps(settings: &Settings, store: AuthStore) -> anyhow::Result<Auth
     })
 }
 
+fn render_deps(settings: &Settings) -> RenderDeps {
+    RenderDeps {
+        renderer: Renderer::new(),
+        pool: CpuPool::sized_to_cores("render", 64),
+        max_bytes: settings.max_markdown_bytes,
+    }
+}
+
+fn media_deps(settings: &Settings, store: &MediaStore, blobs: &Blobs) -> MediaDeps {
+    MediaDeps {
+        store: store.clone(),
+        // A 12 MP decode holds ~50 MB: the queue bounds memory as much as the workers do.
+        pool: CpuPool::sized_to_cores("images", 8),
+        blobs: blobs.clone(),
+        rules: Arc::new(Rules {
+            max_upload_bytes: settings.max_upload_bytes as u64,
+            ..Rules::default()
+        }),
+    }
+}
+
 /// A started Folio: the concerns this process runs are running, and its
 /// HTTP server (the gateway, or only health and metrics) is listening.
 pub struct Folio {
@@ -172,11 +194,7 @@ impl Folio {
             runtime.start::<Auth>(auth_deps(settings, store.clone()).await?);
         }
         if hosted.hosts(ConcernName::Render) {
-            runtime.start::<Render>(RenderDeps {
-                renderer: Renderer::new(),
-                pool: CpuPool::sized_to_cores("render", 64),
-                max_bytes: settings.max_markdown_bytes,
-            });
+            runtime.start::<Render>(render_deps(settings));
         }
         if let Some(store) = &stores.posts {
             runtime.start::<Posts>(PostsDeps {
@@ -194,16 +212,7 @@ impl Folio {
             _ => folio_media::blobs::on_disk(settings.data_dir()),
         };
         if let Some(store) = &stores.media {
-            runtime.start::<Media>(MediaDeps {
-                store: store.clone(),
-                // A 12 MP decode holds ~50 MB: the queue bounds memory as much as the workers do.
-                pool: CpuPool::sized_to_cores("images", 8),
-                blobs: media_blobs.clone(),
-                rules: Arc::new(Rules {
-                    max_upload_bytes: settings.max_upload_bytes as u64,
-                    ..Rules::default()
-                }),
-            });
+            runtime.start::<Media>(media_deps(settings, store, &media_blobs));
         }
         if hosted.hosts(ConcernName::Search) {
             let index = SearchIndex::open(
@@ -484,11 +493,7 @@ pub async fn import_command(settings: &Settings, command: ImportCommand) -> anyh
     };
     let runtime = Runtime::new(settings.supervision.clone(), Metrics::new()?, key.clone());
     runtime.start::<Auth>(auth_deps(settings, auth_store.clone()).await?);
-    runtime.start::<Render>(RenderDeps {
-        renderer: Renderer::new(),
-        pool: CpuPool::sized_to_cores("render", 64),
-        max_bytes: settings.max_markdown_bytes,
-    });
+    runtime.start::<Render>(render_deps(settings));
     runtime.start::<Posts>(PostsDeps {
         store: posts_store.clone(),
         render: runtime.client(),
@@ -500,15 +505,7 @@ pub async fn import_command(settings: &Settings, command: ImportCommand) -> anyh
         }
         _ => folio_media::blobs::on_disk(settings.data_dir()),
     };
-    runtime.start::<Media>(MediaDeps {
-        store: media_store.clone(),
-        pool: CpuPool::sized_to_cores("images", 8),
-        blobs: blobs.clone(),
-        rules: Arc::new(Rules {
-            max_upload_bytes: settings.max_upload_bytes as u64,
-            ..Rules::default()
-        }),
-    });
+    runtime.start::<Media>(media_deps(settings, media_store, &blobs));
     let importer = crate::importer::Importer {
         auth: runtime.client(),
         posts: runtime.client(),

@@ -254,12 +254,7 @@ impl Importer {
         for entry in wordpress::WxrReader::new(reader, limits, &media) {
             if let wordpress::Entry::Item(item) = entry.map_err(|e| refused(file, e))? {
                 bar.set_message(format!("{} posts and pages", tally_items(&tally)));
-                let author = item
-                    .author_login
-                    .as_ref()
-                    .and_then(|login| people.get(login))
-                    .copied()
-                    .unwrap_or(importer.id);
+                let author = author_of(&item, &people, &importer);
                 let source = format!("wordpress:{site_url}#{}", item.source_id);
                 let Some(prepared) = self.prepare(&item, &source, author, &medium_ids, &mut tally)
                 else {
@@ -308,12 +303,7 @@ impl Importer {
             .await?;
         let bar = ProgressBar::new(export.items.len() as u64);
         for item in &export.items {
-            let author = item
-                .author_login
-                .as_ref()
-                .and_then(|login| people.get(login))
-                .copied()
-                .unwrap_or(importer.id);
+            let author = author_of(item, &people, &importer);
             let source = format!("ghost:{}#{}", export.site_url, item.source_id);
             bar.inc(1);
             let Some(prepared) = self.prepare(item, &source, author, &HashMap::new(), &mut tally)
@@ -797,6 +787,15 @@ fn term_redirects(terms: &[Term], tally: &Tally) -> Vec<(String, RedirectTarget)
         }
     }
     found
+}
+
+/// Whose `item` is here: its author's account, else the importer's.
+fn author_of(item: &Item, people: &HashMap<String, UserId>, importer: &UserView) -> UserId {
+    item.author_login
+        .as_ref()
+        .and_then(|login| people.get(login))
+        .copied()
+        .unwrap_or(importer.id)
 }
 
 fn count_created(tally: &mut Tally, kind: ItemKind) {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::PostsError;
@@ -126,6 +126,36 @@ fn check_publish(principal: &Principal, user: UserId, author: UserId) -> Result<
             "a {} may not publish this post; save it as a draft for an editor",
             principal.role()
         )))
+    }
+}
+
+/// An empty draft at `slug`, to which a create or an import applies its fields.
+fn new_draft(
+    slug: &Slug,
+    author: UserId,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+) -> PostRecord {
+    PostRecord {
+        // Time-ordered: each index keyed by the id grows at its end, so a
+        // batch of creates dirties a few shared pages, not one page each.
+        id: PostId::from_uuid(Uuid::now_v7()),
+        kind: PostKind::Post,
+        title: String::new(),
+        slug: slug.as_str().to_owned(),
+        markdown: String::new(),
+        html: String::new(),
+        excerpt: String::new(),
+        excerpt_given: false,
+        tags: Vec::new(),
+        status: PostStatus::Draft,
+        author,
+        revision: 1,
+        publish_at: None,
+        published_at: None,
+        feature_image: None,
+        created_at,
+        updated_at,
     }
 }
 
@@ -317,27 +347,7 @@ impl PostsDeps {
             None => self.free_slug(&base, None).await?,
         };
         let now = Utc::now();
-        let mut post = PostRecord {
-            // Time-ordered: each index keyed by the id grows at its end, so a
-            // batch of creates dirties a few shared pages, not one page each.
-            id: PostId::from_uuid(Uuid::now_v7()),
-            kind: PostKind::Post,
-            title: String::new(),
-            slug: slug.as_str().to_owned(),
-            markdown: String::new(),
-            html: String::new(),
-            excerpt: String::new(),
-            excerpt_given: false,
-            tags: Vec::new(),
-            status: PostStatus::Draft,
-            author: user,
-            revision: 1,
-            publish_at: None,
-            published_at: None,
-            feature_image: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let mut post = new_draft(&slug, user, now, now);
         self.apply(
             &mut post,
             PostFields {
@@ -691,25 +701,12 @@ impl PostsDeps {
         let slug = self.free_slug(&base, None).await?;
         let now = Utc::now();
         let created_at = msg.created_at.or(msg.published_at).unwrap_or(now);
-        let mut post = PostRecord {
-            id: PostId::from_uuid(Uuid::now_v7()),
-            kind: PostKind::Post,
-            title: String::new(),
-            slug: slug.as_str().to_owned(),
-            markdown: String::new(),
-            html: String::new(),
-            excerpt: String::new(),
-            excerpt_given: false,
-            tags: Vec::new(),
-            status: PostStatus::Draft,
-            author: msg.author,
-            revision: 1,
-            publish_at: None,
-            published_at: None,
-            feature_image: None,
+        let mut post = new_draft(
+            &slug,
+            msg.author,
             created_at,
-            updated_at: msg.updated_at.unwrap_or(created_at),
-        };
+            msg.updated_at.unwrap_or(created_at),
+        );
         let status = fields.status.unwrap_or_default();
         self.apply(
             &mut post,
