@@ -217,6 +217,7 @@ async fn bad_slugs_and_titles_get_clear_errors() {
         "Upper-Case",
         "cаfe",
         "api",
+        "search",
         "-x",
         &"a".repeat(121),
     ] {

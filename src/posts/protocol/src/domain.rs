@@ -27,6 +27,7 @@ const RESERVED: &[&str] = &[
     "readyz",
     "robots-txt",
     "rss",
+    "search",
     "setup",
     "sitemap",
     "static",
@@ -592,6 +593,13 @@ mod tests {
         assert_eq!(Slug::derive("  Hello, World!  ").as_str(), "hello-world");
         assert_eq!(Slug::derive("¿?").as_str(), "post");
         assert_eq!(Slug::derive("admin").as_str(), "post-admin");
+    }
+
+    #[test]
+    fn the_search_page_is_no_post_s_address() {
+        assert!(Slug::parse("search").is_err());
+        assert_eq!(Slug::derive("Search").as_str(), "post-search");
+        assert!(Slug::parse("search-tips").is_ok());
     }
 
     fn canonical(raw: &str) -> String {
