@@ -513,6 +513,7 @@ pub async fn import_command(settings: &Settings, command: ImportCommand) -> anyh
         blobs,
         key,
         max_upload_bytes: settings.max_upload_bytes as u64,
+        request_id: format!("import-{:016x}", rand::random::<u64>()),
     };
     let (outcome, dry_run) = match &command {
         ImportCommand::Wordpress {

@@ -49,6 +49,8 @@ pub struct Importer {
     pub key: SigningKey,
     /// Past it, an image is left out (media would refuse it).
     pub max_upload_bytes: u64,
+    /// One id for every call of this run, so its story reads as one in the logs.
+    pub request_id: String,
 }
 
 /// What an import did, beside the file's own report.
@@ -160,7 +162,8 @@ impl Importer {
             },
             None => Principal::Operator,
         };
-        CallMeta::new("import", CALL_BUDGET).with_principal(self.key.sign(&principal))
+        CallMeta::new(self.request_id.clone(), CALL_BUDGET)
+            .with_principal(self.key.sign(&principal))
     }
 
     /// The administrator the import is done as: `email`'s account, else the owner.
@@ -447,7 +450,8 @@ impl Importer {
                 self.max_upload_bytes / 1_000_000
             );
         }
-        let bytes = Bytes::from(std::fs::read(path)?);
+        // Off the thread the concerns' actors share in this process.
+        let bytes = Bytes::from(tokio::fs::read(path).await?);
         let staging = self.blobs.stage_bytes(bytes).await?;
         let file_name = path
             .file_name()
