@@ -281,6 +281,16 @@ pub struct SettingsArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_upload_bytes: Option<usize>,
 
+    /// Largest export file the admin's import accepts, in bytes [default: 512000000]
+    #[arg(
+        long,
+        global = true,
+        env = "FOLIO_MAX_IMPORT_BYTES",
+        value_name = "BYTES"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_import_bytes: Option<u64>,
+
     /// How long a request body may go without a byte before the request is
     /// answered 408 and the connection closed [default: 30s]
     #[arg(long, global = true, env = "FOLIO_BODY_IDLE_TIMEOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
@@ -498,6 +508,9 @@ pub struct Settings {
     /// Largest Markdown document the render concern accepts.
     pub max_markdown_bytes: usize,
     pub max_upload_bytes: usize,
+    /// Largest export file uploaded to the admin's import (streamed to disk,
+    /// never held in memory).
+    pub max_import_bytes: u64,
     /// A request body silent this long is given up on (408).
     #[serde(with = "humantime_serde")]
     pub body_idle_timeout: Duration,
@@ -540,6 +553,7 @@ impl Default for Settings {
             secret_key: None,
             max_markdown_bytes: 1024 * 1024,
             max_upload_bytes: 40_000_000,
+            max_import_bytes: 512_000_000,
             body_idle_timeout: Duration::from_secs(30),
             site_title: "Folio".to_owned(),
             site_description: String::new(),

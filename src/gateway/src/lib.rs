@@ -10,6 +10,7 @@ mod error;
 mod headers;
 mod health;
 mod identity;
+mod imports;
 mod limits;
 mod media;
 mod openapi;
@@ -25,6 +26,10 @@ mod users;
 
 pub use error::ApiError;
 pub use identity::Identity;
+pub use imports::{
+    FileCounts, ImportItem, ImportPhase, ImportProgress, ImportReport, ImportRequest, ImportRunner,
+    ImportSource,
+};
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -82,6 +87,7 @@ pub struct Services {
     media_files: cache::FileCache,
     /// The stylesheet of highlighted code's classes, from the render concern's code.
     highlight_css: &'static str,
+    imports: Arc<imports::Imports>,
 }
 
 impl Services {
@@ -162,7 +168,18 @@ impl Services {
             media_blobs,
             media_files,
             highlight_css,
+            imports: Arc::new(imports::Imports::new(
+                settings.data_dir(),
+                settings.max_import_bytes,
+            )),
         })
+    }
+
+    /// What runs the imports started from the admin (`/api/v1/imports`):
+    /// the binary's importer, which this crate cannot name.
+    pub fn with_importer(self, runner: Arc<dyn ImportRunner>) -> Self {
+        self.imports.set_runner(runner);
+        self
     }
 
     /// The meta for an anonymous call made for this request.
@@ -278,6 +295,7 @@ pub fn serve(
             .configure(setup::routes)
             .configure(posts::routes)
             .configure(redirects::routes)
+            .configure(imports::routes)
             .configure(media::routes)
             .configure(search::routes)
             .configure(openapi::routes)

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{admin, media, posts, redirects, search, session, tokens, users};
+use super::{admin, imports, media, posts, redirects, search, session, tokens, users};
 use folio_auth_protocol::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
 use folio_auth_protocol::messages::{
     AuthorView, Method, PasswordReset, SessionView, TokenView, UserView,
@@ -67,6 +67,9 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         redirects::list,
         redirects::add,
         redirects::remove,
+        imports::start_import,
+        imports::list,
+        imports::get_one,
         admin::system_status,
         admin::concern_stats,
         admin::all_stats,
@@ -117,6 +120,16 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         RedirectView,
         RedirectTarget,
         RedirectOrigin,
+        imports::ImportForm,
+        imports::ImportList,
+        imports::ImportView,
+        imports::ImportState,
+        imports::ImportSource,
+        imports::ImportPhase,
+        imports::ProgressView,
+        imports::ImportReport,
+        imports::FileCounts,
+        imports::ImportItem,
         admin::Part,
         admin::PendingFaults,
         admin::SystemStatus,
@@ -160,6 +173,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         (name = "tokens", description = "The caller's API tokens"),
         (name = "posts", description = "Posts, pages, revisions, tags and the Markdown preview"),
         (name = "redirects", description = "Old addresses that answer 301, for administrators"),
+        (name = "imports", description = "Imports of WordPress and Ghost exports, for administrators"),
         (name = "search", description = "Full-text search of posts and pages"),
         (name = "admin", description = "Statistics and fault injection, for administrators"),
     ),
