@@ -248,13 +248,22 @@ impl Folio {
                 search: runtime.client(),
                 media_blobs,
             };
+            let importer = crate::admin_import::AdminImports {
+                auth: clients.auth.clone(),
+                posts: clients.posts.clone(),
+                media: clients.media.clone(),
+                blobs: clients.media_blobs.clone(),
+                key: runtime.key().clone(),
+                max_upload_bytes: settings.max_upload_bytes as u64,
+            };
             let services = Services::new(
                 clients,
                 runtime.clone(),
                 settings,
                 public_url.clone(),
                 folio_render::markdown::highlight_css(),
-            )?;
+            )?
+            .with_importer(Arc::new(importer));
             services.join_other_gateways().await?;
             if let Some(nats) = runtime.nats() {
                 nats.confirm_subscriptions().await?;
@@ -514,6 +523,8 @@ pub async fn import_command(settings: &Settings, command: ImportCommand) -> anyh
         key,
         max_upload_bytes: settings.max_upload_bytes as u64,
         request_id: format!("import-{:016x}", rand::random::<u64>()),
+        progress: Arc::default(),
+        bars: true,
     };
     let (outcome, dry_run) = match &command {
         ImportCommand::Wordpress {

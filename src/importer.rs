@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web::Bytes;
@@ -33,6 +34,8 @@ use folio_posts_protocol::domain::{RedirectFrom, RedirectTarget, RedirectUrl};
 use folio_posts_protocol::messages::{AddRedirect, ImportPost, ImportedPost, PostFields};
 use folio_posts_protocol::{PostId, PostsError};
 use folio_runtime::{CallMeta, Principal, Role, SigningKey, UserId};
+// The admin's import follows these numbers: the gateway, which reports them, owns the type.
+use folio_gateway::{ImportPhase, ImportProgress};
 
 /// A call's budget: an image's decode and variants take the longest.
 const CALL_BUDGET: Duration = Duration::from_secs(120);
@@ -51,7 +54,17 @@ pub struct Importer {
     pub max_upload_bytes: u64,
     /// One id for every call of this run, so its story reads as one in the logs.
     pub request_id: String,
+    /// How far it has got: the numbers the terminal's bars show, and the
+    /// admin's import reads.
+    pub progress: Arc<ImportProgress>,
+    /// Draw the bars (on stderr, and only when it is a terminal): the
+    /// command line does, an import run by the server does not.
+    pub bars: bool,
 }
+
+/// How an attachment left behind for want of an uploads folder is reported
+/// (the admin's import, which never has one, counts them apart).
+pub const NO_UPLOADS: &str = "not imported (no --uploads folder given)";
 
 /// What an import did, beside the file's own report.
 #[derive(Debug, Default)]
@@ -117,33 +130,57 @@ fn warning(tally: &mut Vec<ItemWarning>, id: &str, title: &str, message: impl In
     });
 }
 
-/// Counts the bytes read from the file on a progress bar.
+/// Counts the bytes read from the file, on the bar and in the progress.
 struct Counted<R> {
     inner: R,
     bar: ProgressBar,
+    progress: Arc<ImportProgress>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.bar.inc(n as u64);
+        self.progress.read(n as u64);
         Ok(n)
     }
 }
 
-/// A bar on the terminal (hidden when stderr is not one), over the file's bytes.
-fn progress(file: &Path, what: &str) -> ProgressBar {
-    let len = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix:>9} [{bar:30}] {bytes}/{total_bytes} {msg} ({elapsed})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    bar.set_prefix(what.to_owned());
-    bar
+impl Importer {
+    /// Starts a read of the whole file, `what` (`checking`, `reading`,
+    /// `importing`): its bar on the terminal (hidden when stderr is not one,
+    /// or when the server runs the import).
+    fn phase(&self, file: &Path, what: &str) -> ProgressBar {
+        let phase = match what {
+            "checking" => ImportPhase::Checking,
+            "reading" => ImportPhase::Reading,
+            _ => ImportPhase::Importing,
+        };
+        let len = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+        self.progress.phase(phase, len);
+        if !self.bars {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(len);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>9} [{bar:30}] {bytes}/{total_bytes} {msg} ({elapsed})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(what.to_owned());
+        bar
+    }
+
+    fn counted(&self, file: &Path, bar: ProgressBar) -> anyhow::Result<BufReader<Counted<File>>> {
+        let inner = File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+        Ok(BufReader::new(Counted {
+            inner,
+            bar,
+            progress: self.progress.clone(),
+        }))
+    }
 }
 
 fn refused(file: &Path, error: ImportError) -> anyhow::Error {
@@ -203,15 +240,11 @@ impl Importer {
     ) -> anyhow::Result<(Report, Tally)> {
         let limits = Limits::default();
         let open = |what: &str| -> anyhow::Result<BufReader<Counted<File>>> {
-            let inner =
-                File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
-            Ok(BufReader::new(Counted {
-                inner,
-                bar: progress(file, what),
-            }))
+            self.counted(file, self.phase(file, what))
         };
         // All of it is checked before anything is written.
         let report = wordpress::check(open("checking")?, limits).map_err(|e| refused(file, e))?;
+        self.progress.items_total(report.posts + report.pages);
         let uploads = uploads.map(Uploads::open).transpose()?;
         let importer = self.importer(as_email).await?;
         let mut tally = Tally::default();
@@ -248,15 +281,13 @@ impl Importer {
             .await;
 
         // Second pass: posts and pages, their images now known.
-        let bar = progress(file, "importing");
-        let reader = BufReader::new(Counted {
-            inner: File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
-            bar: bar.clone(),
-        });
+        let bar = self.phase(file, "importing");
+        let reader = self.counted(file, bar.clone())?;
         let mut in_flight = FuturesUnordered::new();
         for entry in wordpress::WxrReader::new(reader, limits, &media) {
             if let wordpress::Entry::Item(item) = entry.map_err(|e| refused(file, e))? {
                 bar.set_message(format!("{} posts and pages", tally_items(&tally)));
+                self.progress.item_done();
                 let author = author_of(&item, &people, &importer);
                 let source = format!("wordpress:{site_url}#{}", item.source_id);
                 let Some(prepared) = self.prepare(&item, &source, author, &medium_ids, &mut tally)
@@ -296,19 +327,26 @@ impl Importer {
         dry_run: bool,
     ) -> anyhow::Result<(Report, Tally)> {
         let limits = Limits::default();
-        let reader = File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
-        let export: Export = ghost::read(BufReader::new(reader), limits, &folio_import::NoMedia)
-            .map_err(|e| refused(file, e))?;
+        let reader = self.counted(file, self.phase(file, "reading"))?;
+        let export: Export =
+            ghost::read(reader, limits, &folio_import::NoMedia).map_err(|e| refused(file, e))?;
         let importer = self.importer(as_email).await?;
         let mut tally = Tally::default();
         let people = self
             .authors(&export.authors, &importer, dry_run, &mut tally)
             .await?;
-        let bar = ProgressBar::new(export.items.len() as u64);
+        self.progress.phase(ImportPhase::Importing, 0);
+        self.progress.items_total(export.items.len() as u64);
+        let bar = if self.bars {
+            ProgressBar::new(export.items.len() as u64)
+        } else {
+            ProgressBar::hidden()
+        };
         for item in &export.items {
             let author = author_of(item, &people, &importer);
             let source = format!("ghost:{}#{}", export.site_url, item.source_id);
             bar.inc(1);
+            self.progress.item_done();
             let Some(prepared) = self.prepare(item, &source, author, &HashMap::new(), &mut tally)
             else {
                 continue;
@@ -404,10 +442,7 @@ impl Importer {
             };
             let (Some(uploads), Some(relative)) = (uploads, attachment.relative_path.as_deref())
             else {
-                fail(
-                    tally,
-                    format!("{name}: not imported (no --uploads folder given)"),
-                );
+                fail(tally, format!("{name}: {NO_UPLOADS}"));
                 continue;
             };
             let path = match uploads.file(relative) {
@@ -525,6 +560,7 @@ impl Importer {
         dry_run: bool,
         tally: &mut Tally,
     ) {
+        self.progress.phase(ImportPhase::Redirects, 0);
         let mut in_flight = FuturesUnordered::new();
         let mut queue = redirects.into_iter();
         loop {

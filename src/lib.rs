@@ -4,11 +4,13 @@
 //! runtime (the supervision tree) and the gateway in front of them; `telemetry`
 //! sets up logging; `importer` applies WordPress and Ghost exports
 //! (`folio import`); `backup` writes and restores backups (`folio backup`,
-//! `folio restore`). Each concern lives in two crates under `src/<concern>/`: its
+//! `folio restore`); `admin_import` runs the imports started from the admin
+//! with the same importer. Each concern lives in two crates under `src/<concern>/`: its
 //! `protocol` (messages, replies, domain types, error, events, client) and its
 //! `service` (actor, store, blobs). The names below re-export them for the
 //! black-box tests and benches, which drive the whole app.
 
+pub mod admin_import;
 pub mod app;
 pub mod backup;
 pub mod importer;
