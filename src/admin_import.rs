@@ -99,7 +99,7 @@ fn admin_report(
             "{} {} not imported: {} in the old site's wp-content/uploads folder, which an import from here cannot reach. \
              Posts still show them from the old site's addresses while it is up. \
              To import them with the posts, run the import on the server instead: \
-             folio import wordpress export.xml --uploads /path/to/wp-content/uploads (with the site stopped). \
+             `folio import wordpress export.xml --uploads /path/to/wp-content/uploads` (with the site stopped). \
              A post already imported is left as it is, so do that before importing here.",
             left_behind.len(),
             if left_behind.len() == 1 { "image was" } else { "images were" },

@@ -2,8 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createRequire } from "node:module";
-import { OWNER } from "../lib/folio.js";
+import { OWNER, REPO } from "../lib/folio.js";
 import { folioAndBrowser, newPage, signIn, visible, hasText, steps, openSection, openSeededPost, DESKTOP, PHONE } from "../lib/browser.js";
 import { seed } from "../lib/seed.js";
 
@@ -149,6 +150,17 @@ test("every main screen passes axe's WCAG 2 A/AA checks, and the keyboard starts
       await openSection(page, "System status");
       await hasText(page.getByRole("region", { name: "posts", exact: true }), /\bup\b/i, "the posts card");
       violations.push(...(await audit(page, "system status")));
+    });
+
+    await step("import", async () => {
+      await openSection(page, "Import");
+      violations.push(...(await audit(page, "import")));
+      // With a check's report on screen (a dry run: nothing is written).
+      await page.getByLabel("Export file").setInputFiles(join(REPO, "src/import/tests/fixtures/wordpress-6.wxr"));
+      await page.getByLabel("Check only (dry run)").check();
+      await page.getByRole("button", { name: "Check", exact: true }).click();
+      await visible(page.getByRole("heading", { name: "Check report", level: 2 }), "the check's report");
+      violations.push(...(await audit(page, "import, report")));
     });
   }, server);
 

@@ -1,6 +1,6 @@
 // The admin UI's shell: who is signed in, the navigation, and the router that
 // hands `#/…` routes to one screen module each (posts.js, editor.js, media.js,
-// people.js, tokens.js, redirects.js, status.js).
+// people.js, tokens.js, redirects.js, imports.js, status.js).
 //
 // A screen module exports `render(main, ctx, params)` (`params.query` holds the
 // hash's `?…` part as URLSearchParams); it may return a function
@@ -51,6 +51,7 @@ const ROUTES = [
   { pattern: /^#\/people$/, module: "./people.js", needs: "manage_people" },
   { pattern: /^#\/tokens$/, module: "./tokens.js" },
   { pattern: /^#\/redirects$/, module: "./redirects.js", needs: "settings" },
+  { pattern: /^#\/import$/, module: "./imports.js", needs: "settings" },
   { pattern: /^#\/status$/, module: "./status.js", needs: "settings" },
 ];
 
@@ -65,6 +66,7 @@ function renderNav() {
     ctx.can("manage_people") ? ["#/people", "People"] : null,
     ["#/tokens", "API tokens"],
     ctx.can("settings") ? ["#/redirects", "Redirects"] : null,
+    ctx.can("settings") ? ["#/import", "Import"] : null,
     ctx.can("settings") ? ["#/status", "System status"] : null,
   ].filter(Boolean);
   const here = location.hash.split("?")[0].split("/").slice(0, 2).join("/");
