@@ -133,6 +133,17 @@ impl ApiError {
 }
 
 impl ApiError {
+    /// An unexpected error of the gateway's own (a disk it cannot write):
+    /// logged in full here, answered with a sentence only.
+    pub fn unexpected(detail: &str) -> Self {
+        tracing::error!(detail, "unexpected error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server hit an unexpected error; it has been logged",
+        )
+    }
+
     /// One line per refused request (inside the request's span, so with its
     /// id), at the level an operator should care about: a client's mistake at
     /// INFO, shedding load or waiting out a restart at WARN (200 uploads at once

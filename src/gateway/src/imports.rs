@@ -25,7 +25,6 @@ use tokio::io::AsyncWriteExt as _;
 use super::error::ErrorBody;
 use super::{ApiError, Identity, Services};
 use folio_auth_protocol::permissions::Action;
-use folio_runtime::ConcernName;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(start_import).service(list).service(get_one);
@@ -482,8 +481,7 @@ async fn start_import(
     identity.require(Action::ManageSettings)?;
     let imports = services.imports.clone();
     let Some(runner) = imports.runner.get().cloned() else {
-        return Err(ApiError::internal(
-            ConcernName::Posts,
+        return Err(ApiError::unexpected(
             "the gateway was started without an importer",
         ));
     };
@@ -532,12 +530,7 @@ async fn start_import(
             drop(file);
             drop(slot);
         })
-        .map_err(|error| {
-            ApiError::internal(
-                ConcernName::Posts,
-                &format!("no thread for the import: {error}"),
-            )
-        })?;
+        .map_err(|error| ApiError::unexpected(&format!("no thread for the import: {error}")))?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, location))
         .json(view))
@@ -645,13 +638,10 @@ async fn save(
     progress: &ImportProgress,
 ) -> Result<tempfile::TempPath, ApiError> {
     let unexpected = |error: std::io::Error| {
-        ApiError::internal(
-            ConcernName::Posts,
-            &format!(
-                "writing an import upload to {}: {error}",
-                imports.dir.display()
-            ),
-        )
+        ApiError::unexpected(&format!(
+            "writing an import upload to {}: {error}",
+            imports.dir.display()
+        ))
     };
     std::fs::create_dir_all(&imports.dir).map_err(unexpected)?;
     let (file, path) = tempfile::Builder::new()
@@ -690,8 +680,8 @@ async fn detect(file: &Path) -> Result<ImportSource, ApiError> {
         Ok(start)
     })
     .await
-    .map_err(|error| ApiError::internal(ConcernName::Posts, &error.to_string()))?
-    .map_err(|error| ApiError::internal(ConcernName::Posts, &error.to_string()))?;
+    .map_err(|error| ApiError::unexpected(&error.to_string()))?
+    .map_err(|error| ApiError::unexpected(&error.to_string()))?;
     ImportSource::sniff(&start).ok_or_else(|| {
         ApiError::invalid(
             "this file is neither a WordPress export (WXR, .xml) nor a Ghost export (.json); choose which it is, or export it again",
