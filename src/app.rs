@@ -255,6 +255,7 @@ impl Folio {
                 blobs: clients.media_blobs.clone(),
                 key: runtime.key().clone(),
                 max_upload_bytes: settings.max_upload_bytes as u64,
+                max_unpacked_bytes: settings.max_import_bytes,
             };
             let services = Services::new(
                 clients,

@@ -331,3 +331,127 @@ async fn a_second_import_is_refused_while_the_first_is_still_arriving() {
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     finished(&app.client, &app, body["id"].as_str().unwrap()).await;
 }
+
+fn picture(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(&mut std::io::Cursor::new(&mut out), format)
+        .unwrap();
+    out
+}
+
+/// A zip holding `files` (name, bytes), deflated.
+fn zip_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in files {
+        zip.start_file(*name, options).unwrap();
+        std::io::Write::write_all(&mut zip, bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+fn with_uploads(wxr: &Path, zip: Vec<u8>) -> Form {
+    form(wxr, &[]).part("uploads", Part::bytes(zip).file_name("uploads.zip"))
+}
+
+#[actix_web::test]
+async fn a_zip_of_the_uploads_folder_brings_the_images_in() {
+    let app = TestApp::spawn().await;
+    // As a zip of wp-content/uploads made on a Mac holds it.
+    let zip = zip_of(&[
+        (
+            "uploads/2019/03/photo.jpg",
+            picture(640, 480, image::ImageFormat::Jpeg),
+        ),
+        (
+            "uploads/2020/01/cat.png",
+            picture(300, 200, image::ImageFormat::Png),
+        ),
+        (
+            "uploads/2020/01/dog-scaled.jpg",
+            picture(800, 600, image::ImageFormat::Jpeg),
+        ),
+        ("__MACOSX/uploads/._photo.jpg", b"resource fork".to_vec()),
+    ]);
+    let (status, started) = start(
+        &app.client,
+        &app,
+        with_uploads(&fixture("wordpress-6.wxr"), zip),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    assert_eq!(started["uploads"], true);
+    let job = finished(&app.client, &app, started["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "done", "{job:#}");
+    assert_eq!(job["report"]["media_imported"], 3, "{job:#}");
+    assert_eq!(job["report"]["images_not_imported"], 0);
+    let html = app.get("/block-post/").await.text().await.unwrap();
+    assert!(
+        html.contains("srcset=\"/media/"),
+        "an image from media: {html}"
+    );
+    assert!(uploads_left(&app).is_empty(), "{:?}", uploads_left(&app));
+}
+
+#[actix_web::test]
+async fn an_uploads_zip_leading_outside_its_folder_or_unpacking_too_large_is_refused_with_nothing_written()
+ {
+    let app = TestApp::spawn_with(&["--max-import-bytes", "300000"]).await;
+    let wxr = fixture("wordpress-6.wxr");
+    let escaping = zip_of(&[
+        (
+            "2019/03/photo.jpg",
+            picture(64, 48, image::ImageFormat::Jpeg),
+        ),
+        ("../../escaped.jpg", b"not here".to_vec()),
+    ]);
+    // Compressed a thousandfold: the bytes unpacked are counted, not declared.
+    let bomb = zip_of(&[("2019/03/photo.jpg", vec![0; 4_000_000])]);
+    for (what, zip, reason) in [
+        (
+            "a path outside",
+            escaping,
+            "../../escaped.jpg leads outside the folder",
+        ),
+        ("a bomb", bomb, "it unpacks to more than 0.3 MB"),
+    ] {
+        let (status, started) = start(&app.client, &app, with_uploads(&wxr, zip)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{what}: {started}");
+        let job = finished(&app.client, &app, started["id"].as_str().unwrap()).await;
+        assert_eq!(job["state"], "failed", "{what}: {job:#}");
+        let error = job["error"].as_str().unwrap();
+        assert!(
+            error.starts_with("the uploads zip is refused, and nothing was imported: "),
+            "{what}: {error}"
+        );
+        assert!(error.contains(reason), "{what}: {error}");
+        assert!(all_posts(&app).await.is_empty(), "{what}");
+        let (_, media) = app.get_json("/api/v1/media").await;
+        assert_eq!(media["media"], serde_json::json!([]), "{what}");
+        assert!(
+            uploads_left(&app).is_empty(),
+            "{what}: {:?}",
+            uploads_left(&app)
+        );
+    }
+    let data = app.data_dir.path();
+    for escaped in [data.join("escaped.jpg"), data.join("imports/escaped.jpg")] {
+        assert!(!escaped.exists(), "{}", escaped.display());
+    }
+    let parent = data.parent().unwrap().join("escaped.jpg");
+    assert!(!parent.exists(), "{}", parent.display());
+
+    // A Ghost export has no uploads folder.
+    let ghost = form(&fixture("ghost-5.json"), &[])
+        .part("uploads", Part::bytes(zip_of(&[])).file_name("uploads.zip"));
+    let (status, body) = start(&app.client, &app, ghost).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(uploads_left(&app).is_empty(), "{:?}", uploads_left(&app));
+}

@@ -22,7 +22,8 @@ test("a WordPress export imported from the Import screen: a check first, then th
       await signIn(page, server.base, OWNER.email, OWNER.password);
       await openSection(page, "Import");
       await visible(page.getByRole("radio", { name: "WordPress" }), "the WordPress choice");
-      await hasText(page.locator("#import-images-note"), /wp-content\/uploads/, "the note on images");
+      await visible(page.getByLabel("Images: the uploads folder as a .zip (optional)"), "the optional uploads zip");
+      await hasText(page.locator("#import-images"), /Without it, images stay on the old site/, "what happens without it");
       await shot(page, "import-form");
     });
 

@@ -9,7 +9,8 @@ import { h, say, field, formatDate } from "./ui.js";
 const POLL_MS = 500;
 
 const PHASES = {
-  uploading: "Uploading the file",
+  uploading: "Uploading",
+  unpacking: "Unpacking the images",
   checking: "Checking the whole file",
   reading: "Reading authors and images",
   importing: "Importing posts and pages",
@@ -19,6 +20,7 @@ const PHASES = {
 // Each phase reads the file (or its posts) from the start again: the step says how far along the whole is.
 const STEPS = {
   wordpress: ["checking", "reading", "importing", "redirects"],
+  wordpressWithImages: ["unpacking", "checking", "reading", "importing", "redirects"],
   ghost: ["reading", "importing"],
 };
 
@@ -85,11 +87,13 @@ export async function render(main) {
   const file = h("input", { type: "file", name: "file", accept: SOURCES.wordpress.accept, required: true });
   const fileField = field("Export file", file, SOURCES.wordpress.hint);
   const dryRun = h("input", { type: "checkbox", name: "dry_run" });
-  const imagesNote = h(
-    "p",
-    { class: "hint", id: "import-images-note" },
-    "Images are not imported from here: they are in the old site's wp-content/uploads folder, which this page cannot reach. The report says how to bring them in.",
+  const uploads = h("input", { type: "file", name: "uploads", accept: ".zip,application/zip" });
+  const imagesField = field(
+    "Images: the uploads folder as a .zip (optional)",
+    uploads,
+    "Zip the old site's wp-content/uploads folder and choose it here to import the images too. Without it, images stay on the old site.",
   );
+  imagesField.id = "import-images";
   const feedback = h("div", { class: "feedback" });
   const button = h("button", { type: "submit", class: "primary" }, "Import");
 
@@ -100,7 +104,7 @@ export async function render(main) {
     const source = SOURCES[chosen()];
     file.accept = source.accept;
     fileField.querySelector(".hint").textContent = source.hint;
-    imagesNote.hidden = chosen() !== "wordpress";
+    imagesField.hidden = chosen() !== "wordpress";
   }
   function showButton() {
     button.textContent = dryRun.checked ? "Check" : "Import";
@@ -120,8 +124,8 @@ export async function render(main) {
       radios.map((radio) => [h("label", { class: "choice" }, radio, ` ${SOURCES[radio.value].label}`), " "]),
     ),
     fileField,
+    imagesField,
     h("div", { class: "field" }, h("label", { class: "choice" }, dryRun, " Check only (dry run)"), h("small", { class: "hint" }, "Reads the whole file and reports what would come in; writes nothing.")),
-    imagesNote,
     feedback,
     h("div", { class: "row" }, button),
   );
@@ -141,7 +145,7 @@ export async function render(main) {
     progressBox.hidden = false;
     progressHeading.textContent = `${job.dry_run ? "Checking" : "Importing"} ${job.file_name || "the export"}`;
     const p = job.progress;
-    const steps = STEPS[job.source] || [];
+    const steps = STEPS[job.source === "wordpress" && job.uploads ? "wordpressWithImages" : job.source] || [];
     const step = steps.indexOf(p.phase);
     const phase = `${step >= 0 ? `Step ${step + 1} of ${steps.length}: ` : ""}${PHASES[p.phase] || p.phase}…`;
     if (phaseText.textContent !== phase) phaseText.textContent = phase;
@@ -190,7 +194,7 @@ export async function render(main) {
     const what = job.dry_run ? "Check" : "Import";
     const title = job.state === "failed" ? `${what} failed` : `${what} report`;
     const heading = h("h2", { id: "import-report-h", tabindex: "-1" }, last ? `Last import: ${title.toLowerCase()}` : title);
-    const about = h("p", { class: "muted" }, `${job.file_name || "The export"} (${job.source === "ghost" ? "Ghost" : "WordPress"}), started by ${job.by} on ${formatDate(job.started_at)}${job.dry_run ? ", check only" : ""}.`);
+    const about = h("p", { class: "muted" }, `${job.file_name || "The export"} (${job.source === "ghost" ? "Ghost" : "WordPress"}${job.uploads ? ", with its images" : ""}), started by ${job.by} on ${formatDate(job.started_at)}${job.dry_run ? ", check only" : ""}.`);
     if (job.state === "failed") {
       reportBox.replaceChildren(heading, about, h("p", { class: "error", role: "alert" }, fullStop(job.error || "The import failed")));
     } else {
@@ -261,10 +265,12 @@ export async function render(main) {
     body.append("source", chosen());
     body.append("dry_run", dryRun.checked ? "true" : "false");
     body.append("file", file.files[0]);
+    if (chosen() === "wordpress" && uploads.files.length) body.append("uploads", uploads.files[0]);
     const name = file.files[0].name;
     form.querySelectorAll("input, button").forEach((el) => { el.disabled = true; });
     reportBox.hidden = true;
     const sending = { file_name: name, dry_run: dryRun.checked, progress: { phase: "uploading" } };
+    if (chosen() === "wordpress" && uploads.files.length) sending.file_name += ` and ${uploads.files[0].name}`;
     showProgress(sending, 0);
     // The button is disabled now: focus goes where the news will be (and, on a phone, into view).
     progressHeading.focus();

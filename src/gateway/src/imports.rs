@@ -75,6 +75,8 @@ impl ImportSource {
 pub enum ImportPhase {
     /// The file is arriving.
     Uploading,
+    /// The uploads folder's zip is unpacked (WordPress, when one was sent).
+    Unpacking,
     /// The whole file is checked before anything is written.
     Checking,
     /// Authors and attachments are read (WordPress), or the whole file (Ghost).
@@ -86,8 +88,9 @@ pub enum ImportPhase {
 }
 
 impl ImportPhase {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 6] = [
         Self::Uploading,
+        Self::Unpacking,
         Self::Checking,
         Self::Reading,
         Self::Importing,
@@ -170,6 +173,10 @@ pub struct ImportRequest {
     pub file: PathBuf,
     /// The name it had on the uploader's computer, for messages.
     pub file_name: String,
+    /// A zip of the old site's `wp-content/uploads` (WordPress), and an
+    /// empty folder to unpack it into: both removed by the gateway once the
+    /// import ends.
+    pub uploads: Option<(PathBuf, PathBuf)>,
     pub source: ImportSource,
     pub dry_run: bool,
     /// The administrator the import is done as: the caller.
@@ -207,8 +214,8 @@ pub struct ImportReport {
     pub authors_created: u64,
     pub authors_matched: u64,
     pub media_imported: u64,
-    /// Attachments that stayed behind: the admin's import cannot reach the
-    /// old site's uploads folder.
+    /// Attachments that stayed behind: no zip of the uploads folder came
+    /// with the export.
     pub images_not_imported: u64,
     /// Old addresses that now answer 301.
     pub redirects_added: u64,
@@ -261,6 +268,8 @@ pub(crate) struct ImportView {
     #[schema(nullable = false)]
     source: Option<ImportSource>,
     file_name: String,
+    /// A zip of the uploads folder came with it.
+    uploads: bool,
     dry_run: bool,
     /// Who started it.
     by: String,
@@ -307,6 +316,7 @@ struct Job {
 struct JobState {
     source: Option<ImportSource>,
     file_name: String,
+    uploads: bool,
     dry_run: bool,
     finished_at: Option<DateTime<Utc>>,
     outcome: Option<Result<ImportReport, String>>,
@@ -325,6 +335,7 @@ impl Job {
             state: job_state,
             source: state.source,
             file_name: state.file_name.clone(),
+            uploads: state.uploads,
             dry_run: state.dry_run,
             by: self.by.clone(),
             started_at: self.started_at,
@@ -403,9 +414,16 @@ fn remove_leftovers(dir: &Path) {
         return;
     };
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
-            && let Err(error) = std::fs::remove_file(entry.path())
-        {
+        if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        // A folder is an uploads zip being unpacked when the process stopped.
+        let removed = if entry.path().is_dir() {
+            std::fs::remove_dir_all(entry.path())
+        } else {
+            std::fs::remove_file(entry.path())
+        };
+        if let Err(error) = removed {
             tracing::warn!(%error, file = %entry.path().display(), "could not remove an old import upload");
         }
     }
@@ -442,19 +460,21 @@ impl Drop for Slot {
 /// The form, read.
 struct Upload {
     file: Option<(tempfile::TempPath, String)>,
+    uploads: Option<tempfile::TempPath>,
     source: Option<ImportSource>,
     dry_run: bool,
 }
 
 /// Starts an import: `multipart/form-data` with the export in `file`, and
-/// optionally `source` (`wordpress` or `ghost`; else told from the file's
+/// optionally `uploads` (WordPress: a zip of `wp-content/uploads`, for the
+/// images), `source` (`wordpress` or `ghost`; else told from the file's
 /// content) and `dry_run` (`true`: check and report, write nothing).
 ///
-/// The file is streamed to a temporary file in the data directory, its size
-/// limit (`--max-import-bytes`) enforced while streaming. The import then runs
-/// in the background as the caller; follow it at the `Location` answered.
-/// Images cannot come from here (they are in the old site's uploads folder):
-/// the report says so, and how to import them with `folio import`.
+/// The files are streamed to temporary files in the data directory, their
+/// size limit (`--max-import-bytes`, for both) enforced while streaming. The
+/// import then runs in the background as the caller; follow it at the
+/// `Location` answered. Without `uploads` a WordPress site's images are not
+/// imported: the report says so, and how to import them.
 #[utoipa::path(
     tag = "imports",
     operation_id = "start_import",
@@ -496,6 +516,11 @@ async fn start_import(
         Some(source) => source,
         None => detect(&file).await?,
     };
+    if source == ImportSource::Ghost && upload.uploads.is_some() {
+        return Err(ApiError::invalid(
+            "a Ghost export comes with no uploads folder: send the export alone",
+        ));
+    }
     {
         let mut state = slot
             .job
@@ -504,11 +529,30 @@ async fn start_import(
             .unwrap_or_else(PoisonError::into_inner);
         state.source = Some(source);
         state.file_name = file_name.clone();
+        state.uploads = upload.uploads.is_some();
         state.dry_run = upload.dry_run;
     }
+    let unpack_into = match &upload.uploads {
+        Some(_) => Some(
+            tempfile::Builder::new()
+                .prefix(TEMP_PREFIX)
+                .tempdir_in(&imports.dir)
+                .map_err(|error| {
+                    ApiError::unexpected(&format!(
+                        "a folder for the uploads in {}: {error}",
+                        imports.dir.display()
+                    ))
+                })?,
+        ),
+        None => None,
+    };
     let request = ImportRequest {
         file: file.to_path_buf(),
         file_name,
+        uploads: match (&upload.uploads, &unpack_into) {
+            (Some(zip), Some(folder)) => Some((zip.to_path_buf(), folder.path().to_path_buf())),
+            _ => None,
+        },
         source,
         dry_run: upload.dry_run,
         as_email: identity.user.email.clone(),
@@ -525,9 +569,11 @@ async fn start_import(
                 tracing::info!(import = %job.id, error, "import failed");
             }
             job.finish(outcome);
-            // The upload goes, then the slot frees: a next import never
-            // finds this one's file still there.
+            // The uploads go, then the slot frees: a next import never
+            // finds this one's files still there.
             drop(file);
+            drop(upload.uploads);
+            drop(unpack_into);
             drop(slot);
         })
         .map_err(|error| ApiError::unexpected(&format!("no thread for the import: {error}")))?;
@@ -543,6 +589,11 @@ pub(super) struct ImportForm {
     /// The export: WordPress's WXR (`.xml`) or Ghost's JSON.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
+    /// WordPress only: a zip of the site's `wp-content/uploads` folder, to
+    /// import the images too. Counted in the same size limit; unpacked, it
+    /// may not exceed it either, nor hold a path leading outside itself.
+    #[schema(value_type = Option<String>, format = Binary)]
+    uploads: Option<Vec<u8>>,
     /// `wordpress` or `ghost`; told from the file's content when left out.
     #[schema(value_type = Option<String>)]
     source: Option<ImportSource>,
@@ -560,9 +611,12 @@ async fn read_form(
     let bad = |message: String| ApiError::bad_request("invalid_upload", message);
     let mut upload = Upload {
         file: None,
+        uploads: None,
         source: None,
         dry_run: false,
     };
+    // The export and the uploads' zip share the one limit.
+    let mut budget = imports.max_bytes;
     while let Some(mut field) = form
         .try_next()
         .await
@@ -578,8 +632,12 @@ async fn read_form(
                     .unwrap_or_else(|| "the export".to_owned());
                 // A second file part replaces the first (which is removed on drop).
                 upload.file = None;
-                let file = save(imports, &mut field, progress).await?;
+                let file = save(imports, &mut field, progress, &mut budget).await?;
                 upload.file = Some((file, file_name));
+            }
+            "uploads" => {
+                upload.uploads = None;
+                upload.uploads = Some(save(imports, &mut field, progress, &mut budget).await?);
             }
             "source" | "dry_run" => {
                 let value = text_field(&name, &mut field).await?;
@@ -630,12 +688,13 @@ fn file_name_only(name: &str) -> String {
     name.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
-/// Streams the file part into a new temporary file, removed when the
-/// returned path is dropped.
+/// Streams a file part into a new temporary file, removed when the
+/// returned path is dropped; `budget` is the bytes the form may still send.
 async fn save(
     imports: &Imports,
     field: &mut Field,
     progress: &ImportProgress,
+    budget: &mut u64,
 ) -> Result<tempfile::TempPath, ApiError> {
     let unexpected = |error: std::io::Error| {
         ApiError::unexpected(&format!(
@@ -650,18 +709,17 @@ async fn save(
         .map_err(unexpected)?
         .into_parts();
     let mut file = tokio::fs::File::from_std(file);
-    let mut written: u64 = 0;
     while let Some(chunk) = field.try_next().await.map_err(|e| {
         ApiError::bad_request("invalid_upload", format!("the upload broke off: {e}"))
     })? {
-        written += chunk.len() as u64;
-        if written > imports.max_bytes {
+        let Some(left) = budget.checked_sub(chunk.len() as u64) else {
             // `path` is dropped on the way out: the part written goes with it.
             return Err(ApiError::too_large(format!(
-                "the file is over the import limit of {} MB (--max-import-bytes)",
+                "the upload is over the import limit of {} MB (--max-import-bytes)",
                 imports.max_bytes / 1_000_000
             )));
-        }
+        };
+        *budget = left;
         file.write_all(&chunk).await.map_err(unexpected)?;
         progress.read(chunk.len() as u64);
     }
@@ -824,9 +882,12 @@ mod tests {
         let imports = dir.path().join("imports");
         std::fs::create_dir_all(&imports).unwrap();
         std::fs::write(imports.join("upload-abc"), "x").unwrap();
+        std::fs::create_dir_all(imports.join("upload-def/2019/03")).unwrap();
+        std::fs::write(imports.join("upload-def/2019/03/a.jpg"), "x").unwrap();
         std::fs::write(imports.join("keep.txt"), "x").unwrap();
         let _ = Imports::new(dir.path(), 1);
         assert!(!imports.join("upload-abc").exists());
+        assert!(!imports.join("upload-def").exists());
         assert!(imports.join("keep.txt").exists());
     }
 
