@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod backup;
+pub mod exporter;
 pub mod importer;
 pub mod telemetry;
 
