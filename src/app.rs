@@ -240,6 +240,16 @@ impl Folio {
         let server = if hosted.gateway {
             let auth: AuthClient = runtime.client();
             let setup = open_setup(&auth, &runtime).await;
+            let exports = crate::exporter::AdminExports {
+                auth: auth.clone(),
+                posts: runtime.client(),
+                media: runtime.client(),
+                blobs: media_blobs.clone(),
+                key: runtime.key().clone(),
+                site_url: public_url.clone(),
+                site_title: settings.site_title.clone(),
+                site_description: settings.site_description.clone(),
+            };
             let clients = Clients {
                 auth,
                 posts: runtime.client(),
@@ -254,7 +264,8 @@ impl Folio {
                 settings,
                 public_url.clone(),
                 folio_render::markdown::highlight_css(),
-            )?;
+            )?
+            .with_exporter(Arc::new(exports));
             services.join_other_gateways().await?;
             if let Some(nats) = runtime.nats() {
                 nats.confirm_subscriptions().await?;

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::{Seek, Write};
+use std::path::Path;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ use zip::write::SimpleFileOptions;
 
 use folio_auth_protocol::AuthClient;
 use folio_auth_protocol::messages::{ListUsers, UserView};
+use folio_gateway::{ExportFormat, ExportRunner};
 use folio_import::wordpress::FOLIO_NS;
 use folio_media_protocol::MediaClient;
 use folio_media_protocol::blobs::Blobs;
@@ -52,6 +54,60 @@ pub struct Exporter {
     pub site_url: String,
     pub site_title: String,
     pub site_description: String,
+}
+
+/// What the admin's download (`/api/v1/export`) exports with: the same
+/// handles as the gateway's, and the site's own address and names.
+pub struct AdminExports {
+    pub auth: AuthClient,
+    pub posts: PostsClient,
+    pub media: MediaClient,
+    pub blobs: Blobs,
+    pub key: SigningKey,
+    pub site_url: String,
+    pub site_title: String,
+    pub site_description: String,
+}
+
+impl ExportRunner for AdminExports {
+    fn run(
+        &self,
+        format: ExportFormat,
+        principal: Principal,
+        request_id: String,
+        file: &Path,
+    ) -> Result<String, String> {
+        let exporter = Exporter {
+            auth: self.auth.clone(),
+            posts: self.posts.clone(),
+            media: self.media.clone(),
+            blobs: self.blobs.clone(),
+            key: self.key.clone(),
+            principal,
+            request_id,
+            site_url: self.site_url.clone(),
+            site_title: self.site_title.clone(),
+            site_description: self.site_description.clone(),
+        };
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(file)
+            .map_err(|error| format!("cannot write the export: {error}"))?;
+        // This thread's own System: the clients only send to the concerns'
+        // mailboxes and wait, which works from any thread, and a handle
+        // that finds its concern dead respawns it on the current System.
+        let exported = actix_web::rt::System::new().block_on(async {
+            match format {
+                ExportFormat::Wxr => exporter.wxr(std::io::BufWriter::new(&mut out)).await,
+                ExportFormat::Zip => exporter.archive(&mut out).await,
+            }
+        });
+        let exported = exported.map_err(|error| format!("{error:#}"))?;
+        out.sync_all()
+            .map_err(|error| format!("cannot write the export: {error}"))?;
+        Ok(exported.to_string())
+    }
 }
 
 /// What an export wrote, counted.

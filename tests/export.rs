@@ -278,3 +278,83 @@ async fn an_export_to_a_file_that_is_neither_xml_nor_zip_is_refused_and_writes_n
     assert!(err.contains("name the file .xml"), "{err}");
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }
+
+#[actix_web::test]
+async fn administrators_download_the_export_from_the_admin_and_no_one_else_can() {
+    let app = a_lived_in_site().await;
+
+    let response = app
+        .client
+        .get(app.url("/api/v1/export?format=zip"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    let disposition = response.headers()["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\"folio-export-")
+            && disposition.ends_with(".zip\""),
+        "{disposition}"
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let bytes = response.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|name| name.unwrap().into_owned())
+        .collect();
+    assert!(names.contains(&"site.xml".to_owned()), "{names:?}");
+    assert!(names.contains(&"pages/about.md".to_owned()), "{names:?}");
+    assert_eq!(names.iter().filter(|n| n.starts_with("media/")).count(), 3);
+    let mut post = String::new();
+    std::io::Read::read_to_string(
+        &mut archive
+            .by_name("posts/2024-02-01-blocks-and-bikes.md")
+            .unwrap(),
+        &mut post,
+    )
+    .unwrap();
+    assert!(post.contains("title: \"A block editor post\""), "{post}");
+
+    let wxr = app
+        .client
+        .get(app.url("/api/v1/export"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wxr.status(), StatusCode::OK);
+    assert_eq!(wxr.headers()["content-type"], "application/xml");
+    let wxr = wxr.text().await.unwrap();
+    assert!(wxr.starts_with("<?xml"), "{wxr}");
+    assert!(wxr.contains("<wp:post_name><![CDATA[blocks-and-bikes]]></wp:post_name>"));
+    assert!(wxr.contains(&format!(
+        "<link>{}</link>",
+        app.url("").trim_end_matches('/')
+    )));
+
+    // Nothing of either export is left in the data directory.
+    let leftovers: Vec<_> = std::fs::read_dir(app.data_dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("export-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    let editor = app.token_for_new_user("editor").await;
+    let refused = app
+        .anonymous
+        .get(app.url("/api/v1/export"))
+        .bearer_auth(&editor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let anonymous = app
+        .anonymous
+        .get(app.url("/api/v1/export"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}

@@ -7,6 +7,7 @@ mod body_deadline;
 mod cache;
 mod client_address;
 mod error;
+mod exports;
 mod headers;
 mod health;
 mod identity;
@@ -24,6 +25,7 @@ mod tokens;
 mod users;
 
 pub use error::ApiError;
+pub use exports::{ExportFormat, ExportRunner};
 pub use identity::Identity;
 
 use std::net::TcpListener;
@@ -82,6 +84,9 @@ pub struct Services {
     media_files: cache::FileCache,
     /// The stylesheet of highlighted code's classes, from the render concern's code.
     highlight_css: &'static str,
+    data_dir: std::path::PathBuf,
+    /// What writes `/api/v1/export`: the binary's exporter, which this crate cannot name.
+    exporter: Option<Arc<dyn ExportRunner>>,
 }
 
 impl Services {
@@ -138,6 +143,7 @@ impl Services {
         );
         let identities = IdentityCache::new();
         identities.follow(runtime.events());
+        exports::remove_leftovers(settings.data_dir());
         Ok(Self {
             auth,
             posts,
@@ -162,7 +168,14 @@ impl Services {
             media_blobs,
             media_files,
             highlight_css,
+            data_dir: settings.data_dir().to_owned(),
+            exporter: None,
         })
+    }
+
+    pub fn with_exporter(mut self, runner: Arc<dyn ExportRunner>) -> Self {
+        self.exporter = Some(runner);
+        self
     }
 
     /// The meta for an anonymous call made for this request.
@@ -278,6 +291,7 @@ pub fn serve(
             .configure(setup::routes)
             .configure(posts::routes)
             .configure(redirects::routes)
+            .configure(exports::routes)
             .configure(media::routes)
             .configure(search::routes)
             .configure(openapi::routes)

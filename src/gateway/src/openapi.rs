@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{admin, media, posts, redirects, search, session, tokens, users};
+use super::{admin, exports, media, posts, redirects, search, session, tokens, users};
 use folio_auth_protocol::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
 use folio_auth_protocol::messages::{
     AuthorView, Method, PasswordReset, SessionView, TokenView, UserView,
@@ -67,6 +67,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         redirects::list,
         redirects::add,
         redirects::remove,
+        exports::download,
         admin::system_status,
         admin::concern_stats,
         admin::all_stats,
@@ -113,6 +114,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         posts::PreviewIn,
         posts::PreviewOut,
         redirects::RedirectIn,
+        exports::ExportFormat,
         RedirectPage,
         RedirectView,
         RedirectTarget,
@@ -161,6 +163,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         (name = "posts", description = "Posts, pages, revisions, tags and the Markdown preview"),
         (name = "redirects", description = "Old addresses that answer 301, for administrators"),
         (name = "search", description = "Full-text search of posts and pages"),
+        (name = "site", description = "The whole site at once: its export, for administrators"),
         (name = "admin", description = "Statistics and fault injection, for administrators"),
     ),
 )]
