@@ -228,7 +228,7 @@ impl Importer {
         );
         // A Folio export lists its redirects: none is derived from its links.
         let mut from_folio = false;
-        for entry in wordpress::WxrReader::new(open("reading")?, limits, &folio_import::NoMedia) {
+        for entry in wordpress::WxrReader::without_content(open("reading")?, limits) {
             match entry.map_err(|e| refused(file, e))? {
                 wordpress::Entry::Header(header) => {
                     from_folio = header.folio_version.is_some();

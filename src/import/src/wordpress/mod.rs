@@ -74,9 +74,10 @@ pub fn read_all<R: BufRead>(
 }
 
 /// Validates the whole file and counts what it holds, keeping nothing: the
-/// first pass a caller makes before writing anything.
+/// first pass a caller makes before writing anything. Content is not
+/// converted (its warnings come with the items of a converting pass).
 pub fn check<R: BufRead>(input: R, limits: Limits) -> Result<Report, ImportError> {
-    let mut reader = WxrReader::new(input, limits, &NoMedia);
+    let mut reader = WxrReader::without_content(input, limits);
     while reader.next_entry()?.is_some() {}
     Ok(reader.into_report())
 }
@@ -155,6 +156,15 @@ impl<'m, R: BufRead> WxrReader<'m, R> {
             state: State::new(limits, media),
             finished: false,
         }
+    }
+
+    /// A reader for passes that collect authors, terms and attachments:
+    /// items come with their fields but an empty `markdown` (converting
+    /// every post is most of a read's time).
+    pub fn without_content(input: R, limits: Limits) -> WxrReader<'static, R> {
+        let mut reader = WxrReader::new(input, limits, &NoMedia);
+        reader.state.convert = false;
+        reader
     }
 
     /// The report so far; complete once `next_entry` has answered `None`.

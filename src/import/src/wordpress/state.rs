@@ -88,6 +88,9 @@ enum Open {
 pub(super) struct State<'m> {
     limits: Limits,
     media: &'m dyn MediaLookup,
+    /// False for the passes that only check and collect: converting every
+    /// post's HTML is most of a read's time, and they would throw it away.
+    pub(super) convert: bool,
     stack: Vec<Tag>,
     text: String,
     open: Open,
@@ -108,6 +111,7 @@ impl<'m> State<'m> {
         Self {
             limits,
             media,
+            convert: true,
             stack: Vec::new(),
             text: String::new(),
             open: Open::Nothing,
@@ -510,6 +514,7 @@ impl<'m> State<'m> {
         // A Folio export carries the Markdown itself: converting its HTML
         // back would only lose what the writer wrote.
         let converted = match meta("_folio_markdown") {
+            _ if !self.convert => Default::default(),
             Some(markdown) => folio_markdown(markdown, self.media),
             None => to_markdown(&f.content, self.media),
         };
