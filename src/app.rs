@@ -4,7 +4,7 @@
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -240,6 +240,16 @@ impl Folio {
         let server = if hosted.gateway {
             let auth: AuthClient = runtime.client();
             let setup = open_setup(&auth, &runtime).await;
+            let exports = crate::exporter::AdminExports {
+                auth: auth.clone(),
+                posts: runtime.client(),
+                media: runtime.client(),
+                blobs: media_blobs.clone(),
+                key: runtime.key().clone(),
+                site_url: public_url.clone(),
+                site_title: settings.site_title.clone(),
+                site_description: settings.site_description.clone(),
+            };
             let clients = Clients {
                 auth,
                 posts: runtime.client(),
@@ -264,6 +274,7 @@ impl Folio {
                 public_url.clone(),
                 folio_render::markdown::highlight_css(),
             )?
+            .with_exporter(Arc::new(exports))
             .with_importer(Arc::new(importer));
             services.join_other_gateways().await?;
             if let Some(nats) = runtime.nats() {
@@ -491,37 +502,124 @@ pub async fn token_command(settings: &Settings, command: TokenCommand) -> anyhow
 /// Runs an import against the data directory's stores, with the concerns it
 /// needs (auth, posts, render, media) started here; the site must be stopped.
 /// Search and the page cache catch up when it starts again.
-pub async fn import_command(settings: &Settings, command: ImportCommand) -> anyhow::Result<()> {
-    let key = signing_key(settings)?;
-    create_data_dir(settings)?;
-    let hosted = Hosted::parse(&["auth", "posts", "render", "media"].map(String::from))?;
-    let stores = Stores::open(settings, &hosted).await?;
-    let (Some(auth_store), Some(posts_store), Some(media_store)) =
-        (&stores.auth, &stores.posts, &stores.media)
-    else {
-        bail!("the stores of auth, posts and media did not open");
+/// The concerns a command line job talks to (import, export), started in
+/// this process on the site's own stores: the site must be stopped.
+struct Offline {
+    runtime: Runtime,
+    stores: Stores,
+    blobs: Blobs,
+    key: SigningKey,
+}
+
+impl Offline {
+    async fn start(settings: &Settings) -> anyhow::Result<Self> {
+        let key = signing_key(settings)?;
+        create_data_dir(settings)?;
+        let hosted = Hosted::parse(&["auth", "posts", "render", "media"].map(String::from))?;
+        let stores = Stores::open(settings, &hosted).await?;
+        let (Some(auth_store), Some(posts_store), Some(media_store)) =
+            (&stores.auth, &stores.posts, &stores.media)
+        else {
+            bail!("the stores of auth, posts and media did not open");
+        };
+        let runtime = Runtime::new(settings.supervision.clone(), Metrics::new()?, key.clone());
+        runtime.start::<Auth>(auth_deps(settings, auth_store.clone()).await?);
+        runtime.start::<Render>(render_deps(settings));
+        runtime.start::<Posts>(PostsDeps {
+            store: posts_store.clone(),
+            render: runtime.client(),
+        });
+        // Images are where the site's media keeps them (JetStream when split).
+        let blobs = match (settings.media_store, &settings.nats_url) {
+            (MediaStoreKind::Nats, Some(url)) => {
+                folio_media::object_store::on_nats(Nats::connect(url).await?.jetstream()).await?
+            }
+            _ => folio_media::blobs::on_disk(settings.data_dir()),
+        };
+        runtime.start::<Media>(media_deps(settings, media_store, &blobs));
+        Ok(Self {
+            runtime,
+            stores,
+            blobs,
+            key,
+        })
+    }
+
+    async fn stop(self) -> anyhow::Result<()> {
+        self.runtime.stop();
+        self.stores.close().await
+    }
+}
+
+/// `folio export FILE`: the site as a WXR file (.xml) or an archive (.zip).
+pub async fn export_command(settings: &Settings, file: &Path) -> anyhow::Result<()> {
+    let archive = match file.extension().and_then(|e| e.to_str()) {
+        Some(ext) if ext.eq_ignore_ascii_case("zip") => true,
+        Some(ext) if ext.eq_ignore_ascii_case("xml") => false,
+        _ => bail!(
+            "{}: name the file .xml (a WordPress export) or .zip (that, the posts in Markdown and every image)",
+            file.display()
+        ),
     };
-    let runtime = Runtime::new(settings.supervision.clone(), Metrics::new()?, key.clone());
-    runtime.start::<Auth>(auth_deps(settings, auth_store.clone()).await?);
-    runtime.start::<Render>(render_deps(settings));
-    runtime.start::<Posts>(PostsDeps {
-        store: posts_store.clone(),
-        render: runtime.client(),
-    });
-    // Images go where the site's media keeps them (JetStream when split).
-    let blobs = match (settings.media_store, &settings.nats_url) {
-        (MediaStoreKind::Nats, Some(url)) => {
-            folio_media::object_store::on_nats(Nats::connect(url).await?.jetstream()).await?
+    let offline = Offline::start(settings).await?;
+    let exporter = crate::exporter::Exporter {
+        auth: offline.runtime.client(),
+        posts: offline.runtime.client(),
+        media: offline.runtime.client(),
+        blobs: offline.blobs.clone(),
+        key: offline.key.clone(),
+        principal: Principal::Operator,
+        request_id: format!("export-{:016x}", rand::random::<u64>()),
+        site_url: settings.public_url.as_ref().map_or_else(
+            || format!("http://{}", settings.listen),
+            |url| url.as_str().trim_end_matches('/').to_owned(),
+        ),
+        site_title: settings.site_title.clone(),
+        site_description: settings.site_description.clone(),
+    };
+    let exporter = match exporter.as_owner().await {
+        Ok(exporter) => exporter,
+        Err(error) => {
+            offline.stop().await?;
+            return Err(error);
         }
-        _ => folio_media::blobs::on_disk(settings.data_dir()),
     };
-    runtime.start::<Media>(media_deps(settings, media_store, &blobs));
+    // Written beside the target and renamed: a failed export leaves no half file.
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(&dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let outcome = if archive {
+        exporter.archive(temp.as_file_mut()).await
+    } else {
+        exporter
+            .wxr(std::io::BufWriter::new(temp.as_file_mut()))
+            .await
+    };
+    offline.stop().await?;
+    let exported = outcome?;
+    temp.as_file().sync_all()?;
+    temp.persist(file)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "Exported {exported} to {} ({:.1} MB).",
+        file.display(),
+        bytes as f64 / 1e6
+    );
+    Ok(())
+}
+
+pub async fn import_command(settings: &Settings, command: ImportCommand) -> anyhow::Result<()> {
+    let offline = Offline::start(settings).await?;
     let importer = crate::importer::Importer {
-        auth: runtime.client(),
-        posts: runtime.client(),
-        media: runtime.client(),
-        blobs,
-        key,
+        auth: offline.runtime.client(),
+        posts: offline.runtime.client(),
+        media: offline.runtime.client(),
+        blobs: offline.blobs.clone(),
+        key: offline.key.clone(),
         max_upload_bytes: settings.max_upload_bytes as u64,
         request_id: format!("import-{:016x}", rand::random::<u64>()),
         progress: Arc::default(),
@@ -550,8 +648,7 @@ pub async fn import_command(settings: &Settings, command: ImportCommand) -> anyh
             common.dry_run,
         ),
     };
-    runtime.stop();
-    stores.close().await?;
+    offline.stop().await?;
     let (report, tally) = outcome?;
     crate::importer::print_report(&report, &tally, dry_run);
     if dry_run {

@@ -21,7 +21,7 @@ use folio_auth_protocol::domain::{DisplayName, Email};
 use folio_auth_protocol::messages::{ImportAuthor, ListUsers, UserView};
 use folio_import::{
     Attachment, Author, Export, FeatureImage, ImportError, Item, ItemKind, ItemStatus, ItemWarning,
-    Limits, MediaMap, Report, Term, TermKind, ghost, wordpress,
+    Limits, MediaMap, Redirect, RedirectTo, Report, Term, TermKind, ghost, wordpress,
 };
 use folio_media_protocol::MediaClient;
 use folio_media_protocol::blobs::Blobs;
@@ -85,6 +85,8 @@ pub struct Tally {
     wanted: Vec<(PostId, Vec<String>)>,
     /// Folio's slug of each tag, by name, as posts answered.
     tag_slugs: HashMap<String, String>,
+    /// Each imported (or found) post by its id in the file.
+    by_source: HashMap<String, PostId>,
     /// Items or images that could not be imported, with why.
     pub failed: Vec<ItemWarning>,
     /// What was imported with a loss or a change (re-slugged, no image…).
@@ -250,11 +252,19 @@ impl Importer {
         let mut tally = Tally::default();
 
         // First pass: who wrote, and the images, before the posts that use them.
-        let (mut site_url, mut authors, mut attachments, mut terms) =
-            (String::new(), Vec::new(), Vec::new(), Vec::new());
-        for entry in wordpress::WxrReader::new(open("reading")?, limits, &folio_import::NoMedia) {
+        let (mut site_url, mut authors, mut attachments, mut terms, mut listed) = (
+            String::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        // A Folio export lists its redirects: none is derived from its links.
+        let mut from_folio = false;
+        for entry in wordpress::WxrReader::without_content(open("reading")?, limits) {
             match entry.map_err(|e| refused(file, e))? {
                 wordpress::Entry::Header(header) => {
+                    from_folio = header.folio_version.is_some();
                     site_url = if header.base_site_url.is_empty() {
                         header.site_url
                     } else {
@@ -264,6 +274,7 @@ impl Importer {
                 wordpress::Entry::Author(author) => authors.push(author),
                 wordpress::Entry::Attachment(attachment) => attachments.push(attachment),
                 wordpress::Entry::Term(term) => terms.push(term),
+                wordpress::Entry::Redirect(redirect) => listed.push(redirect),
                 wordpress::Entry::Item(_) => {}
             }
         }
@@ -290,10 +301,14 @@ impl Importer {
                 self.progress.item_done();
                 let author = author_of(&item, &people, &importer);
                 let source = format!("wordpress:{site_url}#{}", item.source_id);
-                let Some(prepared) = self.prepare(&item, &source, author, &medium_ids, &mut tally)
+                let Some(mut prepared) =
+                    self.prepare(&item, &source, author, &medium_ids, &mut tally)
                 else {
                     continue;
                 };
+                if from_folio {
+                    prepared.old_addresses.clear();
+                }
                 if dry_run {
                     count_created(&mut tally, prepared.kind);
                     tally.redirects_added += prepared.old_addresses.len() as u64;
@@ -311,8 +326,16 @@ impl Importer {
             record(&mut tally, done);
         }
         bar.finish_and_clear();
-        let mut redirects = post_redirects(&mut tally);
-        redirects.extend(term_redirects(&terms, &tally));
+        let redirects = if from_folio {
+            if dry_run {
+                tally.redirects_added += listed.len() as u64;
+            }
+            listed_redirects(&listed, &mut tally)
+        } else {
+            let mut redirects = post_redirects(&mut tally);
+            redirects.extend(term_redirects(&terms, &tally));
+            redirects
+        };
         self.redirect(redirects, &importer, dry_run, &mut tally)
             .await;
         Ok((report, tally))
@@ -720,6 +743,9 @@ fn record(tally: &mut Tally, (prepared, answer): (Prepared, Result<ImportedPost,
         tally
             .wanted
             .push((imported.post.id, prepared.old_addresses.clone()));
+        tally
+            .by_source
+            .insert(prepared.source_id.clone(), imported.post.id);
     }
     match answer {
         Ok(imported) if imported.created => {
@@ -787,6 +813,41 @@ fn post_redirects(tally: &mut Tally) -> Vec<(String, RedirectTarget)> {
                 .map(move |from| (from, RedirectTarget::Post(id)))
         })
         .collect()
+}
+
+/// The redirects a Folio export lists, their posts found by id in the file.
+fn listed_redirects(listed: &[Redirect], tally: &mut Tally) -> Vec<(String, RedirectTarget)> {
+    let mut found = Vec::new();
+    for redirect in listed {
+        let to = match &redirect.to {
+            RedirectTo::Item(id) => match tally.by_source.get(id) {
+                Some(&post) => RedirectTarget::Post(post),
+                None => {
+                    warning(
+                        &mut tally.failed,
+                        id,
+                        &redirect.from,
+                        "redirect: its post was not imported",
+                    );
+                    continue;
+                }
+            },
+            RedirectTo::Url(url) => match RedirectUrl::parse(url) {
+                Ok(url) => RedirectTarget::Url(url),
+                Err(why) => {
+                    warning(
+                        &mut tally.failed,
+                        "",
+                        &redirect.from,
+                        format!("redirect: {why}"),
+                    );
+                    continue;
+                }
+            },
+        };
+        found.push((redirect.from.clone(), to));
+    }
+    found
 }
 
 /// `/category/x/` (and nested, `/category/parent/x/`) and `/tag/x/` of the

@@ -13,6 +13,7 @@
 pub mod admin_import;
 pub mod app;
 pub mod backup;
+pub mod exporter;
 pub mod importer;
 pub mod telemetry;
 

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
             Command::User(command) => folio::app::user_command(&settings, command).await,
             Command::Token(command) => folio::app::token_command(&settings, command).await,
             Command::Import(command) => folio::app::import_command(&settings, command).await,
+            Command::Export { file } => folio::app::export_command(&settings, &file).await,
             Command::Backup { dir } => folio::backup::backup(&settings, &dir).await,
             Command::Restore { dir } => folio::backup::restore(&settings, &dir).await,
         }

@@ -5,103 +5,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
 use common::TestApp;
+use common::moving::{all_posts, fixture, import_while_stopped, post, uploads};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src/import/tests/fixtures")
-        .join(name)
-}
-
-/// `folio import …` on the app's stores; its exit status, stdout and stderr.
-fn import(app_args: &[String], data_dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_folio"))
-        .arg("import")
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(app_args)
-        .env_clear()
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        output.status.success(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
-
-fn picture(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
-    let picture = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
-    });
-    let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(picture)
-        .write_to(&mut std::io::Cursor::new(&mut out), format)
-        .unwrap();
-    out
-}
-
-/// A copy of wp-content/uploads holding the fixture's three attachments.
-fn uploads() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let files = [
-        (
-            "2019/03/photo.jpg",
-            picture(640, 480, image::ImageFormat::Jpeg),
-        ),
-        (
-            "2020/01/cat.png",
-            picture(300, 200, image::ImageFormat::Png),
-        ),
-        (
-            "2020/01/dog-scaled.jpg",
-            picture(800, 600, image::ImageFormat::Jpeg),
-        ),
-    ];
-    for (path, bytes) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-    dir
-}
-
-/// Runs `folio import` with `args` while the app is stopped; answers the
-/// restarted app and what the command said.
-async fn import_while_stopped(app: TestApp, args: &[&str]) -> (TestApp, (bool, String, String)) {
-    let store_args = app.store_args();
-    let mut said = None;
-    let app = app
-        .kill_and_restart_with(&[], |dir| said = Some(import(&store_args, dir, args)))
-        .await;
-    (app, said.unwrap())
-}
-
-async fn all_posts(app: &TestApp) -> Vec<Value> {
-    let mut posts = Vec::new();
-    for kind in ["post", "page"] {
-        let (status, page) = app
-            .get_json(&format!("/api/v1/posts?per_page=100&type={kind}"))
-            .await;
-        assert_eq!(status, 200, "{page}");
-        posts.extend(page["posts"].as_array().unwrap().iter().cloned());
-    }
-    posts
-}
-
-fn post<'a>(posts: &'a [Value], title: &str) -> &'a Value {
-    posts
-        .iter()
-        .find(|post| post["title"] == title)
-        .unwrap_or_else(|| panic!("no post {title:?} among {posts:#?}"))
-}
+use serde_json::json;
 
 #[actix_web::test]
 async fn a_wordpress_export_comes_in_with_its_images_dates_tags_and_statuses_once() {

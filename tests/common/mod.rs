@@ -21,6 +21,8 @@ use futures::TryStreamExt;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
+pub(crate) mod moving;
+
 pub(crate) const OWNER_EMAIL: &str = "owner@example.com";
 pub(crate) const OWNER_PASSWORD: &str = "correct horse battery staple";
 

@@ -48,6 +48,15 @@ pub enum Command {
     /// Ghost, without a running server (stop the site first).
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write the whole site out, without a running server (stop the site
+    /// first, or download the export from the admin): FILE.xml is a
+    /// WordPress export (WXR) that WordPress's importer takes and `folio
+    /// import wordpress` takes back; FILE.zip holds that file, every post
+    /// and page as Markdown with YAML front matter, and every image.
+    Export {
+        /// Where to write: a .xml or a .zip file (replaced if it exists).
+        file: PathBuf,
+    },
     /// Write a consistent snapshot of every store, media's files and the
     /// secret key into DIR, beside a running site (it keeps serving and
     /// accepting writes). SQLite stores and media on disk only.

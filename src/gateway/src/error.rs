@@ -86,6 +86,15 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
     }
 
+    /// A job that reads the concerns (an export) could not finish: most
+    /// often one of them was down or slow; trying again later may work.
+    pub fn unfinished(message: impl Into<String>) -> Self {
+        Self {
+            retry_after_secs: Some(5),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "unfinished", message)
+        }
+    }
+
     pub fn too_large(message: impl Into<String>) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
     }

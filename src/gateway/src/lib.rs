@@ -7,6 +7,7 @@ mod body_deadline;
 mod cache;
 mod client_address;
 mod error;
+mod exports;
 mod headers;
 mod health;
 mod identity;
@@ -25,6 +26,7 @@ mod tokens;
 mod users;
 
 pub use error::ApiError;
+pub use exports::{ExportFormat, ExportRunner};
 pub use identity::Identity;
 pub use imports::{
     FileCounts, ImportItem, ImportPhase, ImportProgress, ImportReport, ImportRequest, ImportRunner,
@@ -87,6 +89,9 @@ pub struct Services {
     media_files: cache::FileCache,
     /// The stylesheet of highlighted code's classes, from the render concern's code.
     highlight_css: &'static str,
+    data_dir: std::path::PathBuf,
+    /// What writes `/api/v1/export`: the binary's exporter, which this crate cannot name.
+    exporter: Option<Arc<dyn ExportRunner>>,
     imports: Arc<imports::Imports>,
 }
 
@@ -144,6 +149,7 @@ impl Services {
         );
         let identities = IdentityCache::new();
         identities.follow(runtime.events());
+        exports::remove_leftovers(settings.data_dir());
         Ok(Self {
             auth,
             posts,
@@ -168,11 +174,18 @@ impl Services {
             media_blobs,
             media_files,
             highlight_css,
+            data_dir: settings.data_dir().to_owned(),
+            exporter: None,
             imports: Arc::new(imports::Imports::new(
                 settings.data_dir(),
                 settings.max_import_bytes,
             )),
         })
+    }
+
+    pub fn with_exporter(mut self, runner: Arc<dyn ExportRunner>) -> Self {
+        self.exporter = Some(runner);
+        self
     }
 
     /// What runs the imports started from the admin (`/api/v1/imports`):
@@ -295,6 +308,7 @@ pub fn serve(
             .configure(setup::routes)
             .configure(posts::routes)
             .configure(redirects::routes)
+            .configure(exports::routes)
             .configure(imports::routes)
             .configure(media::routes)
             .configure(search::routes)

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{admin, imports, media, posts, redirects, search, session, tokens, users};
+use super::{admin, exports, imports, media, posts, redirects, search, session, tokens, users};
 use folio_auth_protocol::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
 use folio_auth_protocol::messages::{
     AuthorView, Method, PasswordReset, SessionView, TokenView, UserView,
@@ -70,6 +70,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         imports::start_import,
         imports::list,
         imports::get_one,
+        exports::download,
         admin::system_status,
         admin::concern_stats,
         admin::all_stats,
@@ -116,6 +117,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         posts::PreviewIn,
         posts::PreviewOut,
         redirects::RedirectIn,
+        exports::ExportFormat,
         RedirectPage,
         RedirectView,
         RedirectTarget,
@@ -175,6 +177,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         (name = "redirects", description = "Old addresses that answer 301, for administrators"),
         (name = "imports", description = "Imports of WordPress and Ghost exports, for administrators"),
         (name = "search", description = "Full-text search of posts and pages"),
+        (name = "site", description = "The whole site at once: its export, for administrators"),
         (name = "admin", description = "Statistics and fault injection, for administrators"),
     ),
 )]

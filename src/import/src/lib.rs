@@ -44,11 +44,11 @@ mod model;
 pub mod wordpress;
 
 pub use content::{
-    Converted, MediaLookup, MediaMap, MediaRef, NoMedia, attachment_key, html_to_markdown,
-    to_markdown,
+    Converted, MediaLookup, MediaMap, MediaRef, NoMedia, attachment_key, folio_markdown,
+    html_to_markdown, to_markdown,
 };
 pub use error::{ImportError, Position};
 pub use model::{
     Attachment, Author, Export, FeatureImage, Item, ItemKind, ItemStatus, ItemWarning, Limits,
-    Report, SourceId, Term, TermKind,
+    Redirect, RedirectTo, Report, SourceId, Term, TermKind,
 };

@@ -119,6 +119,23 @@ pub struct Attachment {
     pub parent: Option<SourceId>,
 }
 
+/// An old address that leads elsewhere on the site: what a Folio export
+/// carries of its redirects (WordPress's own files have none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redirect {
+    /// A path (and query) on the old site, such as `/old-slug/`.
+    pub from: String,
+    pub to: RedirectTo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RedirectTo {
+    /// An item of the same file, wherever it lands.
+    Item(SourceId),
+    /// A fixed address: a path or an absolute URL.
+    Url(String),
+}
+
 /// One warning about one item, for the report a user reads before applying.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemWarning {
@@ -136,6 +153,7 @@ pub struct Report {
     pub authors: u64,
     pub terms: u64,
     pub comments: u64,
+    pub redirects: u64,
     /// Left out, by kind: `trash`, `revision`, `nav_menu_item`, `auto-draft`,
     /// `inherit`, another post type by its name, `internal tag`, …
     pub skipped: BTreeMap<String, u64>,
@@ -171,5 +189,6 @@ pub struct Export {
     pub terms: Vec<Term>,
     pub attachments: Vec<Attachment>,
     pub items: Vec<Item>,
+    pub redirects: Vec<Redirect>,
     pub report: Report,
 }

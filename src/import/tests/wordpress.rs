@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Cursor};
 
 use folio_import::wordpress::{self, Entry, WxrReader};
 use folio_import::{
@@ -286,6 +286,7 @@ fn the_stream_sends_the_header_first_then_entries_in_file_order() {
             Entry::Term(_) => "term",
             Entry::Attachment(_) => "attachment",
             Entry::Item(_) => "item",
+            Entry::Redirect(_) => "redirect",
         });
     }
     kinds.dedup();
@@ -320,4 +321,63 @@ fn a_wxr_1_1_file_is_read_with_its_namespaces_matched_by_uri_not_prefix() {
         export.attachments[0].relative_path.as_deref(),
         Some("2012/05/map.gif")
     );
+}
+
+/// What `folio export` adds to WXR: its version, each post's Markdown and
+/// the redirects, all in a namespace WordPress ignores.
+const FOLIO_EXPORT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"
+  xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:folio="urn:folio:export:1">
+<channel>
+  <wp:wxr_version>1.2</wp:wxr_version>
+  <folio:version>1</folio:version>
+  <item><title>pic</title><wp:post_id>1</wp:post_id><wp:post_type>attachment</wp:post_type>
+    <wp:attachment_url>https://old.example/media/x/v1/original.jpg</wp:attachment_url></item>
+  <item><title>Hello</title><wp:post_id>2</wp:post_id><wp:status>publish</wp:status>
+    <wp:post_type>post</wp:post_type><wp:post_name>hello</wp:post_name>
+    <content:encoded><![CDATA[<p>Lossy <em>HTML</em></p>]]></content:encoded>
+    <wp:postmeta><wp:meta_key>_folio_markdown</wp:meta_key>
+      <wp:meta_value><![CDATA[Kept *as written*, ![a pic](media:1) and ![gone](media:9).]]></wp:meta_value></wp:postmeta>
+  </item>
+  <folio:redirect><folio:from>/old/</folio:from><folio:to_item>2</folio:to_item></folio:redirect>
+  <folio:redirect><folio:from>/away/</folio:from><folio:to_url>https://elsewhere.example/</folio:to_url></folio:redirect>
+</channel></rss>"#;
+
+#[test]
+fn a_folio_export_brings_its_own_markdown_and_redirects() {
+    let mut media = folio_import::MediaMap::new();
+    let first =
+        wordpress::read_all(Cursor::new(FOLIO_EXPORT), Limits::default(), &NoMedia).unwrap();
+    media.insert(&first.attachments[0], "media:new-id");
+    let export = wordpress::read_all(Cursor::new(FOLIO_EXPORT), Limits::default(), &media).unwrap();
+    let post = &export.items[0];
+    assert_eq!(
+        post.markdown,
+        "Kept *as written*, ![a pic](media:new-id) and ![gone](media:9)."
+    );
+    assert_eq!(
+        post.warnings,
+        ["its image media:9 is not among the imported media"]
+    );
+    assert_eq!(
+        export.redirects,
+        [
+            folio_import::Redirect {
+                from: "/old/".into(),
+                to: folio_import::RedirectTo::Item("2".into()),
+            },
+            folio_import::Redirect {
+                from: "/away/".into(),
+                to: folio_import::RedirectTo::Url("https://elsewhere.example/".into()),
+            },
+        ]
+    );
+    assert_eq!(export.report.redirects, 2);
+}
+
+#[test]
+fn a_folio_redirect_with_no_target_refuses_the_file() {
+    let broken = FOLIO_EXPORT.replace("<folio:to_item>2</folio:to_item>", "");
+    let error = wordpress::check(Cursor::new(broken), Limits::default()).unwrap_err();
+    assert!(error.to_string().contains("<folio:redirect>"), "{error}");
 }

@@ -42,6 +42,32 @@ pub fn to_markdown(html: &str, media: &dyn MediaLookup) -> Converted {
     convert(&html, media, warnings)
 }
 
+/// Takes a Folio export's own Markdown: only its images move, from the
+/// file's attachment ids (`media:12`) to the caller's media; one the caller
+/// does not have keeps its reference, with a warning.
+pub fn folio_markdown(markdown: &str, media: &dyn MediaLookup) -> Converted {
+    static REFERENCE: LazyLock<Regex> =
+        LazyLock::new(|| regex(r"media:([0-9]+)([^0-9A-Za-z_-]|$)"));
+    let mut warnings = Vec::new();
+    let markdown = REFERENCE.replace_all(markdown, |found: &regex::Captures<'_>| {
+        let (id, after) = (&found[1], &found[2]);
+        match media.by_id(id) {
+            Some(medium) => format!("{}{after}", medium.url),
+            None => {
+                warnings.push(format!(
+                    "its image media:{id} is not among the imported media"
+                ));
+                found[0].to_owned()
+            }
+        }
+    });
+    warnings.dedup();
+    Converted {
+        markdown: markdown.into_owned(),
+        warnings,
+    }
+}
+
 /// Converts plain HTML (Ghost's, or a rendered card) to Markdown: no
 /// WordPress paragraphs or shortcodes.
 pub fn html_to_markdown(html: &str, media: &dyn MediaLookup) -> Converted {

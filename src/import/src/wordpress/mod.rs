@@ -19,7 +19,7 @@ use state::State;
 
 use crate::content::{MediaLookup, NoMedia};
 use crate::error::{ImportError, Position};
-use crate::model::{Attachment, Author, Export, Item, Limits, Report, Term};
+use crate::model::{Attachment, Author, Export, Item, Limits, Redirect, Report, Term};
 
 /// What the channel says about the site, sent before the first other entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,7 +28,13 @@ pub struct Header {
     pub site_title: String,
     pub site_url: String,
     pub base_site_url: String,
+    /// `<folio:version>`: the file is a Folio export, whose posts carry their
+    /// Markdown and whose redirects are listed (nothing is to be derived).
+    pub folio_version: Option<String>,
 }
+
+/// The namespace of what a Folio export adds to WXR (WordPress ignores it).
+pub const FOLIO_NS: &str = "urn:folio:export:1";
 
 /// One thing read from the file, in file order (WordPress writes the header,
 /// then authors, categories, tags and terms, then items).
@@ -39,6 +45,7 @@ pub enum Entry {
     Term(Term),
     Attachment(Attachment),
     Item(Box<Item>),
+    Redirect(Redirect),
 }
 
 /// Reads a whole (small) file into memory, converting content with `media`.
@@ -59,6 +66,7 @@ pub fn read_all<R: BufRead>(
             Entry::Term(t) => export.terms.push(t),
             Entry::Attachment(a) => export.attachments.push(a),
             Entry::Item(i) => export.items.push(*i),
+            Entry::Redirect(r) => export.redirects.push(r),
         }
     }
     export.report = reader.into_report();
@@ -66,9 +74,10 @@ pub fn read_all<R: BufRead>(
 }
 
 /// Validates the whole file and counts what it holds, keeping nothing: the
-/// first pass a caller makes before writing anything.
+/// first pass a caller makes before writing anything. Content is not
+/// converted (its warnings come with the items of a converting pass).
 pub fn check<R: BufRead>(input: R, limits: Limits) -> Result<Report, ImportError> {
-    let mut reader = WxrReader::new(input, limits, &NoMedia);
+    let mut reader = WxrReader::without_content(input, limits);
     while reader.next_entry()?.is_some() {}
     Ok(reader.into_report())
 }
@@ -82,6 +91,7 @@ enum Ns {
     Excerpt,
     Content,
     Dc,
+    Folio,
     Other,
 }
 
@@ -98,6 +108,7 @@ fn classify(ns: &ResolveResult<'_>) -> Ns {
                 Some(_) => Ns::Wp,
                 None if uri == "http://purl.org/rss/1.0/modules/content/" => Ns::Content,
                 None if uri == "http://purl.org/dc/elements/1.1/" => Ns::Dc,
+                None if uri == FOLIO_NS => Ns::Folio,
                 None => Ns::Other,
             }
         }
@@ -145,6 +156,15 @@ impl<'m, R: BufRead> WxrReader<'m, R> {
             state: State::new(limits, media),
             finished: false,
         }
+    }
+
+    /// A reader for passes that collect authors, terms and attachments:
+    /// items come with their fields but an empty `markdown` (converting
+    /// every post is most of a read's time).
+    pub fn without_content(input: R, limits: Limits) -> WxrReader<'static, R> {
+        let mut reader = WxrReader::new(input, limits, &NoMedia);
+        reader.state.convert = false;
+        reader
     }
 
     /// The report so far; complete once `next_entry` has answered `None`.

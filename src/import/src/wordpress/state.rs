@@ -7,10 +7,11 @@ use std::collections::HashSet;
 
 use super::values::{decode_slug, is_safe_relative_path, parent_id, parse_wp_date};
 use super::{Entry, Header, Ns, Tag, malformed};
-use crate::content::{MediaLookup, to_markdown};
+use crate::content::{MediaLookup, folio_markdown, to_markdown};
 use crate::error::{ImportError, Position};
 use crate::model::{
-    Attachment, Author, FeatureImage, Item, ItemKind, ItemStatus, Limits, Report, Term, TermKind,
+    Attachment, Author, FeatureImage, Item, ItemKind, ItemStatus, Limits, Redirect, RedirectTo,
+    Report, Term, TermKind,
 };
 
 /// Deeper than any real export nests; bounds the element stack.
@@ -18,7 +19,8 @@ const MAX_DEPTH: usize = 64;
 
 /// Meta keys worth keeping; the rest (edit locks, plugin data) is dropped
 /// as it is read so an item's memory stays bounded.
-const KEPT_META: [&str; 4] = [
+const KEPT_META: [&str; 5] = [
+    "_folio_markdown",
     "_wp_attached_file",
     "_wp_attachment_image_alt",
     "_thumbnail_id",
@@ -68,8 +70,16 @@ struct AuthorFields {
     display_name: String,
 }
 
+#[derive(Default)]
+struct RedirectFields {
+    from: String,
+    to_item: String,
+    to_url: String,
+}
+
 enum Open {
     Nothing,
+    Redirect(RedirectFields),
     Author(AuthorFields),
     Term(TermKind, TermFields),
     Item(Box<ItemFields>),
@@ -78,6 +88,9 @@ enum Open {
 pub(super) struct State<'m> {
     limits: Limits,
     media: &'m dyn MediaLookup,
+    /// False for the passes that only check and collect: converting every
+    /// post's HTML is most of a read's time, and they would throw it away.
+    pub(super) convert: bool,
     stack: Vec<Tag>,
     text: String,
     open: Open,
@@ -98,6 +111,7 @@ impl<'m> State<'m> {
         Self {
             limits,
             media,
+            convert: true,
             stack: Vec::new(),
             text: String::new(),
             open: Open::Nothing,
@@ -174,6 +188,7 @@ impl<'m> State<'m> {
                 (Ns::Wp, "category") => Some(Open::Term(TermKind::Category, TermFields::default())),
                 (Ns::Wp, "tag") => Some(Open::Term(TermKind::Tag, TermFields::default())),
                 (Ns::Wp, "term") => Some(Open::Term(TermKind::Tag, TermFields::default())),
+                (Ns::Folio, "redirect") => Some(Open::Redirect(RedirectFields::default())),
                 (Ns::None, "item") => {
                     self.items += 1;
                     if self.items > self.limits.max_items {
@@ -213,6 +228,7 @@ impl<'m> State<'m> {
             return match open {
                 Open::Nothing => Ok(None),
                 Open::Author(a) => Ok(Some(self.finish_author(a))),
+                Open::Redirect(r) => self.finish_redirect(r, at),
                 Open::Term(kind, t) => Ok(self.finish_term(kind, t)),
                 Open::Item(i) => self.finish_item(*i),
             };
@@ -237,6 +253,7 @@ impl<'m> State<'m> {
                     (Ns::None, "title") => h.site_title = text,
                     (Ns::None, "link") => h.site_url = text.trim().to_owned(),
                     (Ns::Wp, "base_site_url") => h.base_site_url = text.trim().to_owned(),
+                    (Ns::Folio, "version") => h.folio_version = Some(text.trim().to_owned()),
                     _ => {}
                 }
             }
@@ -245,6 +262,12 @@ impl<'m> State<'m> {
                 "author_login" => a.login = text,
                 "author_email" => a.email = text,
                 "author_display_name" => a.display_name = text,
+                _ => {}
+            },
+            Open::Redirect(r) if direct && tag.ns == Ns::Folio => match tag.local.as_str() {
+                "from" => r.from = text.trim().to_owned(),
+                "to_item" => r.to_item = text.trim().to_owned(),
+                "to_url" => r.to_url = text.trim().to_owned(),
                 _ => {}
             },
             Open::Term(_, t) if direct && tag.ns == Ns::Wp => match tag.local.as_str() {
@@ -324,6 +347,32 @@ impl<'m> State<'m> {
             email: a.email,
             display_name: a.display_name,
         })
+    }
+
+    fn finish_redirect(
+        &mut self,
+        r: RedirectFields,
+        at: Position,
+    ) -> Result<Option<Entry>, ImportError> {
+        let to = match (r.to_item.is_empty(), r.to_url.is_empty()) {
+            (false, true) => RedirectTo::Item(r.to_item),
+            (true, false) => RedirectTo::Url(r.to_url),
+            _ => {
+                return Err(malformed(
+                    "a <folio:redirect> names neither or both of <folio:to_item> and <folio:to_url>"
+                        .into(),
+                    at,
+                ));
+            }
+        };
+        if r.from.is_empty() {
+            return Err(malformed(
+                "a <folio:redirect> has no <folio:from>".into(),
+                at,
+            ));
+        }
+        self.report.redirects += 1;
+        Ok(Some(Entry::Redirect(Redirect { from: r.from, to })))
     }
 
     fn finish_term(&mut self, kind: TermKind, t: TermFields) -> Option<Entry> {
@@ -462,7 +511,13 @@ impl<'m> State<'m> {
                 )),
             }
         }
-        let converted = to_markdown(&f.content, self.media);
+        // A Folio export carries the Markdown itself: converting its HTML
+        // back would only lose what the writer wrote.
+        let converted = match meta("_folio_markdown") {
+            _ if !self.convert => Default::default(),
+            Some(markdown) => folio_markdown(markdown, self.media),
+            None => to_markdown(&f.content, self.media),
+        };
         warnings.extend(converted.warnings);
         let item = Item {
             source_id: id.to_string(),
