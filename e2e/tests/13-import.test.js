@@ -54,7 +54,8 @@ test("a WordPress export imported from the Import screen: a check first, then th
     });
 
     await step("the imported post is on the public site", async () => {
-      await page.getByRole("link", { name: "See the posts" }).click();
+      assert.equal(await page.getByRole("link", { name: "See the posts" }).getAttribute("href"), "#/posts");
+      await openSection(page, "Posts");
       await visible(page.getByRole("link", { name: "A block editor post" }), "the imported post in the list");
       await page.goto(server.base + "/block-post/");
       await visible(page.getByRole("heading", { name: "A block editor post", level: 1 }), "the post's page");
