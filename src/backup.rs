@@ -599,8 +599,17 @@ async fn restore_into(
         if !manifest.files.iter().any(|entry| entry.path == file) {
             return Err(BackupError::Unsupported(other_kind(concern, &store)));
         }
-        if let Store::Postgres(url) = store {
-            databases.push((concern, url, file));
+        match store {
+            Store::Postgres(url) => databases.push((concern, url, file)),
+            // A SQLite store goes into the data directory, where the site
+            // looks for it unless a URL says otherwise.
+            Store::Sqlite(path) if path != file.under(target) => {
+                return Err(BackupError::Unsupported(format!(
+                    "the {concern} store is configured at {}: folio restore writes SQLite stores into the data directory, as {file}; restore without --{concern}-database-url",
+                    path.display()
+                )));
+            }
+            Store::Sqlite(_) => {}
         }
     }
     if !is_empty_or_missing(target)? {
