@@ -1,11 +1,22 @@
 //! `folio backup` and `folio restore`: a consistent copy of a site's stores,
 //! media's files and secret key, taken beside the running server, and put
-//! back into an empty data directory only after every byte is checked
-//! against the backup's manifest.
+//! back into empty stores only after every byte is checked against the
+//! backup's manifest.
 //!
-//! What is supported: SQLite stores and media's files on disk (the default
-//! site). A store on PostgreSQL or media in JetStream is refused with a
-//! sentence saying so, before anything is written: never a partial backup.
+//! Each store is copied as one snapshot sees it, posts first, then auth and
+//! media: a SQLite store with `VACUUM INTO` (`posts.db`), a store on
+//! PostgreSQL with `pg_dump` (`posts.dump`, see `postgres`). There are no
+//! transactions across stores, so "consistent" is per store, as the site
+//! itself is. Media's files are those the media snapshot names, read in that
+//! same snapshot and copied after it, from the disk or from JetStream's
+//! object store alike; a backup holds them as files under `media/`.
+//!
+//! A restore writes into the stores the configuration names — the data
+//! directory, the PostgreSQL databases, the JetStream bucket — and only when
+//! every one of them is empty; a SQLite snapshot goes back into SQLite and a
+//! dump into PostgreSQL (the files of media go either way).
+
+mod postgres;
 
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
@@ -20,10 +31,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use folio_config::{MediaStoreKind, Settings};
-use folio_media::{BlobKey, MediaStore};
+use folio_media::{BlobKey, Blobs, MediaStore};
 use folio_media_protocol::blobs::BlobError;
-use folio_runtime::ConcernName;
+use folio_runtime::{ConcernName, Nats};
 use folio_storage::{StoreLocation, redact};
+
+use postgres::Tool;
 
 /// The manifest's name inside a backup directory.
 pub const MANIFEST: &str = "manifest.json";
@@ -55,6 +68,12 @@ pub enum BackupError {
         "the backup's file {path} {why}: the backup is damaged or was altered; nothing was written"
     )]
     Tampered { path: String, why: String },
+    /// A database or the object store a restore would write already holds data.
+    #[error("{0}; nothing was written")]
+    Occupied(String),
+    /// A restore that failed after writing some of its targets: which.
+    #[error("{0}")]
+    Partial(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -127,41 +146,61 @@ impl std::fmt::Display for RelativePath {
     }
 }
 
-/// The SQLite file of each store, in the order they are snapshotted: posts
-/// first, then auth and media, which posts refer to (authors, `media:ID`).
-/// An id the posts snapshot holds existed then and so is in the later
-/// snapshots too, unless it was deleted in between (which the site itself
-/// allows: a post may outlive its author's account or an image).
-fn sqlite_stores(settings: &Settings) -> Result<Vec<(ConcernName, PathBuf)>, BackupError> {
-    let mut stores = Vec::new();
-    for concern in [ConcernName::Posts, ConcernName::Auth, ConcernName::Media] {
-        let path = match settings.store(concern) {
-            StoreLocation::SqliteFile(path) => path,
-            StoreLocation::Url(url) if url.starts_with("sqlite:") => {
+/// Where a concern's store is, which says how it is copied and put back.
+enum Store {
+    /// Copied with `VACUUM INTO` as `{concern}.db`, put back as that file.
+    Sqlite(PathBuf),
+    /// Dumped with `pg_dump` as `{concern}.dump`, put back with `pg_restore`.
+    Postgres(String),
+}
+
+impl Store {
+    fn of(settings: &Settings, concern: ConcernName) -> Result<Self, BackupError> {
+        Ok(match settings.store(concern) {
+            StoreLocation::SqliteFile(path) => Store::Sqlite(path),
+            StoreLocation::Url(url) if url.starts_with("sqlite:") => Store::Sqlite(
                 SqliteConnectOptions::from_str(&url)
                     .with_context(|| format!("{url} is not a valid SQLite URL"))?
                     .get_filename()
-                    .to_owned()
-            }
-            StoreLocation::Url(url) => {
-                return Err(BackupError::Unsupported(format!(
-                    "the {concern} store is on PostgreSQL ({}): folio backup and restore handle SQLite stores only; back PostgreSQL up with pg_dump (see the README, Backups)",
-                    redact(&url)
-                )));
-            }
-        };
-        stores.push((concern, path));
+                    .to_owned(),
+            ),
+            StoreLocation::Url(url) => Store::Postgres(url),
+        })
     }
-    Ok(stores)
+
+    /// The store's file in a backup.
+    fn file(&self, concern: ConcernName) -> RelativePath {
+        RelativePath(match self {
+            Store::Sqlite(_) => format!("{concern}.db"),
+            Store::Postgres(_) => format!("{concern}.dump"),
+        })
+    }
 }
 
-fn refuse_blobs_in_nats(settings: &Settings) -> Result<(), BackupError> {
-    if settings.media_store == MediaStoreKind::Nats {
-        return Err(BackupError::Unsupported(
-            "media's files are in JetStream's object store (--media-store nats): folio backup and restore handle media on disk only".into(),
-        ));
+/// Each store, in the order they are snapshotted: posts first, then auth
+/// and media, which posts refer to (authors, `media:ID`). An id the posts
+/// snapshot holds existed then and so is in the later snapshots too, unless
+/// it was deleted in between (which the site itself allows: a post may
+/// outlive its author's account or an image).
+fn stores(settings: &Settings) -> Result<Vec<(ConcernName, Store)>, BackupError> {
+    [ConcernName::Posts, ConcernName::Auth, ConcernName::Media]
+        .into_iter()
+        .map(|concern| Ok((concern, Store::of(settings, concern)?)))
+        .collect()
+}
+
+/// Media's blob store, as the site's media concern opens it.
+async fn media_blobs(settings: &Settings) -> anyhow::Result<Blobs> {
+    match (settings.media_store, &settings.nats_url) {
+        (MediaStoreKind::Nats, Some(url)) => {
+            folio_media::object_store::on_nats(Nats::connect(url).await?.jetstream()).await
+        }
+        _ => Ok(folio_media::blobs::on_disk(settings.data_dir())),
     }
-    Ok(())
+}
+
+fn blobs_in_nats(settings: &Settings) -> bool {
+    settings.media_store == MediaStoreKind::Nats
 }
 
 /// Whether `dir` is missing or an empty directory.
@@ -328,8 +367,7 @@ pub async fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<()> {
 }
 
 async fn write_backup(settings: &Settings, dir: &Path) -> Result<Manifest, BackupError> {
-    let stores = sqlite_stores(settings)?;
-    refuse_blobs_in_nats(settings)?;
+    let stores = stores(settings)?;
     if !is_empty_or_missing(dir)? {
         return Err(BackupError::NotEmpty {
             dir: dir.to_owned(),
@@ -345,10 +383,16 @@ async fn write_backup(settings: &Settings, dir: &Path) -> Result<Manifest, Backu
         )
         .into());
     }
+    for (_, store) in &stores {
+        if let Store::Postgres(url) = store {
+            postgres::check_tool(Tool::Dump, url).await?;
+        }
+    }
+    let blobs = media_blobs(settings).await?;
     let mut last_vanished = None;
     for attempt in 1..=ATTEMPTS {
         let staging = staging_beside(dir, "partial")?;
-        match attempt_backup(settings, &stores, staging.path(), with_secret).await {
+        match attempt_backup(settings, &stores, &blobs, staging.path(), with_secret).await {
             Ok(manifest) => {
                 put_in_place(staging, dir)?;
                 return Ok(manifest);
@@ -369,28 +413,40 @@ async fn write_backup(settings: &Settings, dir: &Path) -> Result<Manifest, Backu
 
 async fn attempt_backup(
     settings: &Settings,
-    stores: &[(ConcernName, PathBuf)],
+    stores: &[(ConcernName, Store)],
+    blobs: &Blobs,
     out: &Path,
     with_secret: bool,
 ) -> Result<Manifest, Attempt> {
     let mut snapshots = Vec::new();
-    for (concern, source) in stores {
-        let name = RelativePath::parse(&format!("{concern}.db")).map_err(anyhow::Error::msg)?;
-        snapshot_sqlite(source, &name.under(out)).await?;
+    let mut keys = Vec::new();
+    for (concern, store) in stores {
+        let name = store.file(*concern);
+        let target = name.under(out);
+        // Media's snapshot also answers which files its records name.
+        let media = *concern == ConcernName::Media;
+        let named = match store {
+            Store::Sqlite(source) => {
+                snapshot_sqlite(source, &target).await?;
+                match media {
+                    true => Some(referenced_blobs(&target).await?),
+                    false => None,
+                }
+            }
+            Store::Postgres(url) => postgres::dump(url, &target, media).await?,
+        };
+        keys.extend(named.into_iter().flatten());
         snapshots.push(name);
     }
     // Media's files as the media snapshot names them, read after it: each
     // is written once under its name and never rewritten, so the file holds
     // what its record described, or is gone (the medium deleted since).
-    let media_db = out.join(format!("{}.db", ConcernName::Media));
-    let keys = referenced_blobs(&media_db).await?;
-    // Described only now: reading the media snapshot put it in WAL mode
+    // Described only now: reading a SQLite media snapshot put it in WAL mode
     // (a byte of its header), as the site would on opening it anyway.
     let mut files = Vec::new();
     for name in snapshots {
         files.push(describe(out, name)?);
     }
-    let blobs = folio_media::blobs::on_disk(settings.data_dir());
     let progress = indicatif::ProgressBar::new(keys.len() as u64).with_message("media files");
     progress.set_style(
         indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}")
@@ -399,7 +455,7 @@ async fn attempt_backup(
     for key in keys {
         let path =
             RelativePath::parse(&format!("{MEDIA_DIR}/{key}")).map_err(anyhow::Error::msg)?;
-        let bytes = match copy_blob(&blobs, &key, &path.under(out)).await {
+        let bytes = match copy_blob(blobs, &key, &path.under(out)).await {
             Ok(bytes) => bytes,
             Err(CopyError::Vanished) => return Err(Attempt::Vanished(key)),
             Err(CopyError::Failed(error)) => return Err(Attempt::Failed(error.into())),
@@ -509,13 +565,13 @@ async fn copy_blob(
 /// `folio restore DIR`.
 pub async fn restore(settings: &Settings, dir: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
-    let manifest = restore_into(settings, dir)?;
+    let (manifest, places) = restore_into(settings, dir).await?;
     println!(
         "restored {} files ({} bytes) from the backup of {} into {} in {:.1} s; the search index is rebuilt from the posts when the site starts",
         manifest.file_count,
         manifest.total_bytes,
         manifest.created_at.to_rfc3339(),
-        settings.data_dir().display(),
+        places.join(", "),
         started.elapsed().as_secs_f64(),
     );
     if !manifest.secret_key {
@@ -526,23 +582,64 @@ pub async fn restore(settings: &Settings, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn restore_into(settings: &Settings, dir: &Path) -> Result<Manifest, BackupError> {
-    for concern in ConcernName::STORED {
-        if let StoreLocation::Url(url) = settings.store(concern) {
-            return Err(BackupError::Unsupported(format!(
-                "the {concern} store is configured at {}: folio restore writes the stores into the data directory, as auth.db, posts.db and media.db; restore without the database URLs",
-                redact(&url)
-            )));
-        }
-    }
-    refuse_blobs_in_nats(settings)?;
+/// Restores the backup in `dir`; answers its manifest and where it went.
+async fn restore_into(
+    settings: &Settings,
+    dir: &Path,
+) -> Result<(Manifest, Vec<String>), BackupError> {
     let manifest = read_manifest(dir)?;
     let target = settings.data_dir();
+    // Every target is looked at before anything is written: the kind of
+    // each store, then that the data directory, each database and the
+    // bucket are empty (a restore never mixes two sites' data).
+    let mut databases = Vec::new();
+    for concern in ConcernName::STORED {
+        let store = Store::of(settings, concern)?;
+        let file = store.file(concern);
+        if !manifest.files.iter().any(|entry| entry.path == file) {
+            return Err(BackupError::Unsupported(other_kind(concern, &store)));
+        }
+        match store {
+            Store::Postgres(url) => databases.push((concern, url, file)),
+            // A SQLite store goes into the data directory, where the site
+            // looks for it unless a URL says otherwise.
+            Store::Sqlite(path) if path != file.under(target) => {
+                return Err(BackupError::Unsupported(format!(
+                    "the {concern} store is configured at {}: folio restore writes SQLite stores into the data directory, as {file}; restore without --{concern}-database-url",
+                    path.display()
+                )));
+            }
+            Store::Sqlite(_) => {}
+        }
+    }
     if !is_empty_or_missing(target)? {
         return Err(BackupError::NotEmpty {
             dir: target.to_owned(),
             what: "a backup is restored",
         });
+    }
+    for (concern, url, _) in &databases {
+        postgres::check_tool(Tool::Restore, url).await?;
+        let tables = postgres::tables(url).await?;
+        if !tables.is_empty() {
+            return Err(BackupError::Occupied(format!(
+                "the {concern} database {} already holds tables ({}…): a backup is restored only into empty databases",
+                redact(url),
+                tables.join(", ")
+            )));
+        }
+    }
+    let nats = match blobs_in_nats(settings) {
+        true => Some(media_blobs(settings).await?),
+        false => None,
+    };
+    if let Some(blobs) = &nats {
+        let occupied = blobs.any_stored().await.map_err(anyhow::Error::from)?;
+        if occupied {
+            return Err(BackupError::Occupied(
+                "JetStream's object store already holds media files (the folio-media bucket): a backup is restored only into an empty one".into(),
+            ));
+        }
     }
     // Everything is checked first, so a damaged backup is refused before a
     // byte is written anywhere…
@@ -550,8 +647,9 @@ fn restore_into(settings: &Settings, dir: &Path) -> Result<Manifest, BackupError
         check(dir, entry, None)?;
     }
     // …and copied into a directory beside the target, checked again as it is
-    // copied (the backup could change in between), then renamed into place:
-    // the target is either untouched or whole.
+    // copied (the backup could change in between): the databases and the
+    // bucket are restored from these checked copies, and the rest renamed
+    // into place, so the data directory is either untouched or whole.
     let staging = staging_beside(target, "restoring")?;
     for entry in &manifest.files {
         let to = entry.path.under(staging.path());
@@ -561,9 +659,100 @@ fn restore_into(settings: &Settings, dir: &Path) -> Result<Manifest, BackupError
         }
         check(dir, entry, Some(&to))?;
     }
-    sync_tree(staging.path())?;
-    put_in_place(staging, target)?;
-    Ok(manifest)
+    // Past this point a failure leaves what was restored before it: the
+    // error names it, to be emptied before trying again.
+    let mut done = Vec::new();
+    for (concern, url, file) in &databases {
+        let restored = postgres::restore(url, &file.under(staging.path())).await;
+        let failed = format!(
+            "restoring the {concern} database failed (it is left empty: pg_restore runs in one transaction)"
+        );
+        restored.map_err(|error| partial(&failed, error, &done))?;
+        done.push(format!("the {concern} database {}", redact(url)));
+    }
+    if let Some(blobs) = &nats {
+        let failed = "putting media's files into JetStream's object store failed (some may be in the folio-media bucket already)";
+        put_blobs(blobs, &manifest, staging.path())
+            .await
+            .map_err(|error| partial(failed, error, &done))?;
+        done.push("media's files in JetStream's object store".into());
+    }
+    // What went into the databases and the bucket stays out of the data
+    // directory.
+    let placed = (|| {
+        for (_, _, file) in &databases {
+            std::fs::remove_file(file.under(staging.path()))
+                .with_context(|| format!("could not remove the copy of {file}"))?;
+        }
+        let media = staging.path().join(MEDIA_DIR);
+        if nats.is_some() && media.exists() {
+            std::fs::remove_dir_all(&media)
+                .with_context(|| format!("could not remove {}", media.display()))?;
+        }
+        sync_tree(staging.path())?;
+        put_in_place(staging, target)
+    })();
+    let failed = format!("writing the data directory {} failed", target.display());
+    placed.map_err(|error| partial(&failed, error, &done))?;
+    done.insert(0, format!("the data directory {}", target.display()));
+    Ok((manifest, done))
+}
+
+/// A restore that failed after writing some of its targets, saying which.
+fn partial(failed: &str, error: anyhow::Error, done: &[String]) -> BackupError {
+    let state = match done {
+        [] => "nothing else was written".to_owned(),
+        done => format!(
+            "{} had been restored already and the data directory was not written: empty those before restoring again",
+            done.join(" and ")
+        ),
+    };
+    BackupError::Partial(format!("{failed}: {error:#}; {state}"))
+}
+
+/// Why a store in the backup cannot go where this site keeps it.
+fn other_kind(concern: ConcernName, store: &Store) -> String {
+    match store {
+        Store::Postgres(url) => format!(
+            "the backup holds the {concern} store as a SQLite file ({concern}.db), and this site's is on PostgreSQL ({}): restore it without --{concern}-database-url, into the data directory",
+            redact(url)
+        ),
+        Store::Sqlite(path) => format!(
+            "the backup holds the {concern} store as a PostgreSQL dump ({concern}.dump), and this site's is a SQLite file ({}): restore it with --{concern}-database-url naming an empty PostgreSQL database",
+            path.display()
+        ),
+    }
+}
+
+/// Puts the backup's media files, checked into `staging`, into `blobs`.
+async fn put_blobs(blobs: &Blobs, manifest: &Manifest, staging: &Path) -> anyhow::Result<()> {
+    let prefix = format!("{MEDIA_DIR}/");
+    for entry in &manifest.files {
+        let Some(key) = entry.path.0.strip_prefix(&prefix) else {
+            continue;
+        };
+        let key = BlobKey::parse(key).map_err(anyhow::Error::msg)?;
+        let path = entry.path.under(staging);
+        let file = tokio::fs::File::open(&path)
+            .await
+            .with_context(|| format!("could not read {}", path.display()))?;
+        blobs
+            .put(&key, chunks_of(file), entry.bytes)
+            .await
+            .with_context(|| format!("putting {key} into the object store"))?;
+    }
+    Ok(())
+}
+
+/// A file as a stream of chunks, read as the stream is polled.
+fn chunks_of(file: tokio::fs::File) -> folio_media_protocol::blobs::ByteStream<'static> {
+    use tokio::io::AsyncReadExt;
+    futures::stream::try_unfold(file, |mut file| async move {
+        let mut buffer = bytes::BytesMut::with_capacity(128 * 1024);
+        let read = file.read_buf(&mut buffer).await?;
+        Ok((read > 0).then(|| (buffer.freeze(), file)))
+    })
+    .boxed()
 }
 
 fn read_manifest(dir: &Path) -> Result<Manifest, BackupError> {
@@ -598,9 +787,9 @@ fn read_manifest(dir: &Path) -> Result<Manifest, BackupError> {
         }
     }
     for concern in ConcernName::STORED {
-        let name = format!("{concern}.db");
-        if !seen.contains(&name) {
-            return Err(refuse(format!("it holds no {name}")));
+        let (db, dump) = (format!("{concern}.db"), format!("{concern}.dump"));
+        if !seen.contains(&db) && !seen.contains(&dump) {
+            return Err(refuse(format!("it holds no {db} nor {dump}")));
         }
     }
     Ok(manifest)

@@ -962,3 +962,121 @@ impl TestApp {
         db.close().await.unwrap();
     }
 }
+
+/// Stores no site has used yet, of the suite's kinds: a fresh data
+/// directory and, as the suite runs, fresh PostgreSQL databases and a NATS
+/// server of their own. `folio restore` writes into them; `start` runs a
+/// site on what it wrote.
+pub(crate) struct EmptyStores {
+    pub data_dir: tempfile::TempDir,
+    postgres_dbs: Option<Postgres>,
+    nats: Option<NatsServer>,
+}
+
+impl EmptyStores {
+    pub(crate) async fn new() -> EmptyStores {
+        EmptyStores {
+            data_dir: tempfile::tempdir().unwrap(),
+            postgres_dbs: fresh_postgres().await,
+            nats: split_topology().then(NatsServer::start),
+        }
+    }
+
+    /// The flags that point a `folio` command at these stores (with
+    /// `--data-dir`, which the caller adds).
+    pub(crate) fn store_args(&self) -> Vec<String> {
+        let mut args = self
+            .postgres_dbs
+            .as_ref()
+            .map(|(admin, dbs)| postgres_args(admin, dbs))
+            .unwrap_or_default();
+        if let Some(nats) = &self.nats {
+            args.extend(["--nats".to_owned(), nats.url.clone()]);
+            args.extend(["--media-store".to_owned(), "nats".to_owned()]);
+        }
+        args
+    }
+
+    pub(crate) fn on_postgres(&self) -> bool {
+        self.postgres_dbs.is_some()
+    }
+
+    pub(crate) fn blobs_in_nats(&self) -> bool {
+        self.nats.is_some()
+    }
+
+    /// The URL of `concern`'s database, on PostgreSQL.
+    pub(crate) fn database_url(&self, concern: &str) -> Option<String> {
+        let (admin, dbs) = self.postgres_dbs.as_ref()?;
+        let flag = format!("--{concern}-database-url");
+        let (_, name) = dbs.iter().find(|(f, _)| *f == flag)?;
+        Some(database_url(admin, name))
+    }
+
+    /// The tables of `concern`'s PostgreSQL database.
+    pub(crate) async fn tables(&self, concern: &str) -> Vec<String> {
+        let db = Database::connect(self.database_url(concern).unwrap())
+            .await
+            .unwrap();
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT table_name::text AS t FROM information_schema.tables WHERE table_schema = 'public'",
+            ))
+            .await
+            .unwrap();
+        db.close().await.unwrap();
+        rows.iter()
+            .map(|row| row.try_get("", "t").unwrap())
+            .collect()
+    }
+
+    pub(crate) async fn execute_sql(&self, concern: &str, sql: &str) {
+        let db = Database::connect(self.database_url(concern).unwrap())
+            .await
+            .unwrap();
+        db.execute_unprepared(sql).await.unwrap();
+        db.close().await.unwrap();
+    }
+
+    /// Media's blob store in the NATS server, opened as media opens it.
+    pub(crate) async fn nats_blobs(&self) -> folio_media::Blobs {
+        let client = async_nats::connect(&self.nats.as_ref().unwrap().url)
+            .await
+            .unwrap();
+        folio_media::object_store::on_nats(&async_nats::jetstream::new(client))
+            .await
+            .unwrap()
+    }
+
+    /// Starts a site on these stores, as `TestApp::spawn_on` does.
+    pub(crate) async fn start(mut self, args: &[&str], owner_token: Option<String>) -> TestApp {
+        let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir().unwrap());
+        let (postgres, nats) = (self.postgres_dbs.take(), self.nats.take());
+        TestApp::start_on(data_dir, args, owner_token, postgres, &[], nats).await
+    }
+}
+
+impl Drop for EmptyStores {
+    fn drop(&mut self) {
+        if let Some(postgres) = self.postgres_dbs.take() {
+            drop_databases(postgres);
+        }
+    }
+}
+
+impl TestApp {
+    /// Removes media's stored blob `key` behind the server's back: the file
+    /// under `media/`, or the object in NATS's `folio-media` bucket.
+    pub(crate) async fn remove_stored_blob(&self, key: &str) {
+        match &self.split {
+            None => std::fs::remove_file(self.data_dir.path().join("media").join(key)).unwrap(),
+            Some(split) => {
+                let client = async_nats::connect(&split.nats.url).await.unwrap();
+                let jetstream = async_nats::jetstream::new(client);
+                let bucket = jetstream.get_object_store("folio-media").await.unwrap();
+                bucket.delete(key).await.unwrap();
+            }
+        }
+    }
+}

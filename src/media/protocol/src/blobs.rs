@@ -134,8 +134,8 @@ pub struct BlobReader {
 /// Where media keeps its bytes. Every method is async and takes keys only, so
 /// an implementation may be a directory, an object store or memory.
 pub trait BlobStore: Send + Sync + 'static {
-    /// Writes `body` into the new blob `key` (a staging key), at most `limit`
-    /// bytes. Past the limit, or when `body` fails, the partial blob is removed
+    /// Writes `body` into the new blob `key` (a staging key; a stored one only
+    /// when a restore puts files back), at most `limit` bytes. Past the limit, or when `body` fails, the partial blob is removed
     /// and `TooLarge` or `Source` says why; also when the future is dropped.
     fn write<'a>(
         &'a self,
@@ -174,6 +174,9 @@ pub trait BlobStore: Send + Sync + 'static {
 
     /// Removes every blob under `prefix/` (a medium's or a version's files).
     fn delete_prefix<'a>(&'a self, prefix: &'a BlobKey) -> BoxFuture<'a, Result<(), BlobError>>;
+
+    /// Whether any blob outside staging is stored.
+    fn any_stored(&self) -> BoxFuture<'_, Result<bool, BlobError>>;
 }
 
 /// The handle to media's blob store: cloned into the media concern and, in one
@@ -244,6 +247,24 @@ impl Blobs {
 
     pub async fn delete_prefix(&self, prefix: &BlobKey) -> Result<(), BlobError> {
         self.0.delete_prefix(prefix).await
+    }
+
+    /// Writes `body` as the stored blob `key`, which must not exist yet
+    /// (`Exists`), at most `limit` bytes: how `folio restore` puts back the
+    /// files a backup took. Media itself only ever promotes staging blobs.
+    pub async fn put(
+        &self,
+        key: &BlobKey,
+        body: ByteStream<'_>,
+        limit: u64,
+    ) -> Result<u64, BlobError> {
+        self.0.write(key, body, limit).await
+    }
+
+    /// Whether any blob outside staging is stored: a restore puts files back
+    /// only into an empty store, never mixing two sites' files.
+    pub async fn any_stored(&self) -> Result<bool, BlobError> {
+        self.0.any_stored().await
     }
 }
 

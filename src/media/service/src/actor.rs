@@ -109,8 +109,19 @@ fn files_of(id: MediumId, version: Option<i32>) -> Result<BlobKey, MediaError> {
 /// numbers are never reused), so a blob named here has the bytes it had when
 /// its record was written — or is gone, if the medium was deleted since.
 pub async fn stored_files(store: &MediaStore) -> anyhow::Result<Vec<BlobKey>> {
+    files_named(store.all().await?)
+}
+
+/// [`stored_files`] as the media database reached by `db` holds them: a
+/// backup passes the transaction whose snapshot it dumps, so the files
+/// named and the dump are of one moment. Only media's code reads its tables.
+pub async fn stored_files_in(db: &impl sea_orm::ConnectionTrait) -> anyhow::Result<Vec<BlobKey>> {
+    files_named(super::store::all_in(db).await?)
+}
+
+fn files_named(records: Vec<MediumRecord>) -> anyhow::Result<Vec<BlobKey>> {
     let mut keys = Vec::new();
-    for record in store.all().await? {
+    for record in records {
         for version in record.history.iter().chain([&record.current()]) {
             let dir = files_of(record.id, Some(version.version))?;
             let names = std::iter::once(format!("original.{}", version.original_ext)).chain(

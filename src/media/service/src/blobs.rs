@@ -240,6 +240,16 @@ impl BlobStore for FsBlobs {
             }
         })
     }
+
+    fn any_stored(&self) -> BoxFuture<'_, Result<bool, BlobError>> {
+        Box::pin(async move {
+            match tokio::fs::read_dir(&self.root).await {
+                Ok(mut entries) => Ok(entries.next_entry().await.map_err(store_error)?.is_some()),
+                Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+                Err(error) => Err(store_error(error)),
+            }
+        })
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,6 @@ pub mod images;
 pub mod object_store;
 mod store;
 
-pub use actor::{Media, MediaDeps, stored_files};
+pub use actor::{Media, MediaDeps, stored_files, stored_files_in};
 pub use folio_media_protocol::{BlobKey, Blobs, MediaClient, MediaError, domain, messages};
 pub use store::MediaStore;

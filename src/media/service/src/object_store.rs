@@ -180,6 +180,28 @@ impl Bucket {
             .map_err(store)
     }
 
+    /// The names of the bucket's objects, removed ones too. They come from
+    /// the stream's subjects (one request per page), not the library's
+    /// `list`, whose consumer waits for ever when objects are replaced or
+    /// removed while it reads.
+    async fn names(&self) -> Result<Vec<String>, BlobError> {
+        let meta = format!("$O.{}.M.", self.name);
+        let mut subjects = self
+            .stream
+            .info_with_subjects(format!("{meta}>"))
+            .await
+            .map_err(store)?;
+        let mut names = Vec::new();
+        while let Some((subject, _)) = subjects.try_next().await.map_err(store)? {
+            let name = subject
+                .strip_prefix(&meta)
+                .and_then(|encoded| URL_SAFE.decode(encoded).ok())
+                .and_then(|bytes| String::from_utf8(bytes).ok());
+            names.extend(name);
+        }
+        Ok(names)
+    }
+
     fn chunk_subject(&self, id: &str) -> String {
         format!("$O.{}.C.{id}", self.name)
     }
@@ -394,25 +416,8 @@ impl BlobStore for NatsBlobs {
         Box::pin(async move {
             let bucket = self.bucket(prefix);
             let under = format!("{}/", prefix.as_str());
-            // The names come from the stream's subjects (one request per page),
-            // not the library's `list`, whose consumer waits for ever when
-            // objects are replaced or removed while it reads.
-            let meta = format!("$O.{}.M.", bucket.name);
-            let mut subjects = bucket
-                .stream
-                .info_with_subjects(format!("{meta}>"))
-                .await
-                .map_err(store)?;
-            let mut names = Vec::new();
-            while let Some((subject, _)) = subjects.try_next().await.map_err(store)? {
-                let name = subject
-                    .strip_prefix(&meta)
-                    .and_then(|encoded| URL_SAFE.decode(encoded).ok())
-                    .and_then(|bytes| String::from_utf8(bytes).ok());
-                if let Some(name) = name.filter(|name| name.starts_with(&under)) {
-                    names.push(name);
-                }
-            }
+            let mut names = bucket.names().await?;
+            names.retain(|name| name.starts_with(&under));
             let bucket = &bucket.store;
             for name in names {
                 match bucket.delete(name.as_str()).await {
@@ -422,6 +427,18 @@ impl BlobStore for NatsBlobs {
                 }
             }
             Ok(())
+        })
+    }
+
+    fn any_stored(&self) -> BoxFuture<'_, Result<bool, BlobError>> {
+        Box::pin(async move {
+            // A removed object keeps its name's subject (marked deleted).
+            for name in self.stored.names().await? {
+                if self.stored.info(&name).await?.is_some() {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
         })
     }
 }

@@ -4,8 +4,8 @@ use anyhow::Context;
 use folio_media_migrations::MediaMigrator;
 use folio_media_migrations::sea_orm_migration::MigratorTrait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use serde::{Deserialize, Serialize};
@@ -328,17 +328,24 @@ impl MediaStore {
 
     /// Every medium, oldest first: what a backup copies the files of.
     pub async fn all(&self) -> anyhow::Result<Vec<MediumRecord>> {
-        let models = medium::Entity::find()
-            .order_by_asc(medium::Column::CreatedAt)
-            .all(&self.db)
-            .await
-            .context("reading every medium")?;
-        Ok(models.into_iter().map(MediumRecord::from).collect())
+        all_in(&self.db).await
     }
 
     pub async fn close(self) -> anyhow::Result<()> {
         self.db.close().await.context("closing the media store")
     }
+}
+
+/// Every medium `db` holds, oldest first. `db` may be a transaction a
+/// backup holds open on the media database, so the records are read in the
+/// same snapshot as its dump.
+pub(crate) async fn all_in(db: &impl ConnectionTrait) -> anyhow::Result<Vec<MediumRecord>> {
+    let models = medium::Entity::find()
+        .order_by_asc(medium::Column::CreatedAt)
+        .all(db)
+        .await
+        .context("reading every medium")?;
+    Ok(models.into_iter().map(MediumRecord::from).collect())
 }
 
 fn active(record: &MediumRecord) -> medium::ActiveModel {
