@@ -9,11 +9,11 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
+use common::moving::{folio, folio_with};
 use common::{EmptyStores, OWNER_EMAIL, OWNER_PASSWORD, TestApp};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
@@ -21,39 +21,6 @@ use serde_json::{Value, json};
 
 /// Both servers claim this address, so links in pages and feeds are the same.
 const PUBLIC_URL: &str = "http://blog.example";
-
-/// `folio ARGS… --data-dir DIR STORE_ARGS…`: success, stdout, stderr.
-fn folio(args: &[&str], data_dir: &Path, store_args: &[String]) -> (bool, String, String) {
-    folio_with(args, data_dir, store_args, &[])
-}
-
-/// [`folio`] with environment variables `envs` (PATH, say). A split site's
-/// processes share a configured secret: so do its backup and restore.
-fn folio_with(
-    args: &[&str],
-    data_dir: &Path,
-    store_args: &[String],
-    envs: &[(&str, &str)],
-) -> (bool, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
-    command
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(store_args)
-        .env_clear()
-        .envs(envs.iter().copied())
-        .stdin(Stdio::null());
-    if common::split_topology() {
-        command.env("FOLIO_SECRET_KEY", common::SPLIT_SECRET);
-    }
-    let output = command.output().unwrap();
-    (
-        output.status.success(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
 
 /// `folio backup DIR` of `app`'s stores.
 fn backup_of(app: &TestApp, dir: &Path) -> (bool, String, String) {

@@ -298,6 +298,11 @@ async fn administrators_download_the_export_from_the_admin_and_no_one_else_can()
         "{disposition}"
     );
     assert_eq!(response.headers()["cache-control"], "no-store");
+    // Browsers cancel a download whose sandbox does not allow it.
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("sandbox allow-downloads"), "{policy}");
     let bytes = response.bytes().await.unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let names: Vec<String> = archive
@@ -340,6 +345,16 @@ async fn administrators_download_the_export_from_the_admin_and_no_one_else_can()
         .filter(|name| name.starts_with("export-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    let bogus = app
+        .client
+        .get(app.url("/api/v1/export?format=tar"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bogus.status(), StatusCode::BAD_REQUEST);
+    let error: Value = bogus.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "invalid_query", "{error}");
 
     let editor = app.token_for_new_user("editor").await;
     let refused = app

@@ -153,7 +153,7 @@ test("every main screen passes axe's WCAG 2 A/AA checks, and the keyboard starts
     });
 
     await step("import", async () => {
-      await openSection(page, "Import");
+      await openSection(page, "Import and export");
       violations.push(...(await audit(page, "import")));
       // With a check's report on screen (a dry run: nothing is written).
       await page.getByLabel("Export file").setInputFiles(join(REPO, "src/import/tests/fixtures/wordpress-6.wxr"));

@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { OWNER, REPO } from "../lib/folio.js";
 import { folioAndBrowser, newPage, signIn, visible, hasText, openSection, shot, steps } from "../lib/browser.js";
 
@@ -20,7 +21,7 @@ test("a WordPress export imported from the Import screen: a check first, then th
   await steps(() => page, "import", async (step) => {
     await step("sign in as the owner and open Import", async () => {
       await signIn(page, server.base, OWNER.email, OWNER.password);
-      await openSection(page, "Import");
+      await openSection(page, "Import and export");
       await visible(page.getByRole("radio", { name: "WordPress" }), "the WordPress choice");
       await visible(page.getByLabel("Images: the uploads folder as a .zip (optional)"), "the optional uploads zip");
       await hasText(page.locator("#import-images"), /Without it, images stay on the old site/, "what happens without it");
@@ -59,6 +60,22 @@ test("a WordPress export imported from the Import screen: a check first, then th
       await visible(page.getByRole("link", { name: "A block editor post" }), "the imported post in the list");
       await page.goto(server.base + "/block-post/");
       await visible(page.getByRole("heading", { name: "A block editor post", level: 1 }), "the post's page");
+    });
+
+    await step("the site downloads as a WordPress file and as a zip, with the imported post in both", async () => {
+      await page.goto(server.base + "/admin/#/import");
+      const card = page.getByRole("region", { name: "Export the site" });
+      await visible(card, "the export card");
+      await shot(page, "export-card");
+      for (const [label, extension, holds] of [
+        ["Download for WordPress (.xml)", ".xml", "<wp:post_name><![CDATA[block-post]]></wp:post_name>"],
+        ["Download everything (.zip)", ".zip", "posts/2024-02-01-block-post.md"],
+      ]) {
+        const [download] = await Promise.all([page.waitForEvent("download"), card.getByRole("link", { name: label }).click()]);
+        assert.match(download.suggestedFilename(), new RegExp(`^folio-export-\\d{4}-\\d{2}-\\d{2}\\${extension}$`));
+        const body = await readFile(await download.path());
+        assert.ok(body.includes(holds), `${label}: holds ${holds}`);
+      }
     });
 
     await step("a hostile file fails with the reason, and the screen shows the last import when opened again", async () => {

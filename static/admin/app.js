@@ -66,7 +66,7 @@ function renderNav() {
     ctx.can("manage_people") ? ["#/people", "People"] : null,
     ["#/tokens", "API tokens"],
     ctx.can("settings") ? ["#/redirects", "Redirects"] : null,
-    ctx.can("settings") ? ["#/import", "Import"] : null,
+    ctx.can("settings") ? ["#/import", "Import and export"] : null,
     ctx.can("settings") ? ["#/status", "System status"] : null,
   ].filter(Boolean);
   const here = location.hash.split("?")[0].split("/").slice(0, 2).join("/");

@@ -1,4 +1,4 @@
-// The import screen (#/import), for administrators and the owner: upload a WordPress (WXR) or Ghost (JSON)
+// The import and export screen (#/import), for administrators and the owner: upload a WordPress (WXR) or Ghost (JSON)
 // export, follow the import while the server runs it in the background (polled every half second), then
 // read its report — what came in, what was skipped, and each warning and failure with its post's title.
 // Coming back to the screen shows the import under way, or the last one's report.
@@ -74,6 +74,37 @@ export function summary(report) {
   if (report.redirects_added) parts.push(`${count(report.redirects_added, "old address", "old addresses")} ${would ? "would be redirected" : "redirected"} to the new pages`);
   if (report.already_imported) parts.push(`${report.already_imported} already imported by an earlier run (left as they were)`);
   return `${list(parts)}.`;
+}
+
+/**
+ * The way out: plain links, so the browser shows the download as its own (the server writes the file first —
+ * a large site takes a while before the download starts).
+ */
+function exportCard() {
+  const link = (format, label, hint) =>
+    h(
+      "li",
+      {},
+      h("a", { class: "button", href: `/api/v1/export?format=${format}`, download: "" }, label),
+      " ",
+      h("small", { class: "hint" }, hint),
+    );
+  return h(
+    "section",
+    { class: "card import-export", "aria-labelledby": "export-h" },
+    h("h2", { id: "export-h" }, "Export the site"),
+    h(
+      "p",
+      { class: "hint" },
+      "Everything, drafts included: posts and pages, tags, authors, images and redirects. Folio imports either file back into an empty site whole.",
+    ),
+    h(
+      "ul",
+      { class: "export-links" },
+      link("wxr", "Download for WordPress (.xml)", "WordPress imports it: Tools → Import → WordPress. It fetches the images from this site."),
+      link("zip", "Download everything (.zip)", "The WordPress file, every post and page as Markdown, and every image."),
+    ),
+  );
 }
 
 export async function render(main) {
@@ -287,7 +318,7 @@ export async function render(main) {
     await follow(job);
   }
 
-  main.replaceChildren(h("h1", {}, "Import"), form, progressBox, reportBox);
+  main.replaceChildren(h("h1", {}, "Import and export"), form, progressBox, reportBox, exportCard());
 
   // An import under way (started here before, or elsewhere) is followed; else the last one's report is shown.
   try {

@@ -29,15 +29,39 @@ pub(crate) fn offline(
     data_dir: &Path,
     args: &[&str],
 ) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_folio"))
+    folio(args, data_dir, app_args)
+}
+
+/// `folio ARGS… --data-dir DIR STORE_ARGS…`: success, stdout, stderr.
+pub(crate) fn folio(
+    args: &[&str],
+    data_dir: &Path,
+    store_args: &[String],
+) -> (bool, String, String) {
+    folio_with(args, data_dir, store_args, &[])
+}
+
+/// [`folio`] with environment variables `envs` (PATH, say). A split site's
+/// processes share a configured secret: so do its backup and restore.
+pub(crate) fn folio_with(
+    args: &[&str],
+    data_dir: &Path,
+    store_args: &[String],
+    envs: &[(&str, &str)],
+) -> (bool, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
+    command
         .args(args)
         .arg("--data-dir")
         .arg(data_dir)
-        .args(app_args)
+        .args(store_args)
         .env_clear()
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+        .envs(envs.iter().copied())
+        .stdin(Stdio::null());
+    if super::split_topology() {
+        command.env("FOLIO_SECRET_KEY", super::SPLIT_SECRET);
+    }
+    let output = command.output().unwrap();
     (
         output.status.success(),
         String::from_utf8(output.stdout).unwrap(),

@@ -28,6 +28,7 @@ const TEMP_PREFIX: &str = "export-";
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     /// One WordPress export file (WXR 1.2).
+    #[serde(alias = "xml")]
     Wxr,
     /// That file, every post and page in Markdown, and every image.
     Zip,

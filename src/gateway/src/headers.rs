@@ -22,10 +22,16 @@ const PAGE_POLICY: &str = "default-src 'none'; script-src 'none'; style-src 'sel
 const INERT_POLICY: &str =
     "default-src 'none'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'";
 
+/// A file sent to be saved (`Content-Disposition: attachment`, the site's
+/// export): never rendered, and browsers cancel a download from a sandbox
+/// that does not allow downloads.
+const DOWNLOAD_POLICY: &str = "default-src 'none'; sandbox allow-downloads; frame-ancestors 'none'";
+
 enum Kind {
     AdminShell,
     Page,
     Inert,
+    Download,
 }
 
 impl Kind {
@@ -34,7 +40,12 @@ impl Kind {
             .get(header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.starts_with("text/html"));
+        let attachment = headers
+            .get(header::CONTENT_DISPOSITION)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("attachment"));
         match (html, path) {
+            _ if attachment => Kind::Download,
             (true, "/admin/") => Kind::AdminShell,
             (true, _) => Kind::Page,
             (false, _) => Kind::Inert,
@@ -46,6 +57,7 @@ impl Kind {
             Kind::AdminShell => ADMIN_POLICY,
             Kind::Page => PAGE_POLICY,
             Kind::Inert => INERT_POLICY,
+            Kind::Download => DOWNLOAD_POLICY,
         }
     }
 
@@ -53,7 +65,7 @@ impl Kind {
     fn frame_options(&self) -> &'static str {
         match self {
             Kind::Page => "SAMEORIGIN",
-            Kind::AdminShell | Kind::Inert => "DENY",
+            Kind::AdminShell | Kind::Inert | Kind::Download => "DENY",
         }
     }
 
@@ -62,7 +74,7 @@ impl Kind {
     fn referrer_policy(&self) -> &'static str {
         match self {
             Kind::Page => "strict-origin-when-cross-origin",
-            Kind::AdminShell | Kind::Inert => "same-origin",
+            Kind::AdminShell | Kind::Inert | Kind::Download => "same-origin",
         }
     }
 }

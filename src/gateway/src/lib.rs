@@ -222,6 +222,16 @@ impl Services {
     }
 }
 
+/// A query string that does not fit its route (`?per_page=abc`,
+/// `?format=bogus`): the same JSON error as any other bad input.
+fn query_error(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::bad_request(
+        "invalid_query",
+        format!("the address's query has a wrong value: {error}"),
+    )
+    .into()
+}
+
 fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError;
     match error {
@@ -292,6 +302,7 @@ pub fn serve(
                     .limit(json_limit)
                     .error_handler(json_error),
             )
+            .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::FormConfig::default().limit(64 * 1024))
             .wrap_fn(body_deadline::bound_body)
             // Outside the body deadline, so its 408 gets the headers too.
