@@ -17,6 +17,7 @@ use futures::TryStreamExt as _;
 use quick_xml::Writer;
 use quick_xml::events::{BytesCData, BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use regex::Regex;
+use sha2::{Digest, Sha256};
 use zip::ZipWriter;
 use zip::write::SimpleFileOptions;
 
@@ -30,7 +31,7 @@ use folio_media_protocol::domain::MediumId;
 use folio_media_protocol::messages::{ListMedia, Locate, MediumView};
 use folio_posts_protocol::PostId;
 use folio_posts_protocol::PostsClient;
-use folio_posts_protocol::domain::{PostKind, PostStatus, RedirectTarget};
+use folio_posts_protocol::domain::{PostKind, PostStatus, RedirectOrigin, RedirectTarget};
 use folio_posts_protocol::messages::{
     IndexDocuments, IndexVersions, ListRedirects, ListTags, PostView, RedirectView, TagView,
 };
@@ -143,6 +144,8 @@ struct Snapshot {
     medium_numbers: HashMap<MediumId, u64>,
     post_numbers: HashMap<PostId, u64>,
     people_by_id: HashMap<UserId, usize>,
+    /// Each post's former slugs, from the redirects its slug changes left.
+    old_slugs: HashMap<PostId, Vec<String>>,
 }
 
 impl Snapshot {
@@ -158,13 +161,20 @@ impl Snapshot {
     }
 }
 
+const UUID: &str = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+
+fn pattern(text: &str) -> Regex {
+    // Every pattern is a literal of this module, run by its tests.
+    Regex::new(text).unwrap_or_else(|e| panic!("bad pattern {text}: {e}"))
+}
+
 /// `media:ID` in a post's Markdown or HTML.
-static MEDIA_REF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"media:([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})",
-    )
-    .unwrap_or_else(|e| panic!("bad pattern: {e}"))
-});
+static MEDIA_REF: LazyLock<Regex> = LazyLock::new(|| pattern(&format!("media:({UUID})")));
+/// An image of media in rendered HTML.
+static IMAGE_SRC: LazyLock<Regex> = LazyLock::new(|| pattern(&format!("src=\"media:({UUID})\"")));
+/// The empty link render puts in each heading, to its own id.
+static HEADING_LINK: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r##"<a href="#user-content-[^"]*"[^>]*></a>"##));
 
 impl Exporter {
     /// On the command line: done as the owner (media answer people only);
@@ -256,6 +266,20 @@ impl Exporter {
             .map(|(&id, n)| (id, n))
             .collect();
         let people_by_id = people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let mut old_slugs: HashMap<PostId, Vec<String>> = HashMap::new();
+        for redirect in &redirects {
+            if let (RedirectOrigin::SlugChange, RedirectTarget::Post(id)) =
+                (redirect.origin, &redirect.to)
+                && let Some(slug) = redirect
+                    .from
+                    .as_str()
+                    .strip_prefix('/')
+                    .and_then(|rest| rest.strip_suffix('/'))
+                    .filter(|slug| !slug.contains('/') && !slug.contains('?'))
+            {
+                old_slugs.entry(*id).or_default().push(slug.to_owned());
+            }
+        }
         Ok(Snapshot {
             people,
             media,
@@ -265,6 +289,7 @@ impl Exporter {
             medium_numbers,
             post_numbers,
             people_by_id,
+            old_slugs,
         })
     }
 
@@ -468,7 +493,12 @@ impl Exporter {
         xml.cdata("content:encoded", "")?;
         xml.cdata("excerpt:encoded", &medium.caption)?;
         xml.text("wp:post_id", &n.to_string())?;
-        dates(xml, Some(medium.created_at), medium.created_at)?;
+        dates(
+            xml,
+            Some(medium.created_at),
+            medium.created_at,
+            medium.created_at,
+        )?;
         xml.cdata("wp:comment_status", "closed")?;
         xml.cdata("wp:ping_status", "closed")?;
         xml.cdata("wp:post_name", &slug_of(stem))?;
@@ -487,6 +517,34 @@ impl Exporter {
         xml.close("item")
     }
 
+    /// A post's HTML as WordPress should hold it: images at their originals
+    /// here with their sizes (WordPress's importer swaps each attachment's
+    /// URL for its own copy's, and makes responsive sizes only for an image
+    /// whose size it knows), and no heading self-links (their `#` addresses
+    /// lead nowhere once WordPress rewrites them).
+    fn wordpress_html(&self, html: &str, snapshot: &Snapshot) -> String {
+        let html = HEADING_LINK.replace_all(html, "");
+        let html = IMAGE_SRC.replace_all(&html, |found: &regex::Captures<'_>| {
+            snapshot.medium(&found[1]).map_or_else(
+                || found[0].to_owned(),
+                |(_, m)| {
+                    format!(
+                        "src=\"{}{}\" width=\"{}\" height=\"{}\"",
+                        self.site_url, m.original_url, m.width, m.height
+                    )
+                },
+            )
+        });
+        MEDIA_REF
+            .replace_all(&html, |found: &regex::Captures<'_>| {
+                snapshot.medium(&found[1]).map_or_else(
+                    || found[0].to_owned(),
+                    |(_, m)| format!("{}{}", self.site_url, m.original_url),
+                )
+            })
+            .into_owned()
+    }
+
     fn write_post<W: Write>(
         &self,
         xml: &mut Xml<W>,
@@ -501,14 +559,7 @@ impl Exporter {
             PostStatus::Scheduled => ("future", post.publish_at),
             PostStatus::Draft => ("draft", None),
         };
-        // Images point at their originals here, as WordPress's importer
-        // expects: it swaps each attachment's URL for its own copy's.
-        let html = MEDIA_REF.replace_all(&post.html, |found: &regex::Captures<'_>| {
-            snapshot.medium(&found[1]).map_or_else(
-                || found[0].to_owned(),
-                |(_, m)| format!("{}{}", self.site_url, m.original_url),
-            )
-        });
+        let html = self.wordpress_html(&post.html, snapshot);
         let markdown = MEDIA_REF.replace_all(&post.markdown, |found: &regex::Captures<'_>| {
             snapshot
                 .medium(&found[1])
@@ -524,7 +575,7 @@ impl Exporter {
         xml.cdata("content:encoded", &html)?;
         xml.cdata("excerpt:encoded", &post.excerpt)?;
         xml.text("wp:post_id", &n.to_string())?;
-        dates(xml, date.or(Some(post.created_at)), post.updated_at)?;
+        dates(xml, date, post.created_at, post.updated_at)?;
         xml.cdata("wp:comment_status", "closed")?;
         xml.cdata("wp:ping_status", "closed")?;
         xml.cdata("wp:post_name", &post.slug)?;
@@ -534,6 +585,11 @@ impl Exporter {
         xml.cdata("wp:post_type", post.kind.as_str())?;
         xml.cdata("wp:post_password", "")?;
         xml.text("wp:is_sticky", "0")?;
+        // WordPress's own record of a changed slug: its old address still
+        // leads to the post there (Folio's importer reads the redirects).
+        for old in snapshot.old_slugs.get(&post.id).into_iter().flatten() {
+            xml.meta("_wp_old_slug", old)?;
+        }
         for tag in &post.tags {
             xml.0
                 .create_element("category")
@@ -547,22 +603,34 @@ impl Exporter {
         {
             xml.meta("_thumbnail_id", &n.to_string())?;
         }
+        // WordPress keeps both and writes them back in its own exports; a
+        // post changed there no longer matches the hash, and Folio's import
+        // then converts its HTML rather than bring back stale Markdown.
         xml.meta("_folio_markdown", &markdown)?;
+        xml.meta(
+            "_folio_content_sha256",
+            &hex::encode(Sha256::digest(html.as_bytes())),
+        )?;
         xml.close("item")
     }
 }
 
 /// WordPress's two dates: `post_date` in the site's time (UTC here) and
-/// `post_date_gmt`; then the same for the last change.
+/// `post_date_gmt`; then the same for the last change. A draft has no GMT
+/// date, as WordPress writes it: one published there later takes the day
+/// it is published, not the day it was begun (`post_date` keeps that).
 fn dates<W: Write>(
     xml: &mut Xml<W>,
     date: Option<DateTime<Utc>>,
+    created: DateTime<Utc>,
     modified: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let wp = |d: DateTime<Utc>| d.format("%Y-%m-%d %H:%M:%S").to_string();
-    let date = date.map_or_else(|| "0000-00-00 00:00:00".to_owned(), wp);
-    xml.cdata("wp:post_date", &date)?;
-    xml.cdata("wp:post_date_gmt", &date)?;
+    xml.cdata("wp:post_date", &wp(date.unwrap_or(created)))?;
+    xml.cdata(
+        "wp:post_date_gmt",
+        &date.map_or_else(|| "0000-00-00 00:00:00".to_owned(), wp),
+    )?;
     xml.cdata("wp:post_modified", &wp(modified))?;
     xml.cdata("wp:post_modified_gmt", &wp(modified))
 }

@@ -333,6 +333,15 @@ async fn administrators_download_the_export_from_the_admin_and_no_one_else_can()
     let wxr = wxr.text().await.unwrap();
     assert!(wxr.starts_with("<?xml"), "{wxr}");
     assert!(wxr.contains("<wp:post_name><![CDATA[blocks-and-bikes]]></wp:post_name>"));
+    // What WordPress makes of it: images with their sizes (for its
+    // responsive copies), no heading self-links, the changed slug as its own
+    // `_wp_old_slug`, drafts with no GMT date (published there, they take
+    // the day they are published).
+    assert!(wxr.contains(r#"width="640" height="480""#), "{wxr}");
+    assert!(!wxr.contains("#user-content-"), "{wxr}");
+    assert!(wxr.contains("<wp:meta_value><![CDATA[block-post]]></wp:meta_value>"));
+    assert!(wxr.contains("<wp:post_date_gmt><![CDATA[0000-00-00 00:00:00]]></wp:post_date_gmt>"));
+    assert!(wxr.contains("_folio_content_sha256"));
     assert!(wxr.contains(&format!(
         "<link>{}</link>",
         app.url("").trim_end_matches('/')

@@ -336,6 +336,7 @@ const FOLIO_EXPORT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   <item><title>Hello</title><wp:post_id>2</wp:post_id><wp:status>publish</wp:status>
     <wp:post_type>post</wp:post_type><wp:post_name>hello</wp:post_name>
     <content:encoded><![CDATA[<p>Lossy <em>HTML</em></p>]]></content:encoded>
+    <wp:postmeta><wp:meta_key>_folio_content_sha256</wp:meta_key><wp:meta_value>1c03007face8059f1834fc85eeee7c61ad1b794130d30d77b269de594493081d</wp:meta_value></wp:postmeta>
     <wp:postmeta><wp:meta_key>_folio_markdown</wp:meta_key>
       <wp:meta_value><![CDATA[Kept *as written*, ![a pic](media:1) and ![gone](media:9).]]></wp:meta_value></wp:postmeta>
   </item>
@@ -373,6 +374,15 @@ fn a_folio_export_brings_its_own_markdown_and_redirects() {
         ]
     );
     assert_eq!(export.report.redirects, 2);
+}
+
+#[test]
+fn a_folio_post_changed_since_its_export_is_converted_from_its_html() {
+    // WordPress writes the Markdown back unchanged in its own export, beside
+    // content edited there: the hash no longer matches.
+    let edited = FOLIO_EXPORT.replace("Lossy <em>HTML</em>", "Edited <em>in WordPress</em>");
+    let export = wordpress::read_all(Cursor::new(edited), Limits::default(), &NoMedia).unwrap();
+    assert_eq!(export.items[0].markdown, "Edited *in WordPress*");
 }
 
 #[test]

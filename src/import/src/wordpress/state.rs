@@ -5,6 +5,8 @@
 
 use std::collections::HashSet;
 
+use sha2::{Digest, Sha256};
+
 use super::values::{decode_slug, is_safe_relative_path, parent_id, parse_wp_date};
 use super::{Entry, Header, Ns, Tag, malformed};
 use crate::content::{MediaLookup, folio_markdown, to_markdown};
@@ -19,7 +21,8 @@ const MAX_DEPTH: usize = 64;
 
 /// Meta keys worth keeping; the rest (edit locks, plugin data) is dropped
 /// as it is read so an item's memory stays bounded.
-const KEPT_META: [&str; 5] = [
+const KEPT_META: [&str; 6] = [
+    "_folio_content_sha256",
     "_folio_markdown",
     "_wp_attached_file",
     "_wp_attachment_image_alt",
@@ -478,7 +481,9 @@ impl<'m> State<'m> {
             Some(date) => Some(date),
             None => {
                 let local = parse_wp_date(&f.post_date);
-                if local.is_some() {
+                // Folio writes drafts so (its time is UTC); WordPress's
+                // own files mean the site's local time.
+                if local.is_some() && self.header.folio_version.is_none() {
                     warnings.push(format!(
                         "has no GMT date; its local date {} was read as UTC",
                         f.post_date.trim()
@@ -513,7 +518,14 @@ impl<'m> State<'m> {
         }
         // A Folio export carries the Markdown itself: converting its HTML
         // back would only lose what the writer wrote.
-        let converted = match meta("_folio_markdown") {
+        // Only while the HTML is the one it was exported with: a post
+        // edited in WordPress and exported again carries its old Markdown.
+        let markdown = meta("_folio_markdown").filter(|_| {
+            meta("_folio_content_sha256").is_some_and(|hash| {
+                hash.trim() == hex::encode(Sha256::digest(f.content.as_bytes()))
+            })
+        });
+        let converted = match markdown {
             _ if !self.convert => Default::default(),
             Some(markdown) => folio_markdown(markdown, self.media),
             None => to_markdown(&f.content, self.media),
