@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::TestApp;
+use common::moving::{fixture_pictures, picture};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
@@ -332,17 +333,6 @@ async fn a_second_import_is_refused_while_the_first_is_still_arriving() {
     finished(&app.client, &app, body["id"].as_str().unwrap()).await;
 }
 
-fn picture(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
-    let picture = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
-    });
-    let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(picture)
-        .write_to(&mut std::io::Cursor::new(&mut out), format)
-        .unwrap();
-    out
-}
-
 /// A zip holding `files` (name, bytes), deflated.
 fn zip_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
@@ -365,21 +355,19 @@ fn with_uploads(wxr: &Path, zip: Vec<u8>) -> Form {
 async fn a_zip_of_the_uploads_folder_brings_the_images_in() {
     let app = TestApp::spawn().await;
     // As a zip of wp-content/uploads made on a Mac holds it.
-    let zip = zip_of(&[
-        (
-            "uploads/2019/03/photo.jpg",
-            picture(640, 480, image::ImageFormat::Jpeg),
-        ),
-        (
-            "uploads/2020/01/cat.png",
-            picture(300, 200, image::ImageFormat::Png),
-        ),
-        (
-            "uploads/2020/01/dog-scaled.jpg",
-            picture(800, 600, image::ImageFormat::Jpeg),
-        ),
-        ("__MACOSX/uploads/._photo.jpg", b"resource fork".to_vec()),
-    ]);
+    let mut files: Vec<(String, Vec<u8>)> = fixture_pictures()
+        .into_iter()
+        .map(|(path, bytes)| (format!("uploads/{path}"), bytes))
+        .collect();
+    files.push((
+        "__MACOSX/uploads/._photo.jpg".to_owned(),
+        b"resource fork".to_vec(),
+    ));
+    let files: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|(path, bytes)| (path.as_str(), bytes.clone()))
+        .collect();
+    let zip = zip_of(&files);
     let (status, started) = start(
         &app.client,
         &app,

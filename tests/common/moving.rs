@@ -81,9 +81,9 @@ pub(crate) fn picture(width: u32, height: u32, format: image::ImageFormat) -> Ve
 }
 
 /// A copy of wp-content/uploads holding the fixture's three attachments.
-pub(crate) fn uploads() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let files = [
+/// The fixture's three attachments, by their path in wp-content/uploads.
+pub(crate) fn fixture_pictures() -> [(&'static str, Vec<u8>); 3] {
+    [
         (
             "2019/03/photo.jpg",
             picture(640, 480, image::ImageFormat::Jpeg),
@@ -96,7 +96,12 @@ pub(crate) fn uploads() -> tempfile::TempDir {
             "2020/01/dog-scaled.jpg",
             picture(800, 600, image::ImageFormat::Jpeg),
         ),
-    ];
+    ]
+}
+
+pub(crate) fn uploads() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let files = fixture_pictures();
     for (path, bytes) in files {
         let path = dir.path().join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
