@@ -104,7 +104,11 @@ async function route() {
   // `#/posts?status=draft`: the part after "?" is the screen's own (filters, say).
   const [path, search = ""] = location.hash.split("?");
   const found = ROUTES.map((r) => ({ r, m: path.match(r.pattern) })).find((x) => x.m);
-  const target = main();
+  // Each visit renders into an element of its own. A screen still loading when the next visit starts (its API
+  // call under way) then finishes into its own element, no longer in the page, never over the newer screen:
+  // a link followed right after another used to show the older screen.
+  const target = h("div", { class: "screen" });
+  main().replaceChildren(target);
   if (!found || (found.r.needs && !ctx.can(found.r.needs))) {
     target.replaceChildren(h("h1", {}, "Not found"), h("p", {}, "There is no such page here, or it isn't yours to see."), h("a", { href: "#/posts" }, "Go to posts"));
     return;
@@ -114,6 +118,11 @@ async function route() {
     const screen = await import(found.r.module);
     const params = { ...(found.r.params ? found.r.params(found.m) : {}), query: new URLSearchParams(search) };
     const cleanup = await screen.render(target, ctx, params);
+    if (!target.isConnected) {
+      // A newer visit replaced this one while it loaded: it stops now, and its cleanup is not the newer one's.
+      if (typeof cleanup === "function") cleanup();
+      return;
+    }
     if (typeof cleanup === "function") leaving = cleanup;
     const heading = target.querySelector("h1");
     if (heading) document.title = `${heading.textContent} · Folio admin`;
