@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::TestApp;
-use common::moving::{fixture_pictures, picture};
+use common::moving::{all_posts, fixture_pictures, picture};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
@@ -76,18 +76,6 @@ async fn finished(client: &reqwest::Client, app: &TestApp, id: &str) -> Value {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-async fn all_posts(app: &TestApp) -> Vec<Value> {
-    let mut posts = Vec::new();
-    for kind in ["post", "page"] {
-        let (status, page) = app
-            .get_json(&format!("/api/v1/posts?per_page=100&type={kind}"))
-            .await;
-        assert_eq!(status, 200, "{page}");
-        posts.extend(page["posts"].as_array().unwrap().iter().cloned());
-    }
-    posts
 }
 
 /// What is left in the data directory's folder for uploads waiting to be imported.

@@ -15,6 +15,7 @@ use super::error::ErrorBody;
 use super::{ApiError, Identity, Services};
 use folio_auth_protocol::permissions::Action;
 use folio_runtime::{ConcernName, Principal};
+use tracing_actix_web::RequestId;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(download);
@@ -74,6 +75,7 @@ async fn download(
     services: web::Data<Services>,
     identity: Identity,
     query: web::Query<ExportQuery>,
+    request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
     identity.require(Action::ManageSettings)?;
     let Some(runner) = services.exporter.clone() else {
@@ -93,7 +95,8 @@ async fn download(
             )
         })?;
     let (path, principal) = (temp.path().to_owned(), identity.principal.clone());
-    let request_id = format!("export-{:016x}", rand::random::<u64>());
+    // The request waits for the export: its calls carry the request's id.
+    let request_id = request_id.to_string();
     let (done, outcome) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("export".to_owned())
