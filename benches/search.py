@@ -337,6 +337,33 @@ end
 """
 
 
+LUA_FRESH = """-- wrk: thousands of different searches, each at a random page 1-10: what
+-- many readers asking their own words look like (nearly every one ranked afresh)
+math.randomseed(os.time())
+local paths = {
+%s
+}
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)] .. "&page=" .. math.random(10))
+end
+"""
+
+
+def fresh_queries(article):
+    """Distinct searches made of the titles' words and the article's: pairs,
+    single words and words being typed, a few thousand in all."""
+    q = urllib.parse.quote
+    text_words = sorted({w for w in re.findall(r"[a-z]{4,}", article.lower())})[:40]
+    pairs = [f"{a} {n}" for a in ADJECTIVES for n in NOUNS]
+    pairs += [f"{n} {g}" for n in NOUNS for g in GERUNDS]
+    pairs += [f"{a} {g}" for a in ADJECTIVES for g in GERUNDS]
+    pairs += [f"{w} {n}" for w in text_words for n in NOUNS]
+    pairs += [f"{w} {a}" for w in text_words for a in ADJECTIVES]
+    singles = ADJECTIVES + NOUNS + GERUNDS + text_words
+    typed = [f"{q(a + ' ' + n[:3])}&prefix=true" for a in ADJECTIVES for n in NOUNS]
+    return [q(p) for p in pairs] + [q(w) for w in singles] + typed
+
+
 def to_ms(text):
     match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text.strip())
     if not match:
@@ -581,10 +608,14 @@ def main():
         # rotation repeats twelve queries: the third run asks each at a random
         # page, so nearly every request is ranked afresh.
         unkept = [query for _, query, _ in qs if "page=" not in query]
+        # The fourth asks thousands of different searches at their first
+        # pages, as many readers do.
+        fresh = fresh_queries(article)
         runs = (
             ("GET /api/v1/search", [f"/api/v1/search?q={q}" for _, q, _ in qs], LUA),
             ("GET /search/ (HTML)", [f"/search/?q={q}" for _, q, _ in qs], LUA),
             ("GET /api/v1/search, random pages", [f"/api/v1/search?q={q}" for q in unkept], LUA_UNKEPT),
+            (f"GET /api/v1/search, {len(fresh):,} searches", [f"/api/v1/search?q={q}" for q in fresh], LUA_FRESH),
         )
         for label, paths, lua in runs:
             figures = run_wrk(args, label, paths, args.tmp, lua)

@@ -608,7 +608,13 @@ impl SearchIndex {
     pub(crate) fn stats(&self) -> anyhow::Result<SearchStats> {
         let mut index_bytes = 0;
         for entry in std::fs::read_dir(&self.inner.dir)? {
-            let metadata = entry?.metadata()?;
+            // A merge deletes the segments it replaced at any moment: a file
+            // listed a moment ago may be gone, and is no longer the index.
+            let metadata = match entry.and_then(|entry| entry.metadata()) {
+                Ok(metadata) => metadata,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(error) => return Err(error.into()),
+            };
             if metadata.is_file() {
                 index_bytes += metadata.len();
             }
