@@ -172,6 +172,7 @@ fn image_source() -> impl Strategy<Value = ImageSource> {
             sizes,
             width,
             height,
+            alt: String::new(),
         },
     )
 }

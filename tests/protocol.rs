@@ -354,6 +354,7 @@ fn every_media_and_render_message_round_trips_through_serde() {
         sizes: "100vw".into(),
         width: 320,
         height: 200,
+        alt: "A kite".into(),
     };
     message_round_trips(
         media::DescribeImages {

@@ -19,6 +19,7 @@ mod pages;
 mod posts;
 mod redirects;
 mod search;
+mod seo;
 mod session;
 mod setup;
 mod site;

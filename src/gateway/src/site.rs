@@ -15,6 +15,7 @@ use tracing_actix_web::RequestId;
 
 use super::Services;
 use super::cache::{CachedPage, conditional, etag_of};
+use super::seo::{self, Article, PageMeta, SiteFacts, SocialImage};
 use folio_auth_protocol::AuthError;
 use folio_auth_protocol::messages::{AuthorBySlug, AuthorView, DescribeAuthors};
 use folio_media_protocol::messages::DescribeImages;
@@ -41,6 +42,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .service(tag_index)
         .service(tag_page)
         .service(tag_feed)
+        .service(author_feed)
         .service(author_index)
         .service(author_page)
         .service(site_feed)
@@ -150,6 +152,14 @@ pub(crate) fn site(services: &Services) -> Site {
         description: services.site_description.clone(),
         url: services.public_url.clone(),
         feed_url: format!("{}/feed.xml", services.public_url),
+    }
+}
+
+fn facts(services: &Services) -> SiteFacts<'_> {
+    SiteFacts {
+        title: &services.site_title,
+        description: &services.site_description,
+        public_url: &services.public_url,
     }
 }
 
@@ -287,7 +297,8 @@ fn post_out(
             .filter(|source| folio_render_protocol::html::is_safe(source))
             .map(|source| FeatureImage {
                 source: source.clone(),
-                alt: post.title.clone(),
+                // The picture's own words: the title is right beside it.
+                alt: source.alt.clone(),
             }),
     }
 }
@@ -328,24 +339,30 @@ async fn build_post(services: &Services, slug: String, request_id: &str) -> Buil
     let complete = ids.iter().all(|id| images.contains_key(id));
     let html = resolve_media(&post.html, |id| images.get(id).cloned());
     let out = post_out(services, &post, &authors, &images, html);
-    let og_image = out
-        .feature_image
-        .as_ref()
-        .map(|image| absolute(services, &image.source.src));
+    let author_url =
+        (!out.author.url.is_empty()).then(|| seo::absolute(&services.public_url, &out.author.url));
+    let page_meta = Article {
+        is_post: post.kind == PostKind::Post,
+        title: &out.title,
+        description: &out.excerpt,
+        canonical: &out.url,
+        published: &out.published_at,
+        modified: &out.updated_at,
+        author_name: &out.author.name,
+        author_url,
+        tags: out.tags.iter().map(|tag| tag.name.clone()).collect(),
+        image: out
+            .feature_image
+            .as_ref()
+            .map(|image| SocialImage::of(&image.source, &services.public_url)),
+    }
+    .meta(&facts(services));
     let context = minijinja::context! {
         site => site(services),
-        meta => minijinja::context! { description => post.excerpt.clone(), canonical => out.url.clone(), og_image },
+        meta => page_meta,
         post => out,
     };
     render(services, "site/post.html", context, complete)
-}
-
-fn absolute(services: &Services, src: &str) -> String {
-    if src.starts_with("http://") || src.starts_with("https://") {
-        src.to_owned()
-    } else {
-        format!("{}{src}", services.public_url)
-    }
 }
 
 fn render(services: &Services, template: &str, context: minijinja::Value, complete: bool) -> Built {
@@ -381,6 +398,8 @@ fn render_as(
 
 struct Listing {
     kind: &'static str,
+    /// Open Graph's type of the page.
+    og_type: &'static str,
     title: String,
     description: String,
     feed_url: Option<String>,
@@ -421,8 +440,20 @@ async fn build_listing(
             format!("{}page/{n}/", listing.base)
         }
     };
+    let canonical = seo::absolute(&services.public_url, &page_url(page_number));
+    let page_meta = if listing.kind == "home" {
+        PageMeta::home(&facts(services), canonical)
+    } else {
+        PageMeta::listing(
+            format!("{} — {}", listing.title, services.site_title),
+            listing.description.clone(),
+            canonical,
+            listing.og_type,
+        )
+    };
     let context = minijinja::context! {
         site => site(services),
+        meta => page_meta,
         listing => minijinja::context! {
             kind => listing.kind, title => listing.title, description => listing.description, feed_url => listing.feed_url,
         },
@@ -439,6 +470,7 @@ async fn build_listing(
 fn home_listing() -> Listing {
     Listing {
         kind: "home",
+        og_type: "website",
         title: String::new(),
         description: String::new(),
         feed_url: None,
@@ -501,6 +533,7 @@ async fn tag_listing(services: &Services, slug: &str, page: u32, request_id: &st
     };
     let listing = Listing {
         kind: "tag",
+        og_type: "website",
         title: tag.name.clone(),
         description: format!("Posts tagged “{}”", tag.name),
         feed_url: Some(format!("/tag/{slug}/feed.xml")),
@@ -572,9 +605,10 @@ async fn author_listing(services: &Services, slug: &str, page: u32, request_id: 
     };
     let listing = Listing {
         kind: "author",
+        og_type: "profile",
         title: author.name.clone(),
         description: author.bio.clone(),
-        feed_url: None,
+        feed_url: Some(format!("/author/{slug}/feed.xml")),
         base: format!("/author/{slug}/"),
     };
     build_listing(
@@ -632,64 +666,161 @@ struct FeedItem {
     title: String,
     url: String,
     pub_date: String,
+    author: String,
     html: String,
     tags: Vec<String>,
+    image: Option<SocialImage>,
 }
 
-async fn build_feed(services: &Services, tag: Option<String>, request_id: &str) -> Built {
-    let tag_name = match &tag {
-        Some(slug) => match services
-            .posts
-            .call(
-                folio_posts_protocol::messages::ListTags,
-                meta(services, request_id),
-            )
-            .await
-        {
-            Ok(tags) => match tags.into_iter().find(|t| t.slug == *slug) {
-                Some(found) => Some(found.name),
-                None => return Built::error(services, StatusCode::NOT_FOUND),
-            },
-            Err(error) => return Built::from_error(services, &error),
-        },
-        None => None,
-    };
+/// Which posts a feed follows.
+enum FeedOf {
+    Site,
+    Tag(String),
+    Author(String),
+}
+
+/// A feed's own title, address and description, and the posts it lists.
+struct FeedHead {
+    title: String,
+    link: String,
+    self_url: String,
+    description: String,
+    query: ListPublished,
+}
+
+async fn feed_head(services: &Services, of: FeedOf, request_id: &str) -> Result<FeedHead, Built> {
+    let base = &services.public_url;
     let query = ListPublished {
-        tag: tag.clone(),
         page: 1,
         per_page: FEED_ITEMS,
         ..ListPublished::default()
     };
-    let page: PostPage = match services.posts.call(query, meta(services, request_id)).await {
+    match of {
+        FeedOf::Site => Ok(FeedHead {
+            title: services.site_title.clone(),
+            link: format!("{base}/"),
+            self_url: format!("{base}/feed.xml"),
+            description: services.site_description.clone(),
+            query,
+        }),
+        FeedOf::Tag(slug) => {
+            let tags = services
+                .posts
+                .call(
+                    folio_posts_protocol::messages::ListTags,
+                    meta(services, request_id),
+                )
+                .await
+                .map_err(|error| Built::from_error(services, &error))?;
+            let Some(tag) = tags.into_iter().find(|t| t.slug == slug) else {
+                return Err(Built::error(services, StatusCode::NOT_FOUND));
+            };
+            Ok(FeedHead {
+                title: format!("{} — {}", tag.name, services.site_title),
+                link: format!("{base}/tag/{slug}/"),
+                self_url: format!("{base}/tag/{slug}/feed.xml"),
+                description: format!("Posts tagged “{}”", tag.name),
+                query: ListPublished {
+                    tag: Some(slug),
+                    ..query
+                },
+            })
+        }
+        FeedOf::Author(slug) => {
+            let found = services
+                .auth
+                .call(
+                    AuthorBySlug { slug: slug.clone() },
+                    meta(services, request_id),
+                )
+                .await;
+            let author = match found {
+                Ok(author) => author,
+                Err(AuthError::Common(CommonError::NotFound(_))) => {
+                    return Err(Built::error(services, StatusCode::NOT_FOUND));
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "an author's feed could not be built");
+                    return Err(Built::error(services, StatusCode::SERVICE_UNAVAILABLE));
+                }
+            };
+            Ok(FeedHead {
+                title: format!("{} — {}", author.name, services.site_title),
+                link: format!("{base}/author/{slug}/"),
+                self_url: format!("{base}/author/{slug}/feed.xml"),
+                description: if author.bio.is_empty() {
+                    format!("Posts by {}", author.name)
+                } else {
+                    author.bio.clone()
+                },
+                query: ListPublished {
+                    author: Some(author.id),
+                    ..query
+                },
+            })
+        }
+    }
+}
+
+/// An RSS feed. Feed readers show it away from the site, so every address
+/// in it is absolute, and each item carries its feature image (as Media RSS
+/// and at the top of its text) and its author.
+async fn build_feed(services: &Services, of: FeedOf, request_id: &str) -> Built {
+    let head = match feed_head(services, of, request_id).await {
+        Ok(head) => head,
+        Err(built) => return built,
+    };
+    let page: PostPage = match services
+        .posts
+        .call(head.query, meta(services, request_id))
+        .await
+    {
         Ok(page) => page,
         Err(error) => return Built::from_error(services, &error),
     };
     let refs: Vec<&PostView> = page.posts.iter().collect();
-    let images = describe_images(services, &media_of(&refs, true), request_id).await;
+    let ids = media_of(&refs, true);
+    let (images, authors) = futures::join!(
+        describe_images(services, &ids, request_id),
+        authors_of(services, &refs, request_id)
+    );
+    let base = &services.public_url;
     let items: Vec<FeedItem> = page
         .posts
         .iter()
-        .map(|post| FeedItem {
-            title: post.title.clone(),
-            url: format!("{}/{}/", services.public_url, post.slug),
-            pub_date: post.published_at.unwrap_or(post.created_at).to_rfc2822(),
-            html: resolve_media(&post.html, |id| images.get(id).cloned()),
-            tags: post.tags.iter().map(|tag| tag.name.clone()).collect(),
+        .map(|post| {
+            let image = post
+                .feature_image
+                .as_ref()
+                .and_then(|id| images.get(id))
+                .filter(|source| folio_render_protocol::html::is_safe(source))
+                .map(|source| SocialImage::of(source, base));
+            let mut html = String::new();
+            if let Some(image) = &image {
+                html.push_str(&feature_figure(image));
+            }
+            html.push_str(&seo::absolute_urls(
+                &resolve_media(&post.html, |id| images.get(id).cloned()),
+                base,
+            ));
+            FeedItem {
+                title: post.title.clone(),
+                url: format!("{base}/{}/", post.slug),
+                pub_date: post.published_at.unwrap_or(post.created_at).to_rfc2822(),
+                author: authors
+                    .iter()
+                    .find(|author| author.id == post.author)
+                    .map_or_else(String::new, |author| author.name.clone()),
+                html,
+                tags: post.tags.iter().map(|tag| tag.name.clone()).collect(),
+                image,
+            }
         })
         .collect();
-    let (title, link, self_url) = match (&tag, &tag_name) {
-        (Some(slug), Some(name)) => (
-            format!("{name} — {}", services.site_title),
-            format!("{}/tag/{slug}/", services.public_url),
-            format!("{}/tag/{slug}/feed.xml", services.public_url),
-        ),
-        _ => (
-            services.site_title.clone(),
-            format!("{}/", services.public_url),
-            format!("{}/feed.xml", services.public_url),
-        ),
+    let context = minijinja::context! {
+        title => head.title, link => head.link, self_url => head.self_url,
+        description => head.description, items,
     };
-    let context = minijinja::context! { title, link, self_url, description => services.site_description.clone(), items };
     render_as(
         services,
         "site/rss.xml",
@@ -699,11 +830,23 @@ async fn build_feed(services: &Services, tag: Option<String>, request_id: &str) 
     )
 }
 
+/// A feature image as the first thing in a feed item's text.
+fn feature_figure(image: &SocialImage) -> String {
+    let escape = folio_render_protocol::html::escape;
+    format!(
+        "<figure><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\"></figure>",
+        escape(&image.url),
+        escape(&image.alt),
+        image.width,
+        image.height
+    )
+}
+
 #[get("/feed.xml")]
 async fn site_feed(services: web::Data<Services>, request: HttpRequest) -> HttpResponse {
     let rid = request_id(&request);
     serve(&request, &services, "/feed.xml".into(), || {
-        build_feed(&services, None, &rid)
+        build_feed(&services, FeedOf::Site, &rid)
     })
     .await
 }
@@ -717,8 +860,27 @@ async fn tag_feed(
     let slug = slug.into_inner();
     let rid = request_id(&request);
     serve(&request, &services, format!("/tag/{slug}/feed.xml"), || {
-        build_feed(&services, Some(slug.clone()), &rid)
+        build_feed(&services, FeedOf::Tag(slug.clone()), &rid)
     })
+    .await
+}
+
+/// Cached under `/author/…` like the author's pages: a change to any post
+/// drops them all (see the cache).
+#[get("/author/{slug}/feed.xml")]
+async fn author_feed(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    let rid = request_id(&request);
+    serve(
+        &request,
+        &services,
+        format!("/author/{slug}/feed.xml"),
+        || build_feed(&services, FeedOf::Author(slug.clone()), &rid),
+    )
     .await
 }
 

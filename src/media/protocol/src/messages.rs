@@ -31,13 +31,17 @@ pub enum MediaEvent {
 }
 
 /// What the media concern says about one image, ready for an `<img>`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageSource {
     pub src: String,
     pub srcset: String,
     pub sizes: String,
     pub width: u32,
     pub height: u32,
+    /// The medium's own alt text (empty when it has none): what a feature
+    /// image or a link preview's picture is announced as.
+    #[serde(default)]
+    pub alt: String,
 }
 
 /// Counts of what the media store holds.

@@ -262,6 +262,7 @@ impl MediaDeps {
                     sizes: "(min-width: 48rem) 42rem, 100vw".to_owned(),
                     width: record.width,
                     height: record.height,
+                    alt: record.alt.clone(),
                 };
                 (record.id.to_string(), source)
             })

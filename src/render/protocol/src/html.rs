@@ -158,7 +158,8 @@ fn unescape_attribute(value: &str) -> String {
         .replace("&amp;", "&")
 }
 
-fn escape(value: &str) -> String {
+/// Text escaped for an attribute value in double quotes (or an element's text).
+pub fn escape(value: &str) -> String {
     value
         .replace('&', "&amp;")
         .replace('"', "&quot;")
@@ -199,6 +200,7 @@ mod tests {
             sizes: "100vw".into(),
             width: 1024,
             height: 768,
+            alt: String::new(),
         };
         let out = resolve_media(html, |id| (id == "abc").then(|| source.clone()));
         assert!(
