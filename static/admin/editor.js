@@ -155,8 +155,13 @@ export async function render(main, ctx, params) {
   historyPanel.addEventListener("toggle", () => {
     if (historyPanel.open) loadHistory();
   });
+  const shareBody = h("div", { class: "share-body" });
+  const sharePanel = h("details", { class: "card editor-history editor-share" }, h("summary", {}, "Preview link"), shareBody);
+  sharePanel.addEventListener("toggle", () => {
+    if (sharePanel.open) loadShare();
+  });
   const deleteButton = h("button", { type: "button", class: "danger", onclick: deletePost }, "Delete post");
-  const more = h("div", { class: "editor-more" }, historyPanel, h("div", { class: "row" }, deleteButton));
+  const more = h("div", { class: "editor-more" }, historyPanel, canEdit ? sharePanel : null, h("div", { class: "row" }, deleteButton));
 
   const form = h(
     "form",
@@ -699,6 +704,71 @@ export async function render(main, ctx, params) {
       await api("POST", `/api/v1/posts/${post.id}/revisions/${revision}/restore`);
       toast(`Revision ${revision} restored.`);
       reload();
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+
+  // ---- Preview link ----
+  // The link's address is shown once, when made: only its hash is kept.
+  const previewPath = () => `/api/v1/posts/${post.id}/preview-link`;
+  async function loadShare() {
+    if (!post) return;
+    shareBody.replaceChildren(h("p", { class: "muted" }, "Loading…"));
+    try {
+      const state = await api("GET", previewPath());
+      if (destroyed) return;
+      showShare(state, null);
+    } catch (error) {
+      if (!destroyed) say(shareBody, error.message);
+    }
+  }
+
+  function showShare(state, url) {
+    const about = h("p", { class: "muted" }, "Anyone with the link can read this post as the site will show it, signed out and before it is published, until you revoke the link. Search engines are asked not to index it.");
+    const children = [about];
+    if (url) {
+      const address = h("input", { type: "text", readonly: true, value: url, id: "preview-link-url", class: "share-url" });
+      address.addEventListener("focus", () => address.select());
+      const copy = h("button", { type: "button", class: "secondary small", onclick: async () => {
+        try {
+          await navigator.clipboard.writeText(url);
+          toast("Link copied.");
+        } catch {
+          address.focus();
+          toast("Select the link and copy it (Ctrl+C).");
+        }
+      } }, "Copy link");
+      children.push(field("Preview link", address, "Copy it now: it is not shown again. Making a new one stops this one working."), h("div", { class: "row" }, copy, h("a", { href: url, target: "_blank", rel: "noopener" }, "Open")));
+    } else if (state.active) {
+      children.push(h("p", {}, "A preview link made ", h("time", { datetime: state.created_at }, formatDate(state.created_at)), " is working."));
+    } else {
+      children.push(h("p", {}, "This post has no preview link."));
+    }
+    const make = h("button", { type: "button", class: "secondary small", onclick: makeShare }, state.active || url ? "Make a new link" : "Make a preview link");
+    const revoke = h("button", { type: "button", class: "danger small", onclick: revokeShare }, "Revoke link");
+    children.push(h("div", { class: "row" }, make, state.active || url ? revoke : null));
+    shareBody.replaceChildren(...children);
+  }
+
+  async function makeShare() {
+    try {
+      const link = await api("POST", previewPath());
+      if (destroyed) return;
+      showShare({ active: true, created_at: link.created_at }, link.url);
+      document.getElementById("preview-link-url")?.focus();
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+
+  async function revokeShare() {
+    const sure = await confirmDialog("Revoke the preview link? Whoever has it will see “Page not found”.", "Revoke link");
+    if (!sure) return;
+    try {
+      await api("DELETE", previewPath());
+      toast("Preview link revoked.");
+      if (!destroyed) showShare({ active: false }, null);
     } catch (error) {
       toast(error.message, "error");
     }

@@ -30,6 +30,8 @@ const DOWNLOAD_POLICY: &str = "default-src 'none'; sandbox allow-downloads; fram
 enum Kind {
     AdminShell,
     Page,
+    /// A page of the theme at a private address (a draft's preview link).
+    PrivatePage,
     Inert,
     Download,
 }
@@ -47,6 +49,7 @@ impl Kind {
         match (html, path) {
             _ if attachment => Kind::Download,
             (true, "/admin/") => Kind::AdminShell,
+            (true, path) if path.starts_with("/preview/") => Kind::PrivatePage,
             (true, _) => Kind::Page,
             (false, _) => Kind::Inert,
         }
@@ -55,7 +58,7 @@ impl Kind {
     fn policy(&self) -> &'static str {
         match self {
             Kind::AdminShell => ADMIN_POLICY,
-            Kind::Page => PAGE_POLICY,
+            Kind::Page | Kind::PrivatePage => PAGE_POLICY,
             Kind::Inert => INERT_POLICY,
             Kind::Download => DOWNLOAD_POLICY,
         }
@@ -64,16 +67,18 @@ impl Kind {
     /// For browsers that predate `frame-ancestors`.
     fn frame_options(&self) -> &'static str {
         match self {
-            Kind::Page => "SAMEORIGIN",
+            Kind::Page | Kind::PrivatePage => "SAMEORIGIN",
             Kind::AdminShell | Kind::Inert | Kind::Download => "DENY",
         }
     }
 
     /// A reader following a link from a post tells the other site where it came
-    /// from (the browsers' default); the admin's addresses never leave the site.
+    /// from (the browsers' default); the admin's addresses never leave the site,
+    /// and a private address's secret is not told to anyone, not even the site.
     fn referrer_policy(&self) -> &'static str {
         match self {
             Kind::Page => "strict-origin-when-cross-origin",
+            Kind::PrivatePage => "no-referrer",
             Kind::AdminShell | Kind::Inert | Kind::Download => "same-origin",
         }
     }

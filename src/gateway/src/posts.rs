@@ -1,5 +1,7 @@
-//! Posts and pages over the API: `/api/v1/posts`, `/api/v1/tags`, `/api/v1/render`.
+//! Posts and pages over the API: `/api/v1/posts` (with their preview
+//! links), `/api/v1/tags`, `/api/v1/render`.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -11,8 +13,8 @@ use super::{ApiError, Identity, Services};
 use folio_posts_protocol::domain::{Excerpt, PostId, PostKind, PostStatus, Slug, TagList, Title};
 use folio_posts_protocol::messages::{
     CreatePost, DeletePost, GetPost, GetRevision, ListPosts, ListRevisions, ListTags, PostFields,
-    PostSummary, PostView, Publish, RestoreRevision, RevisionView, SummaryPage, TagView, Unpublish,
-    UpdatePost,
+    PostSummary, PostView, PreviewOf, Publish, RestoreRevision, RevisionView, RevokePreview,
+    SharePreview, SummaryPage, TagView, Unpublish, UpdatePost,
 };
 use folio_render_protocol::html::resolve_media;
 use folio_render_protocol::messages::Render;
@@ -30,7 +32,10 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .service(get_revision)
         .service(restore)
         .service(list_tags)
-        .service(preview);
+        .service(preview)
+        .service(share_preview)
+        .service(preview_state)
+        .service(revoke_preview);
 }
 
 /// A post as the API answers it: the stored view plus its public URL.
@@ -547,4 +552,107 @@ async fn preview(
         html,
         excerpt: rendered.excerpt,
     }))
+}
+
+/// A preview link, answered once when made.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct PreviewLinkOut {
+    /// The address to share: it shows the post, whatever its status, to
+    /// whoever opens it, until it is revoked or replaced.
+    url: String,
+    created_at: DateTime<Utc>,
+}
+
+/// Whether a post has a working preview link (its address is not kept).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct PreviewStateOut {
+    active: bool,
+    created_at: Option<DateTime<Utc>>,
+}
+
+/// Makes a private link to a post or page (a draft, say) for whoever may
+/// edit it; it replaces the post's earlier link, which stops working.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 201, description = "The link", body = PreviewLinkOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[post("/api/v1/posts/{id}/preview-link")]
+async fn share_preview(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let link = services
+        .posts
+        .call(SharePreview { id }, identity.meta())
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(PreviewLinkOut {
+            url: format!("{}/preview/{}/", services.public_url, link.token.as_str()),
+            created_at: link.created_at,
+        }))
+}
+
+/// Whether a post has a working preview link.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "Whether there is one, and since when", body = PreviewStateOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "There is no such post (or the caller may not see it)", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[get("/api/v1/posts/{id}/preview-link")]
+async fn preview_state(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let state = services
+        .posts
+        .call(PreviewOf { id }, identity.meta())
+        .await?;
+    Ok(HttpResponse::Ok().json(PreviewStateOut {
+        active: state.is_some(),
+        created_at: state.map(|state| state.created_at),
+    }))
+}
+
+/// Stops a post's preview link working: whoever opens it then gets a 404.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such post, or it has no preview link", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[delete("/api/v1/posts/{id}/preview-link")]
+async fn revoke_preview(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    services
+        .posts
+        .call(RevokePreview { id }, identity.meta())
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -21,9 +21,10 @@ use folio_auth_protocol::messages::{AuthorBySlug, AuthorView, DescribeAuthors};
 use folio_media_protocol::messages::DescribeImages;
 use folio_media_protocol::messages::ImageSource;
 use folio_posts_protocol::PostsError;
-use folio_posts_protocol::domain::PostKind;
+use folio_posts_protocol::domain::{PostKind, PreviewToken};
 use folio_posts_protocol::messages::{
-    ListPublished, ListPublishedUrls, PostPage, PostView, PublishedBySlug, SITEMAP_URLS,
+    ListPublished, ListPublishedUrls, PostByPreview, PostPage, PostView, PublishedBySlug,
+    SITEMAP_URLS,
 };
 use folio_render_protocol::html::resolve_media;
 use folio_runtime::{CallMeta, CommonError, UserId};
@@ -49,6 +50,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .service(sitemap_xml)
         .service(sitemap_file)
         .service(robots_txt)
+        .service(preview_page)
         .service(post_page);
 }
 
@@ -322,14 +324,23 @@ fn media_of(posts: &[&PostView], with_bodies: bool) -> Vec<String> {
 }
 
 async fn build_post(services: &Services, slug: String, request_id: &str) -> Built {
-    let post = match services
+    match services
         .posts
         .call(PublishedBySlug { slug }, meta(services, request_id))
         .await
     {
-        Ok(post) => post,
-        Err(error) => return Built::from_error(services, &error),
-    };
+        Ok(post) => post_page_of(services, post, request_id, false).await,
+        Err(error) => Built::from_error(services, &error),
+    }
+}
+
+/// A post's page; a `preview` says so on the page and asks not to be indexed.
+async fn post_page_of(
+    services: &Services,
+    post: PostView,
+    request_id: &str,
+    preview: bool,
+) -> Built {
     let shown = [&post];
     let ids = media_of(&shown, true);
     let (images, authors) = futures::join!(
@@ -361,8 +372,38 @@ async fn build_post(services: &Services, slug: String, request_id: &str) -> Buil
         site => site(services),
         meta => page_meta,
         post => out,
+        preview,
+        status => post.status.as_str(),
     };
     render(services, "site/post.html", context, complete)
+}
+
+/// A post or page through its preview link, whatever its status: built for
+/// each request, never cached (by Folio, a browser or a proxy), never indexed,
+/// and "not found" as soon as the link is revoked or replaced.
+#[get("/preview/{token}/")]
+async fn preview_page(
+    services: web::Data<Services>,
+    request: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let rid = request_id(&request);
+    let built = match PreviewToken::parse(&token) {
+        Err(_) => Built::error(&services, StatusCode::NOT_FOUND),
+        Ok(token) => match services
+            .posts
+            .call(PostByPreview { token }, meta(&services, &rid))
+            .await
+        {
+            Ok(post) => post_page_of(&services, post, &rid, true).await,
+            Err(error) => Built::from_error(&services, &error),
+        },
+    };
+    HttpResponse::build(built.status)
+        .content_type(built.content_type)
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Robots-Tag", "noindex, nofollow"))
+        .body(built.body)
 }
 
 fn render(services: &Services, template: &str, context: minijinja::Value, complete: bool) -> Built {

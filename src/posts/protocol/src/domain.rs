@@ -316,6 +316,7 @@ const RESERVED_PATHS: &[&str] = &[
     "media",
     "metrics",
     "page",
+    "preview",
     "readyz",
     "robots.txt",
     "search",
@@ -704,5 +705,25 @@ mod tests {
             "/b/"
         );
         assert!(RedirectUrl::parse("https://x/").unwrap().local().is_none());
+    }
+}
+
+folio_seam::string_newtype! {
+    /// The secret part of a preview link: 64 lowercase hex digits (256
+    /// random bits). Whoever has it may read one post that is not public.
+    redacted pub struct PreviewToken;
+}
+
+impl PreviewToken {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let well_formed = raw.len() == 64
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if well_formed {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err("that is not a preview link".into())
+        }
     }
 }

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::PostsError;
 use super::domain::{
-    Excerpt, ImportSource, PostId, PostKind, PostStatus, RedirectFrom, RedirectId, RedirectOrigin,
-    RedirectTarget, Slug, TagList, Title,
+    Excerpt, ImportSource, PostId, PostKind, PostStatus, PreviewToken, RedirectFrom, RedirectId,
+    RedirectOrigin, RedirectTarget, Slug, TagList, Title,
 };
 use folio_seam::{ConcernName, UserId};
 
@@ -35,7 +35,51 @@ folio_seam::protocol!(PostsProtocol: ConcernName::Posts, PostsError, PostsEvent 
     AddRedirect => RedirectView, "posts.redirects.add";
     RemoveRedirect => (), "posts.redirects.remove";
     ResolveRedirect => Option<String>, "posts.redirects.resolve";
+    SharePreview => PreviewLink, "posts.preview.share";
+    PreviewOf => Option<PreviewState>, "posts.preview.state";
+    RevokePreview => (), "posts.preview.revoke";
+    PostByPreview => PostView, "posts.preview.read";
 });
+
+/// A private link to a post or page, for whoever may edit it: a new one
+/// replaces the last (which stops working).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharePreview {
+    pub id: PostId,
+}
+
+/// The token is answered once, when made: only its hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewLink {
+    pub token: PreviewToken,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whether a post has a working preview link, for whoever may edit it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewOf {
+    pub id: PostId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PreviewState {
+    pub created_at: DateTime<Utc>,
+    #[schema(value_type = String)]
+    pub created_by: UserId,
+}
+
+/// Stops a post's preview link working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokePreview {
+    pub id: PostId,
+}
+
+/// The post a preview link shows, whatever its status: anyone may ask, the
+/// token is the permission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostByPreview {
+    pub token: PreviewToken,
+}
 
 /// For an index kept elsewhere (search): every post and page, of every
 /// status, as (id, revision, author), in id order after `after`. Only for

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::PostsError;
-use super::domain::{PostId, PostKind, PostStatus, Slug, TagList, TagName};
+use super::domain::{PostId, PostKind, PostStatus, PreviewToken, Slug, TagList, TagName};
 use super::messages::*;
 use super::store::{Filter, PostRecord, PostsStore, TagViewer};
 use folio_auth_protocol::permissions::{Action, allows};
@@ -63,6 +63,10 @@ folio_runtime::concern_handlers!(Posts {
     AddRedirect => add_redirect;
     RemoveRedirect => remove_redirect;
     ResolveRedirect => resolve_redirect;
+    SharePreview => share_preview;
+    PreviewOf => preview_of;
+    RevokePreview => revoke_preview;
+    PostByPreview => post_by_preview;
 });
 
 /// How long a save waits for the render concern.
@@ -896,5 +900,67 @@ impl PostsDeps {
         _: &Caller,
     ) -> Result<Option<String>, PostsError> {
         self.store.resolve_redirect(&msg.from).await
+    }
+}
+
+/// What the store keeps of a preview token: its SHA-256, hex.
+fn token_hash(token: &PreviewToken) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(token.as_str().as_bytes()))
+}
+
+/// A new preview token: two random (v4) UUIDs, 244 random bits from the
+/// operating system's generator, as 64 hex digits.
+fn new_preview_token() -> Result<PreviewToken, PostsError> {
+    let raw = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+    PreviewToken::parse(&raw).map_err(PostsError::unexpected)
+}
+
+impl PostsDeps {
+    async fn share_preview(
+        &self,
+        msg: SharePreview,
+        caller: &Caller,
+    ) -> Result<PreviewLink, PostsError> {
+        let (_, user) = self.editable(msg.id, caller).await?;
+        let token = new_preview_token()?;
+        let created_at = Utc::now();
+        self.store
+            .share_preview(msg.id, token_hash(&token), user, created_at)
+            .await?;
+        tracing::info!(post = %msg.id, "preview link made");
+        Ok(PreviewLink { token, created_at })
+    }
+
+    async fn preview_of(
+        &self,
+        msg: PreviewOf,
+        caller: &Caller,
+    ) -> Result<Option<PreviewState>, PostsError> {
+        self.editable(msg.id, caller).await?;
+        self.store.preview_of(msg.id).await
+    }
+
+    async fn revoke_preview(&self, msg: RevokePreview, caller: &Caller) -> Result<(), PostsError> {
+        self.editable(msg.id, caller).await?;
+        if !self.store.revoke_preview(msg.id).await? {
+            return Err(PostsError::not_found("this post has no preview link"));
+        }
+        tracing::info!(post = %msg.id, "preview link revoked");
+        Ok(())
+    }
+
+    /// Anyone may ask: the token is the permission. A wrong or revoked one
+    /// is "not found", saying nothing of whether the post exists.
+    async fn post_by_preview(
+        &self,
+        msg: PostByPreview,
+        _: &Caller,
+    ) -> Result<PostView, PostsError> {
+        self.store
+            .by_preview(&token_hash(&msg.token))
+            .await?
+            .map(|post| post.view())
+            .ok_or_else(|| PostsError::not_found("this preview link does not work (any more)"))
     }
 }

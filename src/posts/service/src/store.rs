@@ -1,6 +1,6 @@
 //! The posts store: the only code that reads or writes the posts database
 //! (posts and pages, their bodies, tags, revisions, the counts kept of them,
-//! and redirects from old addresses).
+//! redirects from old addresses, and preview links).
 //!
 //! Shaped for 100,000 posts: `posts` rows are narrow (bodies live in
 //! `post_bodies`), a listing reads a page of ids in index order counted from
@@ -29,8 +29,8 @@ use super::domain::{
     RedirectTarget, RedirectUrl, word_count,
 };
 use super::messages::{
-    IndexVersion, PostSummary, PostView, PostsStats, PublishedUrl, RedirectView, RevisionView,
-    TagRef, TagView,
+    IndexVersion, PostSummary, PostView, PostsStats, PreviewState, PublishedUrl, RedirectView,
+    RevisionView, TagRef, TagView,
 };
 use folio_runtime::UserId;
 use folio_storage::StoreLocation;
@@ -2409,5 +2409,99 @@ mod tests {
             nearer_end(100, 80, 10, Direction::OldestFirst),
             (10, Direction::NewestFirst, true)
         );
+    }
+}
+
+mod preview_link {
+    use sea_orm::entity::prelude::*;
+
+    /// A post's working preview link, by the hash of its token.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "preview_links")]
+    pub(super) struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub post_id: Uuid,
+        pub token_hash: String,
+        pub created_by: Uuid,
+        pub created_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub(super) enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+impl PostsStore {
+    /// Makes `token_hash` the post's one preview link, replacing any other,
+    /// in one transaction.
+    pub async fn share_preview(
+        &self,
+        post: PostId,
+        token_hash: String,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), PostsError> {
+        self.writer
+            .write(move |txn, _| {
+                let token_hash = token_hash.clone();
+                Box::pin(async move {
+                    preview_link::Entity::delete_by_id(post.as_uuid())
+                        .exec(txn)
+                        .await
+                        .map_err(unexpected("replacing a preview link"))?;
+                    preview_link::ActiveModel {
+                        post_id: Set(post.as_uuid()),
+                        token_hash: Set(token_hash),
+                        created_by: Set(by.as_uuid()),
+                        created_at: Set(at),
+                    }
+                    .insert(txn)
+                    .await
+                    .map_err(unexpected("writing a preview link"))?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// When the post's preview link was made, and by whom, if it has one.
+    pub async fn preview_of(&self, post: PostId) -> Result<Option<PreviewState>, PostsError> {
+        let model = preview_link::Entity::find_by_id(post.as_uuid())
+            .one(&self.db)
+            .await
+            .map_err(unexpected("reading a preview link"))?;
+        Ok(model.map(|model| PreviewState {
+            created_at: model.created_at,
+            created_by: UserId::from_uuid(model.created_by),
+        }))
+    }
+
+    /// Stops the post's preview link working; false when it had none.
+    pub async fn revoke_preview(&self, post: PostId) -> Result<bool, PostsError> {
+        self.writer
+            .write(move |txn, _| {
+                Box::pin(async move {
+                    let result = preview_link::Entity::delete_by_id(post.as_uuid())
+                        .exec(txn)
+                        .await
+                        .map_err(unexpected("removing a preview link"))?;
+                    Ok(result.rows_affected > 0)
+                })
+            })
+            .await
+    }
+
+    /// The post whose preview link has this token hash.
+    pub async fn by_preview(&self, token_hash: &str) -> Result<Option<PostRecord>, PostsError> {
+        let link = preview_link::Entity::find()
+            .filter(preview_link::Column::TokenHash.eq(token_hash))
+            .one(&self.db)
+            .await
+            .map_err(unexpected("reading a preview link"))?;
+        match link {
+            Some(link) => self.get(PostId::from_uuid(link.post_id)).await,
+            None => Ok(None),
+        }
     }
 }
