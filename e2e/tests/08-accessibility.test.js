@@ -108,6 +108,17 @@ test("every main screen passes axe's WCAG 2 A/AA checks, and the keyboard starts
     await step("editor with preview", async () => {
       await openSeededPost(page, post.title);
       violations.push(...(await audit(page, "editor")));
+      // With its preview link made and shown.
+      await page.getByText("Preview link", { exact: true }).click();
+      await page.getByRole("button", { name: "Make a preview link" }).click();
+      await visible(page.getByLabel("Preview link", { exact: true }), "the preview link");
+      violations.push(...(await audit(page, "editor, preview link")));
+    });
+
+    await step("profile", async () => {
+      await page.getByRole("link", { name: /· owner$/ }).click();
+      await visible(h1("Your profile"), "the profile heading");
+      violations.push(...(await audit(page, "profile")));
     });
 
     await step("media library with details open", async () => {

@@ -1,6 +1,6 @@
 // The admin UI's shell: who is signed in, the navigation, and the router that
 // hands `#/…` routes to one screen module each (posts.js, editor.js, media.js,
-// people.js, tokens.js, redirects.js, imports.js, status.js).
+// people.js, profile.js, tokens.js, redirects.js, imports.js, status.js).
 //
 // A screen module exports `render(main, ctx, params)` (`params.query` holds the
 // hash's `?…` part as URLSearchParams); it may return a function
@@ -32,6 +32,10 @@ const ctx = {
       default: return false;
     }
   },
+  /** The signed-in person changed their own name: the header shows it at once. */
+  refreshWho() {
+    renderNav();
+  },
   /** Changes the address without leaving the screen (a new post, once saved, gets its id). */
   replaceHash(hash) {
     history.replaceState(null, "", hash);
@@ -50,6 +54,7 @@ const ROUTES = [
   { pattern: /^#\/media$/, module: "./media.js" },
   { pattern: /^#\/people$/, module: "./people.js", needs: "manage_people" },
   { pattern: /^#\/tokens$/, module: "./tokens.js" },
+  { pattern: /^#\/profile$/, module: "./profile.js" },
   { pattern: /^#\/redirects$/, module: "./redirects.js", needs: "settings" },
   { pattern: /^#\/import$/, module: "./imports.js", needs: "settings" },
   { pattern: /^#\/status$/, module: "./status.js", needs: "settings" },
@@ -75,7 +80,7 @@ function renderNav() {
       h("li", {}, h("a", { href, "aria-current": href === here ? "page" : null }, label)))),
   );
   document.getElementById("who").replaceChildren(
-    h("span", { class: "muted" }, `${ctx.me.name} · ${ctx.me.role}`),
+    h("a", { href: "#/profile", class: "muted", title: "Your profile and password", "aria-current": here === "#/profile" ? "page" : null }, `${ctx.me.name} · ${ctx.me.role}`),
     h("a", { href: "/", class: "muted" }, "View site"),
     h("button", { type: "button", class: "secondary small", onclick: signOut }, "Sign out"),
   );
