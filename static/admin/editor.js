@@ -87,7 +87,16 @@ export async function render(main, ctx, params) {
   let featureImage = post ? post.feature_image : null;
 
   // ---- Fields ----
-  const heading = h("h1", {}, post ? "Edit post" : "New post");
+  // A page (About, Contact) is written like a post; `#/posts/new?type=page` starts one.
+  const startAs = post ? post.type : params.query && params.query.get("type") === "page" ? "page" : "post";
+  const noun = () => (kind.value === "page" ? "page" : "post");
+  const kind = h(
+    "select",
+    { name: "type" },
+    h("option", { value: "post", selected: startAs === "post" }, "Post"),
+    h("option", { value: "page", selected: startAs === "page" }, "Page"),
+  );
+  const heading = h("h1", {}, `${post ? "Edit" : "New"} ${startAs === "page" ? "page" : "post"}`);
   const title = h("input", { type: "text", name: "title", autocomplete: "off", value: post ? post.title : "", required: true });
   const slug = h("input", { type: "text", name: "slug", autocomplete: "off", spellcheck: false, value: post ? post.slug : "" });
   const slugError = h("p", { class: "error editor-inline-error", id: "slug-error", hidden: true });
@@ -188,6 +197,7 @@ export async function render(main, ctx, params) {
       h(
         "div",
         { class: "editor-meta" },
+        field("Type", kind, "A page (About, Contact) is at /slug/ like a post, but not listed on the home page, in tags or in feeds."),
         field("Slug", slug, "Optional: made from the title if left empty. Lowercase letters, digits and hyphens; the post is at /slug/."),
         slugError,
         field("Tags", tags, "Separate tags with commas, e.g. Rust, Travel notes."),
@@ -229,6 +239,7 @@ export async function render(main, ctx, params) {
       tags: parseTags(tags.value),
       excerpt: excerpt.value.trim(),
       feature_image: featureImage,
+      type: kind.value,
     };
   }
   function choice() {
@@ -391,6 +402,7 @@ export async function render(main, ctx, params) {
     statusBox.replaceChildren(...children.filter(Boolean));
     viewLink.hidden = !(post && post.status === "published");
     if (post) viewLink.href = `/${post.slug}/`;
+    viewLink.textContent = `View ${noun()}`;
   }
 
   // ---- Feature image ----
@@ -602,6 +614,7 @@ export async function render(main, ctx, params) {
       markdown: values.markdown,
       tags: values.tags,
       feature_image: values.feature_image,
+      type: values.type,
     };
     if (values.slug) body.slug = values.slug;
     if (values.excerpt !== savedExcerpt) body.excerpt = values.excerpt || null;
@@ -631,8 +644,8 @@ export async function render(main, ctx, params) {
     if (creating) {
       // The editor stays as it is; only the address changes, so a reload finds this post.
       ctx.replaceHash(`#/posts/${post.id}`);
-      heading.textContent = "Edit post";
-      document.title = "Edit post · Folio admin";
+      heading.textContent = `Edit ${noun()}`;
+      document.title = `Edit ${noun()} · Folio admin`;
       main.querySelector(".editor-page").append(more);
     }
     // Fill in what the server decided (a slug made from the title) unless it was edited meanwhile.
@@ -793,6 +806,7 @@ export async function render(main, ctx, params) {
 
   // ---- Wiring ----
   for (const control of [title, slug, tags, excerpt]) control.addEventListener("input", changed);
+  kind.addEventListener("change", changed);
   markdown.addEventListener("input", () => {
     changed();
     schedulePreview();

@@ -14,12 +14,17 @@ const STATUS_LABEL = { draft: "Draft", scheduled: "Scheduled", published: "Publi
 // The filters live in the address (`#/posts?status=draft&page=2`), so a filtered
 // list can be bookmarked and Back returns to it; they are also kept for the
 // session, so "Posts" in the navigation comes back to the same list.
-const remembered = { q: "", status: "", tag: "", author: "", page: 1 };
-const FILTER_KEYS = ["q", "status", "tag", "author"];
+const TYPES = [
+  ["", "Posts and pages"],
+  ["post", "Posts"],
+  ["page", "Pages"],
+];
+const remembered = { q: "", status: "", type: "", tag: "", author: "", page: 1 };
+const FILTER_KEYS = ["q", "status", "type", "tag", "author"];
 
 function filtersFrom(query) {
   if (!query || ![...FILTER_KEYS, "page"].some((key) => query.has(key))) return { ...remembered };
-  const filters = { q: "", status: "", tag: "", author: "", page: 1 };
+  const filters = { q: "", status: "", type: "", tag: "", author: "", page: 1 };
   for (const key of FILTER_KEYS) filters[key] = query.get(key) || "";
   filters.page = Math.max(1, Number.parseInt(query.get("page") || "1", 10) || 1);
   return filters;
@@ -52,6 +57,7 @@ export async function render(main, ctx, params = {}) {
 
   const search = h("input", { type: "search", name: "q", value: filters.q, autocomplete: "off", placeholder: "Words in the title or text" });
   const status = h("select", { name: "status" }, STATUSES.map(([value, label]) => option(value, label, filters.status)));
+  const type = h("select", { name: "type" }, TYPES.map(([value, label]) => option(value, label, filters.type)));
   const tag = h("select", { name: "tag" }, option("", "Any tag", filters.tag));
   const author = h("select", { name: "author" }, option("", "Any author", filters.author));
 
@@ -67,13 +73,16 @@ export async function render(main, ctx, params = {}) {
       "div",
       { class: "spread posts-head" },
       h("h1", {}, "Posts"),
-      h("a", { class: "button-link primary", href: "#/posts/new" }, "New post"),
+      h("div", { class: "row" },
+        h("a", { class: "button-link secondary", href: "#/posts/new?type=page" }, "New page"),
+        h("a", { class: "button-link primary", href: "#/posts/new" }, "New post")),
     ),
     h(
       "form",
       { class: "posts-filters", role: "search", "aria-label": "Filter posts", onsubmit: (event) => { event.preventDefault(); refilter(); } },
       field("Search posts", search),
       field("Status", status),
+      field("Type", type),
       field("Tag", tag),
       field("Author", author),
     ),
@@ -91,7 +100,7 @@ export async function render(main, ctx, params = {}) {
     const mine = ++sequence;
     const query = new URLSearchParams();
     // The API refuses empty values (`status=`), so only chosen filters are sent.
-    for (const key of ["status", "tag", "author", "q"]) {
+    for (const key of ["status", "type", "tag", "author", "q"]) {
       const value = key === "q" ? filters.q.trim() : filters[key];
       if (value) query.set(key, value);
     }
@@ -198,6 +207,7 @@ export async function render(main, ctx, params = {}) {
   function refilter() {
     filters.q = search.value;
     filters.status = status.value;
+    filters.type = type.value;
     filters.tag = tag.value;
     filters.author = author.value;
     filters.page = 1;
@@ -207,7 +217,7 @@ export async function render(main, ctx, params = {}) {
 
   function clearFilters() {
     search.value = "";
-    status.value = tag.value = author.value = "";
+    status.value = type.value = tag.value = author.value = "";
     refilter();
     search.focus();
   }
@@ -216,7 +226,7 @@ export async function render(main, ctx, params = {}) {
     clearTimeout(debounce);
     debounce = setTimeout(refilter, 300);
   });
-  for (const select of [status, tag, author]) select.addEventListener("change", refilter);
+  for (const select of [status, type, tag, author]) select.addEventListener("change", refilter);
 
   // Tags and authors only fill the filters: the list works without them.
   const [tags, authors] = await Promise.all([
