@@ -463,7 +463,7 @@ pub async fn user_command(settings: &Settings, command: UserCommand) -> anyhow::
                     email,
                     name,
                     role,
-                    password,
+                    password: Some(password),
                 },
                 meta,
             )

@@ -75,7 +75,7 @@ async fn a_draft_shows_through_its_link_to_anyone_and_nowhere_else_until_revoked
     let headers = response.headers().clone();
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["x-robots-tag"], "noindex, nofollow");
-    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["referrer-policy"], "same-origin");
     let html = response.text().await.unwrap();
     assert!(
         html.contains("<h1 class=\"post-title\">Coming soon</h1>"),

@@ -72,6 +72,7 @@ fn user() -> auth::UserView {
         bio: "Writes.".into(),
         role: Role::Editor,
         disabled: false,
+        signed_up: true,
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }
@@ -145,7 +146,7 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
             email: email.clone(),
             name: name.clone(),
             role: Role::Author,
-            password: password.clone(),
+            password: Some(password.clone()),
         },
         user(),
     );
@@ -228,6 +229,29 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
             secret: secret.clone(),
         },
         true,
+    );
+    message_round_trips(
+        auth::InviteUser { id: person },
+        auth::Invitation {
+            secret: secret.clone(),
+            expires_at: Utc::now(),
+        },
+    );
+    message_round_trips(
+        auth::CheckInvite {
+            secret: secret.clone(),
+        },
+        auth::InviteView {
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+        },
+    );
+    message_round_trips(
+        auth::AcceptInvite {
+            secret: secret.clone(),
+            password: password.clone(),
+        },
+        granted.clone(),
     );
     message_round_trips(
         auth::CompleteSetup {
@@ -422,6 +446,23 @@ fn every_message_and_reply_round_trips_through_serde() {
         redirect.clone(),
     );
     message_round_trips(posts::RemoveRedirect { id: redirect.id }, ());
+    let post = folio::posts::domain::PostId::from_uuid(Uuid::new_v4());
+    let token = folio::posts::domain::PreviewToken::parse(&"ab".repeat(32)).unwrap();
+    message_round_trips(
+        posts::SharePreview { id: post },
+        posts::PreviewLink {
+            token,
+            created_at: chrono::Utc::now(),
+        },
+    );
+    message_round_trips(
+        posts::PreviewOf { id: post },
+        Some(posts::PreviewState {
+            created_at: chrono::Utc::now(),
+            created_by: user_id(),
+        }),
+    );
+    message_round_trips(posts::RevokePreview { id: post }, ());
     message_round_trips(
         posts::ResolveRedirect {
             from: redirect.from.clone(),

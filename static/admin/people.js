@@ -1,8 +1,9 @@
-// The People screen (#/people): adding accounts, changing roles, disabling, setting a password, ending sessions
+// The People screen (#/people): adding accounts (with a sign-up link or a password), changing roles, disabling,
+// setting a password, ending sessions
 // and removing people (with who takes over their posts).
 
 import { api } from "./api.js";
-import { h, toast, say, confirmDialog, field } from "./ui.js";
+import { h, toast, say, confirmDialog, field, formatDate } from "./ui.js";
 
 const RANKS = ["contributor", "author", "editor", "administrator", "owner"];
 // Password::MIN in src/auth/domain.rs; checked here too so a short password gets a plain sentence
@@ -67,8 +68,23 @@ export async function render(main, ctx) {
   const email = h("input", { type: "email", name: "email", autocomplete: "off", required: true });
   const role = h("select", { name: "role" }, roles.map((r) => h("option", { value: r }, r)));
   const password = h("input", { type: "password", name: "password", autocomplete: "new-password", minlength: String(PASSWORD_MIN), required: true });
+  // By default they choose their own password, through a one-time link.
+  const howLink = h("input", { type: "radio", name: "how", value: "link", checked: true });
+  howLink.defaultChecked = true; // what the form's reset comes back to
+  const howPassword = h("input", { type: "radio", name: "how", value: "password" });
+  const passwordField = field("Password", password, `At least ${PASSWORD_MIN} characters. Tell them to change it after signing in.`);
+  passwordField.hidden = true;
+  const how = h(
+    "fieldset",
+    { class: "people-how" },
+    h("legend", {}, "How they sign in the first time"),
+    h("label", {}, howLink, " A sign-up link you send them: they choose their password"),
+    h("label", {}, howPassword, " A password you choose now"),
+  );
+  for (const radio of [howLink, howPassword]) radio.addEventListener("change", () => { passwordField.hidden = !howPassword.checked; });
   const addFeedback = h("div", { class: "feedback" });
   const addButton = h("button", { type: "submit", class: "primary" }, "Add person");
+  const linkBox = h("div", {});
 
   const addForm = h(
     "form",
@@ -80,17 +96,51 @@ export async function render(main, ctx) {
       field("Name", name),
       field("Email", email),
       field("Role", role, "Contributors write drafts; authors publish their own posts; editors manage everyone's posts and media; administrators also manage people and the system."),
-      field("Password", password, `At least ${PASSWORD_MIN} characters. Tell them to change it after signing in.`),
     ),
+    how,
+    passwordField,
     addFeedback,
     h("div", { class: "row" }, addButton),
+    linkBox,
   );
+
+  /** A sign-up link, shown once, ready to copy and send. */
+  function showLink(user, link) {
+    const address = h("input", { type: "text", readonly: true, value: link.url, class: "token-secret", id: "signup-link" });
+    address.addEventListener("focus", () => address.select());
+    const copy = h("button", { type: "button", class: "secondary small", onclick: async () => {
+      try {
+        await navigator.clipboard.writeText(link.url);
+        toast("Link copied.");
+      } catch {
+        address.focus();
+        toast("Select the link and copy it (Ctrl+C).");
+      }
+    } }, "Copy link");
+    linkBox.replaceChildren(h(
+      "div",
+      { class: "notice people-link", role: "status" },
+      field(`Sign-up link for ${user.name}`, address, `Send it to ${user.email}. It works once, until ${formatDate(link.expires_at)}; it is not shown again.`),
+      h("div", { class: "row" }, copy),
+    ));
+    address.focus();
+  }
+
+  async function sendLink(user) {
+    try {
+      const link = await api("POST", `/api/v1/users/${user.id}/invite`);
+      showLink(user, link);
+      addForm.scrollIntoView({ block: "nearest" });
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
 
   /** A plain sentence for what the browser can check before asking the server, or null. */
   function invalid() {
     if (!name.value.trim()) return [name, "Enter the person's name."];
     if (!email.value.trim() || !email.validity.valid) return [email, "Enter an email address like name@example.com."];
-    if ([...password.value].length < PASSWORD_MIN) return [password, `The password must be at least ${PASSWORD_MIN} characters.`];
+    if (howPassword.checked && [...password.value].length < PASSWORD_MIN) return [password, `The password must be at least ${PASSWORD_MIN} characters.`];
     return null;
   }
 
@@ -108,18 +158,17 @@ export async function render(main, ctx) {
     say(addFeedback, null);
     addButton.disabled = true;
     try {
-      const user = await api("POST", "/api/v1/users", {
-        name: name.value.trim(),
-        email: email.value.trim(),
-        role: role.value,
-        password: password.value,
-      });
+      const body = { name: name.value.trim(), email: email.value.trim(), role: role.value };
+      if (howPassword.checked) body.password = password.value;
+      const user = await api("POST", "/api/v1/users", body);
       users.push(user);
       tbody.append(rowFor(user));
       showEmpty();
       toast(`Added ${user.name} as ${withArticle(user.role)}.`);
       addForm.reset();
-      name.focus();
+      passwordField.hidden = true;
+      if (user.signed_up === false) await sendLink(user);
+      else name.focus();
     } catch (error) {
       // What they typed stays: only the message changes.
       say(addFeedback, error.message);
@@ -169,7 +218,9 @@ export async function render(main, ctx) {
 
     const status = user.disabled
       ? h("span", { class: "people-status disabled" }, "disabled")
-      : h("span", { class: "people-status active" }, "active");
+      : user.signed_up === false
+        ? h("span", { class: "people-status pending" }, "not signed up yet")
+        : h("span", { class: "people-status active" }, "active");
 
     let actions;
     if (locked) {
@@ -181,6 +232,9 @@ export async function render(main, ctx) {
         user.disabled
           ? h("button", { type: "button", class: "secondary small", "data-action": "toggle", "aria-label": `Enable ${user.name}`, onclick: () => setDisabled(user, false) }, "Enable")
           : h("button", { type: "button", class: "secondary small", "data-action": "toggle", "aria-label": `Disable ${user.name}`, onclick: () => setDisabled(user, true) }, "Disable"),
+        user.signed_up === false && !user.disabled
+          ? h("button", { type: "button", class: "secondary small", "data-action": "invite", "aria-label": `New sign-up link for ${user.name}`, onclick: () => sendLink(user) }, "Sign-up link")
+          : null,
         h("button", { type: "button", class: "secondary small", "data-action": "password", "aria-label": `Set a new password for ${user.name}`, onclick: () => resetPassword(user) }, "Set password"),
         h("button", { type: "button", class: "secondary small", "data-action": "sessions", "aria-label": `End sessions for ${user.name}`, onclick: () => endSessions(user) }, "End sessions"),
         h("button", { type: "button", class: "danger small", "data-action": "remove", "aria-label": `Remove ${user.name}`, onclick: () => remove(user) }, "Remove"),

@@ -1,10 +1,11 @@
-//! The auth store's migrations: accounts, sessions, API tokens, the setup link.
+//! The auth store's migrations: accounts, sessions, API tokens, the setup link, sign-up links.
 
 pub use sea_orm_migration;
 use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_users;
 mod m20261126_000002_sessions_tokens_setup;
+mod m20261205_000003_invites;
 
 pub struct AuthMigrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for AuthMigrator {
         vec![
             Box::new(m20261126_000001_create_users::Migration),
             Box::new(m20261126_000002_sessions_tokens_setup::Migration),
+            Box::new(m20261205_000003_invites::Migration),
         ]
     }
 

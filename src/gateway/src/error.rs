@@ -261,6 +261,9 @@ impl From<AuthError> for ApiError {
             AuthError::SetupUnavailable => {
                 Self::new(StatusCode::NOT_FOUND, "setup_unavailable", message)
             }
+            AuthError::InviteUnavailable => {
+                Self::new(StatusCode::NOT_FOUND, "invite_unavailable", message)
+            }
         }
     }
 }

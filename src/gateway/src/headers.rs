@@ -30,7 +30,7 @@ const DOWNLOAD_POLICY: &str = "default-src 'none'; sandbox allow-downloads; fram
 enum Kind {
     AdminShell,
     Page,
-    /// A page of the theme at a private address (a draft's preview link).
+    /// A page at a private address (a draft's preview link, a sign-up link).
     PrivatePage,
     Inert,
     Download,
@@ -49,7 +49,9 @@ impl Kind {
         match (html, path) {
             _ if attachment => Kind::Download,
             (true, "/admin/") => Kind::AdminShell,
-            (true, path) if path.starts_with("/preview/") => Kind::PrivatePage,
+            (true, path) if path.starts_with("/preview/") || path.starts_with("/invite/") => {
+                Kind::PrivatePage
+            }
             (true, _) => Kind::Page,
             (false, _) => Kind::Inert,
         }
@@ -73,13 +75,14 @@ impl Kind {
     }
 
     /// A reader following a link from a post tells the other site where it came
-    /// from (the browsers' default); the admin's addresses never leave the site,
-    /// and a private address's secret is not told to anyone, not even the site.
+    /// from (the browsers' default); the admin's addresses, and a private
+    /// address's secret, never leave the site. (Not `no-referrer` for private
+    /// pages: browsers then send `Origin: null` with a form, and a sign-up
+    /// page's form is refused as cross-site.)
     fn referrer_policy(&self) -> &'static str {
         match self {
             Kind::Page => "strict-origin-when-cross-origin",
-            Kind::PrivatePage => "no-referrer",
-            Kind::AdminShell | Kind::Inert | Kind::Download => "same-origin",
+            Kind::AdminShell | Kind::PrivatePage | Kind::Inert | Kind::Download => "same-origin",
         }
     }
 }

@@ -12,6 +12,7 @@ mod headers;
 mod health;
 mod identity;
 mod imports;
+mod invites;
 mod limits;
 mod media;
 mod openapi;
@@ -318,6 +319,7 @@ pub fn serve(
             .configure(tokens::routes)
             .configure(admin::routes)
             .configure(setup::routes)
+            .configure(invites::routes)
             .configure(posts::routes)
             .configure(redirects::routes)
             .configure(exports::routes)

@@ -19,6 +19,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("setup.html", include_str!("../../../templates/setup.html")),
     (
+        "invite.html",
+        include_str!("../../../templates/invite.html"),
+    ),
+    (
         "site/base.html",
         include_str!("../../../templates/site/base.html"),
     ),

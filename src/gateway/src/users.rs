@@ -1,7 +1,8 @@
-//! People: `/api/v1/users` (administrators and the owner) and the public `/api/v1/authors`.
+//! People: `/api/v1/users` (administrators and the owner, with sign-up
+//! links) and the public `/api/v1/authors`.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
 
 use super::error::ErrorBody;
@@ -10,7 +11,7 @@ use super::{ApiError, Identity, Services};
 use folio_auth_protocol::AuthError;
 use folio_auth_protocol::domain::{Bio, DisplayName, Email, Password};
 use folio_auth_protocol::messages::{
-    AuthorView, CanDeleteUser, CreateUser, DeleteUser, GetUser, ListAuthors, ListUsers,
+    AuthorView, CanDeleteUser, CreateUser, DeleteUser, GetUser, InviteUser, ListAuthors, ListUsers,
     PasswordReset, ResetPassword, RevokeSessions, TransferOwnership, UpdateUser, UserView,
 };
 use folio_posts_protocol::messages::{ListPosts, ReassignPosts};
@@ -25,6 +26,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .service(reset_password)
         .service(revoke_sessions)
         .service(transfer_ownership)
+        .service(invite)
         .service(authors);
 }
 
@@ -55,7 +57,9 @@ pub(super) struct NewUser {
     email: Email,
     name: DisplayName,
     role: Role,
-    password: Password,
+    /// Leave it out to send them a sign-up link instead
+    /// (`POST /api/v1/users/{id}/invite`): they choose their own.
+    password: Option<Password>,
 }
 
 /// Creates an account.
@@ -424,4 +428,51 @@ async fn authors(
 ) -> Result<HttpResponse, ApiError> {
     let meta = identity.meta(&services, &request_id);
     Ok(HttpResponse::Ok().json(services.auth.call(ListAuthors, meta).await?))
+}
+
+/// A sign-up link, answered once when made.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct InvitationOut {
+    /// The address to send them: they choose their password there, once,
+    /// before `expires_at`.
+    url: String,
+    expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A one-time sign-up link for a person who has no password yet; it
+/// replaces their earlier link.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "invite_user",
+    responses(
+        (status = 201, description = "The link", body = InvitationOut),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "There is no such user", body = ErrorBody),
+        (status = 409, description = "They have a password already, or their account is disabled", body = ErrorBody),
+        (status = 503, description = "The auth concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[post("/api/v1/users/{id}/invite")]
+async fn invite(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let invitation = services
+        .auth
+        .call(InviteUser { id }, identity.meta())
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(InvitationOut {
+            url: format!(
+                "{}/invite/{}/",
+                services.public_url,
+                invitation.secret.expose()
+            ),
+            expires_at: invitation.expires_at,
+        }))
 }

@@ -18,6 +18,8 @@ pub enum AuthError {
     EmailTaken,
     #[error("this setup link has been used or has expired")]
     SetupUnavailable,
+    #[error("this sign-up link has been used, replaced or has expired")]
+    InviteUnavailable,
 }
 
 impl From<PoolError> for AuthError {

@@ -35,7 +35,44 @@ folio_seam::protocol!(AuthProtocol: ConcernName::Auth, AuthError, AuthEvent {
     CheckSetup => bool, "auth.setup.check";
     CompleteSetup => SessionGranted, "auth.setup.complete";
     ImportAuthor => ImportedAuthor, "auth.users.import";
+    InviteUser => Invitation, "auth.invites.create";
+    CheckInvite => InviteView, "auth.invites.check";
+    AcceptInvite => SessionGranted, "auth.invites.accept";
 });
+
+/// A one-time sign-up link for a person who has no password yet (added
+/// without one, or imported): it replaces their earlier link. For whoever
+/// manages people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteUser {
+    pub id: UserId,
+}
+
+/// The link's secret, answered once: only its digest is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub secret: Secret,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Who a sign-up link is for, while it works (anyone with it may ask).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInvite {
+    pub secret: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteView {
+    pub name: String,
+    pub email: String,
+}
+
+/// Sets the invited person's password and signs them in; the link is used up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptInvite {
+    pub secret: Secret,
+    pub password: Password,
+}
 
 /// What auth announces about its changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,8 +113,15 @@ pub struct UserView {
     pub bio: String,
     pub role: Role,
     pub disabled: bool,
+    /// Whether they have a password yet (one added without, or imported, has not).
+    #[serde(default = "signed_up_by_default")]
+    pub signed_up: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+fn signed_up_by_default() -> bool {
+    true
 }
 
 /// What the public may know of a person who writes here.
@@ -159,7 +203,9 @@ pub struct CreateUser {
     pub email: Email,
     pub name: DisplayName,
     pub role: Role,
-    pub password: Password,
+    /// None: they cannot sign in until they choose one through a sign-up
+    /// link ([`InviteUser`]) or an administrator sets one.
+    pub password: Option<Password>,
 }
 
 /// Only the fields given change.

@@ -69,14 +69,20 @@ folio_runtime::concern_handlers!(Auth {
     CheckSetup => check_setup;
     CompleteSetup => complete_setup;
     ImportAuthor => import_author;
+    InviteUser => invite_user;
+    CheckInvite => check_invite;
+    AcceptInvite => accept_invite;
 });
 
+/// The stored "hash" of an account made without a password (an imported
+/// author, a person added to be sent a sign-up link): no password verifies
+/// against it, so no one signs in as them until they choose one through a
+/// sign-up link or an administrator sets one.
+pub(crate) const NO_PASSWORD: &str = "!no-password";
+/// How long a sign-up link works.
+const INVITE_LIFETIME: chrono::Duration = chrono::Duration::days(7);
 /// Last-seen and last-used times are written at most this often, so that
 /// authenticating is a read, not a write, on almost every request.
-/// The stored "hash" of an account made without a password (an imported
-/// author): no password verifies against it, so no one signs in as them
-/// until an administrator sets one.
-const NO_PASSWORD: &str = "!no-password";
 const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 
 fn principal(caller: &Caller) -> Result<&Principal, AuthError> {
@@ -280,7 +286,10 @@ impl AuthDeps {
         if self.store.user_by_email(&msg.email).await?.is_some() {
             return Err(AuthError::EmailTaken);
         }
-        let password_hash = self.passwords.hash(&msg.password).await?;
+        let password_hash = match &msg.password {
+            Some(password) => self.passwords.hash(password).await?,
+            None => NO_PASSWORD.to_owned(),
+        };
         let user = self
             .store
             .insert_user(NewUser {
@@ -665,4 +674,75 @@ fn authors(users: Vec<UserRecord>) -> Vec<AuthorView> {
             bio: user.view.bio,
         })
         .collect()
+}
+
+impl AuthDeps {
+    async fn invite_user(&self, msg: InviteUser, caller: &Caller) -> Result<Invitation, AuthError> {
+        require(caller, Action::ManageUsers)?;
+        let target = self.target(msg.id).await?;
+        if target.view.signed_up {
+            return Err(AuthError::conflict(format!(
+                "{} has a password already; set a new one for them instead",
+                target.view.name
+            )));
+        }
+        if target.view.disabled {
+            return Err(AuthError::conflict(format!(
+                "{}'s account is disabled; enable it first",
+                target.view.name
+            )));
+        }
+        let secret = Secret::generate("");
+        let expires_at = Utc::now() + INVITE_LIFETIME;
+        self.store
+            .replace_invite(msg.id, secret.digest(), expires_at)
+            .await?;
+        tracing::info!(user = %msg.id, "sign-up link made");
+        Ok(Invitation { secret, expires_at })
+    }
+
+    async fn check_invite(&self, msg: CheckInvite, _: &Caller) -> Result<InviteView, AuthError> {
+        let user = self
+            .store
+            .invited(&msg.secret.digest())
+            .await?
+            .ok_or(AuthError::InviteUnavailable)?;
+        Ok(InviteView {
+            name: user.view.name,
+            email: user.view.email,
+        })
+    }
+
+    async fn accept_invite(
+        &self,
+        msg: AcceptInvite,
+        _: &Caller,
+    ) -> Result<SessionGranted, AuthError> {
+        let digest = msg.secret.digest();
+        let user = self
+            .store
+            .invited(&digest)
+            .await?
+            .ok_or(AuthError::InviteUnavailable)?;
+        let password_hash = self.passwords.hash(&msg.password).await?;
+        let session = Secret::generate("");
+        let expires_at = expires(self.sessions.lifetime);
+        self.store
+            .accept_invite(
+                &digest,
+                user.view.id,
+                password_hash,
+                session.digest(),
+                expires_at,
+            )
+            .await?;
+        tracing::info!(user = %user.view.id, "signed up through a sign-up link");
+        let mut view = user.view;
+        view.signed_up = true;
+        Ok(SessionGranted {
+            secret: session,
+            user: view,
+            expires_at,
+        })
+    }
 }

@@ -86,6 +86,26 @@ mod api_token {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+mod invite {
+    use sea_orm::entity::prelude::*;
+
+    /// A person's one sign-up link, by its digest.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "invites")]
+    pub(super) struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_digest: String,
+        pub user_id: Uuid,
+        pub created_at: ChronoDateTimeUtc,
+        pub expires_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub(super) enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 mod setup_link {
     use sea_orm::entity::prelude::*;
 
@@ -149,6 +169,7 @@ fn record(model: user::Model) -> Result<UserRecord, AuthError> {
             bio: model.bio,
             role,
             disabled: model.disabled,
+            signed_up: model.password_hash != super::actor::NO_PASSWORD,
             created_at: model.created_at,
             updated_at: model.updated_at,
         },
@@ -707,5 +728,92 @@ impl AuthStore {
             .await
             .map_err(unexpected("creating the owner"))?;
         Ok(user)
+    }
+
+    /// Makes `digest` the person's one sign-up link, replacing any other.
+    pub async fn replace_invite(
+        &self,
+        user_id: UserId,
+        digest: String,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), AuthError> {
+        let txn = self
+            .db
+            .begin()
+            .await
+            .map_err(unexpected("starting a transaction"))?;
+        invite::Entity::delete_many()
+            .filter(invite::Column::UserId.eq(user_id.as_uuid()))
+            .exec(&txn)
+            .await
+            .map_err(unexpected("replacing a sign-up link"))?;
+        invite::ActiveModel {
+            token_digest: Set(digest),
+            user_id: Set(user_id.as_uuid()),
+            created_at: Set(Utc::now()),
+            expires_at: Set(expires_at),
+        }
+        .insert(&txn)
+        .await
+        .map_err(unexpected("storing a sign-up link"))?;
+        txn.commit()
+            .await
+            .map_err(unexpected("storing a sign-up link"))
+    }
+
+    /// The person a working sign-up link is for: not expired, and they have
+    /// no password yet.
+    pub async fn invited(&self, digest: &str) -> Result<Option<UserRecord>, AuthError> {
+        let Some(link) = invite::Entity::find_by_id(digest.to_owned())
+            .one(&self.db)
+            .await
+            .map_err(unexpected("reading a sign-up link"))?
+        else {
+            return Ok(None);
+        };
+        if link.expires_at <= Utc::now() {
+            return Ok(None);
+        }
+        Ok(self
+            .user(UserId::from_uuid(link.user_id))
+            .await?
+            .filter(|user| !user.view.signed_up && !user.view.disabled))
+    }
+
+    /// Uses the sign-up link up: the person's password and their first
+    /// session, all or nothing (a second use of the link finds nothing).
+    pub async fn accept_invite(
+        &self,
+        digest: &str,
+        user_id: UserId,
+        password_hash: String,
+        session_digest: String,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), AuthError> {
+        let txn = self
+            .db
+            .begin()
+            .await
+            .map_err(unexpected("starting a transaction"))?;
+        let used = invite::Entity::delete_many()
+            .filter(invite::Column::TokenDigest.eq(digest))
+            .filter(invite::Column::UserId.eq(user_id.as_uuid()))
+            .exec(&txn)
+            .await
+            .map_err(unexpected("using a sign-up link"))?;
+        if used.rows_affected == 0 {
+            return Err(AuthError::InviteUnavailable);
+        }
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
+            .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(user::Column::Id.eq(user_id.as_uuid()))
+            .exec(&txn)
+            .await
+            .map_err(unexpected("setting a password"))?;
+        Self::insert_session_in(&txn, user_id, session_digest, expires_at).await?;
+        txn.commit()
+            .await
+            .map_err(unexpected("accepting a sign-up link"))
     }
 }
