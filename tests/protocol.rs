@@ -463,6 +463,18 @@ fn every_message_and_reply_round_trips_through_serde() {
         }),
     );
     message_round_trips(posts::RevokePreview { id: post }, ());
+    let settings = posts::SiteSettings {
+        title: Some(folio::posts::domain::SiteTitle::parse("Harbour Notes").unwrap()),
+        description: Some(folio::posts::domain::SiteDescription::parse("").unwrap()),
+    };
+    message_round_trips(posts::GetSiteSettings, settings.clone());
+    message_round_trips(
+        posts::UpdateSiteSettings {
+            title: settings.title.clone(),
+            description: None,
+        },
+        settings,
+    );
     message_round_trips(
         posts::ResolveRedirect {
             from: redirect.from.clone(),

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { eventually } from "../lib/folio.js";
-import { folioAndBrowser, newPage, visible, steps } from "../lib/browser.js";
+import { folioAndBrowser, newPage, visible, hasText, shot, steps } from "../lib/browser.js";
 
 const env = folioAndBrowser({ owner: false });
 
@@ -19,9 +19,11 @@ test("the one-time setup link creates the owner, who is then signed in to the ad
       await visible(page.getByRole("heading", { name: "Sign in to Folio" }), "the sign-in form");
     });
 
-    await step("open the setup link and create the owner", async () => {
+    await step("open the setup link, name the site and create the owner", async () => {
       await page.goto(link);
       await visible(page.getByRole("heading", { name: "Set up Folio" }), "the setup page");
+      await page.getByLabel("The site's title").fill("Fiona's Field Notes");
+      await page.getByLabel("One line about the site (optional)").fill("Birds, weather and bread.");
       await page.getByLabel("Your name").fill("Fiona First");
       await page.getByLabel("Email address").fill("fiona@example.com");
       await page.getByLabel(/^Password/).fill("a long enough password");
@@ -37,6 +39,23 @@ test("the one-time setup link creates the owner, who is then signed in to the ad
       await page.getByRole("link", { name: "Start writing" }).click();
       await visible(page.getByRole("heading", { name: "Posts", level: 1 }), "the Posts screen");
       await visible(page.getByText("Fiona First · owner"), "the owner's name in the top bar");
+    });
+
+    await step("the site carries the name given at setup, and Settings changes it at once", async () => {
+      const home = await fetch(`${server.base}/`).then((r) => r.text());
+      assert.match(home, /<title>Fiona&#x27;s Field Notes<\/title>|<title>Fiona's Field Notes<\/title>/);
+      assert.match(home, /Birds, weather and bread\./);
+      await page.getByRole("link", { name: "Settings", exact: true }).click();
+      await visible(page.getByRole("heading", { name: "Settings", level: 1 }), "the Settings screen");
+      assert.equal(await page.getByLabel("Title", { exact: true }).inputValue(), "Fiona's Field Notes");
+      await shot(page, "settings");
+      await page.getByLabel("Title", { exact: true }).fill("Field Notes");
+      await page.getByRole("button", { name: "Save settings" }).click();
+      await hasText(page.getByRole("status").filter({ hasText: "Settings saved" }), /Settings saved/, "the saved notice");
+      const renamed = await fetch(`${server.base}/`).then((r) => r.text());
+      assert.match(renamed, /<title>Field Notes<\/title>/);
+      const feed = await fetch(`${server.base}/feed.xml`).then((r) => r.text());
+      assert.match(feed, /<title>Field Notes<\/title>/);
     });
 
     await step("the link works once", async () => {

@@ -157,6 +157,12 @@ test("every main screen passes axe's WCAG 2 A/AA checks, and the keyboard starts
       violations.push(...(await audit(page, "redirects, adding")));
     });
 
+    await step("settings", async () => {
+      await openSection(page, "Settings");
+      await visible(h1("Settings"), "the Settings heading");
+      violations.push(...(await audit(page, "settings")));
+    });
+
     await step("system status", async () => {
       await openSection(page, "System status");
       await hasText(page.getByRole("region", { name: "posts", exact: true }), /\bup\b/i, "the posts card");

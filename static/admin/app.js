@@ -1,6 +1,6 @@
 // The admin UI's shell: who is signed in, the navigation, and the router that
 // hands `#/…` routes to one screen module each (posts.js, editor.js, media.js,
-// people.js, profile.js, tokens.js, redirects.js, imports.js, status.js).
+// people.js, profile.js, tokens.js, settings.js, redirects.js, imports.js, status.js).
 //
 // A screen module exports `render(main, ctx, params)` (`params.query` holds the
 // hash's `?…` part as URLSearchParams); it may return a function
@@ -55,6 +55,7 @@ const ROUTES = [
   { pattern: /^#\/people$/, module: "./people.js", needs: "manage_people" },
   { pattern: /^#\/tokens$/, module: "./tokens.js" },
   { pattern: /^#\/profile$/, module: "./profile.js" },
+  { pattern: /^#\/settings$/, module: "./settings.js", needs: "settings" },
   { pattern: /^#\/redirects$/, module: "./redirects.js", needs: "settings" },
   { pattern: /^#\/import$/, module: "./imports.js", needs: "settings" },
   { pattern: /^#\/status$/, module: "./status.js", needs: "settings" },
@@ -70,6 +71,7 @@ function renderNav() {
     ["#/media", "Media"],
     ctx.can("manage_people") ? ["#/people", "People"] : null,
     ["#/tokens", "API tokens"],
+    ctx.can("settings") ? ["#/settings", "Settings"] : null,
     ctx.can("settings") ? ["#/redirects", "Redirects"] : null,
     ctx.can("settings") ? ["#/import", "Import and export"] : null,
     ctx.can("settings") ? ["#/status", "System status"] : null,

@@ -1,6 +1,6 @@
 //! The posts store's migrations: posts and pages, tags, revisions, and
 //! what keeps listings and counts fast at 100,000 posts; redirects; where
-//! imported posts came from; preview links.
+//! imported posts came from; preview links; the site's settings.
 
 pub use sea_orm_migration;
 use sea_orm_migration::prelude::*;
@@ -12,6 +12,7 @@ mod m20261202_000004_title_search;
 mod m20261204_000005_redirects;
 mod m20261204_000010_post_sources;
 mod m20261205_000011_preview_links;
+mod m20261205_000012_site_settings;
 
 pub struct PostsMigrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for PostsMigrator {
             Box::new(m20261204_000005_redirects::Migration),
             Box::new(m20261204_000010_post_sources::Migration),
             Box::new(m20261205_000011_preview_links::Migration),
+            Box::new(m20261205_000012_site_settings::Migration),
         ]
     }
 

@@ -39,6 +39,8 @@ pub(crate) fn follow(
         // Every listing, post and author page may show the old author.
         PostsEvent::PostsReassigned { .. } => cache.invalidate_all(),
         PostsEvent::RedirectsChanged => redirected.invalidate_all(),
+        // The site's title and description are on every page.
+        PostsEvent::SiteSettingsChanged => cache.invalidate_all(),
     });
     let (cache, media_files) = (pages.clone(), files.clone());
     events.listen(move |event: &MediaEvent| match event {

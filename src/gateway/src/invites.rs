@@ -50,7 +50,7 @@ fn form(
     services.pages.render(
         status,
         "invite.html",
-        minijinja::context! { name => invited.name, email => invited.email, site => services.site_title, error },
+        minijinja::context! { name => invited.name, email => invited.email, site => services.site.get().title, error },
     )
 }
 

@@ -22,6 +22,7 @@ mod redirects;
 mod search;
 mod seo;
 mod session;
+mod settings;
 mod setup;
 mod site;
 mod tokens;
@@ -82,8 +83,8 @@ pub struct Services {
     pages: pages::Pages,
     pages_cache: cache::PageCache,
     redirects_cache: cache::RedirectCache,
-    site_title: String,
-    site_description: String,
+    /// The site's title and description, as posts keeps them.
+    site: Arc<settings::SiteState>,
     json_limit: usize,
     max_upload_bytes: usize,
     body_idle_timeout: std::time::Duration,
@@ -151,6 +152,11 @@ impl Services {
         );
         let identities = IdentityCache::new();
         identities.follow(runtime.events());
+        let site = Arc::new(settings::SiteState::new(
+            settings.site_title.clone(),
+            settings.site_description.clone(),
+        ));
+        settings::follow(runtime.events(), &site);
         exports::remove_leftovers(settings.data_dir());
         Ok(Self {
             auth,
@@ -167,8 +173,7 @@ impl Services {
             pages: pages::Pages::new(settings.theme_dir.clone())?,
             pages_cache,
             redirects_cache,
-            site_title: settings.site_title.clone(),
-            site_description: settings.site_description.clone(),
+            site,
             // A post's JSON carries its Markdown: room for the largest allowed.
             json_limit: settings.max_markdown_bytes + 64 * 1024,
             max_upload_bytes: settings.max_upload_bytes,
@@ -319,6 +324,7 @@ pub fn serve(
             .configure(tokens::routes)
             .configure(admin::routes)
             .configure(setup::routes)
+            .configure(settings::routes)
             .configure(invites::routes)
             .configure(posts::routes)
             .configure(redirects::routes)

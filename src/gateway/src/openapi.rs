@@ -6,7 +6,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{admin, exports, imports, media, posts, redirects, search, session, tokens, users};
+use super::{
+    admin, exports, imports, media, posts, redirects, search, session, settings, tokens, users,
+};
 use folio_auth_protocol::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
 use folio_auth_protocol::messages::{
     AuthorView, Method, PasswordReset, SessionView, TokenView, UserView,
@@ -71,6 +73,8 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         redirects::list,
         redirects::add,
         redirects::remove,
+        settings::get_settings,
+        settings::update_settings,
         imports::start_import,
         imports::list,
         imports::get_one,
@@ -124,6 +128,8 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         posts::PreviewLinkOut,
         posts::PreviewStateOut,
         redirects::RedirectIn,
+        settings::SettingsOut,
+        settings::SettingsIn,
         exports::ExportFormat,
         RedirectPage,
         RedirectView,
@@ -182,6 +188,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         (name = "tokens", description = "The caller's API tokens"),
         (name = "posts", description = "Posts, pages, revisions, tags and the Markdown preview"),
         (name = "redirects", description = "Old addresses that answer 301, for administrators"),
+        (name = "settings", description = "The site's own settings (its title and description), for administrators"),
         (name = "imports", description = "Imports of WordPress and Ghost exports, for administrators"),
         (name = "search", description = "Full-text search of posts and pages"),
         (name = "site", description = "The whole site at once: its export, for administrators"),

@@ -147,6 +147,7 @@ async fn search_page(
             next_url => (u64::from(page_number) < last).then(|| url(page_number + 1)),
         }
     });
+    super::settings::fresh(&services, &super::site::request_id(&request)).await;
     let context = minijinja::context! {
         site => site(&services),
         search_query => raw.trim(),

@@ -49,8 +49,8 @@ impl SocialImage {
 
 /// What a site's pages say about the site.
 pub(crate) struct SiteFacts<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
+    pub title: String,
+    pub description: String,
     pub public_url: &'a str,
 }
 
@@ -93,8 +93,8 @@ impl PageMeta {
         Self {
             json_ld: Some(script_json(&json_ld)),
             ..Self::listing(
-                site.title.to_owned(),
-                site.description.to_owned(),
+                site.title.clone(),
+                site.description.clone(),
                 canonical,
                 "website",
             )

@@ -1,4 +1,5 @@
-//! First run: the one-time setup link, where the first visitor creates the owner.
+//! First run: the one-time setup link, where the first visitor creates the
+//! owner and names the site.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -11,6 +12,9 @@ use super::{ApiError, Services};
 use folio_auth_protocol::AuthError;
 use folio_auth_protocol::domain::{DisplayName, Email, Password, Secret};
 use folio_auth_protocol::messages::{CheckSetup, CompleteSetup};
+use folio_posts_protocol::domain::{SiteDescription, SiteTitle};
+use folio_posts_protocol::messages::UpdateSiteSettings;
+use folio_runtime::{CallMeta, Principal, Role, UserId};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(setup_form).service(submit);
@@ -43,10 +47,11 @@ async fn setup_form(
     if !open {
         return Ok(unavailable(&services));
     }
+    let site = services.site.get();
     Ok(services.pages.render(
         StatusCode::OK,
         "setup.html",
-        minijinja::context! { name => "", email => "" },
+        minijinja::context! { name => "", email => "", site_title => site.title, site_description => site.description },
     ))
 }
 
@@ -55,6 +60,37 @@ struct SetupForm {
     name: String,
     email: String,
     password: String,
+    #[serde(default)]
+    site_title: Option<String>,
+    #[serde(default)]
+    site_description: Option<String>,
+}
+
+/// The site's name and description, as the new owner: setup is their first act.
+async fn name_the_site(
+    services: &Services,
+    owner: UserId,
+    request_id: &RequestId,
+    title: Option<SiteTitle>,
+    description: Option<SiteDescription>,
+) {
+    if title.is_none() && description.is_none() {
+        return;
+    }
+    let principal = Principal::User {
+        id: owner,
+        role: Role::Owner,
+    };
+    let meta = CallMeta::new(request_id.to_string(), services.runtime.call_timeout())
+        .with_principal(services.runtime.key().sign(&principal));
+    if let Err(error) = services
+        .posts
+        .call(UpdateSiteSettings { title, description }, meta)
+        .await
+    {
+        // The owner exists and is signed in; Settings can name the site later.
+        tracing::warn!(%error, "the site's title from setup could not be saved");
+    }
 }
 
 #[post("/setup/{secret}")]
@@ -77,12 +113,23 @@ async fn submit(
             DisplayName::parse(&form.name)?,
             Email::parse(&form.email)?,
             Password::parse(&form.password)?,
+            form.site_title
+                .as_deref()
+                .map(SiteTitle::parse)
+                .transpose()?,
+            form.site_description
+                .as_deref()
+                .map(SiteDescription::parse)
+                .transpose()?,
         ))
     })();
-    let (name, email, password) = match parsed {
+    let (name, email, password, site_title, site_description) = match parsed {
         Ok(parsed) => parsed,
         Err(error) => {
-            let context = minijinja::context! { name => form.name, email => form.email, error };
+            let context = minijinja::context! {
+                name => form.name, email => form.email, error,
+                site_title => form.site_title, site_description => form.site_description,
+            };
             return Ok(services.pages.render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "setup.html",
@@ -98,6 +145,14 @@ async fn submit(
     };
     match services.auth.call(msg, services.meta(&request_id)).await {
         Ok(granted) => {
+            name_the_site(
+                &services,
+                granted.user.id,
+                &request_id,
+                site_title,
+                site_description,
+            )
+            .await;
             let lifetime = (granted.expires_at - chrono::Utc::now())
                 .to_std()
                 .unwrap_or_default();

@@ -69,6 +69,7 @@ where
         Some(page) => page,
         None => {
             let generation = services.pages_cache.generation();
+            super::settings::fresh(services, &request_id(request)).await;
             let built = build().await;
             // Only where the site has nothing: a live page is never shadowed.
             if built.status == StatusCode::NOT_FOUND
@@ -149,18 +150,20 @@ pub(crate) struct Site {
 }
 
 pub(crate) fn site(services: &Services) -> Site {
+    let site = services.site.get();
     Site {
-        title: services.site_title.clone(),
-        description: services.site_description.clone(),
+        title: site.title,
+        description: site.description,
         url: services.public_url.clone(),
         feed_url: format!("{}/feed.xml", services.public_url),
     }
 }
 
 fn facts(services: &Services) -> SiteFacts<'_> {
+    let site = services.site.get();
     SiteFacts {
-        title: &services.site_title,
-        description: &services.site_description,
+        title: site.title,
+        description: site.description,
         public_url: &services.public_url,
     }
 }
@@ -486,7 +489,7 @@ async fn build_listing(
         PageMeta::home(&facts(services), canonical)
     } else {
         PageMeta::listing(
-            format!("{} — {}", listing.title, services.site_title),
+            format!("{} — {}", listing.title, services.site.get().title),
             listing.description.clone(),
             canonical,
             listing.og_type,
@@ -738,10 +741,10 @@ async fn feed_head(services: &Services, of: FeedOf, request_id: &str) -> Result<
     };
     match of {
         FeedOf::Site => Ok(FeedHead {
-            title: services.site_title.clone(),
+            title: services.site.get().title,
             link: format!("{base}/"),
             self_url: format!("{base}/feed.xml"),
-            description: services.site_description.clone(),
+            description: services.site.get().description,
             query,
         }),
         FeedOf::Tag(slug) => {
@@ -757,7 +760,7 @@ async fn feed_head(services: &Services, of: FeedOf, request_id: &str) -> Result<
                 return Err(Built::error(services, StatusCode::NOT_FOUND));
             };
             Ok(FeedHead {
-                title: format!("{} — {}", tag.name, services.site_title),
+                title: format!("{} — {}", tag.name, services.site.get().title),
                 link: format!("{base}/tag/{slug}/"),
                 self_url: format!("{base}/tag/{slug}/feed.xml"),
                 description: format!("Posts tagged “{}”", tag.name),
@@ -786,7 +789,7 @@ async fn feed_head(services: &Services, of: FeedOf, request_id: &str) -> Result<
                 }
             };
             Ok(FeedHead {
-                title: format!("{} — {}", author.name, services.site_title),
+                title: format!("{} — {}", author.name, services.site.get().title),
                 link: format!("{base}/author/{slug}/"),
                 self_url: format!("{base}/author/{slug}/feed.xml"),
                 description: if author.bio.is_empty() {

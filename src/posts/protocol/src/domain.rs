@@ -727,3 +727,38 @@ impl PreviewToken {
         }
     }
 }
+
+folio_seam::string_newtype! {
+    /// The site's name: 1 to 120 characters, trimmed, on one line.
+    pub struct SiteTitle;
+}
+
+impl SiteTitle {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let title = raw.trim();
+        if title.is_empty() {
+            return Err("the site's title is empty".into());
+        }
+        if title.chars().count() > 120 || title.chars().any(char::is_control) {
+            return Err("the site's title must be at most 120 characters, on one line".into());
+        }
+        Ok(Self(title.to_owned()))
+    }
+}
+
+folio_seam::string_newtype! {
+    /// One line about the site: at most 300 characters, trimmed; may be empty.
+    pub struct SiteDescription;
+}
+
+impl SiteDescription {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let description = raw.trim();
+        if description.chars().count() > 300 || description.chars().any(char::is_control) {
+            return Err(
+                "the site's description must be at most 300 characters, on one line".into(),
+            );
+        }
+        Ok(Self(description.to_owned()))
+    }
+}

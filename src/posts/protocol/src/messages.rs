@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::PostsError;
 use super::domain::{
     Excerpt, ImportSource, PostId, PostKind, PostStatus, PreviewToken, RedirectFrom, RedirectId,
-    RedirectOrigin, RedirectTarget, Slug, TagList, Title,
+    RedirectOrigin, RedirectTarget, SiteDescription, SiteTitle, Slug, TagList, Title,
 };
 use folio_seam::{ConcernName, UserId};
 
@@ -39,7 +39,31 @@ folio_seam::protocol!(PostsProtocol: ConcernName::Posts, PostsError, PostsEvent 
     PreviewOf => Option<PreviewState>, "posts.preview.state";
     RevokePreview => (), "posts.preview.revoke";
     PostByPreview => PostView, "posts.preview.read";
+    GetSiteSettings => SiteSettings, "posts.settings.get";
+    UpdateSiteSettings => SiteSettings, "posts.settings.update";
 });
+
+/// The site's own settings, kept by posts beside its content (see the
+/// README's design note): anyone may read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetSiteSettings;
+
+/// What the owner and administrators have set; `None` where nothing has
+/// been, so the command line's value (or the default) applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SiteSettings {
+    #[schema(value_type = Option<String>)]
+    pub title: Option<SiteTitle>,
+    #[schema(value_type = Option<String>)]
+    pub description: Option<SiteDescription>,
+}
+
+/// Only the fields given change. For the owner and administrators.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateSiteSettings {
+    pub title: Option<SiteTitle>,
+    pub description: Option<SiteDescription>,
+}
 
 /// A private link to a post or page, for whoever may edit it: a new one
 /// replaces the last (which stops working).
@@ -119,6 +143,8 @@ pub enum PostsEvent {
     /// A redirect was added or removed: whatever answered from the old set
     /// (a cached 301, a cached "no redirect here") is stale.
     RedirectsChanged,
+    /// The site's settings changed: every page shows them.
+    SiteSettingsChanged,
 }
 
 /// Counts of what the posts store holds.

@@ -67,6 +67,8 @@ folio_runtime::concern_handlers!(Posts {
     PreviewOf => preview_of;
     RevokePreview => revoke_preview;
     PostByPreview => post_by_preview;
+    GetSiteSettings => site_settings;
+    UpdateSiteSettings => update_site_settings;
 });
 
 /// How long a save waits for the render concern.
@@ -962,5 +964,37 @@ impl PostsDeps {
             .await?
             .map(|post| post.view())
             .ok_or_else(|| PostsError::not_found("this preview link does not work (any more)"))
+    }
+}
+
+impl PostsDeps {
+    async fn site_settings(
+        &self,
+        _: GetSiteSettings,
+        _: &Caller,
+    ) -> Result<SiteSettings, PostsError> {
+        self.store.site_settings().await
+    }
+
+    /// The site's settings are the owner's and administrators' (the gateway
+    /// checks too; this is the concern's own check).
+    async fn update_site_settings(
+        &self,
+        msg: UpdateSiteSettings,
+        caller: &Caller,
+    ) -> Result<SiteSettings, PostsError> {
+        match &caller.principal {
+            Some(principal) if may(principal, Action::ManageSettings) => {}
+            Some(_) => {
+                return Err(PostsError::forbidden(
+                    "only administrators and the owner change the site's settings",
+                ));
+            }
+            None => return Err(PostsError::unauthenticated()),
+        }
+        self.store.update_site_settings(msg).await?;
+        tracing::info!("the site's settings changed");
+        caller.announce(PostsEvent::SiteSettingsChanged);
+        self.store.site_settings().await
     }
 }

@@ -1,6 +1,6 @@
 //! The posts store: the only code that reads or writes the posts database
 //! (posts and pages, their bodies, tags, revisions, the counts kept of them,
-//! redirects from old addresses, and preview links).
+//! redirects from old addresses, preview links, and the site's settings).
 //!
 //! Shaped for 100,000 posts: `posts` rows are narrow (bodies live in
 //! `post_bodies`), a listing reads a page of ids in index order counted from
@@ -30,7 +30,7 @@ use super::domain::{
 };
 use super::messages::{
     IndexVersion, PostSummary, PostView, PostsStats, PreviewState, PublishedUrl, RedirectView,
-    RevisionView, TagRef, TagView,
+    RevisionView, SiteSettings, TagRef, TagView, UpdateSiteSettings,
 };
 use folio_runtime::UserId;
 use folio_storage::StoreLocation;
@@ -2503,5 +2503,108 @@ impl PostsStore {
             Some(link) => self.get(PostId::from_uuid(link.post_id)).await,
             None => Ok(None),
         }
+    }
+}
+
+mod site_setting {
+    use sea_orm::entity::prelude::*;
+
+    /// One of the site's settings, its value JSON.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "site_settings")]
+    pub(super) struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        pub value: String,
+        pub updated_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub(super) enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+impl PostsStore {
+    /// The site's settings as stored; a value that no longer parses (written
+    /// by another version) is left out, with a warning.
+    pub async fn site_settings(&self) -> Result<SiteSettings, PostsError> {
+        let rows = site_setting::Entity::find()
+            .all(&self.db)
+            .await
+            .map_err(unexpected("reading the site's settings"))?;
+        let mut settings = serde_json::Map::new();
+        for row in rows {
+            match serde_json::from_str(&row.value) {
+                Ok(value) => {
+                    settings.insert(row.name, value);
+                }
+                Err(error) => {
+                    tracing::warn!(setting = %row.name, %error, "a stored setting is not JSON; left out")
+                }
+            }
+        }
+        let mut parsed = SiteSettings::default();
+        if let Some(value) = settings.remove("title") {
+            parsed.title = serde_json::from_value(value)
+                .inspect_err(|error| tracing::warn!(%error, "the stored site title is left out"))
+                .ok();
+        }
+        if let Some(value) = settings.remove("description") {
+            parsed.description = serde_json::from_value(value)
+                .inspect_err(
+                    |error| tracing::warn!(%error, "the stored site description is left out"),
+                )
+                .ok();
+        }
+        Ok(parsed)
+    }
+
+    /// Writes the settings given, all in one transaction.
+    pub async fn update_site_settings(
+        &self,
+        changes: UpdateSiteSettings,
+    ) -> Result<(), PostsError> {
+        let mut rows: Vec<(&'static str, serde_json::Value)> = Vec::new();
+        if let Some(title) = changes.title {
+            rows.push((
+                "title",
+                serde_json::Value::String(title.as_str().to_owned()),
+            ));
+        }
+        if let Some(description) = changes.description {
+            rows.push((
+                "description",
+                serde_json::Value::String(description.as_str().to_owned()),
+            ));
+        }
+        let rows = std::sync::Arc::new(rows);
+        self.writer
+            .write(move |txn, _| {
+                let rows = rows.clone();
+                Box::pin(async move {
+                    let now = Utc::now();
+                    for (name, value) in rows.iter() {
+                        site_setting::Entity::insert(site_setting::ActiveModel {
+                            name: Set((*name).to_owned()),
+                            value: Set(value.to_string()),
+                            updated_at: Set(now),
+                        })
+                        .on_conflict(
+                            OnConflict::column(site_setting::Column::Name)
+                                .update_columns([
+                                    site_setting::Column::Value,
+                                    site_setting::Column::UpdatedAt,
+                                ])
+                                .to_owned(),
+                        )
+                        .exec(txn)
+                        .await
+                        .map_err(unexpected("writing the site's settings"))?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
     }
 }

@@ -32,8 +32,8 @@ pub fn feed(events: &EventBus, search: SearchClient) {
         let heard = match event {
             PostsEvent::PostChanged(change) => Heard::Changed(change.id),
             PostsEvent::PostsReassigned { .. } => Heard::CatchUp,
-            // Redirects are no post's words.
-            PostsEvent::RedirectsChanged => return,
+            // Redirects and the site's settings are no post's words.
+            PostsEvent::RedirectsChanged | PostsEvent::SiteSettingsChanged => return,
         };
         let _ = changes.send(heard);
     });
