@@ -466,12 +466,18 @@ fn every_message_and_reply_round_trips_through_serde() {
     let settings = posts::SiteSettings {
         title: Some(folio::posts::domain::SiteTitle::parse("Harbour Notes").unwrap()),
         description: Some(folio::posts::domain::SiteDescription::parse("").unwrap()),
+        primary_menu: Some(vec![posts::MenuItem {
+            label: folio::posts::domain::MenuLabel::parse("About").unwrap(),
+            url: folio::posts::domain::MenuUrl::parse("/about/").unwrap(),
+        }]),
+        secondary_menu: None,
     };
     message_round_trips(posts::GetSiteSettings, settings.clone());
     message_round_trips(
         posts::UpdateSiteSettings {
             title: settings.title.clone(),
-            description: None,
+            primary_menu: Some(Vec::new()),
+            ..posts::UpdateSiteSettings::default()
         },
         settings,
     );

@@ -134,3 +134,62 @@ async fn only_administrators_change_settings_and_bad_values_are_refused() {
         "nothing was saved"
     );
 }
+
+#[tokio::test]
+async fn menus_show_in_the_header_and_footer_in_order_and_hostile_links_are_refused() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token.clone().unwrap();
+    let (status, saved) = patch(
+        &app,
+        Some(&owner),
+        json!({
+            "primary_menu": [
+                { "label": "About", "url": "/about/" },
+                { "label": "Birds & bees", "url": "/tag/birds/" },
+                { "label": "Elsewhere", "url": "https://example.org/a?b=1&c=2" },
+            ],
+            "secondary_menu": [{ "label": "Contact", "url": "/contact/" }],
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["primary_menu"][1]["label"], "Birds & bees");
+    let home = page(&app, "/").await;
+    let header = &home[home.find("<nav class=\"site-nav\"").unwrap()..];
+    let header = &header[..header.find("</nav>").unwrap()];
+    let about = header.find(">About<").unwrap();
+    let birds = header.find(">Birds &amp; bees<").unwrap();
+    let elsewhere = header.find(">Elsewhere<").unwrap();
+    assert!(about < birds && birds < elsewhere, "in order: {header}");
+    assert!(
+        header.contains("example.org") && header.contains("rel=\"noopener\""),
+        "{header}"
+    );
+    let footer = &home[home.find("<footer").unwrap()..];
+    assert!(footer.contains(">Contact<"), "{footer}");
+
+    // An empty menu is not shown at all.
+    let (status, _) = patch(&app, Some(&owner), json!({ "primary_menu": [] })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page(&app, "/").await.contains("class=\"site-nav\""));
+
+    let too_many: Vec<Value> = (0..21)
+        .map(|n| json!({ "label": format!("Link {n}"), "url": format!("/p{n}/") }))
+        .collect();
+    for bad in [
+        json!({ "primary_menu": [{ "label": "x", "url": "javascript:alert(1)" }] }),
+        json!({ "primary_menu": [{ "label": "x", "url": "//evil.example/" }] }),
+        json!({ "primary_menu": [{ "label": "x", "url": "/a b/" }] }),
+        json!({ "primary_menu": [{ "label": "x", "url": "data:text/html,hi" }] }),
+        json!({ "primary_menu": [{ "label": "", "url": "/about/" }] }),
+        json!({ "primary_menu": [{ "label": "x".repeat(61), "url": "/about/" }] }),
+        json!({ "primary_menu": too_many }),
+    ] {
+        let (status, body) = patch(&app, Some(&owner), bad.clone()).await;
+        assert!(
+            status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST,
+            "{bad}: {status} {body}"
+        );
+    }
+    assert!(!page(&app, "/").await.contains("javascript:"));
+}

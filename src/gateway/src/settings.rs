@@ -1,5 +1,6 @@
-//! The site's settings as the gateway shows them: kept by posts (the site's
-//! content and what frames it), held here for every page, fetched again after
+//! The site's settings as the gateway shows them (title, description, the
+//! menus): kept by posts (the site's content and what frames it), held here
+//! for every page, fetched again after
 //! posts announces a change; and `/api/v1/settings`. The command line's
 //! `--site-title` and `--site-description` apply until a setting is saved.
 
@@ -14,7 +15,7 @@ use super::{ApiError, Identity, Services};
 use folio_auth_protocol::permissions::Action;
 use folio_posts_protocol::domain::{SiteDescription, SiteTitle};
 use folio_posts_protocol::messages::{
-    GetSiteSettings, PostsEvent, SiteSettings, UpdateSiteSettings,
+    GetSiteSettings, MenuItem, PostsEvent, SiteSettings, UpdateSiteSettings,
 };
 use folio_runtime::{CallMeta, EventBus, EventsMissed};
 
@@ -31,6 +32,32 @@ const FETCH_DEADLINE: Duration = Duration::from_millis(500);
 pub(crate) struct SiteInfo {
     pub title: String,
     pub description: String,
+    /// The header's menu and the footer's, in order; empty when none is set.
+    pub primary_menu: Vec<MenuLink>,
+    pub secondary_menu: Vec<MenuLink>,
+}
+
+/// A menu link as a theme renders it.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct MenuLink {
+    pub label: String,
+    pub url: String,
+    /// Leads away from the site.
+    pub external: bool,
+}
+
+fn links(menu: Option<&Vec<MenuItem>>) -> Vec<MenuLink> {
+    menu.map(|items| {
+        items
+            .iter()
+            .map(|item| MenuLink {
+                label: item.label.as_str().to_owned(),
+                url: item.url.as_str().to_owned(),
+                external: item.url.is_external(),
+            })
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 pub(crate) struct SiteState {
@@ -47,7 +74,12 @@ struct Current {
 
 impl SiteState {
     pub(crate) fn new(title: String, description: String) -> Self {
-        let defaults = SiteInfo { title, description };
+        let defaults = SiteInfo {
+            title,
+            description,
+            primary_menu: Vec::new(),
+            secondary_menu: Vec::new(),
+        };
         Self {
             current: RwLock::new(Current {
                 info: defaults.clone(),
@@ -77,6 +109,8 @@ impl SiteState {
                 || self.defaults.description.clone(),
                 |d| d.as_str().to_owned(),
             ),
+            primary_menu: links(settings.primary_menu.as_ref()),
+            secondary_menu: links(settings.secondary_menu.as_ref()),
         };
         let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
         current.info = info;
@@ -194,6 +228,10 @@ pub(super) struct SettingsIn {
     title: Option<SiteTitle>,
     #[schema(value_type = Option<String>)]
     description: Option<SiteDescription>,
+    /// The header's menu, in order (at most 20 links; `[]` empties it).
+    primary_menu: Option<Vec<MenuItem>>,
+    /// The footer's menu.
+    secondary_menu: Option<Vec<MenuItem>>,
 }
 
 /// Changes the site's settings; every page shows them at once.
@@ -216,11 +254,19 @@ async fn update_settings(
     body: web::Json<SettingsIn>,
 ) -> Result<HttpResponse, ApiError> {
     identity.require(Action::ManageSettings)?;
-    let SettingsIn { title, description } = body.into_inner();
-    let saved = services
-        .posts
-        .call(UpdateSiteSettings { title, description }, identity.meta())
-        .await?;
+    let SettingsIn {
+        title,
+        description,
+        primary_menu,
+        secondary_menu,
+    } = body.into_inner();
+    let changes = UpdateSiteSettings {
+        title,
+        description,
+        primary_menu,
+        secondary_menu,
+    };
+    let saved = services.posts.call(changes, identity.meta()).await?;
     // This gateway shows them from now on; others follow the event.
     services.site.apply(&saved);
     Ok(HttpResponse::Ok().json(SettingsOut {

@@ -85,7 +85,14 @@ async fn name_the_site(
         .with_principal(services.runtime.key().sign(&principal));
     if let Err(error) = services
         .posts
-        .call(UpdateSiteSettings { title, description }, meta)
+        .call(
+            UpdateSiteSettings {
+                title,
+                description,
+                ..UpdateSiteSettings::default()
+            },
+            meta,
+        )
         .await
     {
         // The owner exists and is signed in; Settings can name the site later.

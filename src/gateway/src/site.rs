@@ -16,6 +16,7 @@ use tracing_actix_web::RequestId;
 use super::Services;
 use super::cache::{CachedPage, conditional, etag_of};
 use super::seo::{self, Article, PageMeta, SiteFacts, SocialImage};
+use super::settings::MenuLink;
 use folio_auth_protocol::AuthError;
 use folio_auth_protocol::messages::{AuthorBySlug, AuthorView, DescribeAuthors};
 use folio_media_protocol::messages::DescribeImages;
@@ -147,6 +148,10 @@ pub(crate) struct Site {
     description: String,
     url: String,
     feed_url: String,
+    /// `site.primary_menu` and `site.secondary_menu` in templates: links
+    /// with `label`, `url` and `external`.
+    primary_menu: Vec<MenuLink>,
+    secondary_menu: Vec<MenuLink>,
 }
 
 pub(crate) fn site(services: &Services) -> Site {
@@ -156,6 +161,8 @@ pub(crate) fn site(services: &Services) -> Site {
         description: site.description,
         url: services.public_url.clone(),
         feed_url: format!("{}/feed.xml", services.public_url),
+        primary_menu: site.primary_menu,
+        secondary_menu: site.secondary_menu,
     }
 }
 

@@ -762,3 +762,64 @@ impl SiteDescription {
         Ok(Self(description.to_owned()))
     }
 }
+
+folio_seam::string_newtype! {
+    /// A menu link's words: 1 to 60 characters, trimmed, on one line.
+    pub struct MenuLabel;
+}
+
+impl MenuLabel {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let label = raw.trim();
+        if label.is_empty() || label.chars().count() > 60 || label.chars().any(char::is_control) {
+            return Err(format!(
+                "{raw:?} is not a menu label: use 1 to 60 characters on one line"
+            ));
+        }
+        Ok(Self(label.to_owned()))
+    }
+}
+
+folio_seam::string_newtype! {
+    /// Where a menu link leads: an address on this site (`/about/`,
+    /// `/tag/news/`) or a web address (`https://…`); nothing else (no
+    /// `javascript:`, no `//host`), at most 2,000 characters, no spaces.
+    pub struct MenuUrl;
+}
+
+impl MenuUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let url = raw.trim();
+        let refused = || {
+            Err(format!(
+                "{url:?} is not a menu link: use an address on this site such as /about/, or one starting with https://"
+            ))
+        };
+        if url.is_empty()
+            || url.len() > 2000
+            || url.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return refused();
+        }
+        if let Some(rest) = url.strip_prefix('/') {
+            if rest.starts_with('/') || rest.starts_with('\\') {
+                return refused();
+            }
+            return Ok(Self(url.to_owned()));
+        }
+        let lower = url.to_ascii_lowercase();
+        let web = ["https://", "http://"]
+            .iter()
+            .any(|scheme| lower.starts_with(scheme) && url.len() > scheme.len());
+        if web && url::Url::parse(url).is_ok() {
+            Ok(Self(url.to_owned()))
+        } else {
+            refused()
+        }
+    }
+
+    /// Whether it leads away from this site.
+    pub fn is_external(&self) -> bool {
+        !self.0.starts_with('/')
+    }
+}

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::PostsError;
 use super::domain::{
-    Excerpt, ImportSource, PostId, PostKind, PostStatus, PreviewToken, RedirectFrom, RedirectId,
-    RedirectOrigin, RedirectTarget, SiteDescription, SiteTitle, Slug, TagList, Title,
+    Excerpt, ImportSource, MenuLabel, MenuUrl, PostId, PostKind, PostStatus, PreviewToken,
+    RedirectFrom, RedirectId, RedirectOrigin, RedirectTarget, SiteDescription, SiteTitle, Slug,
+    TagList, Title,
 };
 use folio_seam::{ConcernName, UserId};
 
@@ -56,13 +57,35 @@ pub struct SiteSettings {
     pub title: Option<SiteTitle>,
     #[schema(value_type = Option<String>)]
     pub description: Option<SiteDescription>,
+    /// The header's menu, in order.
+    #[serde(default)]
+    pub primary_menu: Option<Vec<MenuItem>>,
+    /// The footer's menu, in order.
+    #[serde(default)]
+    pub secondary_menu: Option<Vec<MenuItem>>,
 }
+
+/// One link of a menu.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MenuItem {
+    #[schema(value_type = String)]
+    pub label: MenuLabel,
+    #[schema(value_type = String)]
+    pub url: MenuUrl,
+}
+
+/// Links a menu holds at most.
+pub const MENU_ITEMS: usize = 20;
 
 /// Only the fields given change. For the owner and administrators.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateSiteSettings {
     pub title: Option<SiteTitle>,
     pub description: Option<SiteDescription>,
+    #[serde(default)]
+    pub primary_menu: Option<Vec<MenuItem>>,
+    #[serde(default)]
+    pub secondary_menu: Option<Vec<MenuItem>>,
 }
 
 /// A private link to a post or page, for whoever may edit it: a new one

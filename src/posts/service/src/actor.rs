@@ -992,6 +992,16 @@ impl PostsDeps {
             }
             None => return Err(PostsError::unauthenticated()),
         }
+        for menu in [&msg.primary_menu, &msg.secondary_menu]
+            .into_iter()
+            .flatten()
+        {
+            if menu.len() > MENU_ITEMS {
+                return Err(PostsError::invalid(format!(
+                    "a menu holds at most {MENU_ITEMS} links"
+                )));
+            }
+        }
         self.store.update_site_settings(msg).await?;
         tracing::info!("the site's settings changed");
         caller.announce(PostsEvent::SiteSettingsChanged);

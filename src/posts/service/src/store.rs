@@ -2525,6 +2525,19 @@ mod site_setting {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// One stored setting, taken out of `settings`. A value another version
+/// wrote and this one cannot read is left out (the command line's value
+/// applies), never a failed page.
+fn stored_setting<T: serde::de::DeserializeOwned>(
+    settings: &mut serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Option<T> {
+    let value = settings.remove(name)?;
+    serde_json::from_value(value)
+        .inspect_err(|error| tracing::warn!(setting = name, %error, "a stored setting is left out"))
+        .ok()
+}
+
 impl PostsStore {
     /// The site's settings as stored; a value that no longer parses (written
     /// by another version) is left out, with a warning.
@@ -2544,19 +2557,12 @@ impl PostsStore {
                 }
             }
         }
-        let mut parsed = SiteSettings::default();
-        if let Some(value) = settings.remove("title") {
-            parsed.title = serde_json::from_value(value)
-                .inspect_err(|error| tracing::warn!(%error, "the stored site title is left out"))
-                .ok();
-        }
-        if let Some(value) = settings.remove("description") {
-            parsed.description = serde_json::from_value(value)
-                .inspect_err(
-                    |error| tracing::warn!(%error, "the stored site description is left out"),
-                )
-                .ok();
-        }
+        let parsed = SiteSettings {
+            title: stored_setting(&mut settings, "title"),
+            description: stored_setting(&mut settings, "description"),
+            primary_menu: stored_setting(&mut settings, "primary_menu"),
+            secondary_menu: stored_setting(&mut settings, "secondary_menu"),
+        };
         Ok(parsed)
     }
 
@@ -2577,6 +2583,16 @@ impl PostsStore {
                 "description",
                 serde_json::Value::String(description.as_str().to_owned()),
             ));
+        }
+        for (name, menu) in [
+            ("primary_menu", changes.primary_menu),
+            ("secondary_menu", changes.secondary_menu),
+        ] {
+            if let Some(menu) = menu {
+                let value = serde_json::to_value(menu)
+                    .map_err(|error| PostsError::unexpected(format!("a menu as JSON: {error}")))?;
+                rows.push((name, value));
+            }
         }
         let rows = std::sync::Arc::new(rows);
         self.writer
