@@ -120,3 +120,12 @@ where
         Ok(response)
     }
 }
+
+/// An answer that must never come from a cache (a browser's or a proxy's):
+/// a secret shown once, a page behind a private address, progress.
+pub(crate) fn no_store(
+    mut response: actix_web::HttpResponseBuilder,
+) -> actix_web::HttpResponseBuilder {
+    response.insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]));
+    response
+}

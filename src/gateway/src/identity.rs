@@ -342,3 +342,30 @@ impl FromRequest for Identity {
 }
 
 use actix_web::HttpMessage;
+
+/// The page a person lands on once an account of theirs is ready (setup, a
+/// sign-up link): `message` and a link into the admin, with the session
+/// cookie of the session auth just opened.
+pub(crate) fn signed_in_page(
+    services: &Services,
+    granted: &folio_auth_protocol::messages::SessionGranted,
+    title: &str,
+    message: &str,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let lifetime = (granted.expires_at - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    let cookie = session_cookie(services, granted.secret.expose().to_owned(), lifetime);
+    let mut page = services.pages.message(
+        actix_web::http::StatusCode::OK,
+        title,
+        message,
+        Some(super::pages::Link {
+            href: "/admin/",
+            text: "Start writing",
+        }),
+    );
+    page.add_cookie(&cookie)
+        .map_err(|e| ApiError::internal(folio_runtime::ConcernName::Auth, &e.to_string()))?;
+    Ok(page)
+}

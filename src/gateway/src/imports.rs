@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt as _;
 
 use super::error::ErrorBody;
+use super::headers::no_store;
 use super::{ApiError, Identity, Services};
 use folio_auth_protocol::permissions::Action;
 
@@ -797,12 +798,6 @@ async fn get_one(
         ))
     })?;
     Ok(no_store(HttpResponse::Ok()).json(job.view()))
-}
-
-/// Progress changes by the moment: never from a cache.
-fn no_store(mut response: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
-    response.insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]));
-    response
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use tracing_actix_web::RequestId;
 
-use super::identity::{same_origin, session_cookie};
+use super::identity::{same_origin, signed_in_page};
 use super::pages::Link;
 use super::{ApiError, Services};
 use folio_auth_protocol::AuthError;
@@ -132,25 +132,15 @@ async fn accept(
         .await
     {
         Ok(granted) => {
-            let lifetime = (granted.expires_at - chrono::Utc::now())
-                .to_std()
-                .unwrap_or_default();
-            let cookie = session_cookie(&services, granted.secret.expose().to_owned(), lifetime);
-            let mut page = services.pages.message(
-                StatusCode::OK,
+            let page = signed_in_page(
+                &services,
+                &granted,
                 "Welcome",
                 &format!(
                     "Your password is set, {}, and you are signed in. Sign in later with {}.",
                     granted.user.name, granted.user.email
                 ),
-                Some(Link {
-                    href: "/admin/",
-                    text: "Start writing",
-                }),
-            );
-            page.add_cookie(&cookie).map_err(|e| {
-                ApiError::internal(folio_runtime::ConcernName::Auth, &e.to_string())
-            })?;
+            )?;
             Ok(private(page))
         }
         Err(AuthError::InviteUnavailable) => Ok(private(unavailable(&services))),

@@ -1,13 +1,13 @@
 //! Posts and pages over the API: `/api/v1/posts` (with their preview
 //! links), `/api/v1/tags`, `/api/v1/render`.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use tracing_actix_web::RequestId;
 
 use super::error::ErrorBody;
+use super::headers::no_store;
 use super::identity::MaybeIdentity;
 use super::{ApiError, Identity, Services};
 use folio_posts_protocol::domain::{Excerpt, PostId, PostKind, PostStatus, Slug, TagList, Title};
@@ -594,12 +594,10 @@ async fn share_preview(
         .posts
         .call(SharePreview { id }, identity.meta())
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(PreviewLinkOut {
-            url: format!("{}/preview/{}/", services.public_url, link.token.as_str()),
-            created_at: link.created_at,
-        }))
+    Ok(no_store(HttpResponse::Created()).json(PreviewLinkOut {
+        url: format!("{}/preview/{}/", services.public_url, link.token.as_str()),
+        created_at: link.created_at,
+    }))
 }
 
 /// Whether a post has a working preview link.

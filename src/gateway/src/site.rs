@@ -15,6 +15,7 @@ use tracing_actix_web::RequestId;
 
 use super::Services;
 use super::cache::{CachedPage, conditional, etag_of};
+use super::headers::no_store;
 use super::seo::{self, Article, PageMeta, SiteFacts, SocialImage};
 use super::settings::MenuLink;
 use folio_auth_protocol::AuthError;
@@ -409,9 +410,8 @@ async fn preview_page(
             Err(error) => Built::from_error(&services, &error),
         },
     };
-    HttpResponse::build(built.status)
+    no_store(HttpResponse::build(built.status))
         .content_type(built.content_type)
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .insert_header(("X-Robots-Tag", "noindex, nofollow"))
         .body(built.body)
 }
@@ -747,13 +747,16 @@ async fn feed_head(services: &Services, of: FeedOf, request_id: &str) -> Result<
         ..ListPublished::default()
     };
     match of {
-        FeedOf::Site => Ok(FeedHead {
-            title: services.site.get().title,
-            link: format!("{base}/"),
-            self_url: format!("{base}/feed.xml"),
-            description: services.site.get().description,
-            query,
-        }),
+        FeedOf::Site => {
+            let site = services.site.get();
+            Ok(FeedHead {
+                title: site.title,
+                link: format!("{base}/"),
+                self_url: format!("{base}/feed.xml"),
+                description: site.description,
+                query,
+            })
+        }
         FeedOf::Tag(slug) => {
             let tags = services
                 .posts

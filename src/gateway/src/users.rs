@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
 
 use super::error::ErrorBody;
+use super::headers::no_store;
 use super::identity::MaybeIdentity;
 use super::{ApiError, Identity, Services};
 use folio_auth_protocol::AuthError;
@@ -465,14 +466,12 @@ async fn invite(
         .auth
         .call(InviteUser { id }, identity.meta())
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(InvitationOut {
-            url: format!(
-                "{}/invite/{}/",
-                services.public_url,
-                invitation.secret.expose()
-            ),
-            expires_at: invitation.expires_at,
-        }))
+    Ok(no_store(HttpResponse::Created()).json(InvitationOut {
+        url: format!(
+            "{}/invite/{}/",
+            services.public_url,
+            invitation.secret.expose()
+        ),
+        expires_at: invitation.expires_at,
+    }))
 }
