@@ -463,6 +463,38 @@ fn every_message_and_reply_round_trips_through_serde() {
         }),
     );
     message_round_trips(posts::RevokePreview { id: post }, ());
+    let tag = posts::TagView {
+        name: "Harbour life".into(),
+        slug: "harbour-life".into(),
+        description: "Boats, nets and the people who mend them.".into(),
+        posts: 3,
+    };
+    message_round_trips(
+        posts::EditTag {
+            slug: "harbour".into(),
+            name: Some(folio::posts::domain::TagName::parse("Harbour life").unwrap()),
+            description: Some(
+                folio::posts::domain::TagDescription::parse(
+                    "Boats, nets and the people who mend them.",
+                )
+                .unwrap(),
+            ),
+        },
+        tag.clone(),
+    );
+    message_round_trips(
+        posts::MergeTags {
+            from: "boats".into(),
+            into: "harbour-life".into(),
+        },
+        tag,
+    );
+    message_round_trips(
+        posts::DeleteTag {
+            slug: "misc".into(),
+        },
+        posts::TagChanges { posts: 12 },
+    );
     let settings = posts::SiteSettings {
         title: Some(folio::posts::domain::SiteTitle::parse("Harbour Notes").unwrap()),
         description: Some(folio::posts::domain::SiteDescription::parse("").unwrap()),
@@ -552,6 +584,10 @@ fn every_event_round_trips_through_serde() {
         to: user_id(),
     });
     round_trips(posts::PostsEvent::RedirectsChanged);
+    round_trips(posts::PostsEvent::SiteSettingsChanged);
+    round_trips(posts::PostsEvent::TagsChanged {
+        posts: vec![PostId::from_uuid(Uuid::now_v7())],
+    });
     round_trips(posts::PostsEvent::PostChanged(posts::PostChange {
         id: PostId::from_uuid(Uuid::now_v7()),
         before: None,

@@ -139,6 +139,18 @@ test("every main screen passes axe's WCAG 2 A/AA checks, and the keyboard starts
       violations.push(...(await audit(page, "people")));
     });
 
+    await step("tags, with a tag's dialog open", async () => {
+      await openSection(page, "Tags");
+      const edit = page.getByRole("button", { name: /^Edit the tag / }).first();
+      await visible(edit, "a tag in the list");
+      violations.push(...(await audit(page, "tags")));
+      await edit.click();
+      await visible(page.getByRole("dialog"), "the tag's dialog");
+      violations.push(...(await audit(page, "tags, editing")));
+      await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+      await page.getByRole("dialog").waitFor({ state: "detached" });
+    });
+
     await step("API tokens", async () => {
       await openSection(page, "API tokens");
       await visible(page.getByText("Deploy script"), "a token in the list");

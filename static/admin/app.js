@@ -1,6 +1,6 @@
 // The admin UI's shell: who is signed in, the navigation, and the router that
 // hands `#/…` routes to one screen module each (posts.js, editor.js, media.js,
-// people.js, profile.js, tokens.js, settings.js, redirects.js, imports.js, status.js).
+// people.js, profile.js, tags.js, tokens.js, settings.js, redirects.js, imports.js, status.js).
 //
 // A screen module exports `render(main, ctx, params)` (`params.query` holds the
 // hash's `?…` part as URLSearchParams); it may return a function
@@ -52,6 +52,7 @@ const ROUTES = [
   { pattern: /^#\/posts\/([0-9a-f-]{36})$/, module: "./editor.js", params: (m) => ({ id: m[1] }) },
   { pattern: /^#\/posts$/, module: "./posts.js" },
   { pattern: /^#\/media$/, module: "./media.js" },
+  { pattern: /^#\/tags$/, module: "./tags.js", needs: "edit_any" },
   { pattern: /^#\/people$/, module: "./people.js", needs: "manage_people" },
   { pattern: /^#\/tokens$/, module: "./tokens.js" },
   { pattern: /^#\/profile$/, module: "./profile.js" },
@@ -69,6 +70,7 @@ function renderNav() {
   const links = [
     ["#/posts", "Posts"],
     ["#/media", "Media"],
+    ctx.can("edit_any") ? ["#/tags", "Tags"] : null,
     ctx.can("manage_people") ? ["#/people", "People"] : null,
     ["#/tokens", "API tokens"],
     ctx.can("settings") ? ["#/settings", "Settings"] : null,

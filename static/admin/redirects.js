@@ -7,7 +7,7 @@
 import { api } from "./api.js";
 import { h, toast, say, confirmDialog, field, formatDate } from "./ui.js";
 
-const ORIGIN = { manual: "Added here", slug_change: "Slug change" };
+const ORIGIN = { manual: "Added here", slug_change: "Slug change", tag_change: "Tag renamed or merged" };
 
 export async function render(main) {
   // --- Add a redirect ------------------------------------------------------------

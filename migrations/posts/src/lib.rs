@@ -13,6 +13,7 @@ mod m20261204_000005_redirects;
 mod m20261204_000010_post_sources;
 mod m20261205_000011_preview_links;
 mod m20261205_000012_site_settings;
+mod m20261205_000013_tag_descriptions;
 
 pub struct PostsMigrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for PostsMigrator {
             Box::new(m20261204_000010_post_sources::Migration),
             Box::new(m20261205_000011_preview_links::Migration),
             Box::new(m20261205_000012_site_settings::Migration),
+            Box::new(m20261205_000013_tag_descriptions::Migration),
         ]
     }
 

@@ -41,6 +41,8 @@ pub(crate) fn follow(
         PostsEvent::RedirectsChanged => redirected.invalidate_all(),
         // The site's title and description are on every page.
         PostsEvent::SiteSettingsChanged => cache.invalidate_all(),
+        // Tag names show on listings, posts and feeds of every kind.
+        PostsEvent::TagsChanged { .. } => cache.invalidate_all(),
     });
     let (cache, media_files) = (pages.clone(), files.clone());
     events.listen(move |event: &MediaEvent| match event {

@@ -275,6 +275,7 @@ impl From<PostsError> for ApiError {
             PostsError::Common(common) => common.into(),
             PostsError::Unrenderable(_) => Self::invalid(message),
             PostsError::SlugTaken(_) => Self::new(StatusCode::CONFLICT, "slug_taken", message),
+            PostsError::TagExists(_) => Self::new(StatusCode::CONFLICT, "tag_exists", message),
             PostsError::Stale { .. } => Self::new(StatusCode::CONFLICT, "stale_revision", message),
             PostsError::TooLarge(_) => Self::too_large(message),
             PostsError::RedirectExists(_) => {

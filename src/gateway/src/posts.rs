@@ -10,11 +10,14 @@ use super::error::ErrorBody;
 use super::headers::no_store;
 use super::identity::MaybeIdentity;
 use super::{ApiError, Identity, Services};
-use folio_posts_protocol::domain::{Excerpt, PostId, PostKind, PostStatus, Slug, TagList, Title};
+use folio_posts_protocol::domain::{
+    Excerpt, PostId, PostKind, PostStatus, Slug, TagDescription, TagList, TagName, Title,
+};
 use folio_posts_protocol::messages::{
-    CreatePost, DeletePost, GetPost, GetRevision, ListPosts, ListRevisions, ListTags, PostFields,
-    PostSummary, PostView, PreviewOf, Publish, RestoreRevision, RevisionView, RevokePreview,
-    SharePreview, SummaryPage, TagView, Unpublish, UpdatePost,
+    CreatePost, DeletePost, DeleteTag, EditTag, GetPost, GetRevision, ListPosts, ListRevisions,
+    ListTags, MergeTags, PostFields, PostSummary, PostView, PreviewOf, Publish, RestoreRevision,
+    RevisionView, RevokePreview, SharePreview, SummaryPage, TagChanges, TagView, Unpublish,
+    UpdatePost,
 };
 use folio_render_protocol::html::resolve_media;
 use folio_render_protocol::messages::Render;
@@ -32,6 +35,9 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .service(get_revision)
         .service(restore)
         .service(list_tags)
+        .service(edit_tag)
+        .service(merge_tag)
+        .service(delete_tag)
         .service(preview)
         .service(share_preview)
         .service(preview_state)
@@ -501,6 +507,128 @@ async fn list_tags(
             .call(ListTags, identity.meta(&services, &request_id))
             .await?,
     ))
+}
+
+/// Changes to a tag: only the fields given change.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TagIn {
+    /// A new name; when its slug differs the tag's page moves and the old
+    /// address (and feed) redirect to the new one.
+    #[schema(value_type = Option<String>)]
+    name: Option<TagName>,
+    /// Shown on the tag's page (at most 500 characters; "" removes it).
+    #[schema(value_type = Option<String>)]
+    description: Option<TagDescription>,
+}
+
+/// Renames or describes a tag.
+#[utoipa::path(
+    tag = "posts",
+    request_body = TagIn,
+    responses(
+        (status = 200, description = "The tag now", body = TagView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Only editors, administrators and the owner (or a read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such tag", body = ErrorBody),
+        (status = 409, description = "Another tag has that name (`tag_exists`): merge them instead", body = ErrorBody),
+        (status = 422, description = "A value is not acceptable", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[patch("/api/v1/tags/{slug}")]
+async fn edit_tag(
+    services: web::Data<Services>,
+    identity: Identity,
+    slug: web::Path<String>,
+    body: web::Json<TagIn>,
+) -> Result<HttpResponse, ApiError> {
+    let TagIn { name, description } = body.into_inner();
+    let tag = services
+        .posts
+        .call(
+            EditTag {
+                slug: slug.into_inner(),
+                name,
+                description,
+            },
+            identity.meta(),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(tag))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MergeIn {
+    /// The slug of the tag that stays.
+    into: String,
+}
+
+/// Merges a tag into another: its posts carry the other, it goes, and its
+/// address (and feed) redirect to the other's.
+#[utoipa::path(
+    tag = "posts",
+    request_body = MergeIn,
+    responses(
+        (status = 200, description = "The tag that stays, now", body = TagView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Only editors, administrators and the owner (or a read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "One of the tags does not exist", body = ErrorBody),
+        (status = 422, description = "A tag cannot be merged into itself", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[post("/api/v1/tags/{slug}/merge")]
+async fn merge_tag(
+    services: web::Data<Services>,
+    identity: Identity,
+    slug: web::Path<String>,
+    body: web::Json<MergeIn>,
+) -> Result<HttpResponse, ApiError> {
+    let tag = services
+        .posts
+        .call(
+            MergeTags {
+                from: slug.into_inner(),
+                into: body.into_inner().into,
+            },
+            identity.meta(),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(tag))
+}
+
+/// Deletes a tag: every post that carried it loses it; its page is gone.
+#[utoipa::path(
+    tag = "posts",
+    responses(
+        (status = 200, description = "How many posts lost the tag", body = TagChanges),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Only editors, administrators and the owner (or a read-only token, or a missing CSRF token)", body = ErrorBody),
+        (status = 404, description = "There is no such tag", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[delete("/api/v1/tags/{slug}")]
+async fn delete_tag(
+    services: web::Data<Services>,
+    identity: Identity,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let changes = services
+        .posts
+        .call(
+            DeleteTag {
+                slug: slug.into_inner(),
+            },
+            identity.meta(),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(changes))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

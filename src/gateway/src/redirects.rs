@@ -49,6 +49,21 @@ pub(crate) async fn answer(services: &Services, request: &HttpRequest) -> Option
     None
 }
 
+/// A tag's feed follows its page: where `/tag/{slug}/` redirects to another
+/// tag's page (the tag was renamed or merged), its feed answers 301 to that
+/// tag's feed. Feeds themselves are never a redirect's address.
+pub(crate) async fn tag_feed(
+    services: &Services,
+    request: &HttpRequest,
+    slug: &str,
+) -> Option<HttpResponse> {
+    let from = RedirectFrom::parse(&format!("/tag/{slug}/")).ok()?;
+    let location = resolve(services, from, &super::site::request_id(request)).await?;
+    let tag = location.strip_prefix("/tag/")?.strip_suffix('/')?;
+    (!tag.is_empty() && !tag.contains('/'))
+        .then(|| moved(services, &format!("/tag/{tag}/feed.xml")))
+}
+
 /// Where `from` leads, from the edge's cache or from posts; `None` also when
 /// posts can't say (the reader gets the 404 they would have had).
 async fn resolve(services: &Services, from: RedirectFrom, request_id: &str) -> Option<String> {

@@ -26,7 +26,7 @@ use folio_posts_protocol::PostsError;
 use folio_posts_protocol::domain::{PostKind, PreviewToken};
 use folio_posts_protocol::messages::{
     ListPublished, ListPublishedUrls, PostByPreview, PostPage, PostView, PublishedBySlug,
-    SITEMAP_URLS,
+    SITEMAP_URLS, TagView,
 };
 use folio_render_protocol::html::resolve_media;
 use folio_runtime::{CallMeta, CommonError, UserId};
@@ -567,6 +567,15 @@ async fn home_page(
     .await
 }
 
+/// What a tag's page and feed say of it: its own description, if it has one.
+fn tag_description(tag: &TagView) -> String {
+    if tag.description.is_empty() {
+        format!("Posts tagged “{}”", tag.name)
+    } else {
+        tag.description.clone()
+    }
+}
+
 async fn tag_listing(services: &Services, slug: &str, page: u32, request_id: &str) -> Built {
     let tags = match services
         .posts
@@ -586,7 +595,7 @@ async fn tag_listing(services: &Services, slug: &str, page: u32, request_id: &st
         kind: "tag",
         og_type: "website",
         title: tag.name.clone(),
-        description: format!("Posts tagged “{}”", tag.name),
+        description: tag_description(&tag),
         feed_url: Some(format!("/tag/{slug}/feed.xml")),
         base: format!("/tag/{slug}/"),
     };
@@ -773,7 +782,7 @@ async fn feed_head(services: &Services, of: FeedOf, request_id: &str) -> Result<
                 title: format!("{} — {}", tag.name, services.site.get().title),
                 link: format!("{base}/tag/{slug}/"),
                 self_url: format!("{base}/tag/{slug}/feed.xml"),
-                description: format!("Posts tagged “{}”", tag.name),
+                description: tag_description(&tag),
                 query: ListPublished {
                     tag: Some(slug),
                     ..query
@@ -913,10 +922,16 @@ async fn tag_feed(
 ) -> HttpResponse {
     let slug = slug.into_inner();
     let rid = request_id(&request);
-    serve(&request, &services, format!("/tag/{slug}/feed.xml"), || {
+    let response = serve(&request, &services, format!("/tag/{slug}/feed.xml"), || {
         build_feed(&services, FeedOf::Tag(slug.clone()), &rid)
     })
-    .await
+    .await;
+    if response.status() == StatusCode::NOT_FOUND
+        && let Some(moved) = super::redirects::tag_feed(&services, &request, &slug).await
+    {
+        return moved;
+    }
+    response
 }
 
 /// Cached under `/author/…` like the author's pages: a change to any post

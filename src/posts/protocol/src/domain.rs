@@ -129,6 +129,25 @@ impl TagName {
     }
 }
 
+folio_seam::string_newtype! {
+    /// What a tag is about, shown on its page: at most 500 characters,
+    /// trimmed; may be empty; line breaks allowed, no other control characters.
+    pub struct TagDescription;
+}
+
+impl TagDescription {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let text = raw.trim();
+        if text.chars().count() > 500 || text.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(
+                "a tag's description must be at most 500 characters, without control characters"
+                    .into(),
+            );
+        }
+        Ok(Self(text.to_owned()))
+    }
+}
+
 /// A post's tags as given: at most [`TagList::MAX`]. Without a bound one
 /// request could ask for tens of thousands, more than one statement can carry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -559,6 +578,8 @@ pub enum RedirectOrigin {
     Manual,
     /// Kept when a published post's slug changed: its old address.
     SlugChange,
+    /// Kept when a tag was renamed or merged into another: its old address.
+    TagChange,
 }
 
 impl RedirectOrigin {
@@ -566,6 +587,7 @@ impl RedirectOrigin {
         match self {
             RedirectOrigin::Manual => "manual",
             RedirectOrigin::SlugChange => "slug_change",
+            RedirectOrigin::TagChange => "tag_change",
         }
     }
 
@@ -573,6 +595,7 @@ impl RedirectOrigin {
         match raw {
             "manual" => Some(RedirectOrigin::Manual),
             "slug_change" => Some(RedirectOrigin::SlugChange),
+            "tag_change" => Some(RedirectOrigin::TagChange),
             _ => None,
         }
     }

@@ -10,6 +10,9 @@ pub enum PostsError {
     Common(#[from] CommonError),
     #[error("the slug {0:?} is taken by another post")]
     SlugTaken(String),
+    /// A rename would give a tag another tag's address.
+    #[error("there is a tag {0:?} already; merge the two instead")]
+    TagExists(String),
     /// The save was based on an older revision than the current one.
     #[error(
         "this post has changed since revision {based_on}; the current revision is {current}. Reload it, then save again"

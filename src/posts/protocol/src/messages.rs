@@ -7,7 +7,7 @@ use super::PostsError;
 use super::domain::{
     Excerpt, ImportSource, MenuLabel, MenuUrl, PostId, PostKind, PostStatus, PreviewToken,
     RedirectFrom, RedirectId, RedirectOrigin, RedirectTarget, SiteDescription, SiteTitle, Slug,
-    TagList, Title,
+    TagDescription, TagList, TagName, Title,
 };
 use folio_seam::{ConcernName, UserId};
 
@@ -24,6 +24,9 @@ folio_seam::protocol!(PostsProtocol: ConcernName::Posts, PostsError, PostsEvent 
     GetRevision => RevisionView, "posts.revisions.get";
     RestoreRevision => PostView, "posts.revisions.restore";
     ListTags => Vec<TagView>, "posts.tags.list";
+    EditTag => TagView, "posts.tags.edit";
+    MergeTags => TagView, "posts.tags.merge";
+    DeleteTag => TagChanges, "posts.tags.delete";
     PublishDue => Vec<PostChange>, "posts.publish_due";
     PublishedBySlug => PostView, "posts.public.by_slug";
     ListPublished => PostPage, "posts.public.list";
@@ -168,7 +171,15 @@ pub enum PostsEvent {
     RedirectsChanged,
     /// The site's settings changed: every page shows them.
     SiteSettingsChanged,
+    /// A tag was renamed, merged or deleted: these posts' tags changed
+    /// (announced in parts of at most [`TAG_EVENT_POSTS`] ids), and every
+    /// page listing tags may show the old ones.
+    TagsChanged { posts: Vec<PostId> },
 }
+
+/// Post ids one `TagsChanged` carries at most: small enough for any
+/// transport's message size (NATS allows 1 MiB by default).
+pub const TAG_EVENT_POSTS: usize = 1_000;
 
 /// Counts of what the posts store holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -364,12 +375,47 @@ pub struct RestoreRevision {
 pub struct TagView {
     pub name: String,
     pub slug: String,
+    /// Shown on the tag's page; empty when none was written.
+    #[serde(default)]
+    pub description: String,
     /// Published posts (not pages) with this tag.
     pub posts: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListTags;
+
+/// Renames or describes the tag at `slug`; only the fields given change. A
+/// new name whose slug differs moves the tag's page, and its old address
+/// (and feed) lead to the new one; a name another tag has is refused (merge
+/// them instead). For those who manage all posts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditTag {
+    pub slug: String,
+    pub name: Option<TagName>,
+    pub description: Option<TagDescription>,
+}
+
+/// Every post tagged `from` is tagged `into` instead, `from` goes, and its
+/// address leads to `into`'s. For those who manage all posts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeTags {
+    pub from: String,
+    pub into: String,
+}
+
+/// Removes a tag from every post that carries it, and the tag. For those
+/// who manage all posts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteTag {
+    pub slug: String,
+}
+
+/// How many posts (of any status) a tag change touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TagChanges {
+    pub posts: u64,
+}
 
 /// Publishes scheduled posts whose time has come (sent by the scheduler).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::PostsError;
 use super::domain::{PostId, PostKind, PostStatus, PreviewToken, Slug, TagList, TagName};
 use super::messages::*;
-use super::store::{Filter, PostRecord, PostsStore, TagViewer};
+use super::store::{Filter, PostRecord, PostsStore, TagEdit, TagViewer};
 use folio_auth_protocol::permissions::{Action, allows};
 use folio_render_protocol::messages::Render;
 use folio_render_protocol::{RenderClient, RenderError};
@@ -51,6 +51,9 @@ folio_runtime::concern_handlers!(Posts {
     GetRevision => revision;
     RestoreRevision => restore;
     ListTags => tags;
+    EditTag => edit_tag;
+    MergeTags => merge_tags;
+    DeleteTag => delete_tag;
     PublishDue => publish_due;
     PublishedBySlug => published_by_slug;
     ListPublished => list_published;
@@ -834,6 +837,70 @@ const MAX_REDIRECTS_PER_PAGE: u32 = 500;
 
 /// Redirects are the site's settings: administrators and the owner manage
 /// them (the gateway checks too; this is the concern's own check).
+/// Tags are everyone's posts' words: editors and above rename, merge and delete them.
+fn check_tags(caller: &Caller) -> Result<(), PostsError> {
+    match &caller.principal {
+        Some(principal) if may(principal, Action::ManageAllPosts) => Ok(()),
+        Some(_) => Err(PostsError::forbidden(
+            "only editors, administrators and the owner change tags",
+        )),
+        None => Err(PostsError::unauthenticated()),
+    }
+}
+
+/// Says what a tag write changed: the posts whose tags read differently (in
+/// parts a transport carries), and the redirects when old addresses moved.
+fn announce_tag_edit(caller: &Caller, edit: &TagEdit) {
+    for part in edit.posts.chunks(TAG_EVENT_POSTS) {
+        caller.announce(PostsEvent::TagsChanged {
+            posts: part.to_vec(),
+        });
+    }
+    if edit.posts.is_empty() {
+        // A description shows on the tag's page all the same.
+        caller.announce(PostsEvent::TagsChanged { posts: Vec::new() });
+    }
+    if edit.redirected {
+        caller.announce(PostsEvent::RedirectsChanged);
+    }
+}
+
+impl PostsDeps {
+    async fn edit_tag(&self, msg: EditTag, caller: &Caller) -> Result<TagView, PostsError> {
+        check_tags(caller)?;
+        let edit = self
+            .store
+            .edit_tag(msg.slug.clone(), msg.name, msg.description)
+            .await?;
+        announce_tag_edit(caller, &edit);
+        tracing::info!(tag = %msg.slug, posts = edit.posts.len(), "tag edited");
+        edit.tag
+            .ok_or_else(|| PostsError::unexpected("an edited tag went missing"))
+    }
+
+    async fn merge_tags(&self, msg: MergeTags, caller: &Caller) -> Result<TagView, PostsError> {
+        check_tags(caller)?;
+        let edit = self
+            .store
+            .merge_tags(msg.from.clone(), msg.into.clone())
+            .await?;
+        announce_tag_edit(caller, &edit);
+        tracing::info!(from = %msg.from, into = %msg.into, posts = edit.posts.len(), "tags merged");
+        edit.tag
+            .ok_or_else(|| PostsError::unexpected("a merged tag went missing"))
+    }
+
+    async fn delete_tag(&self, msg: DeleteTag, caller: &Caller) -> Result<TagChanges, PostsError> {
+        check_tags(caller)?;
+        let edit = self.store.delete_tag(msg.slug.clone()).await?;
+        announce_tag_edit(caller, &edit);
+        tracing::info!(tag = %msg.slug, posts = edit.posts.len(), "tag deleted");
+        Ok(TagChanges {
+            posts: u64::try_from(edit.posts.len()).unwrap_or(u64::MAX),
+        })
+    }
+}
+
 fn check_redirects(caller: &Caller) -> Result<(), PostsError> {
     match &caller.principal {
         Some(principal) if may(principal, Action::ManageSettings) => Ok(()),

@@ -113,6 +113,7 @@ mod tag {
         pub id: Uuid,
         pub name: String,
         pub slug: String,
+        pub description: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -120,6 +121,9 @@ mod tag {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+mod tag_edits;
+pub(crate) use tag_edits::TagEdit;
 
 mod post_tag {
     use sea_orm::entity::prelude::*;
@@ -1173,6 +1177,7 @@ impl PostsStore {
                     id: Set(Uuid::new_v4()),
                     name: Set(name.clone()),
                     slug: Set(slug.clone()),
+                    description: Set(String::new()),
                 })
                 .collect();
             if !missing.is_empty() {
@@ -1820,6 +1825,7 @@ impl PostsStore {
                 posts: seen.get(&tag.id).map_or(0, |(posts, _)| *posts),
                 name: tag.name,
                 slug: tag.slug,
+                description: tag.description,
             })
             .collect();
         views.sort_by(|a, b| b.posts.cmp(&a.posts).then_with(|| a.name.cmp(&b.name)));

@@ -31,6 +31,12 @@ pub fn feed(events: &EventBus, search: SearchClient) {
     events.listen(move |event: &PostsEvent| {
         let heard = match event {
             PostsEvent::PostChanged(change) => Heard::Changed(change.id),
+            PostsEvent::TagsChanged { posts } => {
+                for id in posts {
+                    let _ = changes.send(Heard::Changed(*id));
+                }
+                return;
+            }
             PostsEvent::PostsReassigned { .. } => Heard::CatchUp,
             // Redirects and the site's settings are no post's words.
             PostsEvent::RedirectsChanged | PostsEvent::SiteSettingsChanged => return,
