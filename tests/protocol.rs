@@ -503,6 +503,17 @@ fn every_message_and_reply_round_trips_through_serde() {
             url: folio::posts::domain::MenuUrl::parse("/about/").unwrap(),
         }]),
         secondary_menu: None,
+        timezone: Some(folio::posts::domain::SiteTimezone::parse("Europe/Paris").unwrap()),
+        date_format: Some(folio::posts::domain::DateFormat::Iso),
+        language: Some(folio::posts::domain::SiteLanguage::parse("pt-BR").unwrap()),
+        posts_per_page: Some(folio::posts::domain::PostsPerPage::try_from(12).unwrap()),
+        accent_colour: Some(folio::posts::domain::AccentColour::parse("#1F4FA8").unwrap()),
+        social_accounts: Some(vec![posts::SocialAccount {
+            network: folio::posts::domain::SocialNetwork::Mastodon,
+            url: folio::posts::domain::WebAddress::parse("https://mastodon.social/@x").unwrap(),
+        }]),
+        code_head: Some(folio::posts::domain::InjectedCode::parse("<meta name=\"x\">").unwrap()),
+        code_foot: None,
     };
     message_round_trips(posts::GetSiteSettings, settings.clone());
     message_round_trips(

@@ -8,7 +8,7 @@
 // `ctx.leaveGuard = () => "question"` to ask before the user leaves unsaved work.
 
 import { api, setCsrf, onUnauthenticated } from "./api.js";
-import { h, toast, field, say } from "./ui.js";
+import { h, toast, field, say, setSiteZone } from "./ui.js";
 
 const RANKS = ["contributor", "author", "editor", "administrator", "owner"];
 
@@ -159,6 +159,7 @@ function signInScreen(message) {
           const signedIn = await api("POST", "/api/v1/session", { email: email.value, password: password.value });
           setCsrf(signedIn.csrf_token);
           ctx.me = signedIn.user;
+          await loadSite();
           route();
         } catch (error) {
           say(feedback, error.status === 401 ? "That email and password don't match an account." : error.message);
@@ -205,11 +206,23 @@ window.addEventListener("beforeunload", (event) => {
   if (ctx.leaveGuard && ctx.leaveGuard()) event.preventDefault();
 });
 
+/** The site's timezone, which every date in the admin is shown in. */
+async function loadSite() {
+  try {
+    const site = await api("GET", "/api/v1/site");
+    setSiteZone(site.timezone);
+  } catch {
+    // Dates then show in the browser's timezone; nothing else depends on it.
+  }
+}
+ctx.reloadSite = loadSite;
+
 async function start() {
   try {
     const me = await api("GET", "/api/v1/me");
     setCsrf(me.csrf_token);
     ctx.me = me.user;
+    await loadSite();
     route();
   } catch (error) {
     signInScreen(error.status === 401 ? null : error.message);

@@ -2,7 +2,7 @@
 // (by hand, Ctrl+S, and autosave for drafts), publishing, conflicts, revisions and deletion.
 
 import { api } from "./api.js";
-import { h, field, say, toast, confirmDialog, formatDate } from "./ui.js";
+import { h, field, say, toast, confirmDialog, formatDate, toSiteInput, fromSiteInput, siteZoneName } from "./ui.js";
 import { pickMedium } from "./media.js";
 import { pickPost } from "./links.js";
 
@@ -21,24 +21,8 @@ function parseTags(text) {
     .filter((tag) => tag && !seen.has(tag.toLowerCase()) && seen.add(tag.toLowerCase()));
 }
 
-const pad = (n) => String(n).padStart(2, "0");
-
-/** An ISO instant as a `datetime-local` value, in the browser's time zone. */
-function toLocalInput(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-function zoneName() {
-  const minutes = -new Date().getTimezoneOffset();
-  const sign = minutes < 0 ? "−" : "+";
-  const abs = Math.abs(minutes);
-  return `UTC${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
-
 function clock(date = new Date()) {
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: siteZoneName() });
 }
 
 /** The smallest picture of a medium that is still crisp as a thumbnail. */
@@ -143,7 +127,7 @@ export async function render(main, ctx, params) {
   // ---- Status ----
   const statusBox = h("fieldset", { class: "editor-status" });
   const publishAt = h("input", { type: "datetime-local", name: "publish_at" });
-  const publishAtField = field("Publish at", publishAt, `Your local time (${zoneName()}).`);
+  const publishAtField = field("Publish at", publishAt, `The site's time (${siteZoneName()}, set in Settings).`);
   let radios = [];
 
   // ---- Actions ----
@@ -388,7 +372,7 @@ export async function render(main, ctx, params) {
       const options = h("div", { class: "editor-radios" }, radio("draft", "Draft"), radio("now", "Publish now"), radio("schedule", "Schedule"));
       const selected = status === "scheduled" ? "schedule" : "draft";
       radios.find((r) => r.value === selected).checked = true;
-      publishAt.value = status === "scheduled" ? toLocalInput(post.publish_at) : "";
+      publishAt.value = status === "scheduled" ? toSiteInput(post.publish_at) : "";
       publishAtField.hidden = selected !== "schedule";
       children.push(
         status === "scheduled"
@@ -604,7 +588,7 @@ export async function render(main, ctx, params) {
     if (kind === "manual") {
       if (!values.title) return problem("Give the post a title before saving.", title);
       if (!checkSlug()) return problem("The slug isn't valid: use lowercase letters, digits and single hyphens.", slug);
-      if (!forcedStatus && picked.status === "schedule" && (!picked.at || Number.isNaN(new Date(picked.at).getTime()))) {
+      if (!forcedStatus && picked.status === "schedule" && (!picked.at || Number.isNaN(fromSiteInput(picked.at).getTime()))) {
         return problem("Choose the date and time to publish at, or pick another status.", publishAt);
       }
     }
@@ -621,7 +605,7 @@ export async function render(main, ctx, params) {
     let status = forcedStatus;
     if (!status && kind === "manual" && canPublish && picked.status) {
       status = { draft: "draft", now: "published", schedule: "scheduled" }[picked.status];
-      if (status === "scheduled") body.publish_at = new Date(picked.at).toISOString();
+      if (status === "scheduled") body.publish_at = fromSiteInput(picked.at).toISOString();
     }
     if (status) body.status = status;
     if (!creating) body.revision = post.revision;

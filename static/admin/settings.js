@@ -1,11 +1,57 @@
-// The site's settings (#/settings, administrators and the owner): its title and description, and its two
-// menus (the header's and the footer's), shown on every public page and feed at once.
+// The site's settings (#/settings, administrators and the owner): its title, description and language; its
+// timezone, date format and posts per page; its accent colour; its two menus (the header's and the
+// footer's); its accounts elsewhere; and code added to every page. All shown on every public page and feed
+// at once.
 
 import { api } from "./api.js";
-import { h, toast, say, field } from "./ui.js";
+import { h, toast, say, field, setSiteZone } from "./ui.js";
 import { pickPost } from "./links.js";
 
 const MENU_ITEMS = 20; // MENU_ITEMS in the posts protocol
+const SOCIAL_ACCOUNTS = 10; // SOCIAL_ACCOUNTS in the posts protocol
+const NETWORKS = [["mastodon", "Mastodon"], ["bluesky", "Bluesky"], ["x", "X"], ["instagram", "Instagram"], ["facebook", "Facebook"], ["linkedin", "LinkedIn"], ["github", "GitHub"], ["youtube", "YouTube"], ["other", "Elsewhere"]];
+const DATE_FORMATS = [["day_month_year", "5 December 2026"], ["month_day_year", "December 5, 2026"], ["iso", "2026-12-05"]];
+const THEME_ACCENT = "#1a5fb4"; // --accent in static/site.css
+
+/**
+ * A card of settings saved together: `body()` gives the fields to PATCH, or
+ * null after pointing at what to fix; `saved(settings)` shows what was kept.
+ */
+function settingsForm(id, heading, intro, fields, buttonLabel, body, saved) {
+  const feedback = h("div", { class: "feedback" });
+  const button = h("button", { type: "submit", class: "primary" }, buttonLabel);
+  const form = h(
+    "form",
+    { class: "card people-form", novalidate: true, "aria-labelledby": id, onsubmit: onSave },
+    h("h2", { id }, heading),
+    intro,
+    ...fields,
+    feedback,
+    h("div", { class: "row" }, button),
+  );
+  async function onSave(event) {
+    event.preventDefault();
+    say(feedback, null);
+    const changes = body((message, control) => {
+      say(feedback, message);
+      control?.setAttribute("aria-invalid", "true");
+      control?.focus();
+    });
+    if (!changes) return;
+    button.disabled = true;
+    try {
+      const settings = await api("PATCH", "/api/v1/settings", changes);
+      form.querySelectorAll("[aria-invalid]").forEach((control) => control.removeAttribute("aria-invalid"));
+      saved?.(settings);
+      toast(`${heading}: saved. The site shows it now.`);
+    } catch (error) {
+      say(feedback, error.message);
+    } finally {
+      button.disabled = false;
+    }
+  }
+  return form;
+}
 
 export async function render(main) {
   const settings = await api("GET", "/api/v1/settings");
@@ -177,5 +223,107 @@ export async function render(main) {
     }
   }
 
-  main.replaceChildren(h("h1", {}, "Settings"), form, menusForm);
+  // --- Dates and reading ------------------------------------------------------
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  if (!zones.includes("UTC")) zones.unshift("UTC");
+  if (!zones.includes(settings.applied.timezone)) zones.unshift(settings.applied.timezone);
+  const timezone = h("select", { name: "timezone" }, zones.map((zone) => h("option", { value: zone, selected: zone === settings.applied.timezone }, zone.replaceAll("_", " "))));
+  const dateFormat = h("select", { name: "date_format" }, DATE_FORMATS.map(([value, label]) => h("option", { value, selected: value === settings.applied.date_format }, label)));
+  const language = h("input", { type: "text", name: "language", maxlength: "35", autocomplete: "off", spellcheck: "false", value: settings.applied.language });
+  const perPage = h("input", { type: "number", name: "posts_per_page", min: "1", max: "50", step: "1", value: String(settings.applied.posts_per_page) });
+  const datesForm = settingsForm(
+    "settings-dates-h",
+    "Dates and reading",
+    h("p", { class: "hint" }, "Dates on the site, in feeds and here in the admin are the site's local time."),
+    [
+      h("div", { class: "people-form-grid" },
+        field("Timezone", timezone, "Where the site is: summer time is followed by itself."),
+        field("Date format", dateFormat, "How dates read on posts and lists.")),
+      h("div", { class: "people-form-grid" },
+        field("Language", language, "The language posts are written in, as a code: en, fr, pt-BR. Browsers and screen readers use it."),
+        field("Posts per page", perPage, "On the home page, tag and author pages: 1 to 50.")),
+    ],
+    "Save dates and reading",
+    (problem) => {
+      const n = Number(perPage.value);
+      if (!Number.isInteger(n) || n < 1 || n > 50) return problem("Posts per page must be a whole number from 1 to 50.", perPage);
+      if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(language.value.trim())) return problem("Give the language as a code such as en, fr or pt-BR.", language);
+      return { timezone: timezone.value, date_format: dateFormat.value, language: language.value.trim(), posts_per_page: n };
+    },
+    (saved) => setSiteZone(saved.applied.timezone),
+  );
+
+  // --- Look ----------------------------------------------------------------------
+  const accent = h("input", { type: "color", name: "accent_colour", value: settings.applied.accent_colour || THEME_ACCENT });
+  const lookForm = settingsForm(
+    "settings-look-h",
+    "Look",
+    null,
+    [
+      field("Accent colour", accent, "Links, buttons and highlights of the theme in its light scheme (its dark scheme keeps a lighter blue that reads well on black). Choose a dark enough colour: links must stay readable on white."),
+      h("div", { class: "row" }, h("button", { type: "button", class: "secondary small", onclick: () => { accent.value = THEME_ACCENT; } }, "Back to the theme's blue")),
+    ],
+    "Save look",
+    () => ({ accent_colour: accent.value }),
+  );
+
+  // --- Accounts elsewhere -------------------------------------------------------
+  const accountsList = h("ol", { class: "menu-items", "aria-label": "Accounts elsewhere" });
+  const accountRows = [];
+  function addAccount(account, focus) {
+    if (accountRows.length >= SOCIAL_ACCOUNTS) {
+      toast(`The site lists at most ${SOCIAL_ACCOUNTS} accounts.`, "error");
+      return;
+    }
+    const network = h("select", { "aria-label": "Network" }, NETWORKS.map(([value, label]) => h("option", { value, selected: value === account.network }, label)));
+    const url = h("input", { type: "url", "aria-label": "Address", placeholder: "https://…", value: account.url || "", spellcheck: "false" });
+    const row = h("li", { class: "menu-item" });
+    const remove = h("button", { type: "button", class: "danger small", onclick: () => {
+      accountRows.splice(accountRows.indexOf(row), 1);
+      row.remove();
+      addAccountButton.focus();
+    } }, "Remove");
+    row.append(network, url, remove);
+    row.read = () => ({ network: network.value, url: url.value.trim() });
+    row.url = url;
+    accountRows.push(row);
+    accountsList.append(row);
+    if (focus) url.focus();
+  }
+  const addAccountButton = h("button", { type: "button", class: "secondary small", onclick: () => addAccount({ network: "mastodon" }, true) }, "Add an account");
+  for (const account of settings.applied.social_accounts || []) addAccount(account, false);
+  const socialForm = settingsForm(
+    "settings-social-h",
+    "Accounts elsewhere",
+    h("p", { class: "hint" }, "Listed at the foot of every page, with rel=\"me\" (Mastodon then shows the site as verified). An X account becomes the link previews' twitter:site."),
+    [accountsList, h("div", { class: "row" }, addAccountButton)],
+    "Save accounts",
+    (problem) => {
+      const accounts = accountRows.map((row) => row.read());
+      const bad = accountRows.find((row) => !/^https?:\/\/[^\s/]+/i.test(row.url.value.trim()));
+      if (bad) return problem("Give each account's address, starting with https://.", bad.url);
+      return { social_accounts: accounts };
+    },
+  );
+
+  // --- Code injection -------------------------------------------------------------
+  const codeHead = h("textarea", { name: "code_head", rows: 5, spellcheck: "false", class: "code" });
+  codeHead.value = settings.code_head || "";
+  const codeFoot = h("textarea", { name: "code_foot", rows: 5, spellcheck: "false", class: "code" });
+  codeFoot.value = settings.code_foot || "";
+  const codeForm = settingsForm(
+    "settings-code-h",
+    "Code injection",
+    h("div", { class: "warning", role: "note" },
+      h("strong", {}, "Careful: "),
+      "this HTML goes as it is into every public page, for every reader. A script here can do anything on your site, and while code is set the pages' security policy lets inline and https scripts run. Add only code you trust, such as an analytics or verification snippet. Preview links never carry it."),
+    [
+      field("Site header", codeHead, "Added at the end of every page's <head>."),
+      field("Site footer", codeFoot, "Added at the end of every page's <body>."),
+    ],
+    "Save code",
+    () => ({ code_head: codeHead.value, code_foot: codeFoot.value }),
+  );
+
+  main.replaceChildren(h("h1", {}, "Settings"), form, datesForm, lookForm, menusForm, socialForm, codeForm);
 }

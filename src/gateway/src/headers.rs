@@ -15,6 +15,13 @@ const ADMIN_POLICY: &str = "default-src 'self'; img-src 'self' data: blob:; styl
 /// and https image links, which the sanitiser keeps).
 const PAGE_POLICY: &str = "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' https: http:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
 
+/// The public pages once the owner has added code of their own to them
+/// (Settings → Code injection, administrators only, with a warning there):
+/// analytics and embeds need inline and https scripts, styles, frames and
+/// connections. Post bodies are sanitised by render all the same; this only
+/// stops being the second line of defence while such code is set.
+const CODE_PAGE_POLICY: &str = "default-src 'none'; script-src 'self' 'unsafe-inline' https:; style-src 'self' 'unsafe-inline' https:; img-src 'self' https: http: data:; font-src 'self' https: data:; connect-src 'self' https:; frame-src https:; media-src 'self' https:; form-action 'self' https:; base-uri 'none'; frame-ancestors 'self'";
+
 /// A file is never a document that runs anything: an image, feed or JSON
 /// body that a browser opens directly (or one mistaken for HTML or SVG)
 /// gets a sandbox with nothing allowed. Inline style only, which browsers use
@@ -109,9 +116,20 @@ where
             return Ok(response);
         }
         let kind = Kind::of(response.request().path(), response.headers());
+        let policy = match kind {
+            Kind::Page
+                if response
+                    .request()
+                    .app_data::<actix_web::web::Data<crate::Services>>()
+                    .is_some_and(|services| services.site.injects_code()) =>
+            {
+                CODE_PAGE_POLICY
+            }
+            _ => kind.policy(),
+        };
         let headers = response.headers_mut();
         for (name, value) in [
-            (header::CONTENT_SECURITY_POLICY, kind.policy()),
+            (header::CONTENT_SECURITY_POLICY, policy),
             (header::X_FRAME_OPTIONS, kind.frame_options()),
             (header::REFERRER_POLICY, kind.referrer_policy()),
         ] {

@@ -98,6 +98,7 @@ async fn search_page(
     query: web::Query<SearchQuery>,
 ) -> HttpResponse {
     let query = query.into_inner();
+    let info = super::settings::fresh(&services, &super::site::request_id(&request)).await;
     let raw = query.q.unwrap_or_default();
     let page_number = query.page.unwrap_or(1).max(1);
     let (status, results, problem) = if raw.trim().is_empty() {
@@ -133,7 +134,7 @@ async fn search_page(
             found
                 .hits
                 .iter()
-                .map(|hit| hit_out(&services, hit))
+                .map(|hit| hit_out(&services, &info, hit))
                 .collect()
         })
         .unwrap_or_default();
@@ -147,7 +148,6 @@ async fn search_page(
             next_url => (u64::from(page_number) < last).then(|| url(page_number + 1)),
         }
     });
-    super::settings::fresh(&services, &super::site::request_id(&request)).await;
     let context = minijinja::context! {
         site => site(&services),
         search_query => raw.trim(),
@@ -175,14 +175,16 @@ async fn search_page(
         .body(body)
 }
 
-fn hit_out(services: &Services, hit: &folio_search_protocol::messages::SearchHit) -> HitOut {
+fn hit_out(
+    services: &Services,
+    info: &super::settings::SiteInfo,
+    hit: &folio_search_protocol::messages::SearchHit,
+) -> HitOut {
     HitOut {
         title: hit.title.clone(),
         url: format!("{}/{}/", services.public_url, hit.slug),
-        published_at: hit.published_at.map(|at| at.to_rfc3339()),
-        published_human: hit
-            .published_at
-            .map(|at| at.format("%-d %B %Y").to_string()),
+        published_at: hit.published_at.map(|at| info.rfc3339(at)),
+        published_human: hit.published_at.map(|at| info.date(at)),
         tags: hit
             .tags
             .iter()

@@ -13,15 +13,24 @@ use serde::{Deserialize, Serialize};
 use super::error::ErrorBody;
 use super::{ApiError, Identity, Services};
 use folio_auth_protocol::permissions::Action;
-use folio_posts_protocol::domain::{SiteDescription, SiteTitle};
+use folio_posts_protocol::domain::{
+    AccentColour, DateFormat, InjectedCode, PostsPerPage, SiteDescription, SiteLanguage,
+    SiteTimezone, SiteTitle, SocialNetwork,
+};
 use folio_posts_protocol::messages::{
-    GetSiteSettings, MenuItem, PostsEvent, SiteSettings, UpdateSiteSettings,
+    GetSiteSettings, MenuItem, PostsEvent, SiteSettings, SocialAccount, UpdateSiteSettings,
 };
 use folio_runtime::{CallMeta, EventBus, EventsMissed};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(get_settings).service(update_settings);
+    cfg.service(get_settings)
+        .service(update_settings)
+        .service(accent_stylesheet)
+        .service(public_site);
 }
+
+/// Posts a listing page shows until the owner chooses.
+const DEFAULT_POSTS_PER_PAGE: u32 = 10;
 
 /// How long a failed fetch waits before the next page tries again.
 const RETRY_AFTER: Duration = Duration::from_secs(5);
@@ -35,6 +44,81 @@ pub(crate) struct SiteInfo {
     /// The header's menu and the footer's, in order; empty when none is set.
     pub primary_menu: Vec<MenuLink>,
     pub secondary_menu: Vec<MenuLink>,
+    /// The IANA name; dates on pages and feeds are its local time.
+    pub timezone: String,
+    #[serde(skip)]
+    pub zone: chrono_tz::Tz,
+    pub date_format: DateFormat,
+    /// BCP 47: the pages' `lang`.
+    pub language: String,
+    pub posts_per_page: u32,
+    /// `#rrggbb`, or none for the theme's own.
+    pub accent_colour: Option<String>,
+    pub social_accounts: Vec<SocialLink>,
+    /// The X account's handle (`@name`), for the cards' `twitter:site`.
+    pub twitter_site: Option<String>,
+    /// Trusted HTML for every public page's head and body end ("" when none).
+    pub code_head: String,
+    pub code_foot: String,
+}
+
+impl SiteInfo {
+    /// How a moment reads on the site: its date in the site's timezone and format.
+    pub(crate) fn date(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        at.with_timezone(&self.zone)
+            .format(self.date_format.date_pattern())
+            .to_string()
+    }
+
+    /// A moment as a machine reads it (`<time datetime>`), at the site's offset.
+    pub(crate) fn rfc3339(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        at.with_timezone(&self.zone).to_rfc3339()
+    }
+
+    /// A moment as RSS spells it, at the site's offset.
+    pub(crate) fn rfc2822(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        at.with_timezone(&self.zone).to_rfc2822()
+    }
+
+    /// Whether pages carry the owner's own code (their policy must let it run).
+    pub(crate) fn injects_code(&self) -> bool {
+        !self.code_head.is_empty() || !self.code_foot.is_empty()
+    }
+}
+
+/// An account elsewhere as a theme renders it.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct SocialLink {
+    pub network: SocialNetwork,
+    /// The network's name, for the link's words.
+    pub label: &'static str,
+    pub url: String,
+}
+
+fn social(accounts: Option<&Vec<SocialAccount>>) -> Vec<SocialLink> {
+    accounts
+        .map(|accounts| {
+            accounts
+                .iter()
+                .map(|account| SocialLink {
+                    network: account.network,
+                    label: account.network.label(),
+                    url: account.url.as_str().to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `@name` from an X (or Twitter) profile address, for `twitter:site`.
+fn twitter_handle(accounts: &[SocialLink]) -> Option<String> {
+    let account = accounts
+        .iter()
+        .find(|account| account.network == SocialNetwork::X)?;
+    let url = url::Url::parse(&account.url).ok()?;
+    let name = url.path_segments()?.find(|segment| !segment.is_empty())?;
+    let valid = name.len() <= 15 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (valid && !name.is_empty()).then(|| format!("@{name}"))
 }
 
 /// A menu link as a theme renders it.
@@ -79,6 +163,16 @@ impl SiteState {
             description,
             primary_menu: Vec::new(),
             secondary_menu: Vec::new(),
+            timezone: chrono_tz::Tz::UTC.name().to_owned(),
+            zone: chrono_tz::Tz::UTC,
+            date_format: DateFormat::default(),
+            language: "en".to_owned(),
+            posts_per_page: DEFAULT_POSTS_PER_PAGE,
+            accent_colour: None,
+            social_accounts: Vec::new(),
+            twitter_site: None,
+            code_head: String::new(),
+            code_foot: String::new(),
         };
         Self {
             current: RwLock::new(Current {
@@ -111,10 +205,54 @@ impl SiteState {
             ),
             primary_menu: links(settings.primary_menu.as_ref()),
             secondary_menu: links(settings.secondary_menu.as_ref()),
+            timezone: settings
+                .timezone
+                .as_ref()
+                .map_or_else(|| self.defaults.timezone.clone(), |t| t.as_str().to_owned()),
+            zone: settings
+                .timezone
+                .as_ref()
+                .map_or(self.defaults.zone, SiteTimezone::zone),
+            date_format: settings.date_format.unwrap_or(self.defaults.date_format),
+            language: settings
+                .language
+                .as_ref()
+                .map_or_else(|| self.defaults.language.clone(), |l| l.as_str().to_owned()),
+            posts_per_page: settings
+                .posts_per_page
+                .map_or(self.defaults.posts_per_page, PostsPerPage::get),
+            accent_colour: settings
+                .accent_colour
+                .as_ref()
+                .map(|colour| colour.as_str().to_owned()),
+            social_accounts: social(settings.social_accounts.as_ref()),
+            twitter_site: None,
+            code_head: settings
+                .code_head
+                .as_ref()
+                .map_or_else(String::new, |code| code.as_str().to_owned()),
+            code_foot: settings
+                .code_foot
+                .as_ref()
+                .map_or_else(String::new, |code| code.as_str().to_owned()),
+        };
+        let info = SiteInfo {
+            twitter_site: twitter_handle(&info.social_accounts),
+            ..info
         };
         let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
         current.info = info;
         current.stale = false;
+    }
+
+    /// Whether pages now carry the owner's code: asked for every response
+    /// (its security policy), so nothing is copied.
+    pub(crate) fn injects_code(&self) -> bool {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .info
+            .injects_code()
     }
 
     fn mark_stale(&self) {
@@ -232,6 +370,27 @@ pub(super) struct SettingsIn {
     primary_menu: Option<Vec<MenuItem>>,
     /// The footer's menu.
     secondary_menu: Option<Vec<MenuItem>>,
+    /// An IANA name such as Europe/London: dates on pages and feeds.
+    #[schema(value_type = Option<String>)]
+    timezone: Option<SiteTimezone>,
+    date_format: Option<DateFormat>,
+    /// A BCP 47 tag such as en or pt-BR.
+    #[schema(value_type = Option<String>)]
+    language: Option<SiteLanguage>,
+    /// 1 to 50.
+    #[schema(value_type = Option<u32>)]
+    posts_per_page: Option<PostsPerPage>,
+    /// `#rrggbb`.
+    #[schema(value_type = Option<String>)]
+    accent_colour: Option<AccentColour>,
+    /// Accounts elsewhere, in order (at most 10; `[]` empties the list).
+    social_accounts: Option<Vec<SocialAccount>>,
+    /// Trusted HTML added to every public page's head ("" removes it).
+    #[schema(value_type = Option<String>)]
+    code_head: Option<InjectedCode>,
+    /// Trusted HTML added at the end of every public page's body.
+    #[schema(value_type = Option<String>)]
+    code_foot: Option<InjectedCode>,
 }
 
 /// Changes the site's settings; every page shows them at once.
@@ -259,12 +418,28 @@ async fn update_settings(
         description,
         primary_menu,
         secondary_menu,
+        timezone,
+        date_format,
+        language,
+        posts_per_page,
+        accent_colour,
+        social_accounts,
+        code_head,
+        code_foot,
     } = body.into_inner();
     let changes = UpdateSiteSettings {
         title,
         description,
         primary_menu,
         secondary_menu,
+        timezone,
+        date_format,
+        language,
+        posts_per_page,
+        accent_colour,
+        social_accounts,
+        code_head,
+        code_foot,
     };
     let saved = services.posts.call(changes, identity.meta()).await?;
     // This gateway shows them from now on; others follow the event.
@@ -273,4 +448,66 @@ async fn update_settings(
         saved,
         applied: services.site.get(),
     }))
+}
+
+#[derive(Deserialize)]
+struct AccentQuery {
+    accent: String,
+}
+
+/// The accent colour as a stylesheet, named by the colour itself
+/// (`/theme.css?accent=1f4fa8`): pages allow styles from the site only, so
+/// no inline style; and a new colour is a new address, so this one is
+/// cached for good. The theme's dark scheme keeps its own lighter accent,
+/// which a colour chosen on white would not suit.
+#[get("/theme.css")]
+async fn accent_stylesheet(query: web::Query<AccentQuery>) -> HttpResponse {
+    let Ok(colour) = AccentColour::parse(&format!("#{}", query.accent)) else {
+        return HttpResponse::NotFound()
+            .content_type("text/css; charset=utf-8")
+            .body("/* not a colour */\n");
+    };
+    let colour = colour.as_str();
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
+        .body(format!(
+            "@media not (prefers-color-scheme: dark) {{\n  :root {{ --accent: {colour}; --accent-hover: color-mix(in srgb, {colour} 80%, #000); }}\n}}\n"
+        ))
+}
+
+/// What anyone may know of the site's settings: the admin shows its dates
+/// in the site's timezone, as pages do.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct PublicSite {
+    title: String,
+    description: String,
+    /// An IANA name.
+    timezone: String,
+    /// A BCP 47 tag.
+    language: String,
+    date_format: DateFormat,
+    url: String,
+}
+
+/// The site's public settings.
+#[utoipa::path(
+    tag = "settings",
+    responses((status = 200, description = "The site", body = PublicSite)),
+    security(()),
+)]
+#[get("/api/v1/site")]
+async fn public_site(
+    services: web::Data<Services>,
+    request: actix_web::HttpRequest,
+) -> HttpResponse {
+    let info = fresh(&services, &super::site::request_id(&request)).await;
+    HttpResponse::Ok().json(PublicSite {
+        title: info.title,
+        description: info.description,
+        timezone: info.timezone,
+        language: info.language,
+        date_format: info.date_format,
+        url: services.public_url.clone(),
+    })
 }

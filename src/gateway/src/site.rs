@@ -17,7 +17,7 @@ use super::Services;
 use super::cache::{CachedPage, conditional, etag_of};
 use super::headers::no_store;
 use super::seo::{self, Article, PageMeta, SiteFacts, SocialImage};
-use super::settings::MenuLink;
+use super::settings::SiteInfo;
 use folio_auth_protocol::AuthError;
 use folio_auth_protocol::messages::{AuthorBySlug, AuthorView, DescribeAuthors};
 use folio_media_protocol::messages::DescribeImages;
@@ -32,7 +32,6 @@ use folio_render_protocol::html::resolve_media;
 use folio_runtime::{CallMeta, CommonError, UserId};
 
 /// Posts per listing page.
-const PER_PAGE: u32 = 10;
 /// Items in a feed.
 const FEED_ITEMS: u32 = 20;
 /// How long a page waits for media before showing placeholders.
@@ -143,27 +142,26 @@ impl Built {
     }
 }
 
+/// `site` in templates: the settings (`site.title`, `site.primary_menu`
+/// with `label`, `url` and `external`, `site.language`, `site.social_accounts`,
+/// `site.code_head`…) and the site's addresses.
 #[derive(Serialize)]
 pub(crate) struct Site {
-    title: String,
-    description: String,
+    #[serde(flatten)]
+    info: SiteInfo,
     url: String,
     feed_url: String,
-    /// `site.primary_menu` and `site.secondary_menu` in templates: links
-    /// with `label`, `url` and `external`.
-    primary_menu: Vec<MenuLink>,
-    secondary_menu: Vec<MenuLink>,
 }
 
 pub(crate) fn site(services: &Services) -> Site {
-    let site = services.site.get();
+    site_of(services, services.site.get())
+}
+
+fn site_of(services: &Services, info: SiteInfo) -> Site {
     Site {
-        title: site.title,
-        description: site.description,
+        info,
         url: services.public_url.clone(),
         feed_url: format!("{}/feed.xml", services.public_url),
-        primary_menu: site.primary_menu,
-        secondary_menu: site.secondary_menu,
     }
 }
 
@@ -273,6 +271,7 @@ struct FeatureImage {
 
 fn post_out(
     services: &Services,
+    info: &SiteInfo,
     post: &PostView,
     authors: &[AuthorView],
     images: &HashMap<String, ImageSource>,
@@ -286,9 +285,9 @@ fn post_out(
         kind: post.kind,
         html,
         excerpt: post.excerpt.clone(),
-        published_at: published.to_rfc3339(),
-        published_human: published.format("%-d %B %Y").to_string(),
-        updated_at: post.updated_at.to_rfc3339(),
+        published_at: info.rfc3339(published),
+        published_human: info.date(published),
+        updated_at: info.rfc3339(post.updated_at),
         reading_minutes: post.words.div_ceil(230).max(1),
         author: AuthorOut {
             name: author.map_or_else(String::new, |a| a.name.clone()),
@@ -360,7 +359,13 @@ async fn post_page_of(
     );
     let complete = ids.iter().all(|id| images.contains_key(id));
     let html = resolve_media(&post.html, |id| images.get(id).cloned());
-    let out = post_out(services, &post, &authors, &images, html);
+    let mut info = services.site.get();
+    if preview {
+        // A private address is never handed to the owner's scripts (analytics).
+        info.code_head.clear();
+        info.code_foot.clear();
+    }
+    let out = post_out(services, &info, &post, &authors, &images, html);
     let author_url =
         (!out.author.url.is_empty()).then(|| seo::absolute(&services.public_url, &out.author.url));
     let page_meta = Article {
@@ -380,7 +385,7 @@ async fn post_page_of(
     }
     .meta(&facts(services));
     let context = minijinja::context! {
-        site => site(services),
+        site => site_of(services, info),
         meta => page_meta,
         post => out,
         preview,
@@ -463,12 +468,15 @@ async fn build_listing(
     query: ListPublished,
     request_id: &str,
 ) -> Built {
+    let info = services.site.get();
+    let per_page = info.posts_per_page;
     let page_number = query.page;
+    let query = ListPublished { per_page, ..query };
     let page = match services.posts.call(query, meta(services, request_id)).await {
         Ok(page) => page,
         Err(error) => return Built::from_error(services, &error),
     };
-    let last_page = page.total.div_ceil(u64::from(PER_PAGE)).max(1);
+    let last_page = page.total.div_ceil(u64::from(per_page)).max(1);
     if u64::from(page_number) > last_page {
         return Built::error(services, StatusCode::NOT_FOUND);
     }
@@ -482,7 +490,7 @@ async fn build_listing(
     let posts: Vec<PostOut> = page
         .posts
         .iter()
-        .map(|post| post_out(services, post, &authors, &images, String::new()))
+        .map(|post| post_out(services, &info, post, &authors, &images, String::new()))
         .collect();
     let page_url = |n: u32| {
         if n == 1 {
@@ -496,14 +504,14 @@ async fn build_listing(
         PageMeta::home(&facts(services), canonical)
     } else {
         PageMeta::listing(
-            format!("{} — {}", listing.title, services.site.get().title),
+            format!("{} — {}", listing.title, info.title),
             listing.description.clone(),
             canonical,
             listing.og_type,
         )
     };
     let context = minijinja::context! {
-        site => site(services),
+        site => site_of(services, info),
         meta => page_meta,
         listing => minijinja::context! {
             kind => listing.kind, title => listing.title, description => listing.description, feed_url => listing.feed_url,
@@ -529,10 +537,11 @@ fn home_listing() -> Listing {
     }
 }
 
+/// Page `page` of the published posts; how many a page holds is the
+/// site's setting, filled in by [`build_listing`].
 fn published(page: u32) -> ListPublished {
     ListPublished {
         page,
-        per_page: PER_PAGE,
         ..ListPublished::default()
     }
 }
@@ -848,6 +857,7 @@ async fn build_feed(services: &Services, of: FeedOf, request_id: &str) -> Built 
         authors_of(services, &refs, request_id)
     );
     let base = &services.public_url;
+    let info = services.site.get();
     let items: Vec<FeedItem> = page
         .posts
         .iter()
@@ -869,7 +879,7 @@ async fn build_feed(services: &Services, of: FeedOf, request_id: &str) -> Built 
             FeedItem {
                 title: post.title.clone(),
                 url: format!("{base}/{}/", post.slug),
-                pub_date: post.published_at.unwrap_or(post.created_at).to_rfc2822(),
+                pub_date: info.rfc2822(post.published_at.unwrap_or(post.created_at)),
                 author: authors
                     .iter()
                     .find(|author| author.id == post.author)
@@ -882,7 +892,7 @@ async fn build_feed(services: &Services, of: FeedOf, request_id: &str) -> Built 
         .collect();
     let context = minijinja::context! {
         title => head.title, link => head.link, self_url => head.self_url,
-        description => head.description, items,
+        description => head.description, items, language => info.language,
     };
     render_as(
         services,

@@ -342,6 +342,7 @@ const RESERVED_PATHS: &[&str] = &[
     "setup",
     "sitemap.xml",
     "static",
+    "theme.css",
 ];
 
 /// Longest "from" address kept: longer than any real permalink.
@@ -844,5 +845,210 @@ impl MenuUrl {
     /// Whether it leads away from this site.
     pub fn is_external(&self) -> bool {
         !self.0.starts_with('/')
+    }
+}
+
+folio_seam::string_newtype! {
+    /// The site's timezone, as the IANA database names it (`Europe/Paris`,
+    /// `America/New_York`, `UTC`): dates on pages and in feeds are its local
+    /// time, daylight saving included.
+    pub struct SiteTimezone;
+}
+
+impl SiteTimezone {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let zone: chrono_tz::Tz = raw.trim().parse().map_err(|_| {
+            format!("{raw:?} is not a timezone: give an IANA name such as Europe/London or America/New_York")
+        })?;
+        Ok(Self(zone.name().to_owned()))
+    }
+
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.0.parse().unwrap_or(chrono_tz::Tz::UTC)
+    }
+}
+
+/// How dates read on the site: a fixed choice, never a free pattern (a bad
+/// pattern would fail while a page is being written).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DateFormat {
+    /// 5 December 2026
+    #[default]
+    DayMonthYear,
+    /// December 5, 2026
+    MonthDayYear,
+    /// 2026-12-05
+    Iso,
+}
+
+impl DateFormat {
+    /// The date alone, for lists and post headers.
+    pub fn date_pattern(self) -> &'static str {
+        match self {
+            DateFormat::DayMonthYear => "%-d %B %Y",
+            DateFormat::MonthDayYear => "%B %-d, %Y",
+            DateFormat::Iso => "%Y-%m-%d",
+        }
+    }
+}
+
+folio_seam::string_newtype! {
+    /// The language the site is written in, as a BCP 47 tag (`en`, `fr`,
+    /// `pt-BR`): the pages' `lang`, the feeds' `<language>`.
+    pub struct SiteLanguage;
+}
+
+impl SiteLanguage {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let tag = raw.trim();
+        let mut parts = tag.split('-');
+        let primary_ok = parts.next().is_some_and(|p| {
+            (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic())
+        });
+        let rest_ok = parts
+            .all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !primary_ok || !rest_ok || tag.len() > 35 {
+            return Err(format!(
+                "{raw:?} is not a language tag: give one such as en, fr or pt-BR"
+            ));
+        }
+        Ok(Self(tag.to_owned()))
+    }
+}
+
+/// Posts a listing page (home, tag, author) shows: 1 to 50.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct PostsPerPage(u32);
+
+impl PostsPerPage {
+    pub const MAX: u32 = 50;
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<u32> for PostsPerPage {
+    type Error = String;
+
+    fn try_from(n: u32) -> Result<Self, String> {
+        if (1..=Self::MAX).contains(&n) {
+            Ok(Self(n))
+        } else {
+            Err(format!(
+                "posts per page must be 1 to {}, not {n}",
+                Self::MAX
+            ))
+        }
+    }
+}
+
+impl From<PostsPerPage> for u32 {
+    fn from(n: PostsPerPage) -> u32 {
+        n.0
+    }
+}
+
+folio_seam::string_newtype! {
+    /// The theme's accent colour: `#rrggbb`, kept in lower case.
+    pub struct AccentColour;
+}
+
+impl AccentColour {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let colour = raw.trim();
+        let hex = colour.strip_prefix('#').unwrap_or("");
+        if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(format!(
+                "{raw:?} is not a colour: give one as #rrggbb, such as #1f4fa8"
+            ));
+        }
+        Ok(Self(colour.to_ascii_lowercase()))
+    }
+}
+
+/// Where the site has an account elsewhere: shown in the footer (with
+/// `rel="me"`, which Mastodon checks) and, for X, as the card's `twitter:site`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SocialNetwork {
+    Mastodon,
+    Bluesky,
+    X,
+    Instagram,
+    Facebook,
+    Linkedin,
+    Github,
+    Youtube,
+    Other,
+}
+
+impl SocialNetwork {
+    pub fn label(self) -> &'static str {
+        match self {
+            SocialNetwork::Mastodon => "Mastodon",
+            SocialNetwork::Bluesky => "Bluesky",
+            SocialNetwork::X => "X",
+            SocialNetwork::Instagram => "Instagram",
+            SocialNetwork::Facebook => "Facebook",
+            SocialNetwork::Linkedin => "LinkedIn",
+            SocialNetwork::Github => "GitHub",
+            SocialNetwork::Youtube => "YouTube",
+            SocialNetwork::Other => "Elsewhere",
+        }
+    }
+}
+
+folio_seam::string_newtype! {
+    /// A web address elsewhere: `https://` or `http://` with a host, at most
+    /// 500 characters, no spaces.
+    pub struct WebAddress;
+}
+
+impl WebAddress {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let address = raw.trim();
+        let lower = address.to_ascii_lowercase();
+        let web = lower.starts_with("https://") || lower.starts_with("http://");
+        let parsed = url::Url::parse(address).ok();
+        if !web
+            || address.len() > 500
+            || address.chars().any(|c| c.is_whitespace() || c.is_control())
+            || parsed
+                .as_ref()
+                .and_then(url::Url::host_str)
+                .is_none_or(str::is_empty)
+        {
+            return Err(format!(
+                "{raw:?} is not a web address: give one starting with https://"
+            ));
+        }
+        Ok(Self(address.to_owned()))
+    }
+}
+
+folio_seam::string_newtype! {
+    /// HTML the owner adds to every public page (an analytics snippet, a
+    /// verification tag): at most 64 KiB. Trusted: only administrators and
+    /// the owner set it, and pages carry it as it is.
+    pub struct InjectedCode;
+}
+
+impl InjectedCode {
+    pub const MAX_BYTES: usize = 64 * 1024;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.len() > Self::MAX_BYTES {
+            return Err(format!(
+                "code to add to pages must be at most {} KiB",
+                Self::MAX_BYTES / 1024
+            ));
+        }
+        if raw.contains('\0') {
+            return Err("code to add to pages must not hold NUL characters".into());
+        }
+        Ok(Self(raw.trim().to_owned()))
     }
 }

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::PostsError;
 use super::domain::{
-    Excerpt, ImportSource, MenuLabel, MenuUrl, PostId, PostKind, PostStatus, PreviewToken,
-    RedirectFrom, RedirectId, RedirectOrigin, RedirectTarget, SiteDescription, SiteTitle, Slug,
-    TagDescription, TagList, TagName, Title,
+    AccentColour, DateFormat, Excerpt, ImportSource, InjectedCode, MenuLabel, MenuUrl, PostId,
+    PostKind, PostStatus, PostsPerPage, PreviewToken, RedirectFrom, RedirectId, RedirectOrigin,
+    RedirectTarget, SiteDescription, SiteLanguage, SiteTimezone, SiteTitle, Slug, SocialNetwork,
+    TagDescription, TagList, TagName, Title, WebAddress,
 };
 use folio_seam::{ConcernName, UserId};
 
@@ -66,6 +67,35 @@ pub struct SiteSettings {
     /// The footer's menu, in order.
     #[serde(default)]
     pub secondary_menu: Option<Vec<MenuItem>>,
+    /// The site's timezone (IANA name): dates on pages and feeds.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub timezone: Option<SiteTimezone>,
+    #[serde(default)]
+    pub date_format: Option<DateFormat>,
+    /// A BCP 47 tag: the pages' `lang`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub language: Option<SiteLanguage>,
+    /// Posts on each listing page (1 to 50).
+    #[serde(default)]
+    #[schema(value_type = Option<u32>)]
+    pub posts_per_page: Option<PostsPerPage>,
+    /// `#rrggbb`: links, buttons and highlights of the theme.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub accent_colour: Option<AccentColour>,
+    /// Accounts elsewhere, in order (at most 10).
+    #[serde(default)]
+    pub social_accounts: Option<Vec<SocialAccount>>,
+    /// HTML added at the end of every public page's head. Trusted.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub code_head: Option<InjectedCode>,
+    /// HTML added at the end of every public page's body. Trusted.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub code_foot: Option<InjectedCode>,
 }
 
 /// One link of a menu.
@@ -80,6 +110,17 @@ pub struct MenuItem {
 /// Links a menu holds at most.
 pub const MENU_ITEMS: usize = 20;
 
+/// One account elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SocialAccount {
+    pub network: SocialNetwork,
+    #[schema(value_type = String)]
+    pub url: WebAddress,
+}
+
+/// Accounts the site lists at most.
+pub const SOCIAL_ACCOUNTS: usize = 10;
+
 /// Only the fields given change. For the owner and administrators.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateSiteSettings {
@@ -89,6 +130,29 @@ pub struct UpdateSiteSettings {
     pub primary_menu: Option<Vec<MenuItem>>,
     #[serde(default)]
     pub secondary_menu: Option<Vec<MenuItem>>,
+    /// The site's timezone (IANA name): dates on pages and feeds.
+    #[serde(default)]
+    pub timezone: Option<SiteTimezone>,
+    #[serde(default)]
+    pub date_format: Option<DateFormat>,
+    /// A BCP 47 tag: the pages' `lang`.
+    #[serde(default)]
+    pub language: Option<SiteLanguage>,
+    /// Posts on each listing page (1 to 50).
+    #[serde(default)]
+    pub posts_per_page: Option<PostsPerPage>,
+    /// `#rrggbb`: links, buttons and highlights of the theme.
+    #[serde(default)]
+    pub accent_colour: Option<AccentColour>,
+    /// Accounts elsewhere, in order (at most 10).
+    #[serde(default)]
+    pub social_accounts: Option<Vec<SocialAccount>>,
+    /// HTML added at the end of every public page's head. Trusted.
+    #[serde(default)]
+    pub code_head: Option<InjectedCode>,
+    /// HTML added at the end of every public page's body. Trusted.
+    #[serde(default)]
+    pub code_foot: Option<InjectedCode>,
 }
 
 /// A private link to a post or page, for whoever may edit it: a new one

@@ -1069,6 +1069,15 @@ impl PostsDeps {
                 )));
             }
         }
+        if msg
+            .social_accounts
+            .as_ref()
+            .is_some_and(|accounts| accounts.len() > SOCIAL_ACCOUNTS)
+        {
+            return Err(PostsError::invalid(format!(
+                "the site lists at most {SOCIAL_ACCOUNTS} accounts elsewhere"
+            )));
+        }
         self.store.update_site_settings(msg).await?;
         tracing::info!("the site's settings changed");
         caller.announce(PostsEvent::SiteSettingsChanged);

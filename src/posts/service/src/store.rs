@@ -2531,6 +2531,16 @@ mod site_setting {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// A setting given in an update, as the JSON its row keeps.
+fn to_setting<T: serde::Serialize>(
+    value: Option<T>,
+) -> Result<Option<serde_json::Value>, PostsError> {
+    value
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|error| PostsError::unexpected(format!("a setting as JSON: {error}")))
+}
+
 /// One stored setting, taken out of `settings`. A value another version
 /// wrote and this one cannot read is left out (the command line's value
 /// applies), never a failed page.
@@ -2568,35 +2578,55 @@ impl PostsStore {
             description: stored_setting(&mut settings, "description"),
             primary_menu: stored_setting(&mut settings, "primary_menu"),
             secondary_menu: stored_setting(&mut settings, "secondary_menu"),
+            timezone: stored_setting(&mut settings, "timezone"),
+            date_format: stored_setting(&mut settings, "date_format"),
+            language: stored_setting(&mut settings, "language"),
+            posts_per_page: stored_setting(&mut settings, "posts_per_page"),
+            accent_colour: stored_setting(&mut settings, "accent_colour"),
+            social_accounts: stored_setting(&mut settings, "social_accounts"),
+            code_head: stored_setting(&mut settings, "code_head"),
+            code_foot: stored_setting(&mut settings, "code_foot"),
         };
         Ok(parsed)
     }
 
-    /// Writes the settings given, all in one transaction.
+    /// Writes the settings given (each as JSON, one row per setting), all in
+    /// one transaction.
     pub async fn update_site_settings(
         &self,
         changes: UpdateSiteSettings,
     ) -> Result<(), PostsError> {
+        let UpdateSiteSettings {
+            title,
+            description,
+            primary_menu,
+            secondary_menu,
+            timezone,
+            date_format,
+            language,
+            posts_per_page,
+            accent_colour,
+            social_accounts,
+            code_head,
+            code_foot,
+        } = changes;
+        let given = [
+            ("title", to_setting(title)),
+            ("description", to_setting(description)),
+            ("primary_menu", to_setting(primary_menu)),
+            ("secondary_menu", to_setting(secondary_menu)),
+            ("timezone", to_setting(timezone)),
+            ("date_format", to_setting(date_format)),
+            ("language", to_setting(language)),
+            ("posts_per_page", to_setting(posts_per_page)),
+            ("accent_colour", to_setting(accent_colour)),
+            ("social_accounts", to_setting(social_accounts)),
+            ("code_head", to_setting(code_head)),
+            ("code_foot", to_setting(code_foot)),
+        ];
         let mut rows: Vec<(&'static str, serde_json::Value)> = Vec::new();
-        if let Some(title) = changes.title {
-            rows.push((
-                "title",
-                serde_json::Value::String(title.as_str().to_owned()),
-            ));
-        }
-        if let Some(description) = changes.description {
-            rows.push((
-                "description",
-                serde_json::Value::String(description.as_str().to_owned()),
-            ));
-        }
-        for (name, menu) in [
-            ("primary_menu", changes.primary_menu),
-            ("secondary_menu", changes.secondary_menu),
-        ] {
-            if let Some(menu) = menu {
-                let value = serde_json::to_value(menu)
-                    .map_err(|error| PostsError::unexpected(format!("a menu as JSON: {error}")))?;
+        for (name, value) in given {
+            if let Some(value) = value? {
                 rows.push((name, value));
             }
         }
