@@ -448,3 +448,75 @@ async fn code_injection_reaches_every_public_page_but_no_preview_and_only_from_a
     assert!(policy(&response).contains("script-src 'none'"));
     assert!(!response.text().await.unwrap().contains("site-verification"));
 }
+
+/// A picture uploaded to the media library: its id.
+async fn upload_picture(app: &TestApp, width: u32, height: u32) -> String {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name("logo.png"),
+    );
+    let response = app
+        .client
+        .post(app.url("/api/v1/media"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let medium: Value = response.json().await.unwrap();
+    medium["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_logo_replaces_the_title_in_the_header_and_an_icon_marks_the_tab() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token.clone().unwrap();
+    let logo = upload_picture(&app, 600, 200).await;
+    let icon = upload_picture(&app, 256, 256).await;
+    let (status, saved) = patch(&app, Some(&owner), json!({ "logo": logo, "icon": icon })).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let home = page(&app, "/").await.replace("&#x2f;", "/");
+    assert!(
+        home.contains(&format!(
+            "<a class=\"site-title site-logo\" href=\"/\"><img src=\"/media/{logo}/"
+        )),
+        "{home}"
+    );
+    assert!(
+        home.contains("alt=\"Folio\"></a>"),
+        "the title is the logo's alt text"
+    );
+    assert!(home.contains(&format!("<link rel=\"icon\" href=\"/media/{icon}/")));
+
+    // A deleted logo leaves the header: its title is back.
+    let gone = app
+        .client
+        .delete(app.url(&format!("/api/v1/media/{logo}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(gone.status().is_success());
+    let home = page(&app, "/").await;
+    assert!(
+        home.contains("<a class=\"site-title\" href=\"/\">Folio</a>"),
+        "{home}"
+    );
+
+    let (status, _) = patch(&app, Some(&owner), json!({ "icon": "" })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page(&app, "/").await.contains("rel=\"icon\""));
+    for bad in [json!({ "logo": "../../etc/passwd" }), json!({ "icon": 12 })] {
+        let (status, body) = patch(&app, Some(&owner), bad.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+    }
+}

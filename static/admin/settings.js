@@ -6,6 +6,7 @@
 import { api } from "./api.js";
 import { h, toast, say, field, setSiteZone } from "./ui.js";
 import { pickPost } from "./links.js";
+import { pickMedium } from "./media.js";
 
 const MENU_ITEMS = 20; // MENU_ITEMS in the posts protocol
 const SOCIAL_ACCOUNTS = 10; // SOCIAL_ACCOUNTS in the posts protocol
@@ -53,7 +54,7 @@ function settingsForm(id, heading, intro, fields, buttonLabel, body, saved) {
   return form;
 }
 
-export async function render(main) {
+export async function render(main, ctx) {
   const settings = await api("GET", "/api/v1/settings");
   const title = h("input", { type: "text", name: "title", maxlength: "120", required: true, value: settings.applied.title });
   const description = h("input", { type: "text", name: "description", maxlength: "300", value: settings.applied.description });
@@ -255,16 +256,50 @@ export async function render(main) {
 
   // --- Look ----------------------------------------------------------------------
   const accent = h("input", { type: "color", name: "accent_colour", value: settings.applied.accent_colour || THEME_ACCENT });
+
+  /** A picture of the media library chosen for the site (its logo, its icon): its id, or "" for none. */
+  function pictureChooser(name, what, hint, chosenId, shown) {
+    let id = chosenId || "";
+    const view = h("div", { class: "picture-view" });
+    const choose = h("button", { type: "button", class: "secondary small", "aria-label": `Choose the ${what}` }, "Choose…");
+    const remove = h("button", { type: "button", class: "secondary small", "aria-label": `Remove the ${what}` }, "Remove");
+    function show(src) {
+      remove.hidden = !id;
+      view.replaceChildren(id ? (src ? h("img", { src, alt: `The ${what}` }) : h("span", { class: "muted" }, "Chosen (its picture is not available right now).")) : h("span", { class: "muted" }, "None."));
+    }
+    choose.addEventListener("click", async () => {
+      const medium = await pickMedium(ctx, { title: `Choose the ${what}` });
+      choose.focus();
+      if (!medium) return;
+      id = medium.id;
+      const smallest = [...(medium.variants || [])].sort((a, b) => a.width - b.width)[0];
+      show(smallest ? smallest.url : medium.original_url);
+    });
+    remove.addEventListener("click", () => {
+      id = "";
+      show(null);
+      choose.focus();
+    });
+    show(shown);
+    return {
+      element: h("div", { class: "field" }, h("span", { class: "label", id: `${name}-label` }, what[0].toUpperCase() + what.slice(1)), view, h("div", { class: "row" }, choose, remove), h("small", { class: "hint" }, hint)),
+      value: () => id,
+    };
+  }
+  const logo = pictureChooser("logo", "logo", "Shown at the top of every page instead of the title (which stays its alt text). About three times as wide as high reads best.", settings.logo, settings.applied.logo?.src);
+  const icon = pictureChooser("icon", "icon", "The little picture in browser tabs and bookmarks: a square one.", settings.icon, settings.applied.icon);
   const lookForm = settingsForm(
     "settings-look-h",
     "Look",
     null,
     [
+      logo.element,
+      icon.element,
       field("Accent colour", accent, "Links, buttons and highlights of the theme in its light scheme (its dark scheme keeps a lighter blue that reads well on black). Choose a dark enough colour: links must stay readable on white."),
       h("div", { class: "row" }, h("button", { type: "button", class: "secondary small", onclick: () => { accent.value = THEME_ACCENT; } }, "Back to the theme's blue")),
     ],
     "Save look",
-    () => ({ accent_colour: accent.value }),
+    () => ({ accent_colour: accent.value, logo: logo.value(), icon: icon.value() }),
   );
 
   // --- Accounts elsewhere -------------------------------------------------------

@@ -13,14 +13,17 @@ use serde::{Deserialize, Serialize};
 use super::error::ErrorBody;
 use super::{ApiError, Identity, Services};
 use folio_auth_protocol::permissions::Action;
+use folio_media_protocol::messages::{ImageSource, MediaEvent};
 use folio_posts_protocol::domain::{
-    AccentColour, DateFormat, InjectedCode, PostsPerPage, SiteDescription, SiteLanguage,
+    AccentColour, DateFormat, InjectedCode, PostsPerPage, SiteDescription, SiteImage, SiteLanguage,
     SiteTimezone, SiteTitle, SocialNetwork,
 };
 use folio_posts_protocol::messages::{
     GetSiteSettings, MenuItem, PostsEvent, SiteSettings, SocialAccount, UpdateSiteSettings,
 };
 use folio_runtime::{CallMeta, EventBus, EventsMissed};
+use std::collections::HashMap;
+use tracing_actix_web::RequestId;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(get_settings)
@@ -60,6 +63,20 @@ pub(crate) struct SiteInfo {
     /// Trusted HTML for every public page's head and body end ("" when none).
     pub code_head: String,
     pub code_foot: String,
+    /// The logo the header shows instead of the title, once media described it.
+    pub logo: Option<ImageSource>,
+    /// The browser tab's icon: an image's address.
+    pub icon: Option<String>,
+    /// The media ids chosen, described into `logo` and `icon` when fetched.
+    #[serde(skip)]
+    pub images: Vec<(ImageRole, String)>,
+}
+
+/// What a picture chosen in the settings is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ImageRole {
+    Logo,
+    Icon,
 }
 
 impl SiteInfo {
@@ -173,6 +190,9 @@ impl SiteState {
             twitter_site: None,
             code_head: String::new(),
             code_foot: String::new(),
+            logo: None,
+            icon: None,
+            images: Vec::new(),
         };
         Self {
             current: RwLock::new(Current {
@@ -235,14 +255,60 @@ impl SiteState {
                 .code_foot
                 .as_ref()
                 .map_or_else(String::new, |code| code.as_str().to_owned()),
+            logo: None,
+            icon: None,
+            images: Vec::new(),
         };
+        let images = [
+            (ImageRole::Logo, &settings.logo),
+            (ImageRole::Icon, &settings.icon),
+        ]
+        .into_iter()
+        .filter_map(|(role, image)| {
+            image
+                .as_ref()
+                .and_then(SiteImage::medium)
+                .map(|id| (role, id.to_owned()))
+        })
+        .collect();
         let info = SiteInfo {
             twitter_site: twitter_handle(&info.social_accounts),
+            images,
             ..info
         };
         let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
         current.info = info;
         current.stale = false;
+    }
+
+    /// The logo and icon as media describes them now. One media could not
+    /// describe is left out, and the settings are fetched again shortly.
+    fn attach_images(&self, described: &HashMap<String, ImageSource>) {
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        let mut missing = false;
+        for (role, id) in current.info.images.clone() {
+            let found = described.get(&id);
+            missing |= found.is_none();
+            match role {
+                ImageRole::Logo => current.info.logo = found.cloned(),
+                ImageRole::Icon => current.info.icon = found.map(|image| image.src.clone()),
+            }
+        }
+        if missing {
+            current.stale = true;
+            current.last_try = Some(Instant::now());
+        }
+    }
+
+    /// Whether a change to medium `id` changes what pages show of the site.
+    fn shows(&self, id: &str) -> bool {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .info
+            .images
+            .iter()
+            .any(|(_, chosen)| chosen == id)
     }
 
     /// Whether pages now carry the owner's code: asked for every response
@@ -296,8 +362,31 @@ pub(crate) fn follow(events: &EventBus, site: &std::sync::Arc<SiteState>) {
             changed.mark_stale();
         }
     });
+    let pictured = site.clone();
+    events.listen(move |event: &MediaEvent| {
+        let MediaEvent::MediumChanged { id } = event;
+        if pictured.shows(&id.to_string()) {
+            pictured.mark_stale();
+        }
+    });
     let missed = site.clone();
     events.listen(move |_: &EventsMissed| missed.mark_stale());
+}
+
+/// Shows `settings` from now on, with the logo and icon as media describes them.
+async fn adopt(services: &Services, settings: &SiteSettings, request_id: &str) {
+    services.site.apply(settings);
+    let ids: Vec<String> = services
+        .site
+        .get()
+        .images
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    if !ids.is_empty() {
+        let described = super::site::describe_images(services, &ids, request_id).await;
+        services.site.attach_images(&described);
+    }
 }
 
 /// The settings, fetched first if they changed (or were never fetched):
@@ -310,7 +399,7 @@ pub(crate) async fn fresh(services: &Services, request_id: &str) -> SiteInfo {
             .call(GetSiteSettings, CallMeta::new(request_id, FETCH_DEADLINE))
             .await
         {
-            Ok(settings) => services.site.apply(&settings),
+            Ok(settings) => adopt(services, &settings, request_id).await,
             Err(error) => {
                 tracing::warn!(%error, "the site's settings could not be read; pages show the last known");
             }
@@ -345,13 +434,14 @@ pub(super) struct SettingsOut {
 async fn get_settings(
     services: web::Data<Services>,
     identity: Identity,
+    request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
     identity.require(Action::ManageSettings)?;
     let saved = services
         .posts
         .call(GetSiteSettings, identity.meta())
         .await?;
-    services.site.apply(&saved);
+    adopt(&services, &saved, &request_id.to_string()).await;
     Ok(HttpResponse::Ok().json(SettingsOut {
         saved,
         applied: services.site.get(),
@@ -391,6 +481,12 @@ pub(super) struct SettingsIn {
     /// Trusted HTML added at the end of every public page's body.
     #[schema(value_type = Option<String>)]
     code_foot: Option<InjectedCode>,
+    /// A medium's id, shown in the header instead of the title ("" removes it).
+    #[schema(value_type = Option<String>)]
+    logo: Option<SiteImage>,
+    /// A medium's id, the browser tab's icon ("" removes it).
+    #[schema(value_type = Option<String>)]
+    icon: Option<SiteImage>,
 }
 
 /// Changes the site's settings; every page shows them at once.
@@ -410,6 +506,7 @@ pub(super) struct SettingsIn {
 async fn update_settings(
     services: web::Data<Services>,
     identity: Identity,
+    request_id: RequestId,
     body: web::Json<SettingsIn>,
 ) -> Result<HttpResponse, ApiError> {
     identity.require(Action::ManageSettings)?;
@@ -426,6 +523,8 @@ async fn update_settings(
         social_accounts,
         code_head,
         code_foot,
+        logo,
+        icon,
     } = body.into_inner();
     let changes = UpdateSiteSettings {
         title,
@@ -440,10 +539,12 @@ async fn update_settings(
         social_accounts,
         code_head,
         code_foot,
+        logo,
+        icon,
     };
     let saved = services.posts.call(changes, identity.meta()).await?;
     // This gateway shows them from now on; others follow the event.
-    services.site.apply(&saved);
+    adopt(&services, &saved, &request_id.to_string()).await;
     Ok(HttpResponse::Ok().json(SettingsOut {
         saved,
         applied: services.site.get(),

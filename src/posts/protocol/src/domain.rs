@@ -1052,3 +1052,26 @@ impl InjectedCode {
         Ok(Self(raw.trim().to_owned()))
     }
 }
+
+folio_seam::string_newtype! {
+    /// A picture from the media library the site shows as itself (its logo,
+    /// its icon): a medium's id, or empty for none.
+    pub struct SiteImage;
+}
+
+impl SiteImage {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let id = raw.trim();
+        if id.is_empty() {
+            return Ok(Self(String::new()));
+        }
+        let id = uuid::Uuid::parse_str(id)
+            .map_err(|_| format!("{raw:?} is not a picture of the media library"))?;
+        Ok(Self(id.hyphenated().to_string()))
+    }
+
+    /// The medium's id; `None` when no picture is chosen.
+    pub fn medium(&self) -> Option<&str> {
+        (!self.0.is_empty()).then_some(self.0.as_str())
+    }
+}

@@ -7,8 +7,8 @@ use super::PostsError;
 use super::domain::{
     AccentColour, DateFormat, Excerpt, ImportSource, InjectedCode, MenuLabel, MenuUrl, PostId,
     PostKind, PostStatus, PostsPerPage, PreviewToken, RedirectFrom, RedirectId, RedirectOrigin,
-    RedirectTarget, SiteDescription, SiteLanguage, SiteTimezone, SiteTitle, Slug, SocialNetwork,
-    TagDescription, TagList, TagName, Title, WebAddress,
+    RedirectTarget, SiteDescription, SiteImage, SiteLanguage, SiteTimezone, SiteTitle, Slug,
+    SocialNetwork, TagDescription, TagList, TagName, Title, WebAddress,
 };
 use folio_seam::{ConcernName, UserId};
 
@@ -96,6 +96,14 @@ pub struct SiteSettings {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub code_foot: Option<InjectedCode>,
+    /// A medium's id: the header shows it instead of the title ("" for none).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub logo: Option<SiteImage>,
+    /// A medium's id: the browser tab's icon ("" for none).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub icon: Option<SiteImage>,
 }
 
 /// One link of a menu.
@@ -153,6 +161,10 @@ pub struct UpdateSiteSettings {
     /// HTML added at the end of every public page's body. Trusted.
     #[serde(default)]
     pub code_foot: Option<InjectedCode>,
+    #[serde(default)]
+    pub logo: Option<SiteImage>,
+    #[serde(default)]
+    pub icon: Option<SiteImage>,
 }
 
 /// A private link to a post or page, for whoever may edit it: a new one

@@ -2586,6 +2586,8 @@ impl PostsStore {
             social_accounts: stored_setting(&mut settings, "social_accounts"),
             code_head: stored_setting(&mut settings, "code_head"),
             code_foot: stored_setting(&mut settings, "code_foot"),
+            logo: stored_setting(&mut settings, "logo"),
+            icon: stored_setting(&mut settings, "icon"),
         };
         Ok(parsed)
     }
@@ -2609,6 +2611,8 @@ impl PostsStore {
             social_accounts,
             code_head,
             code_foot,
+            logo,
+            icon,
         } = changes;
         let given = [
             ("title", to_setting(title)),
@@ -2623,6 +2627,8 @@ impl PostsStore {
             ("social_accounts", to_setting(social_accounts)),
             ("code_head", to_setting(code_head)),
             ("code_foot", to_setting(code_foot)),
+            ("logo", to_setting(logo)),
+            ("icon", to_setting(icon)),
         ];
         let mut rows: Vec<(&'static str, serde_json::Value)> = Vec::new();
         for (name, value) in given {
