@@ -8,7 +8,9 @@ use std::fmt::Debug;
 use std::time::Duration;
 
 use chrono::Utc;
-use folio::auth::domain::{DisplayName, Email, Password, Secret, TokenName, TokenScope};
+use folio::auth::domain::{
+    Avatar, DisplayName, Email, Password, Secret, TokenName, TokenScope, Website,
+};
 use folio::auth::{AuthError, messages as auth};
 use folio::media::domain::MediumId;
 use folio::media::{BlobKey, MediaError, domain as media_domain, messages as media};
@@ -73,6 +75,8 @@ fn user() -> auth::UserView {
         role: Role::Editor,
         disabled: false,
         signed_up: true,
+        avatar: Some(Avatar::parse(&Uuid::new_v4().to_string()).unwrap()),
+        website: Some(Website::parse("https://ada.example.org/").unwrap()),
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }
@@ -158,6 +162,35 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
             bio: None,
             role: Some(Role::Editor),
             disabled: None,
+            avatar: None,
+            website: None,
+        },
+        user(),
+    );
+    // "Remove it" must not arrive as "leave it": `Some(None)` survives.
+    message_round_trips(
+        auth::UpdateUser {
+            id: person,
+            email: None,
+            name: None,
+            bio: None,
+            role: None,
+            disabled: None,
+            avatar: Some(None),
+            website: Some(Some(Website::parse("https://ada.example.org/").unwrap())),
+        },
+        user(),
+    );
+    message_round_trips(
+        auth::UpdateUser {
+            id: person,
+            email: None,
+            name: None,
+            bio: None,
+            role: None,
+            disabled: None,
+            avatar: Some(Some(Avatar::parse(&id.to_string()).unwrap())),
+            website: Some(None),
         },
         user(),
     );
@@ -213,6 +246,8 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
             name: "Ada".into(),
             slug: "ada".into(),
             bio: String::new(),
+            avatar: None,
+            website: None,
         }],
     );
     let ada = auth::AuthorView {
@@ -220,6 +255,8 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
         name: "Ada".into(),
         slug: "ada".into(),
         bio: "Wrote the first program.".into(),
+        avatar: Some(Avatar::parse(&id.to_string()).unwrap()),
+        website: Some(Website::parse("https://ada.example.org/").unwrap()),
     };
     message_round_trips(auth::AuthorBySlug { slug: "ada".into() }, ada.clone());
     message_round_trips(auth::DescribeAuthors { ids: vec![person] }, vec![ada]);
@@ -261,6 +298,32 @@ fn every_auth_message_and_reply_round_trips_through_serde() {
             password,
         },
         granted,
+    );
+}
+
+#[test]
+fn an_older_peer_that_knows_no_avatar_or_website_is_still_understood() {
+    let id = Uuid::new_v4();
+    let now = serde_json::to_value(Utc::now()).unwrap();
+    let author: auth::AuthorView = serde_json::from_value(serde_json::json!({
+        "id": id, "name": "Ada", "slug": "ada", "bio": "",
+    }))
+    .unwrap();
+    assert_eq!((author.avatar, author.website), (None, None));
+    let user: auth::UserView = serde_json::from_value(serde_json::json!({
+        "id": id, "email": "ada@example.com", "name": "Ada", "slug": "ada", "bio": "",
+        "role": "editor", "disabled": false, "created_at": now, "updated_at": now,
+    }))
+    .unwrap();
+    assert_eq!((user.avatar, user.website), (None, None));
+    let update: auth::UpdateUser = serde_json::from_value(serde_json::json!({
+        "id": id, "email": null, "name": null, "bio": "Writes.", "role": null, "disabled": null,
+    }))
+    .unwrap();
+    assert_eq!(
+        (update.avatar, update.website),
+        (None, None),
+        "absent leaves them as they are"
     );
 }
 

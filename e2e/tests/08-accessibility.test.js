@@ -115,10 +115,20 @@ test("every main screen passes axe's WCAG 2 A/AA checks, and the keyboard starts
       violations.push(...(await audit(page, "editor, preview link")));
     });
 
-    await step("profile", async () => {
+    await step("profile, with an avatar and a website, and the author page that shows them", async () => {
+      const { user } = await server.apiOk("GET", "/api/v1/me");
+      const { media } = await server.apiOk("GET", "/api/v1/media");
+      const square = media.find((medium) => medium.file_name === "square.png");
+      await server.apiOk("PATCH", `/api/v1/users/${user.id}`, { avatar: square.id, website: "https://owner.example.org/" });
       await page.getByRole("link", { name: /· owner$/ }).click();
       await visible(h1("Your profile"), "the profile heading");
+      await visible(page.locator(".avatar-thumb img"), "the avatar's thumbnail");
       violations.push(...(await audit(page, "profile")));
+      await page.goto(`${server.base}/author/${user.slug}/`);
+      await visible(page.locator("img.avatar"), "the avatar on the author page");
+      violations.push(...(await audit(page, "author page")));
+      await page.goto(`${server.base}/admin/#/profile`);
+      await visible(h1("Your profile"), "the profile heading again");
     });
 
     await step("media library with details open", async () => {

@@ -199,6 +199,30 @@ export async function render(main, ctx) {
     empty.hidden = users.some((u) => u.id !== me.id);
   }
 
+  // A picture's address by media id, asked once per screen: a row redrawn
+  // after a change asks no more.
+  const avatarUrls = new Map();
+  function avatarFor(user) {
+    if (!user.avatar) return null;
+    const img = h("img", { class: "people-avatar", alt: "", width: 32, height: 32, hidden: true });
+    if (!avatarUrls.has(user.avatar)) {
+      avatarUrls.set(
+        user.avatar,
+        api("GET", `/api/v1/media/${user.avatar}`).then(
+          (medium) => ([...(medium.variants || [])].sort((a, b) => a.width - b.width)[0] || { url: medium.original_url }).url,
+          () => null,
+        ),
+      );
+    }
+    // A picture that can't be had (deleted from media) just isn't shown.
+    avatarUrls.get(user.avatar).then((url) => {
+      if (!url) return;
+      img.src = url;
+      img.hidden = false;
+    });
+    return img;
+  }
+
   function rowFor(user) {
     const locked = lockedReason(user, me);
     const tr = h("tr", { dataset: { id: user.id } });
@@ -244,7 +268,7 @@ export async function render(main, ctx) {
     // Explicit roles keep the table a table for screen readers when narrow screens restyle it as cards.
     tr.setAttribute("role", "row");
     tr.append(
-      h("th", { scope: "row", role: "rowheader" }, user.name, user.id === me.id ? h("span", { class: "muted" }, " (you)") : null),
+      h("th", { scope: "row", role: "rowheader" }, avatarFor(user), user.name, user.id === me.id ? h("span", { class: "muted" }, " (you)") : null),
       h("td", { role: "cell", class: "people-email", "data-label": "Email" }, user.email),
       h("td", { role: "cell", "data-label": "Role" }, roleCell),
       h("td", { role: "cell", "data-label": "Status" }, status),

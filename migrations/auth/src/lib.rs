@@ -1,4 +1,5 @@
-//! The auth store's migrations: accounts, sessions, API tokens, the setup link, sign-up links.
+//! The auth store's migrations: accounts, sessions, API tokens, the setup link, sign-up links,
+//! profile links (avatar and website).
 
 pub use sea_orm_migration;
 use sea_orm_migration::prelude::*;
@@ -6,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_users;
 mod m20261126_000002_sessions_tokens_setup;
 mod m20261205_000003_invites;
+mod m20261205_000004_profile_links;
 
 pub struct AuthMigrator;
 
@@ -16,6 +18,7 @@ impl MigratorTrait for AuthMigrator {
             Box::new(m20261126_000001_create_users::Migration),
             Box::new(m20261126_000002_sessions_tokens_setup::Migration),
             Box::new(m20261205_000003_invites::Migration),
+            Box::new(m20261205_000004_profile_links::Migration),
         ]
     }
 

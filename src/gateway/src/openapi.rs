@@ -9,7 +9,9 @@ use super::error::{ErrorBody, ErrorDetail};
 use super::{
     admin, exports, imports, media, posts, redirects, search, session, settings, tokens, users,
 };
-use folio_auth_protocol::domain::{Bio, DisplayName, Email, Password, TokenName, TokenScope};
+use folio_auth_protocol::domain::{
+    Avatar, Bio, DisplayName, Email, Password, TokenName, TokenScope, Website,
+};
 use folio_auth_protocol::messages::{
     AuthorView, Method, PasswordReset, SessionView, TokenView, UserView,
 };
@@ -165,6 +167,8 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         Password,
         DisplayName,
         Bio,
+        Avatar,
+        Website,
         TokenName,
         TokenScope,
         PostView,

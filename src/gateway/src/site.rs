@@ -244,6 +244,77 @@ struct AuthorOut {
     name: String,
     url: String,
     bio: String,
+    /// Their picture, when they chose one and media described it.
+    avatar: Option<AvatarOut>,
+    website: Option<WebsiteOut>,
+}
+
+/// A person's picture for an `<img>`: the template sets the size it is
+/// shown at (`sizes`, `width`, `height`), so the browser picks a small variant.
+#[derive(Serialize)]
+struct AvatarOut {
+    src: String,
+    srcset: String,
+    /// The person's name: the picture stands for them.
+    alt: String,
+}
+
+#[derive(Serialize)]
+struct WebsiteOut {
+    url: String,
+    /// The address without its scheme and trailing slash, as people say it.
+    label: String,
+}
+
+/// What a page shows of `author` (nobody's name when auth had none to give).
+fn author_out(author: Option<&AuthorView>, images: &HashMap<String, ImageSource>) -> AuthorOut {
+    let Some(author) = author else {
+        return AuthorOut {
+            name: String::new(),
+            url: String::new(),
+            bio: String::new(),
+            avatar: None,
+            website: None,
+        };
+    };
+    AuthorOut {
+        name: author.name.clone(),
+        url: format!("/author/{}/", author.slug),
+        bio: author.bio.clone(),
+        avatar: author
+            .avatar
+            .as_ref()
+            .and_then(|id| images.get(id.as_str()))
+            .filter(|source| folio_render_protocol::html::is_safe(source))
+            .map(|source| AvatarOut {
+                src: source.src.clone(),
+                srcset: source.srcset.clone(),
+                alt: author.name.clone(),
+            }),
+        website: author.website.as_ref().map(|website| {
+            let url = website.as_str();
+            let label = url
+                .split_once("://")
+                .map_or(url, |(_, rest)| rest)
+                .trim_end_matches('/');
+            WebsiteOut {
+                url: url.to_owned(),
+                label: label.to_owned(),
+            }
+        }),
+    }
+}
+
+/// The media ids of the authors' pictures that `asked` lacks.
+fn avatars_of(authors: &[AuthorView], asked: &[String]) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in authors.iter().filter_map(|author| author.avatar.as_ref()) {
+        let id = id.as_str().to_owned();
+        if !asked.contains(&id) && !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
 }
 
 #[derive(Serialize)]
@@ -289,11 +360,7 @@ fn post_out(
         published_human: info.date(published),
         updated_at: info.rfc3339(post.updated_at),
         reading_minutes: post.words.div_ceil(230).max(1),
-        author: AuthorOut {
-            name: author.map_or_else(String::new, |a| a.name.clone()),
-            url: author.map_or_else(String::new, |a| format!("/author/{}/", a.slug)),
-            bio: author.map_or_else(String::new, |a| a.bio.clone()),
-        },
+        author: author_out(author, images),
         tags: post
             .tags
             .iter()
@@ -352,11 +419,16 @@ async fn post_page_of(
     preview: bool,
 ) -> Built {
     let shown = [&post];
-    let ids = media_of(&shown, true);
-    let (images, authors) = futures::join!(
+    let mut ids = media_of(&shown, true);
+    let (mut images, authors) = futures::join!(
         describe_images(services, &ids, request_id),
         authors_of(services, &shown, request_id)
     );
+    // The author box's picture: known only once auth has answered, so asked
+    // after (and only when the author has one).
+    let avatars = avatars_of(&authors, &ids);
+    images.extend(describe_images(services, &avatars, request_id).await);
+    ids.extend(avatars);
     let complete = ids.iter().all(|id| images.contains_key(id));
     let html = resolve_media(&post.html, |id| images.get(id).cloned());
     let mut info = services.site.get();
@@ -460,6 +532,9 @@ struct Listing {
     description: String,
     feed_url: Option<String>,
     base: String,
+    /// Whose listing this is, on an author's page: their picture and website
+    /// head it.
+    author: Option<AuthorView>,
 }
 
 async fn build_listing(
@@ -481,12 +556,18 @@ async fn build_listing(
         return Built::error(services, StatusCode::NOT_FOUND);
     }
     let refs: Vec<&PostView> = page.posts.iter().collect();
-    let ids = media_of(&refs, false);
+    let mut ids = media_of(&refs, false);
+    // Cards show no pictures of their authors; an author's page shows theirs.
+    ids.extend(avatars_of(listing.author.as_slice(), &ids));
     let (images, authors) = futures::join!(
         describe_images(services, &ids, request_id),
         authors_of(services, &refs, request_id)
     );
     let complete = ids.iter().all(|id| images.contains_key(id));
+    let author = listing
+        .author
+        .as_ref()
+        .map(|author| author_out(Some(author), &images));
     let posts: Vec<PostOut> = page
         .posts
         .iter()
@@ -500,7 +581,7 @@ async fn build_listing(
         }
     };
     let canonical = seo::absolute(&services.public_url, &page_url(page_number));
-    let page_meta = if listing.kind == "home" {
+    let mut page_meta = if listing.kind == "home" {
         PageMeta::home(&facts(services), canonical)
     } else {
         PageMeta::listing(
@@ -510,11 +591,23 @@ async fn build_listing(
             listing.og_type,
         )
     };
+    // A profile's preview shows the person (the same picture the page does).
+    if let Some((person, source)) = listing.author.as_ref().and_then(|person| {
+        let id = person.avatar.as_ref()?;
+        let source = images.get(id.as_str())?;
+        folio_render_protocol::html::is_safe(source).then_some((person, source))
+    }) {
+        page_meta.image = Some(SocialImage {
+            alt: person.name.clone(),
+            ..SocialImage::of(source, &services.public_url)
+        });
+    }
     let context = minijinja::context! {
         site => site_of(services, info),
         meta => page_meta,
         listing => minijinja::context! {
             kind => listing.kind, title => listing.title, description => listing.description, feed_url => listing.feed_url,
+            author,
         },
         posts,
         pagination => minijinja::context! {
@@ -534,6 +627,7 @@ fn home_listing() -> Listing {
         description: String::new(),
         feed_url: None,
         base: "/".into(),
+        author: None,
     }
 }
 
@@ -607,6 +701,7 @@ async fn tag_listing(services: &Services, slug: &str, page: u32, request_id: &st
         description: tag_description(&tag),
         feed_url: Some(format!("/tag/{slug}/feed.xml")),
         base: format!("/tag/{slug}/"),
+        author: None,
     };
     build_listing(
         services,
@@ -679,6 +774,7 @@ async fn author_listing(services: &Services, slug: &str, page: u32, request_id: 
         description: author.bio.clone(),
         feed_url: Some(format!("/author/{slug}/feed.xml")),
         base: format!("/author/{slug}/"),
+        author: Some(author.clone()),
     };
     build_listing(
         services,

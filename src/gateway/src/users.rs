@@ -2,7 +2,7 @@
 //! links) and the public `/api/v1/authors`.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use tracing_actix_web::RequestId;
 
 use super::error::ErrorBody;
@@ -10,7 +10,7 @@ use super::headers::no_store;
 use super::identity::MaybeIdentity;
 use super::{ApiError, Identity, Services};
 use folio_auth_protocol::AuthError;
-use folio_auth_protocol::domain::{Bio, DisplayName, Email, Password};
+use folio_auth_protocol::domain::{Avatar, Bio, DisplayName, Email, Password, Website};
 use folio_auth_protocol::messages::{
     AuthorView, CanDeleteUser, CreateUser, DeleteUser, GetUser, InviteUser, ListAuthors, ListUsers,
     PasswordReset, ResetPassword, RevokeSessions, TransferOwnership, UpdateUser, UserView,
@@ -137,9 +137,45 @@ pub(super) struct UserChanges {
     bio: Option<Bio>,
     role: Option<Role>,
     disabled: Option<bool>,
+    /// Their picture: the id of a medium in the media library; `null` (or
+    /// `""`) removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Uuid, nullable)]
+    avatar: Option<Option<String>>,
+    /// Their website, an http:// or https:// address; `null` (or `""`)
+    /// removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    website: Option<Option<String>>,
 }
 
-/// Changes an account: its email, name, bio, role or whether it is disabled.
+/// Tells "absent" (leave as is) from `null` (remove) in a PATCH body.
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A PATCH's optional, removable field: absent leaves it, `null` or `""`
+/// removes it, anything else must parse. Parsed here rather than by serde so
+/// that `""` can mean "remove" and a refusal names the field.
+fn removable<T>(
+    field: &str,
+    raw: Option<Option<String>>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<Option<T>>, ApiError> {
+    match raw {
+        None => Ok(None),
+        Some(None) => Ok(Some(None)),
+        Some(Some(text)) if text.trim().is_empty() => Ok(Some(None)),
+        Some(Some(text)) => parse(&text)
+            .map(|value| Some(Some(value)))
+            .map_err(|message| ApiError::invalid(format!("{field}: {message}"))),
+    }
+}
+
+/// Changes an account: its email, name, bio, avatar, website, role or
+/// whether it is disabled.
 #[utoipa::path(
     tag = "users",
     operation_id = "update_user",
@@ -169,7 +205,11 @@ async fn update(
         bio,
         role,
         disabled,
+        avatar,
+        website,
     } = body.into_inner();
+    let avatar = removable("avatar", avatar, Avatar::parse)?;
+    let website = removable("website", website, Website::parse)?;
     let user = services
         .auth
         .call(
@@ -180,6 +220,8 @@ async fn update(
                 bio,
                 role,
                 disabled,
+                avatar,
+                website,
             },
             identity.meta(),
         )

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::AuthError;
-use super::domain::{Bio, DisplayName, Email, Password, Secret, TokenName, TokenScope};
+use super::domain::{
+    Avatar, Bio, DisplayName, Email, Password, Secret, TokenName, TokenScope, Website,
+};
 use folio_seam::{ConcernName, Principal, Role, UserId};
 
 folio_seam::protocol!(AuthProtocol: ConcernName::Auth, AuthError, AuthEvent {
@@ -78,7 +80,8 @@ pub struct AcceptInvite {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum AuthEvent {
-    /// A person's public name or bio changed, or they were removed: pages
+    /// A person's public name, bio, avatar or website changed (any change to
+    /// their account announces it), or they were removed: pages
     /// that show them as an author must be rebuilt.
     AuthorChanged { id: UserId },
     /// A person's sessions or tokens were ended, or their role, status or
@@ -116,6 +119,12 @@ pub struct UserView {
     /// Whether they have a password yet (one added without, or imported, has not).
     #[serde(default = "signed_up_by_default")]
     pub signed_up: bool,
+    /// Their picture: a media id. Defaulted because older peers don't send it.
+    #[serde(default)]
+    pub avatar: Option<Avatar>,
+    /// Their own website. Defaulted because older peers don't send it.
+    #[serde(default)]
+    pub website: Option<Website>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -132,6 +141,12 @@ pub struct AuthorView {
     pub name: String,
     pub slug: String,
     pub bio: String,
+    /// Their picture: a media id. Defaulted because older peers don't send it.
+    #[serde(default)]
+    pub avatar: Option<Avatar>,
+    /// Their own website. Defaulted because older peers don't send it.
+    #[serde(default)]
+    pub website: Option<Website>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,6 +232,32 @@ pub struct UpdateUser {
     pub bio: Option<Bio>,
     pub role: Option<Role>,
     pub disabled: Option<bool>,
+    /// `Some(None)` removes their picture. Defaulted: older peers don't send it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub avatar: Option<Option<Avatar>>,
+    /// `Some(None)` removes their website. Defaulted: older peers don't send it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub website: Option<Option<Website>>,
+}
+
+/// A field that is there, even as `null`, is `Some`: plain serde reads a
+/// `null` `Option<Option<T>>` as `None`, which would turn "remove it" into
+/// "leave it" on the way through the wire. With `skip_serializing_if` an
+/// absent field stays absent, so the three states survive a round trip.
+fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -380,7 +380,16 @@ impl AuthDeps {
         if let Some(disabled) = msg.disabled {
             view.disabled = disabled;
         }
+        if let Some(avatar) = msg.avatar {
+            view.avatar = avatar;
+        }
+        if let Some(website) = msg.website {
+            view.website = website;
+        }
         let updated = self.store.update_user(&view).await?;
+        // Every change, not only a public one: which fields the pages show
+        // (name, bio, avatar, website) is the gateway's business, and one
+        // more rebuild costs less than a stale author box.
         caller.announce(AuthEvent::AuthorChanged { id: view.id });
         // A new role needs a new session id; a disabled account keeps none.
         if updated.view.role != target.view.role || (updated.view.disabled && !target.view.disabled)
@@ -672,6 +681,8 @@ fn authors(users: Vec<UserRecord>) -> Vec<AuthorView> {
             name: user.view.name,
             slug: user.view.slug,
             bio: user.view.bio,
+            avatar: user.view.avatar,
+            website: user.view.website,
         })
         .collect()
 }

@@ -13,7 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::AuthError;
-use super::domain::{Email, TokenScope};
+use super::domain::{Avatar, Email, TokenScope, Website};
 use super::messages::{AuthStats, SessionView, TokenView, UserView};
 use folio_runtime::{Role, UserId};
 use folio_storage::StoreLocation;
@@ -33,6 +33,9 @@ mod user {
         pub role: String,
         pub password_hash: String,
         pub disabled: bool,
+        /// A media id; see `domain::Avatar`.
+        pub avatar: Option<String>,
+        pub website: Option<String>,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
     }
@@ -170,6 +173,17 @@ fn record(model: user::Model) -> Result<UserRecord, AuthError> {
             role,
             disabled: model.disabled,
             signed_up: model.password_hash != super::actor::NO_PASSWORD,
+            // Stored values were parsed on the way in; one that no longer
+            // parses (edited behind Folio's back) is shown as none rather
+            // than failing every read of the account.
+            avatar: model
+                .avatar
+                .as_deref()
+                .and_then(|raw| Avatar::parse(raw).ok()),
+            website: model
+                .website
+                .as_deref()
+                .and_then(|raw| Website::parse(raw).ok()),
             created_at: model.created_at,
             updated_at: model.updated_at,
         },
@@ -325,6 +339,8 @@ impl AuthStore {
             role: Set(new.role.as_str().to_owned()),
             password_hash: Set(new.password_hash),
             disabled: Set(false),
+            avatar: Set(None),
+            website: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -341,7 +357,8 @@ impl AuthStore {
         Self::insert_user_in(&self.db, new).await
     }
 
-    /// Writes the changed fields of `user` (email, name, bio, role, disabled).
+    /// Writes the changed fields of `user` (email, name, bio, role, disabled,
+    /// avatar, website).
     pub async fn update_user(&self, user: &UserView) -> Result<UserRecord, AuthError> {
         let slug = Self::free_slug(
             &self.db,
@@ -359,6 +376,8 @@ impl AuthStore {
             bio: Set(user.bio.clone()),
             role: Set(user.role.as_str().to_owned()),
             disabled: Set(user.disabled),
+            avatar: Set(user.avatar.as_ref().map(|a| a.as_str().to_owned())),
+            website: Set(user.website.as_ref().map(|w| w.as_str().to_owned())),
             updated_at: Set(Utc::now()),
             ..Default::default()
         }
