@@ -1077,7 +1077,7 @@ async fn tags_that_no_published_post_carries_are_not_public() {
         .unwrap();
     assert_eq!(
         public,
-        json!([{ "name": "Shared", "slug": "shared", "posts": 1 }])
+        json!([{ "name": "Shared", "slug": "shared", "description": "", "posts": 1 }])
     );
     for slug in ["draft-only", "scheduled-only", "deleted-only"] {
         for path in [
@@ -1171,7 +1171,7 @@ async fn parallel_creates_asking_for_one_slug_give_it_to_one_and_keep_every_othe
     let (_, tags) = app.get_json("/api/v1/tags").await;
     assert_eq!(
         tags,
-        json!([{ "name": "Shared", "slug": "shared", "posts": 17 }])
+        json!([{ "name": "Shared", "slug": "shared", "description": "", "posts": 17 }])
     );
 }
 
@@ -1194,8 +1194,8 @@ async fn parallel_posts_with_the_same_new_tags_all_save_and_share_them() {
     assert_eq!(
         tags,
         json!([
-            { "name": "Also new", "slug": "also-new", "posts": 16 },
-            { "name": "Brand new", "slug": "brand-new", "posts": 16 },
+            { "name": "Also new", "slug": "also-new", "description": "", "posts": 16 },
+            { "name": "Brand new", "slug": "brand-new", "description": "", "posts": 16 },
         ])
     );
 }
@@ -1584,7 +1584,7 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
     assert_eq!(public_tags().await, json!([]));
     assert_eq!(
         owner_tags().await,
-        json!([{ "name": "Apple", "slug": "apple", "posts": 0 }])
+        json!([{ "name": "Apple", "slug": "apple", "description": "", "posts": 0 }])
     );
 
     let published = app
@@ -1605,7 +1605,7 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
     );
     assert_eq!(
         public_tags().await,
-        json!([{ "name": "Apple", "slug": "apple", "posts": 1 }])
+        json!([{ "name": "Apple", "slug": "apple", "description": "", "posts": 1 }])
     );
 
     let rev = current_revision(&app, &id).await;
@@ -1620,7 +1620,7 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
     );
     assert_eq!(
         public_tags().await,
-        json!([{ "name": "Banana", "slug": "banana", "posts": 1 }])
+        json!([{ "name": "Banana", "slug": "banana", "description": "", "posts": 1 }])
     );
 
     let rev = current_revision(&app, &id).await;
@@ -1636,7 +1636,7 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
     assert_eq!(public_tags().await, json!([]), "pages are not on tag pages");
     assert_eq!(
         owner_tags().await,
-        json!([{ "name": "Banana", "slug": "banana", "posts": 0 }])
+        json!([{ "name": "Banana", "slug": "banana", "description": "", "posts": 0 }])
     );
     let rev = current_revision(&app, &id).await;
     patch(&app, &id, json!({ "type": "post", "revision": rev })).await;
@@ -1696,8 +1696,8 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
     assert_eq!(
         their_tags,
         json!([
-            { "name": "Banana", "slug": "banana", "posts": 2 },
-            { "name": "Cherry", "slug": "cherry", "posts": 0 },
+            { "name": "Banana", "slug": "banana", "description": "", "posts": 2 },
+            { "name": "Cherry", "slug": "cherry", "description": "", "posts": 0 },
         ])
     );
     let other = writer(&app, "author").await;
@@ -1713,7 +1713,7 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
         .unwrap();
     assert_eq!(
         other_tags,
-        json!([{ "name": "Banana", "slug": "banana", "posts": 2 }])
+        json!([{ "name": "Banana", "slug": "banana", "description": "", "posts": 2 }])
     );
     assert_eq!(
         [
@@ -1724,7 +1724,7 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
     );
     assert_eq!(
         public_tags().await,
-        json!([{ "name": "Banana", "slug": "banana", "posts": 2 }])
+        json!([{ "name": "Banana", "slug": "banana", "description": "", "posts": 2 }])
     );
     let removed = app
         .client
@@ -1764,7 +1764,7 @@ async fn totals_and_tag_counts_follow_every_create_publish_retag_unpublish_reass
     assert_eq!(public_tags().await, json!([]));
     assert_eq!(
         owner_tags().await,
-        json!([{ "name": "Cherry", "slug": "cherry", "posts": 0 }]),
+        json!([{ "name": "Cherry", "slug": "cherry", "description": "", "posts": 0 }]),
         "only the draft (now the owner's) carries a tag"
     );
 }
@@ -1891,4 +1891,41 @@ async fn a_title_search_with_more_matches_than_anyone_pages_through_says_at_leas
         (&all["total"], &all["total_exact"]),
         (&json!(1030), &json!(true))
     );
+}
+
+#[tokio::test]
+async fn null_clears_a_feature_image_an_excerpt_and_a_schedule_over_any_transport() {
+    let app = TestApp::spawn().await;
+    let at = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    let (status, post) = create(
+        &app,
+        json!({
+            "title": "Cleared later",
+            "markdown": "Body.",
+            "excerpt": "A hand-written excerpt.",
+            "feature_image": "0190f0aa-0000-7000-8000-000000000001",
+            "status": "scheduled",
+            "publish_at": at,
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{post}");
+    assert_eq!(post["excerpt"], "A hand-written excerpt.");
+    let id = post["id"].as_str().unwrap();
+    let (status, saved) = patch(
+        &app,
+        id,
+        json!({
+            "revision": post["revision"],
+            "feature_image": null,
+            "excerpt": null,
+            "status": "draft",
+            "publish_at": null,
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["feature_image"], Value::Null, "{saved}");
+    assert_eq!(saved["excerpt"], "Body.", "back to the first paragraph");
+    assert_eq!(saved["publish_at"], Value::Null);
 }

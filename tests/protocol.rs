@@ -577,6 +577,10 @@ fn every_message_and_reply_round_trips_through_serde() {
         }]),
         code_head: Some(folio::posts::domain::InjectedCode::parse("<meta name=\"x\">").unwrap()),
         code_foot: None,
+        logo: Some(
+            folio::posts::domain::SiteImage::parse("0190f0aa-0000-7000-8000-000000000001").unwrap(),
+        ),
+        icon: Some(folio::posts::domain::SiteImage::parse("").unwrap()),
     };
     message_round_trips(posts::GetSiteSettings, settings.clone());
     message_round_trips(

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
 
 use super::error::ErrorBody;
@@ -99,13 +99,6 @@ fn parse_id(raw: &str) -> Result<PostId, ApiError> {
     PostId::parse(raw).map_err(|_| ApiError::not_found(format!("there is no post {raw}")))
 }
 
-/// Tells "absent" (leave as is) from `null` (clear) in a PATCH body.
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 /// A post as written by the API: every field optional (on create the title is needed).
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -115,13 +108,13 @@ pub(super) struct PostIn {
     title: Option<Title>,
     slug: Option<Slug>,
     markdown: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "folio_runtime::wire::present")]
     excerpt: Option<Option<Excerpt>>,
     tags: Option<TagList>,
     status: Option<PostStatus>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "folio_runtime::wire::present")]
     publish_at: Option<Option<DateTime<Utc>>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "folio_runtime::wire::present")]
     feature_image: Option<Option<String>>,
     /// The revision this save is based on (required on PATCH).
     revision: Option<i32>,

@@ -12,6 +12,7 @@ mod newtype;
 mod principal;
 mod protocol;
 mod transport;
+pub mod wire;
 
 pub use client::{Client, Link};
 pub use error::CommonError;

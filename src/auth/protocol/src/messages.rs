@@ -236,28 +236,16 @@ pub struct UpdateUser {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "present"
+        deserialize_with = "folio_seam::wire::present"
     )]
     pub avatar: Option<Option<Avatar>>,
     /// `Some(None)` removes their website. Defaulted: older peers don't send it.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "present"
+        deserialize_with = "folio_seam::wire::present"
     )]
     pub website: Option<Option<Website>>,
-}
-
-/// A field that is there, even as `null`, is `Some`: plain serde reads a
-/// `null` `Option<Option<T>>` as `None`, which would turn "remove it" into
-/// "leave it" on the way through the wire. With `skip_serializing_if` an
-/// absent field stays absent, so the three states survive a round trip.
-fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -352,10 +352,25 @@ pub struct PostFields {
     pub slug: Option<Slug>,
     pub markdown: Option<String>,
     /// `Some(None)`: go back to the excerpt taken from the first paragraph.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "folio_seam::wire::present"
+    )]
     pub excerpt: Option<Option<Excerpt>>,
     pub tags: Option<TagList>,
     pub status: Option<PostStatus>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "folio_seam::wire::present"
+    )]
     pub publish_at: Option<Option<DateTime<Utc>>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "folio_seam::wire::present"
+    )]
     pub feature_image: Option<Option<String>>,
 }
 
