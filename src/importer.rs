@@ -711,6 +711,7 @@ impl Importer {
                 status: Some(status),
                 publish_at,
                 feature_image,
+                seo: None,
             },
             published_at: item.date_gmt,
             created_at: item.date_gmt,

@@ -314,3 +314,104 @@ async fn feeds_carry_absolute_addresses_feature_images_and_authors_and_each_auth
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_post_s_own_search_and_sharing_details_win_over_its_title_excerpt_address_and_image() {
+    let app = site().await;
+    let slug = kites_post(&app, "Kites over the harbour").await;
+    let gulls = image::RgbImage::from_pixel(1200, 630, image::Rgb([40, 90, 200]));
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(gulls)
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    let picture = common::upload_medium(&app, jpeg, "Gulls on the quay wall").await;
+    let picture_id = picture["id"].as_str().unwrap();
+    let (_, posts) = app.get_json("/api/v1/posts").await;
+    let post = posts["posts"][0].clone();
+    let id = post["id"].as_str().unwrap();
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/posts/{id}")))
+        .json(&json!({
+            "revision": post["revision"],
+            "seo": {
+                "meta_title": "Kite season: a field guide",
+                "meta_description": "Where and when to see red kites from the harbour.",
+                "canonical_url": "https://kites.example/field-guide/",
+                "social_image": picture_id,
+            },
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let saved: Value = response.json().await.unwrap();
+    assert_eq!(saved["seo"]["meta_title"], "Kite season: a field guide");
+    assert_eq!(saved["seo"]["social_image"], picture_id, "{saved}");
+
+    let (_, html) = page(&app, &format!("/{slug}/")).await;
+    let og = |key: &str| meta(&html, "property", key);
+    assert!(
+        html.contains("<title>Kite season: a field guide</title>"),
+        "{html}"
+    );
+    assert_eq!(
+        og("og:title").as_deref(),
+        Some("Kite season: a field guide")
+    );
+    assert_eq!(
+        meta(&html, "name", "description").as_deref(),
+        Some("Where and when to see red kites from the harbour.")
+    );
+    assert!(
+        unescape(&html)
+            .contains("<link rel=\"canonical\" href=\"https://kites.example/field-guide/\">"),
+        "{html}"
+    );
+    assert_eq!(
+        og("og:image:alt").as_deref(),
+        Some("Gulls on the quay wall")
+    );
+    assert!(og("og:image").unwrap().contains(picture_id));
+    let article = json_ld(&html);
+    assert_eq!(article["headline"], "Kite season: a field guide");
+    // The page itself still shows the post's own title.
+    assert!(html.contains("Kites over the harbour</h1>"), "{html}");
+
+    // Bad details are refused with nothing changed; `{}` clears them.
+    for bad in [
+        json!({ "canonical_url": "javascript:alert(1)" }),
+        json!({ "meta_title": "" }),
+        json!({ "meta_description": "x".repeat(501) }),
+        json!({ "social_image": "../x" }),
+    ] {
+        let response = app
+            .client
+            .patch(app.url(&format!("/api/v1/posts/{id}")))
+            .json(&json!({ "revision": saved["revision"], "seo": bad }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/posts/{id}")))
+        .json(&json!({ "revision": saved["revision"], "seo": {} }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (_, html) = page(&app, &format!("/{slug}/")).await;
+    assert_eq!(
+        meta(&html, "property", "og:title").as_deref(),
+        Some("Kites over the harbour")
+    );
+    assert_eq!(
+        meta(&html, "property", "og:image:alt").as_deref(),
+        Some(ALT)
+    );
+}

@@ -124,6 +124,27 @@ export async function render(main, ctx, params) {
     h("div", { class: "row" }, chooseFeature, removeFeature),
   );
 
+  // ---- Search and sharing (each left empty falls back to the post's own) ----
+  const seoNow = (post && post.seo) || {};
+  const metaTitle = h("input", { type: "text", name: "meta_title", maxlength: "300", value: seoNow.meta_title || "", placeholder: "The post's title" });
+  const metaDescription = h("textarea", { name: "meta_description", rows: 3, maxlength: "500", placeholder: "The excerpt" });
+  metaDescription.value = seoNow.meta_description || "";
+  const canonical = h("input", { type: "url", name: "canonical_url", value: seoNow.canonical_url || "", placeholder: "https://…", spellcheck: "false" });
+  let socialImage = seoNow.social_image || null;
+  const socialView = h("div", { class: "feature-view" });
+  const chooseSocial = h("button", { type: "button", class: "secondary small", onclick: chooseSocialImage }, "Choose social image");
+  const removeSocial = h("button", { type: "button", class: "secondary small", onclick: () => { socialImage = null; showSocial(); chooseSocial.focus(); changed(); } }, "Remove social image");
+  const seoPanel = h(
+    "details",
+    { class: "editor-seo" },
+    h("summary", {}, "Search and sharing"),
+    h("p", { class: "hint" }, "How the post shows in search results and link previews. Each one left empty is the post's own: its title, excerpt, address and feature image."),
+    field("Meta title", metaTitle, "Search results show about 60 characters."),
+    field("Meta description", metaDescription, "Search results show about 155 characters."),
+    field("Canonical address", canonical, "Only when the post first appeared elsewhere: search engines then credit that address."),
+    h("div", { class: "field" }, h("span", { class: "label" }, "Social image"), socialView, h("div", { class: "row" }, chooseSocial, removeSocial)),
+  );
+
   // ---- Status ----
   const statusBox = h("fieldset", { class: "editor-status" });
   const publishAt = h("input", { type: "datetime-local", name: "publish_at" });
@@ -186,6 +207,7 @@ export async function render(main, ctx, params) {
         slugError,
         field("Tags", tags, "Separate tags with commas, e.g. Rust, Travel notes."),
         field("Excerpt", excerpt, "Shown in lists and feeds. Made from the first paragraph if left empty."),
+        seoPanel,
       ),
       h("div", { class: "editor-side" }, featureSet, statusBox),
     ),
@@ -206,7 +228,8 @@ export async function render(main, ctx, params) {
   }
 
   if (!canEdit) {
-    for (const control of [title, slug, markdown, tags, excerpt]) control.readOnly = true;
+    for (const control of [title, slug, markdown, tags, excerpt, metaTitle, metaDescription, canonical]) control.readOnly = true;
+    chooseSocial.hidden = true;
     insertButton.hidden = true;
     linkButton.hidden = true;
     chooseFeature.hidden = true;
@@ -224,7 +247,17 @@ export async function render(main, ctx, params) {
       excerpt: excerpt.value.trim(),
       feature_image: featureImage,
       type: kind.value,
+      seo: seoValues(),
     };
+  }
+  /** The search and sharing details given; empty ones are left out. */
+  function seoValues() {
+    const seo = {};
+    if (metaTitle.value.trim()) seo.meta_title = metaTitle.value.trim();
+    if (metaDescription.value.trim()) seo.meta_description = metaDescription.value.trim();
+    if (canonical.value.trim()) seo.canonical_url = canonical.value.trim();
+    if (socialImage) seo.social_image = socialImage;
+    return seo;
   }
   function choice() {
     const checked = radios.find((r) => r.checked);
@@ -421,6 +454,33 @@ export async function render(main, ctx, params) {
     }
   }
 
+  function showSocial(medium, problem) {
+    removeSocial.hidden = !socialImage || !canEdit;
+    if (!socialImage) return socialView.replaceChildren(h("p", { class: "muted" }, "The feature image."));
+    if (problem) return socialView.replaceChildren(h("p", { class: "error" }, problem));
+    if (!medium) return socialView.replaceChildren(h("p", { class: "muted" }, "Loading the image…"));
+    socialView.replaceChildren(h("figure", { class: "feature-thumb" }, h("img", { src: thumbnailOf(medium), alt: medium.alt || "", width: 160, height: Math.round(160 * (medium.height / medium.width || 0.66)) })));
+  }
+
+  async function loadSocial() {
+    if (!socialImage) return showSocial();
+    showSocial(null);
+    try {
+      showSocial(await api("GET", `/api/v1/media/${socialImage}`));
+    } catch (error) {
+      showSocial(null, `The chosen image can't be shown: ${error.message}`);
+    }
+  }
+
+  async function chooseSocialImage() {
+    const medium = await pick("Choose a social image");
+    chooseSocial.focus();
+    if (!medium || destroyed) return;
+    socialImage = medium.id;
+    showSocial(medium);
+    changed();
+  }
+
   /** The media picker's choice, or null; a failure is shown, not thrown. */
   async function pick(title) {
     try {
@@ -598,6 +658,7 @@ export async function render(main, ctx, params) {
       markdown: values.markdown,
       tags: values.tags,
       feature_image: values.feature_image,
+      seo: values.seo,
       type: values.type,
     };
     if (values.slug) body.slug = values.slug;
@@ -789,7 +850,7 @@ export async function render(main, ctx, params) {
   }
 
   // ---- Wiring ----
-  for (const control of [title, slug, tags, excerpt]) control.addEventListener("input", changed);
+  for (const control of [title, slug, tags, excerpt, metaTitle, metaDescription, canonical]) control.addEventListener("input", changed);
   kind.addEventListener("change", changed);
   markdown.addEventListener("input", () => {
     changed();
@@ -811,6 +872,7 @@ export async function render(main, ctx, params) {
   if (!canEdit) statusBox.disabled = true;
   setLine(post ? `Last saved ${formatDate(post.updated_at)}` : "Not saved yet");
   loadFeature();
+  loadSocial();
   renderPreview();
   if (!post) title.focus();
   offerBackup();

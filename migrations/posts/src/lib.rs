@@ -14,6 +14,7 @@ mod m20261204_000010_post_sources;
 mod m20261205_000011_preview_links;
 mod m20261205_000012_site_settings;
 mod m20261205_000013_tag_descriptions;
+mod m20261205_000014_post_seo;
 
 pub struct PostsMigrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for PostsMigrator {
             Box::new(m20261205_000011_preview_links::Migration),
             Box::new(m20261205_000012_site_settings::Migration),
             Box::new(m20261205_000013_tag_descriptions::Migration),
+            Box::new(m20261205_000014_post_seo::Migration),
         ]
     }
 

@@ -15,9 +15,9 @@ use folio_posts_protocol::domain::{
 };
 use folio_posts_protocol::messages::{
     CreatePost, DeletePost, DeleteTag, EditTag, GetPost, GetRevision, ListPosts, ListRevisions,
-    ListTags, MergeTags, PostFields, PostSummary, PostView, PreviewOf, Publish, RestoreRevision,
-    RevisionView, RevokePreview, SharePreview, SummaryPage, TagChanges, TagView, Unpublish,
-    UpdatePost,
+    ListTags, MergeTags, PostFields, PostSeo, PostSummary, PostView, PreviewOf, Publish,
+    RestoreRevision, RevisionView, RevokePreview, SharePreview, SummaryPage, TagChanges, TagView,
+    Unpublish, UpdatePost,
 };
 use folio_render_protocol::html::resolve_media;
 use folio_render_protocol::messages::Render;
@@ -116,6 +116,8 @@ pub(super) struct PostIn {
     publish_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "folio_runtime::wire::present")]
     feature_image: Option<Option<String>>,
+    /// Search and sharing details; replaces what the post had (`{}` clears them).
+    seo: Option<PostSeo>,
     /// The revision this save is based on (required on PATCH).
     revision: Option<i32>,
 }
@@ -134,6 +136,7 @@ impl PostIn {
             status: self.status,
             publish_at: self.publish_at,
             feature_image: self.feature_image,
+            seo: self.seo,
         };
         (fields, self.revision)
     }

@@ -420,6 +420,16 @@ async fn post_page_of(
 ) -> Built {
     let shown = [&post];
     let mut ids = media_of(&shown, true);
+    let social_image = post
+        .seo
+        .social_image
+        .as_ref()
+        .and_then(|image| image.medium());
+    if let Some(id) = social_image
+        && !ids.iter().any(|known| known == id)
+    {
+        ids.push(id.to_owned());
+    }
     let (mut images, authors) = futures::join!(
         describe_images(services, &ids, request_id),
         authors_of(services, &shown, request_id)
@@ -440,20 +450,29 @@ async fn post_page_of(
     let out = post_out(services, &info, &post, &authors, &images, html);
     let author_url =
         (!out.author.url.is_empty()).then(|| seo::absolute(&services.public_url, &out.author.url));
+    // The post's own search and sharing details, where it has them.
+    let seo = &post.seo;
+    let shared_image = social_image
+        .and_then(|id| images.get(id))
+        .map(|source| SocialImage::of(source, &services.public_url));
     let page_meta = Article {
         is_post: post.kind == PostKind::Post,
-        title: &out.title,
-        description: &out.excerpt,
-        canonical: &out.url,
+        title: seo.meta_title.as_ref().map_or(&out.title, |t| t.as_str()),
+        description: seo
+            .meta_description
+            .as_ref()
+            .map_or(&out.excerpt, |d| d.as_str()),
+        canonical: seo.canonical_url.as_ref().map_or(&out.url, |c| c.as_str()),
         published: &out.published_at,
         modified: &out.updated_at,
         author_name: &out.author.name,
         author_url,
         tags: out.tags.iter().map(|tag| tag.name.clone()).collect(),
-        image: out
-            .feature_image
-            .as_ref()
-            .map(|image| SocialImage::of(&image.source, &services.public_url)),
+        image: shared_image.or_else(|| {
+            out.feature_image
+                .as_ref()
+                .map(|image| SocialImage::of(&image.source, &services.public_url))
+        }),
     }
     .meta(&facts(services));
     let context = minijinja::context! {

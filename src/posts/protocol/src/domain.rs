@@ -1075,3 +1075,35 @@ impl SiteImage {
         (!self.0.is_empty()).then_some(self.0.as_str())
     }
 }
+
+folio_seam::string_newtype! {
+    /// A post's title for search results and link previews, when it should
+    /// differ from its own: 1 to 300 characters, on one line.
+    pub struct MetaTitle;
+}
+
+impl MetaTitle {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let title = raw.trim();
+        if title.is_empty() || title.chars().count() > 300 || title.chars().any(char::is_control) {
+            return Err("a meta title must be 1 to 300 characters, on one line".into());
+        }
+        Ok(Self(title.to_owned()))
+    }
+}
+
+folio_seam::string_newtype! {
+    /// A post's description for search results and link previews: 1 to 500
+    /// characters, on one line.
+    pub struct MetaDescription;
+}
+
+impl MetaDescription {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let text = raw.trim();
+        if text.is_empty() || text.chars().count() > 500 || text.chars().any(char::is_control) {
+            return Err("a meta description must be 1 to 500 characters, on one line".into());
+        }
+        Ok(Self(text.to_owned()))
+    }
+}

@@ -5,10 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use super::PostsError;
 use super::domain::{
-    AccentColour, DateFormat, Excerpt, ImportSource, InjectedCode, MenuLabel, MenuUrl, PostId,
-    PostKind, PostStatus, PostsPerPage, PreviewToken, RedirectFrom, RedirectId, RedirectOrigin,
-    RedirectTarget, SiteDescription, SiteImage, SiteLanguage, SiteTimezone, SiteTitle, Slug,
-    SocialNetwork, TagDescription, TagList, TagName, Title, WebAddress,
+    AccentColour, DateFormat, Excerpt, ImportSource, InjectedCode, MenuLabel, MenuUrl,
+    MetaDescription, MetaTitle, PostId, PostKind, PostStatus, PostsPerPage, PreviewToken,
+    RedirectFrom, RedirectId, RedirectOrigin, RedirectTarget, SiteDescription, SiteImage,
+    SiteLanguage, SiteTimezone, SiteTitle, Slug, SocialNetwork, TagDescription, TagList, TagName,
+    Title, WebAddress,
 };
 use folio_seam::{ConcernName, UserId};
 
@@ -298,6 +299,30 @@ pub struct PostView {
     pub updated_at: DateTime<Utc>,
     /// Words in the Markdown: what a reading time is computed from.
     pub words: u32,
+    /// How it describes itself to search engines and link previews, where
+    /// that differs from its title, excerpt, address and feature image.
+    #[serde(default)]
+    pub seo: PostSeo,
+}
+
+/// A post's own search and sharing details; each one left out falls back to
+/// the post's (title, excerpt, its address, its feature image).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PostSeo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub meta_title: Option<MetaTitle>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub meta_description: Option<MetaDescription>,
+    /// Where the post first appeared, when it is a copy (an http(s) address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub canonical_url: Option<WebAddress>,
+    /// A medium's id: the picture link previews show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub social_image: Option<SiteImage>,
 }
 
 /// A post or page as a list shows it: everything but the body, which comes
@@ -372,6 +397,9 @@ pub struct PostFields {
         deserialize_with = "folio_seam::wire::present"
     )]
     pub feature_image: Option<Option<String>>,
+    /// Replaces the post's search and sharing details as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seo: Option<PostSeo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -163,6 +163,7 @@ fn new_draft(
         publish_at: None,
         published_at: None,
         feature_image: None,
+        seo: PostSeo::default(),
         created_at,
         updated_at,
     }
@@ -275,6 +276,9 @@ impl PostsDeps {
         }
         if let Some(feature_image) = fields.feature_image {
             post.feature_image = feature_image;
+        }
+        if let Some(seo) = fields.seo {
+            post.seo = seo;
         }
         if let Some(publish_at) = fields.publish_at {
             post.publish_at = publish_at;

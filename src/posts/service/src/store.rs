@@ -29,8 +29,8 @@ use super::domain::{
     RedirectTarget, RedirectUrl, word_count,
 };
 use super::messages::{
-    IndexVersion, PostSummary, PostView, PostsStats, PreviewState, PublishedUrl, RedirectView,
-    RevisionView, SiteSettings, TagRef, TagView, UpdateSiteSettings,
+    IndexVersion, PostSeo, PostSummary, PostView, PostsStats, PreviewState, PublishedUrl,
+    RedirectView, RevisionView, SiteSettings, TagRef, TagView, UpdateSiteSettings,
 };
 use folio_runtime::UserId;
 use folio_storage::StoreLocation;
@@ -76,6 +76,8 @@ mod post_body {
         pub post_id: Uuid,
         pub markdown: String,
         pub html: String,
+        /// The post's `PostSeo` as JSON; none when it has none.
+        pub seo: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -251,8 +253,24 @@ pub struct PostRecord {
     pub publish_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub feature_image: Option<String>,
+    pub seo: PostSeo,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// How a post's search and sharing details are kept: none when it has none.
+fn seo_column(seo: &PostSeo) -> Option<String> {
+    (*seo != PostSeo::default())
+        .then(|| serde_json::to_string(seo).ok())
+        .flatten()
+}
+
+/// What was kept; details another version wrote and this one can't read are
+/// left out (the post's own title, excerpt and address apply).
+fn seo_of(column: Option<&str>) -> PostSeo {
+    column
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default()
 }
 
 fn tag_refs(tags: &[(String, String)]) -> Vec<TagRef> {
@@ -284,6 +302,7 @@ impl PostRecord {
             created_at: self.created_at,
             updated_at: self.updated_at,
             words: word_count(&self.markdown),
+            seo: self.seo.clone(),
         }
     }
 
@@ -519,7 +538,7 @@ impl PostsStore {
     async fn bodies_of<C: ConnectionTrait>(
         db: &C,
         ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, (String, String)>, PostsError> {
+    ) -> Result<HashMap<Uuid, (String, String, PostSeo)>, PostsError> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
@@ -529,7 +548,10 @@ impl PostsStore {
             .await
             .map_err(unexpected("reading post bodies"))?
             .into_iter()
-            .map(|body| (body.post_id, (body.markdown, body.html)))
+            .map(|body| {
+                let seo = seo_of(body.seo.as_deref());
+                (body.post_id, (body.markdown, body.html, seo))
+            })
             .collect())
     }
 
@@ -563,7 +585,7 @@ impl PostsStore {
         Ok(models
             .into_iter()
             .map(|model| {
-                let (markdown, html) = bodies.remove(&model.id).unwrap_or_default();
+                let (markdown, html, seo) = bodies.remove(&model.id).unwrap_or_default();
                 PostRecord {
                     id: PostId::from_uuid(model.id),
                     kind: PostKind::parse(&model.kind).unwrap_or_default(),
@@ -580,6 +602,7 @@ impl PostsStore {
                     publish_at: model.publish_at,
                     published_at: model.published_at,
                     feature_image: model.feature_image,
+                    seo,
                     created_at: model.created_at,
                     updated_at: model.updated_at,
                 }
@@ -606,7 +629,7 @@ impl PostsStore {
                 let body = bodies
                     .as_mut()
                     .map(|bodies| bodies.remove(&model.id).unwrap_or_default());
-                let (markdown, html) = body.map_or((None, None), |(m, h)| (Some(m), Some(h)));
+                let (markdown, html) = body.map_or((None, None), |(m, h, _)| (Some(m), Some(h)));
                 PostSummary {
                     id: PostId::from_uuid(model.id),
                     kind: PostKind::parse(&model.kind).unwrap_or_default(),
@@ -1319,6 +1342,7 @@ impl PostsStore {
             post_id: Set(id),
             markdown: Set(record.markdown.clone()),
             html: Set(record.html.clone()),
+            seo: Set(seo_column(&record.seo)),
         };
         let names: Vec<&str> = record.tags.iter().map(|(name, _)| name.as_str()).collect();
         let revision = revision::ActiveModel {
@@ -1404,7 +1428,11 @@ impl PostsStore {
         post_body::Entity::insert(body)
             .on_conflict(
                 OnConflict::column(post_body::Column::PostId)
-                    .update_columns([post_body::Column::Markdown, post_body::Column::Html])
+                    .update_columns([
+                        post_body::Column::Markdown,
+                        post_body::Column::Html,
+                        post_body::Column::Seo,
+                    ])
                     .to_owned(),
             )
             .exec_without_returning(txn)
