@@ -34,6 +34,13 @@ test("the owner builds the main menu and readers follow it", { timeout: 90_000 }
       await page.keyboard.press("Enter");
       const labels = await page.getByRole("list", { name: "Main menu" }).getByLabel("Label").evaluateAll((inputs) => inputs.map((i) => i.value));
       assert.deepEqual(labels, ["Elsewhere", "About", "Birds"]);
+    });
+
+    await step("drag Birds to the top by its handle", async () => {
+      const menu = page.getByRole("list", { name: "Main menu" });
+      await menu.getByRole("listitem").nth(2).locator(".drag-handle").dragTo(menu.getByRole("listitem").nth(0));
+      const labels = await menu.getByLabel("Label").evaluateAll((inputs) => inputs.map((i) => i.value));
+      assert.deepEqual(labels, ["Birds", "Elsewhere", "About"]);
       await shot(page, "settings-menus");
       await page.getByRole("button", { name: "Save menus" }).click();
       await hasText(page.getByRole("status").filter({ hasText: "Menus saved" }), /Menus saved/, "the saved notice");
@@ -45,7 +52,7 @@ test("the owner builds the main menu and readers follow it", { timeout: 90_000 }
       await reader.goto(`${server.base}/`);
       const nav = reader.getByRole("navigation", { name: "Main" });
       const links = await nav.getByRole("link").evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute("href")]));
-      assert.deepEqual(links, [["Elsewhere", "https://example.org/"], ["About", "/about/"], ["Birds", "/tag/birds/"]]);
+      assert.deepEqual(links, [["Birds", "/tag/birds/"], ["Elsewhere", "https://example.org/"], ["About", "/about/"]]);
       await shot(reader, "site-menu");
       await nav.getByRole("link", { name: "About" }).click();
       await visible(reader.getByRole("heading", { name: "About", level: 1 }), "the About page");

@@ -108,7 +108,7 @@ export async function render(main, ctx) {
     "form",
     { class: "card people-form", novalidate: true, "aria-labelledby": "settings-menus-h", onsubmit: onSaveMenus },
     h("h2", { id: "settings-menus-h" }, "Menus"),
-    h("p", { class: "hint" }, "Links to a page, a tag, a post or any address, in the order shown. Move them with the arrow buttons."),
+    h("p", { class: "hint" }, "Links to a page, a tag, a post or any address, in the order shown. Move them by dragging their handle, or with the arrow buttons."),
     ...menus.map((menu) => menu.element),
     menusFeedback,
     h("div", { class: "row" }, saveMenus),
@@ -117,6 +117,7 @@ export async function render(main, ctx) {
   function menuEditor(key, name, where, items) {
     const list = h("ol", { class: "menu-items", "aria-label": name });
     const rows = [];
+    let dragged = null;
     const choice = h(
       "select",
       { "aria-label": `What to add to the ${name.toLowerCase()}` },
@@ -161,7 +162,30 @@ export async function render(main, ctx) {
       };
       label.addEventListener("input", describe);
       describe();
-      row.element = h("li", { class: "menu-item" }, label, url, h("div", { class: "row" }, up, down, remove));
+      // Dragged by its handle (the inputs stay selectable); the arrow buttons do the same by keyboard.
+      const handle = h("span", { class: "drag-handle", title: "Drag to move", "aria-hidden": "true" }, "⠿");
+      row.element = h("li", { class: "menu-item menu-item-draggable" }, handle, label, url, h("div", { class: "row" }, up, down, remove));
+      handle.addEventListener("pointerdown", () => { row.element.draggable = true; });
+      row.element.addEventListener("dragstart", (event) => {
+        dragged = row;
+        event.dataTransfer.effectAllowed = "move";
+        event.dataTransfer.setData("text/plain", named());
+        row.element.classList.add("dragging");
+      });
+      row.element.addEventListener("dragend", () => {
+        row.element.draggable = false;
+        row.element.classList.remove("dragging");
+        dragged = null;
+      });
+      row.element.addEventListener("dragover", (event) => {
+        if (!dragged || dragged === row) return;
+        event.preventDefault();
+        const to = rows.indexOf(row);
+        rows.splice(rows.indexOf(dragged), 1);
+        rows.splice(to, 0, dragged);
+        redraw();
+      });
+      row.element.addEventListener("drop", (event) => event.preventDefault());
       rows.push(row);
       redraw();
       if (focus) (item.label ? url : label).focus();
