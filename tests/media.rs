@@ -296,9 +296,11 @@ async fn a_post_shows_an_uploaded_image_with_srcset_and_a_placeholder_once_it_is
     let id = &publish_kite_post(&app).await;
 
     let page = public_page(&app, "/kites/").await;
+    // The medium's own alt text wins over the Markdown's: a fix in the media
+    // library reaches every post.
     assert!(
         page.contains("srcset=\"/media/")
-            && page.contains("alt=\"A red kite\"")
+            && page.contains("alt=\"A test card\"")
             && page.contains("loading=\"lazy\""),
         "{page}"
     );
@@ -1358,4 +1360,33 @@ async fn six_parallel_uploads_of_the_same_file_by_one_owner_make_one_medium() {
         .await
         .unwrap();
     assert_eq!(variant.status(), StatusCode::OK, "its files are served");
+}
+
+#[tokio::test]
+async fn alt_text_and_caption_fixed_in_the_library_reach_every_post_at_once() {
+    let app = TestApp::spawn().await;
+    let id = publish_kite_post(&app).await;
+    let page = public_page(&app, "/kites/").await;
+    assert!(page.contains("alt=\"A test card\""), "{page}");
+    assert!(!page.contains("figcaption"));
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/media/{id}")))
+        .json(
+            &json!({ "alt": "A red kite over the harbour", "caption": "Seen from the quay, May" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    // The cached page was dropped when media announced the change.
+    let page = public_page(&app, "/kites/").await;
+    assert!(
+        page.contains("alt=\"A red kite over the harbour\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("<figcaption>Seen from the quay, May</figcaption></figure>"),
+        "{page}"
+    );
 }

@@ -165,16 +165,27 @@ fn image_source() -> impl Strategy<Value = ImageSource> {
             ".{0,12}",
         ]
     };
-    (value(), value(), value(), any::<u32>(), any::<u32>()).prop_map(
-        |(src, srcset, sizes, width, height)| ImageSource {
-            src,
-            srcset,
-            sizes,
-            width,
-            height,
-            alt: String::new(),
-        },
+    (
+        value(),
+        value(),
+        value(),
+        any::<u32>(),
+        any::<u32>(),
+        value(),
+        value(),
     )
+        .prop_map(
+            |(src, srcset, sizes, width, height, alt, caption)| ImageSource {
+                src,
+                srcset,
+                sizes,
+                width,
+                height,
+                // Media's words go into an attribute and a caption: as hostile as the rest.
+                alt,
+                caption,
+            },
+        )
 }
 
 /// Checks `html` as a browser would read it: no script element, no event

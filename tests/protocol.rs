@@ -442,6 +442,7 @@ fn every_media_and_render_message_round_trips_through_serde() {
         width: 320,
         height: 200,
         alt: "A kite".into(),
+        caption: "Over the hill, <b>May</b>".into(),
     };
     message_round_trips(
         media::DescribeImages {

@@ -42,6 +42,10 @@ pub struct ImageSource {
     /// image or a link preview's picture is announced as.
     #[serde(default)]
     pub alt: String,
+    /// The medium's caption (empty when it has none): shown under the
+    /// picture where it stands alone in a post.
+    #[serde(default)]
+    pub caption: String,
 }
 
 /// Counts of what the media store holds.

@@ -263,6 +263,7 @@ impl MediaDeps {
                     width: record.width,
                     height: record.height,
                     alt: record.alt.clone(),
+                    caption: record.caption.clone(),
                 };
                 (record.id.to_string(), source)
             })
@@ -423,6 +424,8 @@ impl MediaDeps {
         self.store
             .update_text(record.id, &record.alt, &record.caption)
             .await?;
+        // Pages show a medium's own words (alt text, caption): theirs change.
+        caller.announce(MediaEvent::MediumChanged { id: record.id });
         Ok(view(&record))
     }
 

@@ -64,33 +64,77 @@ fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// Replaces every `media:ID` image with a responsive `<img>` when `lookup`
-/// knows the id, and with a placeholder showing its alt text when it does not
-/// (deleted, or media is down): the page renders either way.
+/// knows the id, and with a placeholder saying an image is missing (with its
+/// alt text) when it does not (deleted, or media is down): the page renders
+/// either way. The words are the medium's own, read now, so a fix in the
+/// media library reaches every post: its alt text wins over the Markdown's
+/// (which stays for when the medium has none, or is gone), and a picture
+/// alone in its paragraph becomes a figure with the medium's caption.
 pub fn resolve_media(html: &str, lookup: impl Fn(&str) -> Option<ImageSource>) -> String {
     let mut out = String::with_capacity(html.len() + 256);
     let mut copied = 0;
     for (start, tag) in media_images(html) {
-        out.push_str(&html[copied..start]);
+        if start < copied {
+            continue;
+        }
+        let end = start + tag.len();
+        // Alone in its paragraph: the paragraph becomes a figure.
+        let alone = html[..start].ends_with("<p>") && html[end..].starts_with("</p>");
+        let before = if alone { start - "<p>".len() } else { start };
+        out.push_str(&html[copied..before]);
         // Decode the sanitiser's escaping, then escape for both places the
         // alt text goes (an attribute and text).
-        let alt = escape(&unescape_attribute(attribute(tag, "alt").unwrap_or("")));
+        let written = unescape_attribute(attribute(tag, "alt").unwrap_or(""));
         // What media says goes into attributes: checked, then escaped.
         let image = attribute(tag, "src")
             .and_then(media_id)
             .and_then(&lookup)
             .filter(is_safe);
+        let after = if alone { end + "</p>".len() } else { end };
         match image {
-            Some(image) => out.push_str(&format!(
-                "<img src=\"{}\" srcset=\"{}\" sizes=\"{}\" width=\"{}\" height=\"{}\" alt=\"{alt}\" loading=\"lazy\" decoding=\"async\">",
-                escape(&image.src),
-                escape(&image.srcset),
-                escape(&image.sizes),
-                image.width,
-                image.height,
-            )),
-            None => out.push_str(&format!("<span class=\"media-missing\" role=\"img\" aria-label=\"{alt}\">{alt}</span>")),
+            Some(image) => {
+                let alt = escape(if image.alt.trim().is_empty() {
+                    &written
+                } else {
+                    &image.alt
+                });
+                let img = format!(
+                    "<img src=\"{}\" srcset=\"{}\" sizes=\"{}\" width=\"{}\" height=\"{}\" alt=\"{alt}\" loading=\"lazy\" decoding=\"async\">",
+                    escape(&image.src),
+                    escape(&image.srcset),
+                    escape(&image.sizes),
+                    image.width,
+                    image.height,
+                );
+                let caption = image.caption.trim();
+                match (alone, caption.is_empty()) {
+                    (true, false) => out.push_str(&format!(
+                        "<figure class=\"post-image\">{img}<figcaption>{}</figcaption></figure>",
+                        escape(caption)
+                    )),
+                    (true, true) => {
+                        out.push_str(&format!("<figure class=\"post-image\">{img}</figure>"))
+                    }
+                    (false, _) => out.push_str(&img),
+                }
+            }
+            None => {
+                let label = if written.trim().is_empty() {
+                    "Missing image".to_owned()
+                } else {
+                    format!("Missing image: {}", escape(&written))
+                };
+                let placeholder = format!(
+                    "<span class=\"media-missing\" role=\"img\" aria-label=\"{label}\">{label}</span>"
+                );
+                if alone {
+                    out.push_str(&format!("<p>{placeholder}</p>"));
+                } else {
+                    out.push_str(&placeholder);
+                }
+            }
         }
-        copied = start + tag.len();
+        copied = after;
     }
     out.push_str(&html[copied..]);
     out
@@ -201,6 +245,7 @@ mod tests {
             width: 1024,
             height: 768,
             alt: String::new(),
+            caption: String::new(),
         };
         let out = resolve_media(html, |id| (id == "abc").then(|| source.clone()));
         assert!(
@@ -210,6 +255,59 @@ mod tests {
         assert!(
             out.contains("width=\"1024\" height=\"768\" alt=\"A kite\" loading=\"lazy\""),
             "{out}"
+        );
+        assert!(
+            out.starts_with("<figure class=\"post-image\"><img "),
+            "alone: a figure: {out}"
+        );
+        assert!(!out.contains("<p>") && !out.contains("figcaption"), "{out}");
+    }
+
+    #[test]
+    fn the_medium_s_words_win_and_its_caption_shows_under_a_picture_alone() {
+        let source = ImageSource {
+            src: "/media/abc/1024.jpg".into(),
+            srcset: String::new(),
+            sizes: String::new(),
+            width: 10,
+            height: 10,
+            alt: "A red kite over the hill".into(),
+            caption: "Kites & gulls <in May>".into(),
+        };
+        let lookup = |id: &str| (id == "abc").then(|| source.clone());
+        let alone = resolve_media("<p><img src=\"media:abc\" alt=\"\"></p>", lookup);
+        assert!(
+            alone.contains("alt=\"A red kite over the hill\""),
+            "{alone}"
+        );
+        assert!(
+            alone.ends_with("<figcaption>Kites &amp; gulls &lt;in May&gt;</figcaption></figure>"),
+            "{alone}"
+        );
+        // Inside a sentence: no figure (a paragraph can't hold one).
+        let inline = resolve_media(
+            "<p>See <img src=\"media:abc\" alt=\"old words\"> here</p>",
+            lookup,
+        );
+        assert!(inline.starts_with("<p>See <img "), "{inline}");
+        assert!(
+            inline.contains("alt=\"A red kite over the hill\""),
+            "{inline}"
+        );
+        assert!(!inline.contains("figcaption"), "{inline}");
+    }
+
+    #[test]
+    fn a_missing_picture_says_so_with_its_alt_text_or_without() {
+        let named = resolve_media("<p><img src=\"media:gone\" alt=\"A kite\"></p>", |_| None);
+        assert_eq!(
+            named,
+            "<p><span class=\"media-missing\" role=\"img\" aria-label=\"Missing image: A kite\">Missing image: A kite</span></p>"
+        );
+        let unnamed = resolve_media("<p><img src=\"media:gone\" alt=\"\"></p>", |_| None);
+        assert!(
+            unnamed.contains("aria-label=\"Missing image\">Missing image</span>"),
+            "{unnamed}"
         );
     }
 }
