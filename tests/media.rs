@@ -1390,3 +1390,102 @@ async fn alt_text_and_caption_fixed_in_the_library_reach_every_post_at_once() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_library_says_where_a_picture_shows_and_names_the_posts_before_a_delete() {
+    let app = TestApp::spawn().await;
+    let (status, medium) = upload(&app, jpeg(640, 480), "harbour.jpg").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = medium["id"].as_str().unwrap().to_owned();
+    let (unused_status, unused) = upload(&app, jpeg(320, 200), "unused.jpg").await;
+    assert_eq!(unused_status, StatusCode::CREATED);
+    for (title, body) in [
+        (
+            "In the text",
+            json!({ "markdown": format!("![](media:{id})"), "status": "published" }),
+        ),
+        (
+            "As its feature image",
+            json!({ "markdown": "Words.", "feature_image": id }),
+        ),
+        (
+            "Both at once",
+            json!({ "markdown": format!("![](media:{id})"), "feature_image": id, "status": "published" }),
+        ),
+    ] {
+        let mut body = body;
+        body["title"] = json!(title);
+        let response = app
+            .client
+            .post(app.url("/api/v1/posts"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let (_, library) = app.get_json("/api/v1/media").await;
+    let used = |medium_id: &str| {
+        library["media"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == medium_id)
+            .unwrap()["used_in"]
+            .clone()
+    };
+    assert_eq!(used(&id), 3, "{library}");
+    assert_eq!(used(unused["id"].as_str().unwrap()), 0);
+
+    let (status, showing) = app.get_json(&format!("/api/v1/media/{id}/posts")).await;
+    assert_eq!(status, 200);
+    let titles: Vec<&str> = showing["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 3, "{showing}");
+    assert!(titles.contains(&"As its feature image"));
+    assert_eq!(showing["others"], 0);
+
+    // Another writer sees the published ones by name, the draft only counted.
+    let author = app.token_for_new_user("author").await;
+    let response = app
+        .anonymous
+        .get(app.url(&format!("/api/v1/media/{id}/posts")))
+        .bearer_auth(&author)
+        .send()
+        .await
+        .unwrap();
+    let showing: Value = response.json().await.unwrap();
+    assert_eq!(showing["posts"].as_array().unwrap().len(), 2, "{showing}");
+    assert_eq!(showing["others"], 1);
+
+    // A post that stops showing it is no longer counted.
+    let (_, posts) = app.get_json("/api/v1/posts?q=text").await;
+    let post = posts["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["title"] == "In the text")
+        .unwrap()
+        .clone();
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/posts/{}", post["id"].as_str().unwrap())))
+        .json(&json!({ "revision": post["revision"], "markdown": "No picture now." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (_, library) = app.get_json("/api/v1/media").await;
+    let now = library["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id.as_str())
+        .unwrap()["used_in"]
+        .clone();
+    assert_eq!(now, 2);
+}

@@ -527,6 +527,30 @@ fn every_message_and_reply_round_trips_through_serde() {
         }),
     );
     message_round_trips(posts::RevokePreview { id: post }, ());
+    message_round_trips(
+        posts::MediaUsage {
+            ids: vec!["0190f0aa-0000-7000-8000-000000000001".into()],
+        },
+        vec![posts::MediumUse {
+            id: "0190f0aa-0000-7000-8000-000000000001".into(),
+            posts: 3,
+        }],
+    );
+    message_round_trips(
+        posts::PostsShowing {
+            medium: "0190f0aa-0000-7000-8000-000000000001".into(),
+        },
+        posts::ShowingPosts {
+            posts: vec![posts::PostRef {
+                id: post,
+                title: "Kites".into(),
+                slug: "kites".into(),
+                status: folio::posts::domain::PostStatus::Draft,
+                kind: folio::posts::domain::PostKind::Post,
+            }],
+            others: 2,
+        },
+    );
     let tag = posts::TagView {
         name: "Harbour life".into(),
         slug: "harbour-life".into(),

@@ -118,6 +118,16 @@ export async function start({ args = [], owner = true } = {}) {
       return answer.body;
     },
 
+    /** Uploads a picture to the media library as the owner; resolves to the medium. */
+    async uploadMedium(buffer, name, alt = "") {
+      const form = new FormData();
+      form.append("file", new Blob([buffer], { type: "image/png" }), name);
+      if (alt) form.append("alt", alt);
+      const response = await fetch(base + "/api/v1/media", { method: "POST", headers: { Authorization: `Bearer ${ownerToken}` }, body: form });
+      if (response.status !== 201) throw new Error(`upload ${name} → ${response.status}: ${await response.text()}`);
+      return response.json();
+    },
+
     /** A write token for an existing account, minted with the CLI (as an operator would). */
     tokenFor(email, scope = "write") {
       return mintToken(dataDir, email, scope);

@@ -54,9 +54,15 @@ test("the owner publishes a post with a table, highlighted code and a responsive
       const choose = dialog.getByRole("button", { name: /^Choose\b.*gradient/i });
       await visible(choose, 'the "Choose gradient.png" button for the new image', 60_000);
       await choose.click();
-      await dialog.waitFor({ state: "hidden" });
-      await eventually(async () => /!\[[^\]]*\]\(media:[0-9a-f-]{36}\)/.test(await markdown.inputValue()), {
-        what: "a ![…](media:ID) reference in the Markdown",
+      // Then its words: alt text (and a caption), saved on the picture itself.
+      const describe = page.getByRole("dialog", { name: /^Describe gradient/ });
+      await visible(describe, "the dialog asking for the picture's words");
+      await describe.getByLabel("Alt text").fill("A gradient from dark to light");
+      await describe.getByLabel("Caption").fill("Made for this test");
+      await describe.getByRole("button", { name: "Insert" }).click();
+      await page.getByRole("dialog").waitFor({ state: "detached" });
+      await eventually(async () => /\n\n!\[A gradient from dark to light\]\(media:[0-9a-f-]{36}\)\n/.test(await markdown.inputValue()), {
+        what: "a ![A gradient from dark to light](media:ID) reference on its own line in the Markdown",
       });
     });
 

@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { h, field, say, toast, confirmDialog, formatDate, toSiteInput, fromSiteInput, siteZoneName } from "./ui.js";
-import { pickMedium } from "./media.js";
+import { pickMedium, describeForPost } from "./media.js";
 import { pickPost } from "./links.js";
 
 const AUTOSAVE_MS = 3000;
@@ -513,10 +513,17 @@ export async function render(main, ctx, params) {
     const end = markdown.selectionEnd;
     const medium = await pick("Insert an image");
     if (destroyed) return;
+    const words = medium ? await describeForPost(ctx, medium) : null;
+    if (destroyed) return;
     markdown.focus();
     markdown.setSelectionRange(start, end);
-    if (!medium) return;
-    const text = `![${altForMarkdown(medium.alt)}](media:${medium.id})`;
+    if (!medium || !words) return;
+    // On its own line: a picture inside a paragraph can't become a figure.
+    const before = markdown.value.slice(0, start);
+    const after = markdown.value.slice(end);
+    const lead = before === "" || before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
+    const trail = after.startsWith("\n\n") ? "" : after.startsWith("\n") ? "\n" : "\n\n";
+    const text = `${lead}![${altForMarkdown(words.alt)}](media:${medium.id})${trail}`;
     // insertText keeps the browser's undo history; setRangeText is the fallback.
     if (!document.execCommand || !document.execCommand("insertText", false, text)) {
       markdown.setRangeText(text, start, end, "end");

@@ -310,6 +310,7 @@ function createGrid(ctx, { label, onActivate, emptyText }) {
     fill(card.meta,
       `${m.width} × ${m.height}`,
       m.alt ? null : h("span", { class: "no-alt" }, " · No alt text"),
+      m.used_in === undefined ? null : ` · ${m.used_in === 0 ? "Not used" : `Used in ${m.used_in} ${m.used_in === 1 ? "post" : "posts"}`}`,
     );
   }
 
@@ -627,8 +628,36 @@ function openDetails(ctx, start, { grid, opener, fallback }) {
   const referenceBox = h("input", { type: "text", readonly: true, class: "reference-box", "aria-label": "Reference to paste into a post" });
   referenceBox.hidden = true;
 
+  /** Where the picture shows, from posts: the posts the viewer may see, and how many others. */
+  async function whereShown() {
+    try {
+      return await api("GET", `/api/v1/media/${medium.id}/posts`);
+    } catch {
+      return null;
+    }
+  }
+  const usedIn = h("div", { class: "details-used" }, h("p", { class: "muted" }, "Looking for posts that show it…"));
+  whereShown().then((shown) => {
+    if (!shown) return usedIn.replaceChildren(h("p", { class: "muted" }, "Which posts show it can't be said right now."));
+    const count = shown.posts.length + shown.others;
+    if (count === 0) return usedIn.replaceChildren(h("p", {}, h("span", { class: "label" }, "Used in: "), "no post yet."));
+    usedIn.replaceChildren(
+      h("p", {}, h("span", { class: "label" }, "Used in: "), `${count} ${count === 1 ? "post" : "posts"}`),
+      h("ul", { class: "details-used-list" }, shown.posts.map((p) => h("li", {}, h("a", { href: `#/posts/${p.id}` }, p.title), p.status === "published" ? null : h("span", { class: "muted" }, ` (${p.status})`)))),
+      ...(shown.others ? [h("p", { class: "muted" }, `and ${shown.others} you can't see.`)] : []),
+    );
+  });
+
   async function remove() {
-    const sure = await confirmDialog(`Delete ${medium.file_name}? Posts that show it will show its alt text instead.`, "Delete");
+    const shown = await whereShown();
+    const titles = shown ? shown.posts.map((p) => `“${p.title}”`) : [];
+    const count = shown ? shown.posts.length + shown.others : null;
+    const warning = count === null
+      ? "Posts that show it will say “Missing image” in its place."
+      : count === 0
+        ? "No post shows it."
+        : `It shows in ${count} ${count === 1 ? "post" : "posts"}${titles.length ? `: ${titles.slice(0, 5).join(", ")}${titles.length > 5 || shown.others ? ", and more" : ""}` : ""}. ${count === 1 ? "It" : "They"} will say “Missing image” in its place.`;
+    const sure = await confirmDialog(`Delete ${medium.file_name}? ${warning}`, "Delete");
     if (!sure) return;
     try {
       await api("DELETE", `/api/v1/media/${medium.id}`);
@@ -669,6 +698,7 @@ function openDetails(ctx, start, { grid, opener, fallback }) {
         ),
         copyStatus,
         referenceBox,
+        usedIn,
       ),
     ),
   );
@@ -719,8 +749,9 @@ export function pickMedium(ctx, { title = "Choose an image" } = {}) {
       onUploaded: (medium) => {
         grid.prepend(medium);
         const button = grid.buttonFor(medium.id);
-        // Focus moves to the new image only if it was resting nowhere in particular.
-        if (button && (document.activeElement === dialog || document.activeElement === document.body)) button.focus();
+        // What was just uploaded is what the writer wants next: focus it, so
+        // Enter chooses it (not Cancel, which held the focus before).
+        if (button) button.focus();
       },
     });
     grid = createGrid(ctx, {
@@ -756,5 +787,60 @@ export function pickMedium(ctx, { title = "Choose an image" } = {}) {
     document.body.append(dialog);
     dialog.showModal();
     grid.reload();
+  });
+}
+
+/**
+ * Asks for the words of a picture about to go into a post: its alt text and
+ * caption, prefilled from the medium. Pages take them from the medium when
+ * served, so what is typed here is saved on the medium (when the writer may
+ * change it) and reaches every post showing it. Resolves to `{ alt, caption }`
+ * or null when cancelled.
+ */
+export function describeForPost(ctx, medium) {
+  return new Promise((resolve) => {
+    const headingId = nextId("describe");
+    const alt = h("textarea", { rows: 2, maxlength: "1000", name: "alt" });
+    alt.value = medium.alt || "";
+    const caption = h("textarea", { rows: 2, maxlength: "2000", name: "caption" });
+    caption.value = medium.caption || "";
+    const feedback = h("div", { class: "feedback" });
+    const canManage = mayManage(ctx, medium);
+    let answer = null;
+    const form = h(
+      "form",
+      { novalidate: true, onsubmit: insert },
+      field("Alt text", alt, "What the picture shows, for people who can't see it. Leave it empty only for a purely decorative picture."),
+      field("Caption", caption, "Shown under the picture. Optional."),
+      canManage ? null : h("p", { class: "hint" }, "This picture is someone else's: its words in the library stay as they are; yours go into this post."),
+      feedback,
+      h("div", { class: "row end" },
+        h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, "Cancel"),
+        h("button", { type: "submit", class: "primary" }, "Insert")),
+    );
+    const dialog = h("dialog", { class: "describe-picture", "aria-labelledby": headingId }, h("h2", { id: headingId }, `Describe ${medium.file_name || "the picture"}`), form);
+
+    async function insert(event) {
+      event.preventDefault();
+      const words = { alt: alt.value.replace(/\s+/g, " ").trim(), caption: caption.value.trim() };
+      if (canManage && (words.alt !== (medium.alt || "") || words.caption !== (medium.caption || ""))) {
+        try {
+          await api("PATCH", `/api/v1/media/${medium.id}`, words);
+        } catch (error) {
+          say(feedback, error.message);
+          return;
+        }
+      }
+      answer = words;
+      dialog.close();
+    }
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(answer);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    alt.focus();
+    alt.select();
   });
 }

@@ -15,6 +15,7 @@ mod m20261205_000011_preview_links;
 mod m20261205_000012_site_settings;
 mod m20261205_000013_tag_descriptions;
 mod m20261205_000014_post_seo;
+mod m20261205_000017_post_media;
 
 pub struct PostsMigrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for PostsMigrator {
             Box::new(m20261205_000012_site_settings::Migration),
             Box::new(m20261205_000013_tag_descriptions::Migration),
             Box::new(m20261205_000014_post_seo::Migration),
+            Box::new(m20261205_000017_post_media::Migration),
         ]
     }
 

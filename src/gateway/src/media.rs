@@ -9,7 +9,7 @@ use actix_web::body::SizedStream;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
 use futures::{SinkExt, StreamExt, TryStreamExt};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
 
 use super::cache::{CACHE_FILES_UP_TO, CachedFile, FileKey, conditional};
@@ -22,12 +22,14 @@ use folio_media_protocol::messages::{
     UpdateMedium,
 };
 use folio_media_protocol::messages::{MediaPage, MediumView};
+use folio_posts_protocol::messages::{MediaUsage, PostsShowing, ShowingPosts};
 use folio_runtime::{ConcernName, UserId};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(upload)
         .service(list_media)
         .service(get_medium)
+        .service(medium_posts)
         .service(update_medium)
         .service(delete_medium)
         .service(edit_medium)
@@ -283,7 +285,7 @@ pub(super) struct ListQuery {
     operation_id = "list_media",
     params(ListQuery),
     responses(
-        (status = 200, description = "One page of media", body = MediaPage),
+        (status = 200, description = "One page of media, each with the posts it shows in", body = MediaPageOut),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = [])),
@@ -300,7 +302,88 @@ async fn list_media(
         page: query.page.unwrap_or(1),
         per_page: query.per_page.unwrap_or(0),
     };
-    Ok(HttpResponse::Ok().json(services.media.call(msg, identity.meta()).await?))
+    let MediaPage {
+        media,
+        total,
+        page,
+        per_page,
+    } = services.media.call(msg, identity.meta()).await?;
+    let ids: Vec<String> = media.iter().map(|medium| medium.id.to_string()).collect();
+    // Posts knows where pictures show; without it the library still lists them.
+    let usage: std::collections::HashMap<String, u64> = match services
+        .posts
+        .call(MediaUsage { ids }, identity.meta())
+        .await
+    {
+        Ok(usage) => usage.into_iter().map(|u| (u.id, u.posts)).collect(),
+        Err(error) => {
+            tracing::warn!(%error, "posts could not say where pictures show");
+            Default::default()
+        }
+    };
+    let media = media
+        .into_iter()
+        .map(|medium| MediumOut {
+            used_in: usage.get(&medium.id.to_string()).copied(),
+            medium,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(MediaPageOut {
+        media,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// A medium in the library's list.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct MediumOut {
+    #[serde(flatten)]
+    medium: MediumView,
+    /// How many posts and pages show it; absent when posts could not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    used_in: Option<u64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct MediaPageOut {
+    media: Vec<MediumOut>,
+    total: u64,
+    page: u32,
+    per_page: u32,
+}
+
+/// The posts and pages showing a picture (those the caller may see; the
+/// others counted): what deleting it would leave with a placeholder.
+#[utoipa::path(
+    tag = "media",
+    responses(
+        (status = 200, description = "Where it shows", body = ShowingPosts),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such medium", body = ErrorBody),
+        (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("session" = [])),
+)]
+#[get("/api/v1/media/{id}/posts")]
+async fn medium_posts(
+    services: web::Data<Services>,
+    identity: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(HttpResponse::Ok().json(
+        services
+            .posts
+            .call(
+                PostsShowing {
+                    medium: id.to_string(),
+                },
+                identity.meta(),
+            )
+            .await?,
+    ))
 }
 
 fn parse_id(raw: &str) -> Result<MediumId, ApiError> {

@@ -45,9 +45,53 @@ folio_seam::protocol!(PostsProtocol: ConcernName::Posts, PostsError, PostsEvent 
     PreviewOf => Option<PreviewState>, "posts.preview.state";
     RevokePreview => (), "posts.preview.revoke";
     PostByPreview => PostView, "posts.preview.read";
+    MediaUsage => Vec<MediumUse>, "posts.media.usage";
+    PostsShowing => ShowingPosts, "posts.media.posts";
     GetSiteSettings => SiteSettings, "posts.settings.get";
     UpdateSiteSettings => SiteSettings, "posts.settings.update";
 });
+
+/// How many posts and pages (of any status) show each of these pictures
+/// (media ids, at most 500): for the media library. For anyone signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaUsage {
+    pub ids: Vec<String>,
+}
+
+/// Media ids one `MediaUsage` asks about at most.
+pub const MEDIA_USAGE_IDS: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MediumUse {
+    pub id: String,
+    pub posts: u64,
+}
+
+/// The posts and pages showing a picture, newest first (at most 100), that
+/// the caller may see; the others are only counted. For anyone signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostsShowing {
+    pub medium: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ShowingPosts {
+    pub posts: Vec<PostRef>,
+    /// Posts showing it that the caller may not see (others' drafts).
+    pub others: u64,
+}
+
+/// A post or page named in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PostRef {
+    #[schema(inline)]
+    pub id: PostId,
+    pub title: String,
+    pub slug: String,
+    pub status: PostStatus,
+    #[serde(rename = "type")]
+    pub kind: PostKind,
+}
 
 /// The site's own settings, kept by posts beside its content (see the
 /// README's design note): anyone may read them.

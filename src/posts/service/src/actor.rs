@@ -70,6 +70,8 @@ folio_runtime::concern_handlers!(Posts {
     PreviewOf => preview_of;
     RevokePreview => revoke_preview;
     PostByPreview => post_by_preview;
+    MediaUsage => media_usage;
+    PostsShowing => posts_showing;
     GetSiteSettings => site_settings;
     UpdateSiteSettings => update_site_settings;
 });
@@ -902,6 +904,63 @@ impl PostsDeps {
         Ok(TagChanges {
             posts: u64::try_from(edit.posts.len()).unwrap_or(u64::MAX),
         })
+    }
+}
+
+impl PostsDeps {
+    async fn media_usage(
+        &self,
+        msg: MediaUsage,
+        caller: &Caller,
+    ) -> Result<Vec<MediumUse>, PostsError> {
+        caller
+            .principal
+            .as_ref()
+            .ok_or(PostsError::unauthenticated())?;
+        if msg.ids.len() > MEDIA_USAGE_IDS {
+            return Err(PostsError::invalid(format!(
+                "ask about at most {MEDIA_USAGE_IDS} pictures at once"
+            )));
+        }
+        let counts = self.store.media_usage(&msg.ids).await?;
+        Ok(msg
+            .ids
+            .into_iter()
+            .map(|id| MediumUse {
+                posts: counts.get(&id).copied().unwrap_or(0),
+                id,
+            })
+            .collect())
+    }
+
+    async fn posts_showing(
+        &self,
+        msg: PostsShowing,
+        caller: &Caller,
+    ) -> Result<ShowingPosts, PostsError> {
+        let principal = caller
+            .principal
+            .as_ref()
+            .ok_or(PostsError::unauthenticated())?;
+        let everything = may(principal, Action::ManageAllPosts);
+        let me = principal.user_id().unwrap_or(NOBODY);
+        let showing = self.store.posts_showing(&msg.medium, 1_000).await?;
+        let (mut posts, mut others) = (Vec::new(), 0);
+        for post in showing {
+            let visible = everything || post.author == me || post.status == PostStatus::Published;
+            if visible && posts.len() < 100 {
+                posts.push(PostRef {
+                    id: post.id,
+                    title: post.title,
+                    slug: post.slug,
+                    status: post.status,
+                    kind: post.kind,
+                });
+            } else {
+                others += 1;
+            }
+        }
+        Ok(ShowingPosts { posts, others })
     }
 }
 

@@ -86,6 +86,25 @@ mod post_body {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+mod post_medium {
+    use sea_orm::entity::prelude::*;
+
+    /// A picture a post shows (in its text, as its feature or social image).
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "post_media")]
+    pub(super) struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub post_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub medium_id: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub(super) enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 mod post_source {
     use sea_orm::entity::prelude::*;
 
@@ -308,6 +327,25 @@ impl PostRecord {
 
     pub fn is_public(&self) -> bool {
         self.status == PostStatus::Published
+    }
+
+    /// The media ids of the pictures it shows: in its text, as its feature
+    /// image and as its social image, without repeats.
+    fn media(&self) -> Vec<String> {
+        let mut ids = folio_render_protocol::html::media_ids(&self.html);
+        let chosen = [
+            self.feature_image.as_deref(),
+            self.seo
+                .social_image
+                .as_ref()
+                .and_then(|image| image.medium()),
+        ];
+        for id in chosen.into_iter().flatten() {
+            if !ids.iter().any(|known| known == id) {
+                ids.push(id.to_owned());
+            }
+        }
+        ids
     }
 }
 
@@ -1344,6 +1382,14 @@ impl PostsStore {
             html: Set(record.html.clone()),
             seo: Set(seo_column(&record.seo)),
         };
+        let pictures: Vec<post_medium::ActiveModel> = record
+            .media()
+            .into_iter()
+            .map(|medium_id| post_medium::ActiveModel {
+                post_id: Set(id),
+                medium_id: Set(medium_id),
+            })
+            .collect();
         let names: Vec<&str> = record.tags.iter().map(|(name, _)| name.as_str()).collect();
         let revision = revision::ActiveModel {
             // Time-ordered, as post ids are (see `create`).
@@ -1391,6 +1437,7 @@ impl PostsStore {
             later.bodies.push(body);
             later.links.extend(links(&tag_ids));
             later.revisions.push(revision);
+            later.pictures.extend(pictures);
             later.counts.add(&counted(tag_ids.clone()), 1);
             Self::write_slug_redirects(txn, id, None, record).await?;
             return Ok(tag_ids);
@@ -1443,6 +1490,14 @@ impl PostsStore {
             .exec(txn)
             .await
             .map_err(unexpected("clearing post tags"))?;
+        post_medium::Entity::delete_many()
+            .filter(post_medium::Column::PostId.eq(id))
+            .exec(txn)
+            .await
+            .map_err(unexpected("clearing a post's pictures"))?;
+        insert_rows_now(txn, pictures)
+            .await
+            .map_err(unexpected("noting a post's pictures"))?;
         let tag_ids = Self::tag_ids(txn, later, known, &record.tags).await?;
         insert_rows_now(txn, links(&tag_ids))
             .await
@@ -1696,6 +1751,8 @@ pub struct Batch {
     revisions: Vec<revision::ActiveModel>,
     /// Where imported posts came from: after their posts (they name them).
     sources: Vec<post_source::ActiveModel>,
+    /// The pictures new posts show: after their posts, too.
+    pictures: Vec<post_medium::ActiveModel>,
     counts: Counts,
     /// Tag ids by slug. Kept across flushes: tags are never deleted inside
     /// a write, and a rolled-back batch starts with an empty one.
@@ -1726,6 +1783,7 @@ impl Deferred for Batch {
             insert_rows(&mut script, std::mem::take(&mut self.links));
             insert_rows(&mut script, std::mem::take(&mut self.revisions));
             insert_rows(&mut script, std::mem::take(&mut self.sources));
+            insert_rows(&mut script, std::mem::take(&mut self.pictures));
             self.counts.stage(&mut script);
             // One script, so one error for all of it: only a post's slug can
             // collide (every other key is a fresh id or a count upsert).
@@ -2693,4 +2751,76 @@ impl PostsStore {
             })
             .await
     }
+}
+
+/// Which posts show which pictures, for the media library.
+impl PostsStore {
+    /// How many posts and pages (of any status) show each of `ids`.
+    pub async fn media_usage(&self, ids: &[String]) -> Result<HashMap<String, u64>, PostsError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let counts: Vec<(String, i64)> = post_medium::Entity::find()
+            .select_only()
+            .column(post_medium::Column::MediumId)
+            .expr(Expr::cust("COUNT(*)"))
+            .filter(post_medium::Column::MediumId.is_in(ids.iter().cloned()))
+            .group_by(post_medium::Column::MediumId)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(unexpected("counting where pictures show"))?;
+        Ok(counts
+            .into_iter()
+            .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
+    /// The posts and pages showing `medium`, newest first, at most `limit`:
+    /// (id, title, slug, status, kind, author).
+    pub async fn posts_showing(
+        &self,
+        medium: &str,
+        limit: u64,
+    ) -> Result<Vec<PostShowing>, PostsError> {
+        let ids: Vec<Uuid> = post_medium::Entity::find()
+            .select_only()
+            .column(post_medium::Column::PostId)
+            .filter(post_medium::Column::MediumId.eq(medium))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(unexpected("reading where a picture shows"))?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = post::Entity::find()
+            .filter(post::Column::Id.is_in(ids))
+            .order_by_desc(post::Column::CreatedAt)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(unexpected("reading where a picture shows"))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| PostShowing {
+                id: PostId::from_uuid(row.id),
+                title: row.title,
+                slug: row.slug,
+                status: PostStatus::parse(&row.status).unwrap_or_default(),
+                kind: PostKind::parse(&row.kind).unwrap_or_default(),
+                author: UserId::from_uuid(row.author_id),
+            })
+            .collect())
+    }
+}
+
+/// A post or page that shows a picture.
+pub struct PostShowing {
+    pub id: PostId,
+    pub title: String,
+    pub slug: String,
+    pub status: PostStatus,
+    pub kind: PostKind,
+    pub author: UserId,
 }
