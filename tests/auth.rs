@@ -301,12 +301,14 @@ async fn failed_sign_ins_are_also_limited_per_client_address() {
 async fn a_cookie_write_needs_this_sites_origin_and_the_csrf_token() {
     let app = TestApp::spawn().await;
     let session = sign_in(&app, OWNER_EMAIL, OWNER_PASSWORD).await;
-    let body = json!({ "name": "browser", "scope": "read" });
+    // Each its own name: a person's tokens have different names.
+    let names = std::cell::Cell::new(0);
     let post = || {
+        names.set(names.get() + 1);
         app.anonymous
             .post(app.url("/api/v1/tokens"))
             .header("cookie", &session.cookie)
-            .json(&body)
+            .json(&json!({ "name": format!("browser {}", names.get()), "scope": "read" }))
     };
 
     let missing_origin = post()
@@ -344,7 +346,10 @@ async fn a_cookie_write_needs_this_sites_origin_and_the_csrf_token() {
     assert_eq!(status(from_our_page).await, StatusCode::CREATED);
 
     // A bearer token is not sent by browsers on their own: no CSRF check.
-    let with_token = app.client.post(app.url("/api/v1/tokens")).json(&body);
+    let with_token = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({ "name": "from a script", "scope": "read" }));
     assert_eq!(status(with_token).await, StatusCode::CREATED);
 }
 
@@ -1601,4 +1606,52 @@ async fn removing_someone_who_wrote_posts_needs_someone_to_take_them_over() {
         page.contains("Olive Owner"),
         "the post names who took it over:\n{page}"
     );
+}
+
+#[tokio::test]
+async fn a_person_s_tokens_have_different_names_and_a_hint_tells_them_apart() {
+    let app = TestApp::spawn().await;
+    let session = sign_in(&app, OWNER_EMAIL, OWNER_PASSWORD).await;
+    let token = create_token(&app, &session, "write").await;
+    let again = session
+        .request(&app, Method::POST, "/api/v1/tokens")
+        .json(&json!({ "name": "script", "scope": "read" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let body: Value = again.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "token_name_taken", "{body}");
+
+    // Another person may use the same name.
+    let other = app.token_for_new_user("author").await;
+    let theirs = app
+        .anonymous
+        .post(app.url("/api/v1/tokens"))
+        .bearer_auth(&other)
+        .json(&json!({ "name": "script", "scope": "read" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), StatusCode::CREATED);
+
+    let list: Value = session
+        .request(&app, Method::GET, "/api/v1/tokens")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let scripts: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["name"] == "script")
+        .collect();
+    assert_eq!(scripts.len(), 1, "the refused one was not made: {list}");
+    let hint = scripts[0]["hint"].as_str().unwrap();
+    let shown = hint.trim_end_matches('…');
+    assert_eq!(shown.len(), "folio_".len() + 6, "{hint}");
+    assert!(token.starts_with(shown), "{hint} begins {token}");
 }

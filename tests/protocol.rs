@@ -89,6 +89,7 @@ fn token() -> auth::TokenView {
         scope: TokenScope::Read,
         created_at: Utc::now(),
         last_used_at: None,
+        hint: Some("folio_Ab12Cd…".into()),
     }
 }
 
@@ -688,6 +689,7 @@ fn every_event_round_trips_through_serde() {
     });
     round_trips(posts::PostsEvent::RedirectsChanged);
     round_trips(posts::PostsEvent::SiteSettingsChanged);
+    round_trips(AuthError::TokenNameTaken("ci".into()));
     round_trips(posts::PostsEvent::TagsChanged {
         posts: vec![PostId::from_uuid(Uuid::now_v7())],
     });

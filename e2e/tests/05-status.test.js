@@ -35,7 +35,11 @@ test("injected panics show posts as degraded, then up again after the quiet peri
     });
 
     const card = page.getByRole("region", { name: "posts", exact: true });
-    await step("the posts card says up", () => hasText(card, /\bup\b/i, "the posts card"));
+    const plain = page.locator(".status-summary");
+    await step("the posts card says up, and the summary says all is well", async () => {
+      await hasText(card, /\bup\b/i, "the posts card");
+      await hasText(plain, /^Everything is working\./, "the plain summary");
+    });
 
     await step("inject panics into posts with the Fault injection form", async () => {
       await page.getByLabel("Concern", { exact: true }).selectOption("posts");
@@ -69,8 +73,9 @@ test("injected panics show posts as degraded, then up again after the quiet peri
     });
 
     let degradedAt;
-    await step("the posts card shows degraded", async () => {
+    await step("the posts card shows degraded, and the summary says what that means", async () => {
       await hasText(card, /degraded/i, "the posts card", 10_000);
+      await hasText(plain, /Not everything is working\.\s+Posts and pages \(posts\) has stopped after failing repeatedly.* since \d\d:\d\d:\d\d: new posts can't be saved/, "the plain summary");
       degradedAt = Date.now();
       assert.equal(await postsState(), "degraded", "the server agrees");
       await card.scrollIntoViewIfNeeded();
@@ -88,6 +93,7 @@ test("injected panics show posts as degraded, then up again after the quiet peri
 
     await step("the posts card shows up again by itself after the quiet period", async () => {
       await hasText(card, /^(?![\s\S]*degraded)[\s\S]*\bup\b/i, "the posts card", (QUIET + 6) * 1000);
+      await hasText(plain, /^Everything is working\./, "the plain summary, all well again");
       const downFor = (Date.now() - degradedAt) / 1000;
       assert.ok(downFor <= QUIET + 6, `back up after ${downFor.toFixed(1)} s`);
       assert.equal(await postsState(), "up", "the server agrees");

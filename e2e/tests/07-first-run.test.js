@@ -17,6 +17,9 @@ test("the one-time setup link creates the owner, who is then signed in to the ad
     await step("the admin UI asks to sign in before any account exists", async () => {
       await page.goto(`${server.base}/admin/`);
       await visible(page.getByRole("heading", { name: "Sign in to Folio" }), "the sign-in form");
+      // …and says where the way in is: the setup link in the log.
+      await hasText(page.getByRole("note"), /This site has no account yet\..*setup link/s, "the hint about the setup link");
+      await shot(page, "sign-in-before-setup");
     });
 
     await step("open the setup link, name the site and create the owner", async () => {

@@ -142,6 +142,16 @@ async function route() {
 
 function signInScreen(message) {
   ctx.me = null;
+  const notice = message ? h("p", { class: "notice", role: "status" }, message) : null;
+  // Before the first account exists, there is nothing to sign in with yet.
+  const setupHint = h("div", {});
+  api("GET", "/api/v1/site").then((site) => {
+    if (!site.needs_setup) return;
+    setupHint.replaceChildren(h("div", { class: "notice", role: "note" },
+      h("p", {}, h("strong", {}, "This site has no account yet. "), "When Folio started it printed a one-time setup link in its log:"),
+      h("p", {}, h("code", {}, "No account exists yet. Open http://…/setup/… to create the owner's account")),
+      h("p", {}, "Open that link to name the site and create the owner's account. Restarting Folio prints a new one; or create the owner from the command line with ", h("code", {}, "folio user add --role owner"), ".")));
+  }).catch(() => {});
   document.getElementById("topbar").hidden = true;
   const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true });
   const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
@@ -155,6 +165,8 @@ function signInScreen(message) {
         event.preventDefault();
         button.disabled = true;
         say(feedback, null);
+        // A new attempt's answer replaces what was said before ("You are signed out").
+        notice?.remove();
         try {
           const signedIn = await api("POST", "/api/v1/session", { email: email.value, password: password.value });
           setCsrf(signedIn.csrf_token);
@@ -170,7 +182,8 @@ function signInScreen(message) {
       },
     },
     h("h1", {}, "Sign in to Folio"),
-    message ? h("p", { class: "notice", role: "status" }, message) : null,
+    notice,
+    setupHint,
     field("Email", email),
     field("Password", password),
     feedback,

@@ -19,6 +19,15 @@ const FAULTS = {
 const TIMED = new Set(["delay", "block"]);
 const MAX_DELAY_MS = 60000; // FaultRequest::MAX_DELAY_MS
 
+// What each concern does for a blog owner, and what readers and writers see while it is away.
+const PLAIN = {
+  auth: ["signing in", "people can't sign in; the public site keeps working"],
+  posts: ["posts and pages", "new posts can't be saved; readers get the pages already shown recently"],
+  media: ["pictures", "uploads wait; posts show a placeholder where a picture goes"],
+  render: ["turning Markdown into pages", "saving and previewing posts waits; published pages keep showing"],
+  search: ["search", "readers' searches fail for now; every other page works"],
+};
+
 const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 const fine = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 
@@ -39,12 +48,17 @@ export async function render(main, ctx) {
   const cards = new Map(); // concern name → the elements its numbers go into
 
   const updated = h("span", { class: "muted" }, "Not updated yet");
+  // The plain summary above the engineers' detail: a blog owner reads this line only.
+  const summary = h("div", { class: "card status-summary", role: "status", "aria-live": "polite" }, h("p", {}, "Checking…"));
+  const troubleSince = new Map(); // concern → when this page first saw it not "up"
   const pollError = h("p", { class: "error", role: "alert", hidden: true });
   const grid = h("div", { class: "status-grid" });
   const faultsHolder = h("div", {});
 
   main.replaceChildren(
     h("h1", {}, "System status"),
+    summary,
+    h("h2", { class: "status-detail-h" }, "In detail"),
     h("p", { class: "status-updated" }, updated),
     pollError,
     h(
@@ -129,6 +143,31 @@ export async function render(main, ctx) {
     }
   }
 
+  function summarise(reports) {
+    const now = new Date();
+    for (const report of reports) {
+      if (report.state === "up") troubleSince.delete(report.concern);
+      else if (!troubleSince.has(report.concern)) troubleSince.set(report.concern, now);
+    }
+    const troubled = reports.filter((r) => r.state !== "up");
+    const shaky = reports.filter((r) => r.state === "up" && r.recent_restarts > 0);
+    const lines = [];
+    if (troubled.length === 0) {
+      lines.push(h("p", { class: "status-fine" }, h("strong", {}, "Everything is working."), shaky.length ? ` ${shaky.map((r) => (PLAIN[r.concern] || [r.concern])[0]).join(" and ")} restarted recently after a problem and ${shaky.length === 1 ? "is" : "are"} fine again.` : ""));
+    } else {
+      lines.push(h("p", {}, h("strong", {}, "Not everything is working.")));
+      lines.push(h("ul", {}, troubled.map((r) => {
+        const [what, effect] = PLAIN[r.concern] || [r.concern, "some requests fail"];
+        const since = troubleSince.get(r.concern);
+        const when = since ? ` since ${clock(since)}` : "";
+        const state = r.state === "restarting" ? "is restarting" : r.state === "degraded" ? `has stopped after failing repeatedly${r.retry_after_secs != null ? ` and tries again in ${r.retry_after_secs} s` : ""}` : "can't be reached";
+        return h("li", {}, `${what[0].toUpperCase()}${what.slice(1)} (${r.concern}) ${state}${when}: ${effect}.`);
+      })));
+    }
+    summary.className = `card status-summary ${troubled.length ? "trouble" : "fine"}`;
+    summary.replaceChildren(...lines);
+  }
+
   // --- Polling ---------------------------------------------------------------------------------
   async function poll() {
     timer = null;
@@ -145,6 +184,7 @@ export async function render(main, ctx) {
       const now = performance.now();
       const seconds = previous ? (now - previous.at) / 1000 : 0;
       for (const report of status.concerns) show(report, previous?.byConcern[report.concern], seconds);
+      summarise(status.concerns);
       previous = { at: now, byConcern: Object.fromEntries(status.concerns.map((r) => [r.concern, r])) };
       setText(updated, `Updated ${clock(new Date())}`);
       pollError.hidden = true;

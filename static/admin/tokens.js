@@ -25,7 +25,7 @@ export async function render(main, ctx) {
       h("code", {}, "Authorization: Bearer …"),
       ".",
     ),
-    h("div", { class: "people-form-grid" }, field("Name", name, "Say what uses it, so you know which to revoke later."), field("Scope", scope, SCOPE_HINT)),
+    h("div", { class: "people-form-grid" }, field("Name", name, "Say what uses it, so you know which to revoke later. Each of your tokens has its own name."), field("Scope", scope, SCOPE_HINT)),
     feedback,
     h("div", { class: "row" }, createButton),
   );
@@ -120,7 +120,7 @@ export async function render(main, ctx) {
           h("tbody", { role: "rowgroup" }, tokens.map((token) => h(
             "tr",
             { role: "row", dataset: { id: token.id } },
-            h("th", { scope: "row", role: "rowheader" }, token.name),
+            h("th", { scope: "row", role: "rowheader" }, token.name, token.hint ? [" ", h("code", { class: "muted token-hint", title: "The token's first characters" }, token.hint)] : null),
             h("td", { role: "cell", "data-label": "Scope" }, h("span", { class: `badge token-scope ${token.scope}` }, token.scope)),
             h("td", { role: "cell", "data-label": "Created" }, formatDate(token.created_at)),
             h("td", { role: "cell", "data-label": "Last used" }, token.last_used_at ? formatDate(token.last_used_at) : h("span", { class: "muted" }, "never")),

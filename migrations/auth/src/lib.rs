@@ -8,6 +8,7 @@ mod m20261126_000001_create_users;
 mod m20261126_000002_sessions_tokens_setup;
 mod m20261205_000003_invites;
 mod m20261205_000004_profile_links;
+mod m20261205_000005_token_names;
 
 pub struct AuthMigrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for AuthMigrator {
             Box::new(m20261126_000002_sessions_tokens_setup::Migration),
             Box::new(m20261205_000003_invites::Migration),
             Box::new(m20261205_000004_profile_links::Migration),
+            Box::new(m20261205_000005_token_names::Migration),
         ]
     }
 

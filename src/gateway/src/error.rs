@@ -264,6 +264,9 @@ impl From<AuthError> for ApiError {
             AuthError::InviteUnavailable => {
                 Self::new(StatusCode::NOT_FOUND, "invite_unavailable", message)
             }
+            AuthError::TokenNameTaken(_) => {
+                Self::new(StatusCode::CONFLICT, "token_name_taken", message)
+            }
         }
     }
 }

@@ -589,6 +589,10 @@ pub(super) struct PublicSite {
     language: String,
     date_format: DateFormat,
     url: String,
+    /// No account exists yet: the owner's is made through the one-time setup
+    /// link the server printed. Absent when auth could not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    needs_setup: Option<bool>,
 }
 
 /// The site's public settings.
@@ -602,8 +606,19 @@ async fn public_site(
     services: web::Data<Services>,
     request: actix_web::HttpRequest,
 ) -> HttpResponse {
-    let info = fresh(&services, &super::site::request_id(&request)).await;
+    let request_id = super::site::request_id(&request);
+    let info = fresh(&services, &request_id).await;
+    let needs_setup = services
+        .auth
+        .call(
+            folio_auth_protocol::messages::Stats,
+            CallMeta::new(&request_id, FETCH_DEADLINE),
+        )
+        .await
+        .ok()
+        .map(|stats| stats.users == 0);
     HttpResponse::Ok().json(PublicSite {
+        needs_setup,
         title: info.title,
         description: info.description,
         timezone: info.timezone,

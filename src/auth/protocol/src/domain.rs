@@ -248,6 +248,13 @@ impl Secret {
         &self.0
     }
 
+    /// The first characters after the prefix, shown to tell two tokens
+    /// apart: 6 of 43 base64 characters leave 220 random bits unknown.
+    pub fn hint(&self) -> String {
+        let shown: String = self.0.chars().take(Self::TOKEN_PREFIX.len() + 6).collect();
+        format!("{shown}…")
+    }
+
     /// The digest stored in place of the secret.
     pub fn digest(&self) -> String {
         use sha2::Digest;

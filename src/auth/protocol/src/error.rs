@@ -20,6 +20,9 @@ pub enum AuthError {
     SetupUnavailable,
     #[error("this sign-up link has been used, replaced or has expired")]
     InviteUnavailable,
+    /// The person has a token of this name already.
+    #[error("you have a token named {0:?} already: choose another name, or revoke that one")]
+    TokenNameTaken(String),
 }
 
 impl From<PoolError> for AuthError {

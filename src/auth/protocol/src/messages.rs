@@ -322,6 +322,10 @@ pub struct TokenView {
     pub scope: TokenScope,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The token's first characters (`folio_Ab12Cd…`), to tell it apart from
+    /// others; none for tokens made before hints were kept.
+    #[serde(default)]
+    pub hint: Option<String>,
 }
 
 /// The caller's own tokens.

@@ -576,7 +576,13 @@ impl AuthDeps {
         let token = Secret::generate(Secret::TOKEN_PREFIX);
         let view = self
             .store
-            .insert_token(owner, token.digest(), msg.name.as_str(), msg.scope)
+            .insert_token(
+                owner,
+                token.digest(),
+                token.hint(),
+                msg.name.as_str(),
+                msg.scope,
+            )
             .await?;
         Ok(CreatedToken { token, view })
     }

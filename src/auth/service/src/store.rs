@@ -81,6 +81,8 @@ mod api_token {
         pub scope: String,
         pub created_at: ChronoDateTimeUtc,
         pub last_used_at: Option<ChronoDateTimeUtc>,
+        /// The token's first characters, to tell it apart (not to use).
+        pub hint: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -198,6 +200,7 @@ fn token_view(model: &api_token::Model) -> TokenView {
         scope: TokenScope::parse(&model.scope).unwrap_or(TokenScope::Read),
         created_at: model.created_at,
         last_used_at: model.last_used_at,
+        hint: model.hint.clone(),
     }
 }
 
@@ -613,6 +616,7 @@ impl AuthStore {
         &self,
         user_id: UserId,
         digest: String,
+        hint: String,
         name: &str,
         scope: TokenScope,
     ) -> Result<TokenView, AuthError> {
@@ -624,10 +628,17 @@ impl AuthStore {
             scope: Set(scope.as_str().to_owned()),
             created_at: Set(Utc::now()),
             last_used_at: Set(None),
+            hint: Set(Some(hint)),
         }
         .insert(&self.db)
         .await
-        .map_err(unexpected("inserting a token"))?;
+        .map_err(|error| match error.sql_err() {
+            // The unique index on (user, name) decides, race or not.
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                AuthError::TokenNameTaken(name.to_owned())
+            }
+            _ => AuthError::unexpected(format!("inserting a token: {error}")),
+        })?;
         Ok(token_view(&model))
     }
 
