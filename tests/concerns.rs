@@ -284,6 +284,7 @@ async fn the_events_a_change_caused_come_back_with_its_reply() {
     let post = posts
         .call(
             CreatePost {
+                autosave: false,
                 fields: PostFields {
                     title: Some(Title::parse("Hello there").unwrap()),
                     markdown: Some("Hi.".into()),

@@ -175,6 +175,213 @@ async fn revisions_are_kept_and_an_old_one_can_be_restored() {
     assert_eq!(restored["revision"], 3, "a restore is a new revision");
 }
 
+async fn revisions(app: &TestApp, id: &str) -> Vec<Value> {
+    app.client
+        .get(app.url(&format!("/api/v1/posts/{id}/revisions")))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn restore(
+    app: &TestApp,
+    id: &str,
+    revision: i64,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = app
+        .client
+        .post(app.url(&format!("/api/v1/posts/{id}/revisions/{revision}/restore")));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn revisions_say_what_made_them_and_close_autosaves_are_kept_as_one() {
+    let app = TestApp::spawn().await;
+    let (_, post) = create(&app, json!({ "title": "Notes", "markdown": "one" })).await;
+    let id = post["id"].as_str().unwrap();
+    for (n, words) in ["two", "three", "four"].iter().enumerate() {
+        let (status, saved) = patch(
+            &app,
+            id,
+            json!({ "markdown": words, "revision": n + 1, "autosave": true }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(
+            saved["revision"],
+            n + 2,
+            "the post's own number still moves on"
+        );
+    }
+
+    let listed = revisions(&app, id).await;
+    let kinds: Vec<(i64, &str)> = listed
+        .iter()
+        .map(|r| (r["revision"].as_i64().unwrap(), r["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [(4, "autosave"), (1, "saved")], "{listed:?}");
+    assert_eq!(
+        listed[0]["markdown"], "four",
+        "the row holds the latest text"
+    );
+    assert_eq!(
+        listed[0]["first_revision"], 2,
+        "and says which numbers it stands for"
+    );
+    assert!(
+        listed[0]["first_saved_at"].as_str().unwrap() <= listed[0]["created_at"].as_str().unwrap()
+    );
+    assert!(listed[1].get("first_revision").is_none());
+
+    // A save by hand ends the run: the next autosave starts a row of its own.
+    patch(&app, id, json!({ "markdown": "five", "revision": 4 })).await;
+    patch(
+        &app,
+        id,
+        json!({ "markdown": "six", "revision": 5, "autosave": true }),
+    )
+    .await;
+    let (status, _) = patch(&app, id, json!({ "status": "published", "revision": 6 })).await;
+    assert_eq!(status, StatusCode::OK);
+    let kinds: Vec<(i64, String)> = revisions(&app, id)
+        .await
+        .iter()
+        .map(|r| {
+            (
+                r["revision"].as_i64().unwrap(),
+                r["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (7, "published".to_owned()),
+            (6, "autosave".to_owned()),
+            (5, "saved".to_owned()),
+            (4, "autosave".to_owned()),
+            (1, "saved".to_owned()),
+        ]
+    );
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/posts/{id}/revisions/3")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::NOT_FOUND,
+        "3 is inside 4 now"
+    );
+}
+
+#[tokio::test]
+async fn restoring_a_published_post_keeps_its_tags_and_picture_and_the_live_page_until_asked() {
+    let app = TestApp::spawn().await;
+    let picture = "0190f0aa-0000-7000-8000-000000000001";
+    // Revision 1 was saved before any tag, picture or search detail.
+    let (_, post) = create(
+        &app,
+        json!({ "title": "Harbour", "markdown": "Old words." }),
+    )
+    .await;
+    let id = post["id"].as_str().unwrap();
+    let (status, live) = patch(
+        &app,
+        id,
+        json!({
+            "markdown": "New words.",
+            "tags": ["Boats", "Sea"],
+            "feature_image": picture,
+            "seo": { "meta_title": "Harbour, at length" },
+            "status": "published",
+            "revision": 1,
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{live}");
+
+    for body in [None, Some(json!({})), Some(json!({ "publish": false }))] {
+        let (status, refused) = restore(&app, id, 1, body).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+        assert_eq!(refused["error"]["code"], "post_is_live");
+    }
+    let (_, public) = page(&app, "/harbour/").await;
+    assert!(public.contains("New words."), "the live page is unchanged");
+    assert_eq!(
+        revisions(&app, id).await.len(),
+        2,
+        "and nothing was written"
+    );
+    let (status, _) = restore(&app, id, 1, Some(json!({ "publish": "yes" }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (status, restored) = restore(&app, id, 1, Some(json!({ "publish": true }))).await;
+    assert_eq!(status, StatusCode::OK, "{restored}");
+    assert_eq!(restored["markdown"], "Old words.");
+    assert_eq!(restored["status"], "published");
+    let tags: Vec<&str> = restored["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["Boats", "Sea"], "{restored}");
+    assert_eq!(restored["feature_image"], picture);
+    assert_eq!(restored["seo"]["meta_title"], "Harbour, at length");
+    assert_eq!(revisions(&app, id).await[0]["kind"], "restored");
+    let (_, public) = page(&app, "/harbour/").await;
+    assert!(public.contains("Old words."), "published when asked");
+}
+
+#[tokio::test]
+async fn a_restored_draft_stays_a_draft_unless_published_with_it() {
+    let app = TestApp::spawn().await;
+    let (_, post) = create(
+        &app,
+        json!({ "title": "Quiet", "markdown": "first", "tags": ["Calm"] }),
+    )
+    .await;
+    let id = post["id"].as_str().unwrap();
+    patch(
+        &app,
+        id,
+        json!({ "markdown": "second", "tags": ["Storm"], "revision": 1 }),
+    )
+    .await;
+
+    let (status, restored) = restore(&app, id, 1, None).await;
+    assert_eq!(status, StatusCode::OK, "{restored}");
+    assert_eq!(restored["status"], "draft");
+    assert_eq!(restored["markdown"], "first");
+    // The revision's tags come back first; none of today's is taken away.
+    let tags: Vec<&str> = restored["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["Calm", "Storm"]);
+
+    let (status, published) = restore(&app, id, 2, Some(json!({ "publish": true }))).await;
+    assert_eq!(status, StatusCode::OK, "{published}");
+    assert_eq!(published["status"], "published");
+    assert_eq!(published["markdown"], "second");
+}
+
 #[tokio::test]
 async fn hostile_markdown_comes_out_harmless() {
     let app = TestApp::spawn().await;

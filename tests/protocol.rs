@@ -329,6 +329,31 @@ fn an_older_peer_that_knows_no_avatar_or_website_is_still_understood() {
 }
 
 #[test]
+fn an_older_peer_that_knows_no_revision_kinds_or_restore_choice_is_still_understood() {
+    let id = Uuid::now_v7();
+    let who = Uuid::new_v4();
+    let revision: posts::RevisionView = serde_json::from_value(serde_json::json!({
+        "revision": 2, "title": "T", "slug": "t", "markdown": "m", "excerpt": "",
+        "tags": [], "feature_image": null, "saved_by": who,
+        "created_at": "2026-12-01T10:00:00Z",
+    }))
+    .unwrap();
+    assert_eq!(revision.kind, folio::posts::domain::RevisionKind::Saved);
+    assert_eq!(revision.first_revision, None);
+    let restore: posts::RestoreRevision =
+        serde_json::from_value(serde_json::json!({ "id": id, "revision": 1 })).unwrap();
+    assert!(
+        !restore.publish,
+        "an old caller never publishes by surprise"
+    );
+    let update: posts::UpdatePost =
+        serde_json::from_value(serde_json::json!({ "id": id, "revision": 1, "fields": {} }))
+            .unwrap();
+    assert!(!update.autosave);
+    round_trips(PostsError::Live);
+}
+
+#[test]
 fn a_signed_principal_travels_in_the_envelope_and_verifies_on_the_other_side() {
     let key = SigningKey::random();
     let principal = Principal::User {
@@ -511,6 +536,57 @@ fn every_message_and_reply_round_trips_through_serde() {
         redirect.clone(),
     );
     message_round_trips(posts::RemoveRedirect { id: redirect.id }, ());
+    let post_id = PostId::from_uuid(Uuid::now_v7());
+    let kept = posts::RevisionView {
+        revision: 7,
+        title: "Harbour".into(),
+        slug: "harbour".into(),
+        markdown: "Old words.".into(),
+        excerpt: String::new(),
+        tags: vec!["Boats".into()],
+        feature_image: Some(Uuid::now_v7().to_string()),
+        saved_by: user_id(),
+        created_at: Utc::now(),
+        kind: folio::posts::domain::RevisionKind::Autosave,
+        first_revision: Some(3),
+        first_saved_at: Some(Utc::now()),
+    };
+    message_round_trips(posts::ListRevisions { id: post_id }, vec![kept.clone()]);
+    message_round_trips(
+        posts::GetRevision {
+            id: post_id,
+            revision: 7,
+        },
+        kept.clone(),
+    );
+    for kind in [
+        folio::posts::domain::RevisionKind::Saved,
+        folio::posts::domain::RevisionKind::Published,
+        folio::posts::domain::RevisionKind::Restored,
+    ] {
+        round_trips(posts::RevisionView {
+            kind,
+            first_revision: None,
+            first_saved_at: None,
+            ..kept.clone()
+        });
+    }
+    round_trips(posts::RestoreRevision {
+        id: post_id,
+        revision: 7,
+        publish: true,
+    });
+    round_trips(posts::UpdatePost {
+        id: post_id,
+        revision: 8,
+        fields: posts::PostFields::default(),
+        autosave: true,
+    });
+    round_trips(posts::CreatePost {
+        fields: posts::PostFields::default(),
+        autosave: true,
+    });
+
     let post = folio::posts::domain::PostId::from_uuid(Uuid::new_v4());
     let token = folio::posts::domain::PreviewToken::parse(&"ab".repeat(32)).unwrap();
     message_round_trips(

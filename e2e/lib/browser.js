@@ -79,13 +79,15 @@ export function newPageErrors() {
   return errors;
 }
 
-/** Signs in through the admin's own form, then waits for the signed-in shell (its navigation). */
+/** Signs in through the admin's own form, then waits for the signed-in shell (its top bar and navigation). */
 export async function signIn(page, base, email, password) {
   await page.goto(base + "/admin/");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("navigation", { name: "Admin sections" }).waitFor({ state: "visible" });
+  // The top bar, not its navigation: on a phone the sections fold behind the Menu button.
+  await page.locator("#topbar").waitFor({ state: "visible" });
+  await page.locator("#nav a").first().waitFor({ state: "attached" });
 }
 
 /**

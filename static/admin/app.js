@@ -88,7 +88,73 @@ function renderNav() {
     h("a", { href: "/", class: "muted" }, "View site"),
     h("button", { type: "button", class: "secondary small", onclick: signOut }, "Sign out"),
   );
-  document.getElementById("topbar").hidden = false;
+  const topbar = document.getElementById("topbar");
+  // On a phone the sections fold behind a Menu button (admin.css); each visit folds them again.
+  topbar.classList.remove("open");
+  let toggle = topbar.querySelector(".menu-toggle");
+  if (!toggle) {
+    toggle = h("button", {
+      type: "button",
+      class: "secondary small menu-toggle",
+      "aria-controls": "nav who",
+      onclick: () => {
+        const open = topbar.classList.toggle("open");
+        toggle.setAttribute("aria-expanded", String(open));
+      },
+    }, "Menu");
+    topbar.querySelector(".brand").after(toggle);
+    // Escape folds an open menu and gives focus back to its button.
+    topbar.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || !topbar.classList.contains("open")) return;
+      topbar.classList.remove("open");
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.focus();
+    });
+  }
+  toggle.setAttribute("aria-expanded", "false");
+  topbar.hidden = false;
+}
+
+// The bars that stay on screen (the top bar; a screen's bottom bar, such as the editor's Save bar)
+// are as tall as their contents make them: their heights feed admin.css's scroll padding, so a
+// focused control is scrolled clear of them, never left underneath.
+const barSizes = new ResizeObserver(() => {
+  const root = document.documentElement.style;
+  const topbar = document.getElementById("topbar");
+  root.setProperty("--topbar-height", `${topbar.hidden ? 0 : topbar.offsetHeight}px`);
+  const bottom = document.querySelector(".editor-actions");
+  root.setProperty("--bottombar-height", `${bottom && bottom.isConnected && !bottom.hidden ? bottom.offsetHeight : 0}px`);
+});
+barSizes.observe(document.getElementById("topbar"));
+// Chromium scrolls a focused control into view only when it is wholly off screen, and then
+// ignores the scroll padding: one Tab can leave a control half under the top bar or the Save
+// bar. After each focus, anything under a bar is moved clear of it (a tall text box: its top).
+document.addEventListener("focusin", (event) => {
+  const el = event.target;
+  const topbar = document.getElementById("topbar");
+  const bottom = document.querySelector(".editor-actions");
+  if (!(el instanceof Element) || topbar.contains(el) || el.closest("dialog") || (bottom && bottom.contains(el))) return;
+  requestAnimationFrame(() => {
+    if (document.activeElement !== el) return;
+    const box = el.getBoundingClientRect();
+    const high = topbar.hidden ? 0 : Math.max(topbar.getBoundingClientRect().bottom, 0);
+    // The Save bar covers only what comes before it: it sticks to the bottom while its form is on screen.
+    const before = bottom && !bottom.hidden && bottom.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_PRECEDING;
+    const low = before ? Math.min(bottom.getBoundingClientRect().top, window.innerHeight) : window.innerHeight;
+    const gap = 8;
+    if (box.top < high + gap || box.height > low - high - 2 * gap) {
+      if (box.top < high + gap || box.top > low - 3 * gap) window.scrollBy(0, box.top - high - gap);
+    } else if (box.bottom > low - gap) {
+      window.scrollBy(0, box.bottom - low + gap);
+    }
+  });
+});
+
+/** After each visit: watch the new screen's bottom bar, if it has one. */
+function watchBars() {
+  const bottom = document.querySelector(".editor-actions");
+  if (bottom) barSizes.observe(bottom);
+  else document.documentElement.style.setProperty("--bottombar-height", "0px");
 }
 
 async function route() {
@@ -133,6 +199,7 @@ async function route() {
       return;
     }
     if (typeof cleanup === "function") leaving = cleanup;
+    watchBars();
     const heading = target.querySelector("h1");
     if (heading) document.title = `${heading.textContent} · Folio admin`;
   } catch (error) {

@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { h, field, say, toast, confirmDialog, formatDate, toSiteInput, fromSiteInput, siteZoneName } from "./ui.js";
 import { pickMedium, describeForPost } from "./media.js";
 import { pickPost } from "./links.js";
+import { showHistory, askRestore, restoredTags } from "./history.js";
 
 const AUTOSAVE_MS = 3000;
 const PREVIEW_MS = 400;
@@ -677,6 +678,8 @@ export async function render(main, ctx, params) {
     }
     if (status) body.status = status;
     if (!creating) body.revision = post.revision;
+    // The history labels it, and keeps a few minutes of autosaves as one revision.
+    if (kind === "auto") body.autosave = true;
 
     setLine("Saving…");
     const before = post ? post.status : "draft";
@@ -727,51 +730,54 @@ export async function render(main, ctx, params) {
     if (sure) save("manual", "draft");
   }
 
-  // ---- History ----
-  let authorNames = null;
+  // ---- History (history.js draws it; restoring changes this editor's fields) ----
+  const authorNames = new Map();
   async function loadHistory() {
     if (!post) return;
-    historyBody.replaceChildren(h("p", { class: "muted" }, "Loading revisions…"));
     try {
-      if (!authorNames) {
-        const authors = await api("GET", "/api/v1/authors").catch(() => []);
-        authorNames = new Map(authors.map((a) => [a.id, a.name]));
-      }
-      const revisions = await api("GET", `/api/v1/posts/${post.id}/revisions`);
-      if (destroyed) return;
-      historyBody.replaceChildren(
-        revisions.length === 0
-          ? h("p", { class: "muted" }, "No revisions yet.")
-          : h("ol", { class: "history-list", reversed: true }, revisions.map((r) => h(
-            "li",
-            {},
-            h("div", { class: "history-what" },
-              h("strong", {}, `Revision ${r.revision}`),
-              " · ",
-              h("time", { datetime: r.created_at }, formatDate(r.created_at)),
-              ` · by ${authorNames.get(r.saved_by) || (r.saved_by === me.id ? me.name : "someone no longer here")}`,
-              h("div", { class: "muted history-title" }, r.title)),
-            r.revision === post.revision
-              ? h("span", { class: "muted" }, "Current")
-              : h("button", { type: "button", class: "secondary small", "aria-label": `Restore revision ${r.revision}`, onclick: () => restore(r.revision) }, "Restore"),
-          ))),
-      );
+      await showHistory(historyBody, {
+        get post() { return post; },
+        me,
+        names: authorNames,
+        current: () => ({ title: title.value.trim(), markdown: markdown.value, tags: parseTags(tags.value), feature_image: featureImage }),
+        restore,
+        destroyed: () => destroyed,
+      });
     } catch (error) {
       if (!destroyed) say(historyBody, error.message);
     }
   }
 
   async function restore(revision) {
-    const warning = dirty() ? " Your unsaved changes here will be lost." : "";
-    const sure = await confirmDialog(`Restore revision ${revision}? It becomes the current version, saved as a new revision.${warning}`, "Restore");
-    if (!sure) return;
+    const live = post.status === "published";
+    const how = await askRestore(revision.revision, { live, dirty: dirty() });
+    if (!how || destroyed) return;
+    if (how === "load") return loadRevision(revision);
     try {
-      await api("POST", `/api/v1/posts/${post.id}/revisions/${revision}/restore`);
-      toast(`Revision ${revision} restored.`);
+      await api("POST", `/api/v1/posts/${post.id}/revisions/${revision.revision}/restore`, how === "publish" ? { publish: true } : {});
+      toast(how === "publish" ? `Revision ${revision.revision} restored and published.` : `Revision ${revision.revision} restored.`);
       reload();
     } catch (error) {
       toast(error.message, "error");
     }
+  }
+
+  /** A revision into the editor as unsaved changes (a published post stays as it is until saved). */
+  function loadRevision(revision) {
+    title.value = revision.title;
+    markdown.value = revision.markdown;
+    excerpt.value = revision.excerpt || "";
+    // As a restore on the server: nothing the revision lacks is taken away.
+    tags.value = restoredTags(revision.tags, parseTags(tags.value)).join(", ");
+    if (revision.feature_image && revision.feature_image !== featureImage) {
+      featureImage = revision.feature_image;
+      loadFeature();
+    }
+    checkSlug();
+    renderPreview();
+    changed();
+    toast(`Revision ${revision.revision} is in the editor, not saved. The live page stays as it is until you save.`);
+    title.focus();
   }
 
   // ---- Preview link ----

@@ -1,6 +1,7 @@
 //! The posts store's migrations: posts and pages, tags, revisions, and
 //! what keeps listings and counts fast at 100,000 posts; redirects; where
-//! imported posts came from; preview links; the site's settings.
+//! imported posts came from; preview links; the site's settings; what made
+//! each revision.
 
 pub use sea_orm_migration;
 use sea_orm_migration::prelude::*;
@@ -15,6 +16,7 @@ mod m20261205_000011_preview_links;
 mod m20261205_000012_site_settings;
 mod m20261205_000013_tag_descriptions;
 mod m20261205_000014_post_seo;
+mod m20261205_000016_revision_kinds;
 mod m20261205_000017_post_media;
 
 pub struct PostsMigrator;
@@ -33,6 +35,7 @@ impl MigratorTrait for PostsMigrator {
             Box::new(m20261205_000012_site_settings::Migration),
             Box::new(m20261205_000013_tag_descriptions::Migration),
             Box::new(m20261205_000014_post_seo::Migration),
+            Box::new(m20261205_000016_revision_kinds::Migration),
             Box::new(m20261205_000017_post_media::Migration),
         ]
     }

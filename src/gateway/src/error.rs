@@ -290,6 +290,7 @@ impl From<PostsError> for ApiError {
             PostsError::RedirectLoop(_) => {
                 Self::new(StatusCode::CONFLICT, "redirect_loop", message)
             }
+            PostsError::Live => Self::new(StatusCode::CONFLICT, "post_is_live", message),
         }
     }
 }

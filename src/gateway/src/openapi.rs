@@ -18,7 +18,8 @@ use folio_auth_protocol::messages::{
 use folio_media_protocol::domain::{Axis, Operation, QuarterTurns, Rect};
 use folio_media_protocol::messages::{MediaPage, MediumView, VariantView};
 use folio_posts_protocol::domain::{
-    Excerpt, PostKind, PostStatus, RedirectOrigin, RedirectTarget, Slug, TagName, Title,
+    Excerpt, PostKind, PostStatus, RedirectOrigin, RedirectTarget, RevisionKind, Slug, TagName,
+    Title,
 };
 use folio_posts_protocol::messages::{
     PostPage, PostView, RedirectPage, RedirectView, RevisionView, TagRef, TagView,
@@ -131,6 +132,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         posts::PageOut,
         posts::PostIn,
         posts::PreviewIn,
+        posts::RestoreIn,
         posts::PreviewOut,
         posts::PreviewLinkOut,
         posts::PreviewStateOut,
@@ -194,6 +196,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         Excerpt,
         PostKind,
         PostStatus,
+        RevisionKind,
         Role,
         FaultRequest,
         FaultKind,

@@ -120,9 +120,17 @@ pub(super) struct PostIn {
     seo: Option<PostSeo>,
     /// The revision this save is based on (required on PATCH).
     revision: Option<i32>,
+    /// True when the editor saved on its own (not the writer's choice): the
+    /// revision is labelled an autosave, and the same person's autosaves a
+    /// few minutes apart are kept as one.
+    autosave: Option<bool>,
 }
 
 impl PostIn {
+    fn autosave(&self) -> bool {
+        self.autosave.unwrap_or(false)
+    }
+
     fn fields(self) -> (PostFields, Option<i32>) {
         let fields = PostFields {
             kind: self.kind,
@@ -237,10 +245,12 @@ async fn create(
     identity: Identity,
     body: web::Json<PostIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let (fields, _) = body.into_inner().fields();
+    let body = body.into_inner();
+    let autosave = body.autosave();
+    let (fields, _) = body.fields();
     let post = services
         .posts
-        .call(CreatePost { fields }, identity.meta())
+        .call(CreatePost { fields, autosave }, identity.meta())
         .await?;
     Ok(HttpResponse::Created().json(out(&services, post)))
 }
@@ -298,7 +308,9 @@ async fn update(
     body: web::Json<PostIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let (fields, revision) = body.into_inner().fields();
+    let body = body.into_inner();
+    let autosave = body.autosave();
+    let (fields, revision) = body.fields();
     let revision = revision.ok_or_else(|| {
         ApiError::invalid("send the revision this edit is based on (\"revision\"), so a newer save is never overwritten")
     })?;
@@ -309,6 +321,7 @@ async fn update(
                 id,
                 revision,
                 fields,
+                autosave,
             },
             identity.meta(),
         )
@@ -450,15 +463,34 @@ async fn get_revision(
     ))
 }
 
+/// How a restore may go; the body may be left out.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RestoreIn {
+    /// Whether the restored content may go live: needed to restore a
+    /// published post (else 409 `post_is_live`); publishes a draft.
+    #[serde(default)]
+    publish: bool,
+}
+
 /// Makes an old revision the current content, as a new revision.
+///
+/// The revision's title, Markdown, excerpt and address come back; the
+/// post's search details, type and schedule stay; its tags and feature
+/// image are never taken away (the revision's tags come first, then the
+/// current ones it lacks; a revision without a feature image keeps the
+/// current one). A published post is restored only with `"publish": true`:
+/// a restore never changes the live page by surprise.
 #[utoipa::path(
     tag = "posts",
+    request_body(content = Option<RestoreIn>, description = "Optional: `{\"publish\": true}`"),
     responses(
         (status = 200, description = "The restored post", body = PostOut),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The caller may not do this (role, read-only token, or a missing CSRF token)", body = ErrorBody),
         (status = 404, description = "There is no such post or revision", body = ErrorBody),
-        (status = 409, description = "The slug is taken, or the post has moved on since the given revision", body = ErrorBody),
+        (status = 409, description = "The post is published and `publish` was not given (`post_is_live`), the slug is taken, or the post has moved on", body = ErrorBody),
+        (status = 422, description = "The body has a wrong value", body = ErrorBody),
         (status = 503, description = "The posts concern is unavailable", body = ErrorBody),
     ),
     security(("bearer" = []), ("session" = [])),
@@ -468,12 +500,26 @@ async fn restore(
     services: web::Data<Services>,
     identity: Identity,
     path: web::Path<(String, i32)>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (id, revision) = path.into_inner();
     let id = parse_id(&id)?;
+    // No body (as before this option existed) is the safe default.
+    let options: RestoreIn = if body.iter().all(u8::is_ascii_whitespace) {
+        RestoreIn::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|error| ApiError::invalid(error.to_string()))?
+    };
     let post = services
         .posts
-        .call(RestoreRevision { id, revision }, identity.meta())
+        .call(
+            RestoreRevision {
+                id,
+                revision,
+                publish: options.publish,
+            },
+            identity.meta(),
+        )
         .await?;
     Ok(HttpResponse::Ok().json(out(&services, post)))
 }

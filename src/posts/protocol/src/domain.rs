@@ -232,6 +232,43 @@ pub enum PostStatus {
     Published,
 }
 
+/// What made a revision: the history list says it, so a writer can tell an
+/// autosave from a save they chose, the version that went live, or a restore.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RevisionKind {
+    /// Saved by the editor on its own while the writer typed.
+    Autosave,
+    /// Saved by hand (also every revision kept before revisions had kinds).
+    #[default]
+    Saved,
+    /// A save that left the post published: what the site showed from then on.
+    Published,
+    /// An earlier revision brought back.
+    Restored,
+}
+
+impl RevisionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevisionKind::Autosave => "autosave",
+            RevisionKind::Saved => "saved",
+            RevisionKind::Published => "published",
+            RevisionKind::Restored => "restored",
+        }
+    }
+
+    /// An unknown word (written by a later version) reads as a plain save.
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "autosave" => RevisionKind::Autosave,
+            "published" => RevisionKind::Published,
+            "restored" => RevisionKind::Restored,
+            _ => RevisionKind::Saved,
+        }
+    }
+}
+
 impl PostKind {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -32,6 +32,12 @@ pub enum PostsError {
     /// Following the new redirect would come back to where it starts.
     #[error("{0}")]
     RedirectLoop(String),
+    /// A restore would change a published post's live page; the caller did
+    /// not say to publish it.
+    #[error(
+        "this post is published: restoring a revision would change the live page at once. Load the revision into the editor and save it when you are ready, or restore it with \"publish\": true"
+    )]
+    Live,
 }
 
 folio_seam::concern_error!(PostsError: ConcernName::Posts);

@@ -7,9 +7,9 @@ use super::PostsError;
 use super::domain::{
     AccentColour, DateFormat, Excerpt, ImportSource, InjectedCode, MenuLabel, MenuUrl,
     MetaDescription, MetaTitle, PostId, PostKind, PostStatus, PostsPerPage, PreviewToken,
-    RedirectFrom, RedirectId, RedirectOrigin, RedirectTarget, SiteDescription, SiteImage,
-    SiteLanguage, SiteTimezone, SiteTitle, Slug, SocialNetwork, TagDescription, TagList, TagName,
-    Title, WebAddress,
+    RedirectFrom, RedirectId, RedirectOrigin, RedirectTarget, RevisionKind, SiteDescription,
+    SiteImage, SiteLanguage, SiteTimezone, SiteTitle, Slug, SocialNetwork, TagDescription, TagList,
+    TagName, Title, WebAddress,
 };
 use folio_seam::{ConcernName, UserId};
 
@@ -449,6 +449,9 @@ pub struct PostFields {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatePost {
     pub fields: PostFields,
+    /// Saved by the editor on its own, not by the writer's choice.
+    #[serde(default)]
+    pub autosave: bool,
 }
 
 /// A save based on `revision`: if the post has moved on since, 409.
@@ -457,6 +460,10 @@ pub struct UpdatePost {
     pub id: PostId,
     pub revision: i32,
     pub fields: PostFields,
+    /// Saved by the editor on its own: kept as an autosave revision, and
+    /// autosaves by one person a few minutes apart are kept as one.
+    #[serde(default)]
+    pub autosave: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -513,7 +520,18 @@ pub struct RevisionView {
     pub feature_image: Option<String>,
     #[schema(inline)]
     pub saved_by: UserId,
+    /// When this revision's content was saved (for coalesced autosaves: the last one).
     pub created_at: DateTime<Utc>,
+    /// What made it; revisions kept before kinds existed read as `saved`.
+    #[serde(default)]
+    pub kind: RevisionKind,
+    /// For autosaves kept as one: the first revision number this row took
+    /// the place of (the numbers from it up to `revision` are all in it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_revision: Option<i32>,
+    /// For autosaves kept as one: when the first of them was saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_saved_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -532,6 +550,13 @@ pub struct GetRevision {
 pub struct RestoreRevision {
     pub id: PostId,
     pub revision: i32,
+    /// Whether a published post may go live with the restored content. Without
+    /// it, restoring a published post is refused ([`PostsError::Live`]): a
+    /// restore never changes the live page by surprise.
+    ///
+    /// [`PostsError::Live`]: crate::PostsError::Live
+    #[serde(default)]
+    pub publish: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::PostsError;
-use super::domain::{PostId, PostKind, PostStatus, PreviewToken, Slug, TagList, TagName};
+use super::domain::{
+    PostId, PostKind, PostStatus, PreviewToken, RevisionKind, Slug, TagList, TagName,
+};
 use super::messages::*;
 use super::store::{Filter, PostRecord, PostsStore, TagEdit, TagViewer};
 use folio_auth_protocol::permissions::{Action, allows};
@@ -169,6 +171,31 @@ fn new_draft(
         created_at,
         updated_at,
     }
+}
+
+/// What a save leaving `post` as it is is kept as in the history: a save
+/// that leaves it live is what the site shows from then on, whoever made it.
+fn saved_kind(post: &PostRecord, autosave: bool) -> RevisionKind {
+    if post.is_public() {
+        RevisionKind::Published
+    } else if autosave {
+        RevisionKind::Autosave
+    } else {
+        RevisionKind::Saved
+    }
+}
+
+/// A restore's tags: the revision's, then every current one it lacks. A
+/// restore brings words back; it never takes a tag away (the issue that
+/// asked for kinds found a restore of a first revision, saved before any
+/// tag, stripping a published post of all of them).
+fn restored_tags(revision: &[String], current: &[(String, String)]) -> Vec<TagName> {
+    revision
+        .iter()
+        .map(String::as_str)
+        .chain(current.iter().map(|(name, _)| name.as_str()))
+        .filter_map(|name| TagName::parse(name).ok())
+        .collect()
 }
 
 fn not_found(id: PostId) -> PostsError {
@@ -377,7 +404,8 @@ impl PostsDeps {
         // store's unique index lets one have it, and the others look again.
         let mut attempts = 0;
         loop {
-            match self.store.save(&post, None, user).await {
+            let kind = saved_kind(&post, msg.autosave);
+            match self.store.save(&post, None, user, kind).await {
                 Err(PostsError::SlugTaken(_)) if derived && attempts < DERIVED_SLUG_ATTEMPTS => {
                     attempts += 1;
                     post.slug = self.free_slug(&base, None).await?.as_str().to_owned();
@@ -415,7 +443,8 @@ impl PostsDeps {
             }
             Self::set_status(&mut post, status)?;
         }
-        self.save_next(before, post, user, caller).await
+        let kind = saved_kind(&post, msg.autosave);
+        self.save_next(before, post, user, kind, caller).await
     }
 
     /// Saves `post` as the revision after `before`'s and announces the change.
@@ -424,11 +453,14 @@ impl PostsDeps {
         before: PostRecord,
         mut post: PostRecord,
         user: UserId,
+        kind: RevisionKind,
         caller: &Caller,
     ) -> Result<PostView, PostsError> {
         post.revision = before.revision + 1;
         post.updated_at = Utc::now();
-        self.store.save(&post, Some(before.revision), user).await?;
+        self.store
+            .save(&post, Some(before.revision), user, kind)
+            .await?;
         Self::announce(caller, Some(&before), Some(&post));
         Ok(post.view())
     }
@@ -505,7 +537,8 @@ impl PostsDeps {
         check_publish(principal, user, before.author)?;
         let mut post = before.clone();
         Self::set_status(&mut post, status)?;
-        self.save_next(before, post, user, caller).await
+        let kind = saved_kind(&post, false);
+        self.save_next(before, post, user, kind, caller).await
     }
 
     async fn publish(&self, msg: Publish, caller: &Caller) -> Result<PostView, PostsError> {
@@ -556,8 +589,16 @@ impl PostsDeps {
             })
     }
 
+    /// Brings an old revision's words back as a new revision. What the
+    /// revision does not carry (search details, type, schedule) stays; tags
+    /// and the feature image are never taken away (see [`restored_tags`]).
+    /// A published post's live page changes only when the caller says
+    /// `publish`; a draft restored with `publish` is published.
     async fn restore(&self, msg: RestoreRevision, caller: &Caller) -> Result<PostView, PostsError> {
         let (before, user) = self.editable(msg.id, caller).await?;
+        if before.is_public() && !msg.publish {
+            return Err(PostsError::Live);
+        }
         let old = self
             .store
             .revision(msg.id, msg.revision)
@@ -566,11 +607,6 @@ impl PostsDeps {
                 PostsError::not_found(format!("post {} has no revision {}", msg.id, msg.revision))
             })?;
         let mut post = before.clone();
-        let tags: Vec<TagName> = old
-            .tags
-            .iter()
-            .filter_map(|name| TagName::parse(name).ok())
-            .collect();
         let slug = Slug::parse(&old.slug)
             .ok()
             .filter(|slug| slug.as_str() != before.slug);
@@ -582,8 +618,9 @@ impl PostsDeps {
                     .ok()
                     .filter(|e| !e.as_str().is_empty()),
             ),
-            tags: Some(TagList::first(tags)),
-            feature_image: Some(old.feature_image),
+            tags: Some(TagList::first(restored_tags(&old.tags, &before.tags))),
+            // A revision saved before the picture was chosen keeps today's.
+            feature_image: old.feature_image.map(Some),
             ..PostFields::default()
         };
         self.apply(&mut post, fields, caller).await?;
@@ -592,7 +629,13 @@ impl PostsDeps {
         {
             post.slug = slug.as_str().to_owned();
         }
-        self.save_next(before, post, user, caller).await
+        if msg.publish && !before.is_public() {
+            let (principal, _) = writer(caller)?;
+            check_publish(principal, user, before.author)?;
+            Self::set_status(&mut post, PostStatus::Published)?;
+        }
+        self.save_next(before, post, user, RevisionKind::Restored, caller)
+            .await
     }
 
     async fn tags(&self, _: ListTags, caller: &Caller) -> Result<Vec<TagView>, PostsError> {
@@ -616,7 +659,8 @@ impl PostsDeps {
             post.published_at = post.publish_at.or(Some(Utc::now()));
             let author = post.author;
             let change = change_of(Some(&before), Some(&post));
-            match self.save_next(before, post, author, caller).await {
+            let kind = RevisionKind::Published;
+            match self.save_next(before, post, author, kind, caller).await {
                 Ok(view) => {
                     tracing::info!(post = %view.id, slug = %view.slug, "scheduled post published");
                     published.extend(change);

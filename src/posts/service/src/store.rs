@@ -26,7 +26,7 @@ use uuid::Uuid;
 use super::PostsError;
 use super::domain::{
     ImportSource, PostId, PostKind, PostStatus, RedirectFrom, RedirectId, RedirectOrigin,
-    RedirectTarget, RedirectUrl, word_count,
+    RedirectTarget, RedirectUrl, RevisionKind, word_count,
 };
 use super::messages::{
     IndexVersion, PostSeo, PostSummary, PostView, PostsStats, PreviewState, PublishedUrl,
@@ -236,6 +236,11 @@ mod revision {
         pub feature_image: Option<String>,
         pub saved_by: Uuid,
         pub created_at: ChronoDateTimeUtc,
+        /// A `RevisionKind`'s word.
+        pub kind: String,
+        /// For autosaves kept as one row: the first revision it stands for.
+        pub first_revision: Option<i32>,
+        pub first_saved_at: Option<ChronoDateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -247,8 +252,27 @@ mod revision {
 /// A sum of counts as BIGINT: PostgreSQL sums a BIGINT into a NUMERIC.
 const SUM_N: &str = "CAST(SUM(n) AS BIGINT)";
 
-/// Revisions kept per post; older ones are dropped on save.
-pub(crate) const KEEP_REVISIONS: i32 = 50;
+/// Revision rows kept per post; older ones are dropped on save. Counted in
+/// rows, not numbers: coalesced autosaves leave gaps in the numbers.
+pub(crate) const KEEP_REVISIONS: u64 = 50;
+
+/// An autosave this soon after the same person's previous autosave of the
+/// same post replaces that revision row instead of adding one: a few minutes
+/// of typing are one step back, not a dozen.
+const COALESCE_AUTOSAVES: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+/// But a row stands for at most this long a stretch of autosaves, so an
+/// afternoon's writing still leaves a trail to go back along.
+const COALESCE_AT_MOST: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
+
+/// Whether an autosave by `by` at `at` takes the place of `latest`, the
+/// post's newest revision row.
+fn coalesces(latest: &revision::Model, by: UserId, at: DateTime<Utc>) -> bool {
+    let started = latest.first_saved_at.unwrap_or(latest.created_at);
+    RevisionKind::parse(&latest.kind) == RevisionKind::Autosave
+        && latest.saved_by == by.as_uuid()
+        && at - latest.created_at <= COALESCE_AUTOSAVES
+        && at - started <= COALESCE_AT_MOST
+}
 
 fn unexpected(context: &'static str) -> impl FnOnce(DbErr) -> PostsError {
     move |error| PostsError::unexpected(format!("{context}: {error}"))
@@ -1349,7 +1373,9 @@ impl PostsStore {
     /// 409. Reads go through `txn` only. A new post's rows wait in `later` for
     /// the batch's one flush: nothing else in the batch can name a post that
     /// no reply has announced yet. Answers the ids of the post's tags, in the
-    /// order of their first appearance in `record.tags`.
+    /// order of their first appearance in `record.tags`. The revision is
+    /// kept as `kind`; an autosave may take the place of the one before it
+    /// (see [`coalesces`]).
     pub async fn write_post<C: ConnectionTrait>(
         txn: &C,
         later: &mut Batch,
@@ -1357,6 +1383,7 @@ impl PostsStore {
         record: &PostRecord,
         previous: Option<i32>,
         saved_by: UserId,
+        kind: RevisionKind,
     ) -> Result<Vec<Uuid>, PostsError> {
         let (id, author) = (record.id.as_uuid(), record.author.as_uuid());
         let model = post::ActiveModel {
@@ -1391,7 +1418,7 @@ impl PostsStore {
             })
             .collect();
         let names: Vec<&str> = record.tags.iter().map(|(name, _)| name.as_str()).collect();
-        let revision = revision::ActiveModel {
+        let mut revision = revision::ActiveModel {
             // Time-ordered, as post ids are (see `create`).
             id: Set(Uuid::now_v7()),
             post_id: Set(id),
@@ -1408,6 +1435,9 @@ impl PostsStore {
             feature_image: Set(record.feature_image.clone()),
             saved_by: Set(saved_by.as_uuid()),
             created_at: Set(record.updated_at),
+            kind: Set(kind.as_str().to_owned()),
+            first_revision: Set(None),
+            first_saved_at: Set(None),
         };
         let links = |tag_ids: &[Uuid]| -> Vec<post_tag::ActiveModel> {
             tag_ids
@@ -1507,17 +1537,52 @@ impl PostsStore {
             .as_ref()
             .map(|(slug, status)| (slug.as_str(), status == PostStatus::Published.as_str()));
         Self::write_slug_redirects(txn, id, old, record).await?;
+        if kind == RevisionKind::Autosave {
+            let latest = revision::Entity::find()
+                .filter(revision::Column::PostId.eq(id))
+                .order_by_desc(revision::Column::Revision)
+                .one(txn)
+                .await
+                .map_err(unexpected("reading the latest revision"))?;
+            if let Some(latest) =
+                latest.filter(|latest| coalesces(latest, saved_by, record.updated_at))
+            {
+                // The row says which numbers and times it stands for, so the
+                // history list can say why numbers are missing.
+                revision.first_revision =
+                    Set(Some(latest.first_revision.unwrap_or(latest.revision)));
+                revision.first_saved_at =
+                    Set(Some(latest.first_saved_at.unwrap_or(latest.created_at)));
+                revision::Entity::delete_by_id(latest.id)
+                    .exec(txn)
+                    .await
+                    .map_err(unexpected("replacing an autosave"))?;
+            }
+        }
         revision::Entity::insert(revision)
             .exec_without_returning(txn)
             .await
             .map_err(unexpected("keeping a revision"))?;
-        if record.revision > KEEP_REVISIONS {
-            revision::Entity::delete_many()
+        if u64::try_from(record.revision).unwrap_or(0) > KEEP_REVISIONS {
+            let newest_dropped: Option<i32> = revision::Entity::find()
+                .select_only()
+                .column(revision::Column::Revision)
                 .filter(revision::Column::PostId.eq(id))
-                .filter(revision::Column::Revision.lte(record.revision - KEEP_REVISIONS))
-                .exec(txn)
+                .order_by_desc(revision::Column::Revision)
+                .offset(KEEP_REVISIONS)
+                .limit(1)
+                .into_tuple()
+                .one(txn)
                 .await
-                .map_err(unexpected("dropping old revisions"))?;
+                .map_err(unexpected("finding old revisions"))?;
+            if let Some(newest_dropped) = newest_dropped {
+                revision::Entity::delete_many()
+                    .filter(revision::Column::PostId.eq(id))
+                    .filter(revision::Column::Revision.lte(newest_dropped))
+                    .exec(txn)
+                    .await
+                    .map_err(unexpected("dropping old revisions"))?;
+            }
         }
         Ok(tag_ids)
     }
@@ -1528,6 +1593,7 @@ impl PostsStore {
         record: &PostRecord,
         previous: Option<i32>,
         saved_by: UserId,
+        kind: RevisionKind,
     ) -> Result<(), PostsError> {
         let shared = std::sync::Arc::new(record.clone());
         let known = self.known_tags.clone();
@@ -1536,7 +1602,7 @@ impl PostsStore {
             .write(move |txn, later| {
                 let (record, known) = (shared.clone(), known.clone());
                 Box::pin(async move {
-                    Self::write_post(txn, later, &known, &record, previous, saved_by).await
+                    Self::write_post(txn, later, &known, &record, previous, saved_by, kind).await
                 })
             })
             .await?;
@@ -1582,8 +1648,15 @@ impl PostsStore {
                     if let Some(row) = earlier {
                         return Ok((Some(PostId::from_uuid(row.post_id)), Vec::new()));
                     }
+                    // An import keeps what the source said: live or not.
+                    let kind = if record.is_public() {
+                        RevisionKind::Published
+                    } else {
+                        RevisionKind::Saved
+                    };
                     let tag_ids =
-                        Self::write_post(txn, later, &known, record, None, record.author).await?;
+                        Self::write_post(txn, later, &known, record, None, record.author, kind)
+                            .await?;
                     later.sources.push(post_source::ActiveModel {
                         source: Set(source.clone()),
                         post_id: Set(record.id.as_uuid()),
@@ -1841,6 +1914,9 @@ impl PostsStore {
             feature_image: model.feature_image,
             saved_by: UserId::from_uuid(model.saved_by),
             created_at: model.created_at,
+            kind: RevisionKind::parse(&model.kind),
+            first_revision: model.first_revision,
+            first_saved_at: model.first_saved_at,
         }
     }
 

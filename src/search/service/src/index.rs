@@ -1052,6 +1052,7 @@ mod tests {
             created_at: at,
             updated_at: at,
             words: 0,
+            seo: Default::default(),
         }
     }
 
