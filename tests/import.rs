@@ -51,7 +51,11 @@ async fn a_wordpress_export_comes_in_with_its_images_dates_tags_and_statuses_onc
         html.contains("&#x2f;tag&#x2f;touring&#x2f;\" rel=\"tag\">Touring</a>"),
         "{html}"
     );
-    assert!(html.contains("alt=\"My red bicycle\""), "{html}");
+    // The attachment's alt text came over with it, and media's words win.
+    assert!(
+        html.contains("alt=\"A red bicycle against a wall\""),
+        "{html}"
+    );
     assert!(
         html.contains("srcset=\"/media/"),
         "an image from media: {html}"
