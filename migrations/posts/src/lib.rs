@@ -1,6 +1,7 @@
 //! The posts store's migrations: posts and pages, tags, revisions, and
 //! what keeps listings and counts fast at 100,000 posts; redirects; where
-//! imported posts came from; preview links; the site's settings.
+//! imported posts came from; preview links; the site's settings; which
+//! drafts wait for review.
 
 pub use sea_orm_migration;
 use sea_orm_migration::prelude::*;
@@ -15,6 +16,7 @@ mod m20261205_000011_preview_links;
 mod m20261205_000012_site_settings;
 mod m20261205_000013_tag_descriptions;
 mod m20261205_000014_post_seo;
+mod m20261205_000018_review_requests;
 
 pub struct PostsMigrator;
 
@@ -32,6 +34,7 @@ impl MigratorTrait for PostsMigrator {
             Box::new(m20261205_000012_site_settings::Migration),
             Box::new(m20261205_000013_tag_descriptions::Migration),
             Box::new(m20261205_000014_post_seo::Migration),
+            Box::new(m20261205_000018_review_requests::Migration),
         ]
     }
 

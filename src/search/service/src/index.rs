@@ -1052,6 +1052,8 @@ mod tests {
             created_at: at,
             updated_at: at,
             words: 0,
+            seo: Default::default(),
+            review_requested_at: None,
         }
     }
 
