@@ -1,11 +1,12 @@
 // The post editor (`#/posts/new`, `#/posts/{id}`): writing with a live preview, saving
 // (by hand, Ctrl+S, and autosave for drafts), publishing (or submitting for review),
-// conflicts, revisions and deletion.
+// conflicts, revisions and deletion. The toolbar and its aids live in toolbar.js.
 
 import { api } from "./api.js";
 import { h, field, say, toast, confirmDialog, formatDate, toSiteInput, fromSiteInput, siteZoneName } from "./ui.js";
 import { pickMedium } from "./media.js";
 import { pickPost } from "./links.js";
+import { createToolbar } from "./toolbar.js";
 
 const AUTOSAVE_MS = 3000;
 const PREVIEW_MS = 400;
@@ -93,8 +94,10 @@ export async function render(main, ctx, params) {
   excerpt.value = excerptGiven;
   if (post && !excerptGiven) excerpt.placeholder = post.excerpt;
 
-  const insertButton = h("button", { type: "button", class: "secondary small", onclick: insertImage }, "Insert image");
-  const linkButton = h("button", { type: "button", class: "secondary small", onclick: insertLink }, "Insert link");
+  // Short words in the toolbar; the names say the whole of it.
+  const insertButton = h("button", { type: "button", class: "secondary small", onclick: insertImage, "aria-label": "Insert image", title: "Insert an image from the library" }, "Image");
+  const linkButton = h("button", { type: "button", class: "secondary small", onclick: insertLink, "aria-label": "Insert link to a post", title: "Insert a link to a post or page" }, "Link to a post");
+  const writing = createToolbar(markdown, { imageButton: insertButton, postLinkButton: linkButton });
 
   // ---- Preview ----
   const previewBody = h("div", { class: "preview-body" });
@@ -208,9 +211,12 @@ export async function render(main, ctx, params) {
         field("Title", title),
         h(
           "div",
-          { class: "field" },
-          h("div", { class: "spread editor-md-head" }, h("label", { for: markdown.id }, "Markdown"), h("div", { class: "row" }, linkButton, insertButton)),
+          { class: "field editor-md" },
+          h("div", { class: "spread editor-md-head" }, h("label", { for: markdown.id }, "Markdown"), writing.focusButton),
+          writing.toolbar,
+          writing.uploads,
           markdown,
+          writing.counter,
         ),
       ),
       preview,
@@ -249,8 +255,8 @@ export async function render(main, ctx, params) {
   if (!canEdit) {
     for (const control of [title, slug, markdown, tags, excerpt, metaTitle, metaDescription, canonical]) control.readOnly = true;
     chooseSocial.hidden = true;
-    insertButton.hidden = true;
-    linkButton.hidden = true;
+    writing.toolbar.hidden = true;
+    writing.focusButton.hidden = true;
     chooseFeature.hidden = true;
     actions.hidden = true;
     more.hidden = true;
@@ -978,5 +984,6 @@ export async function render(main, ctx, params) {
     clearTimeout(autosaveTimer);
     clearTimeout(previewTimer);
     document.removeEventListener("keydown", onKey);
+    writing.destroy();
   };
 }
