@@ -712,6 +712,7 @@ impl Importer {
                 publish_at,
                 feature_image,
                 seo: None,
+                review: None,
             },
             published_at: item.date_gmt,
             created_at: item.date_gmt,

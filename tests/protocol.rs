@@ -712,6 +712,108 @@ fn every_message_and_reply_round_trips_through_serde() {
     );
 }
 
+/// A post's review request crosses the wire both ways: asked for in a save,
+/// filtered on in a list, shown in the post and its summary; a peer that
+/// predates it still reads and writes posts.
+#[test]
+fn a_review_request_round_trips_and_an_older_peer_is_still_understood() {
+    use folio::posts::domain::{PostKind, PostStatus, Title};
+    let at = Utc::now();
+    let view = posts::PostView {
+        id: PostId::from_uuid(Uuid::now_v7()),
+        kind: PostKind::Post,
+        title: "Field notes".into(),
+        slug: "field-notes".into(),
+        markdown: "Seen today.".into(),
+        html: "<p>Seen today.</p>".into(),
+        excerpt: "Seen today.".into(),
+        tags: Vec::new(),
+        status: PostStatus::Draft,
+        publish_at: None,
+        published_at: None,
+        feature_image: None,
+        author: user_id(),
+        revision: 2,
+        created_at: at,
+        updated_at: at,
+        words: 2,
+        seo: posts::PostSeo::default(),
+        review_requested_at: Some(at),
+    };
+    message_round_trips(
+        posts::UpdatePost {
+            id: view.id,
+            revision: 1,
+            fields: posts::PostFields {
+                title: Some(Title::parse("Field notes").unwrap()),
+                review: Some(true),
+                ..posts::PostFields::default()
+            },
+        },
+        view.clone(),
+    );
+    let summary = posts::PostSummary {
+        id: view.id,
+        kind: view.kind,
+        title: view.title.clone(),
+        slug: view.slug.clone(),
+        excerpt: view.excerpt.clone(),
+        tags: Vec::new(),
+        status: view.status,
+        publish_at: None,
+        published_at: None,
+        feature_image: None,
+        author: view.author,
+        revision: view.revision,
+        created_at: at,
+        updated_at: at,
+        words: 2,
+        markdown: None,
+        html: None,
+        review_requested_at: Some(at),
+    };
+    message_round_trips(
+        posts::ListPosts {
+            awaiting_review: true,
+            page: 1,
+            per_page: 20,
+            ..posts::ListPosts::default()
+        },
+        posts::SummaryPage {
+            posts: vec![summary],
+            total: 1,
+            total_exact: true,
+            page: 1,
+            per_page: 20,
+        },
+    );
+
+    // What a peer from before review requests sends and answers.
+    let mut old_view = serde_json::to_value(&view).unwrap();
+    old_view
+        .as_object_mut()
+        .unwrap()
+        .remove("review_requested_at");
+    let read: posts::PostView = serde_json::from_value(old_view).unwrap();
+    assert_eq!(read.review_requested_at, None);
+    let fields: posts::PostFields = serde_json::from_value(serde_json::json!({
+        "kind": null, "title": "Old", "slug": null, "markdown": null, "tags": null, "status": null
+    }))
+    .unwrap();
+    assert_eq!(fields.review, None);
+    let list: posts::ListPosts = serde_json::from_value(serde_json::json!({
+        "status": null, "kind": null, "tag": null, "author": null, "search": null,
+        "page": 1, "per_page": 20
+    }))
+    .unwrap();
+    assert!(!list.awaiting_review);
+    let unasked = serde_json::to_value(posts::PostFields::default()).unwrap();
+    assert!(
+        unasked.get("review").is_none(),
+        "a save that does not ask says nothing an older peer would refuse: {unasked}"
+    );
+}
+
 /// Media's messages name blobs, never files: the keys that cross the wire
 /// (an upload's staging blob, a file to serve) refuse anything a host path
 /// could be, so a path can't be smuggled in or leak out.

@@ -425,7 +425,7 @@ async fn code_injection_reaches_every_public_page_but_no_preview_and_only_from_a
         .unwrap();
     let preview = app
         .anonymous
-        .get(link["url"].as_str().unwrap().to_owned())
+        .get(link["url"].as_str().unwrap())
         .send()
         .await
         .unwrap();

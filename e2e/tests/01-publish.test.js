@@ -71,9 +71,8 @@ test("the owner publishes a post with a table, highlighted code and a responsive
       await visible(preview.locator("table"), "a table in the preview");
     });
 
-    await step('choose "Publish now" and save', async () => {
-      await page.getByRole("radio", { name: "Publish now" }).check();
-      await page.getByRole("button", { name: "Save", exact: true }).click();
+    await step('press "Publish"', async () => {
+      await page.getByRole("button", { name: "Publish", exact: true }).click();
       await visible(page.getByRole("link", { name: "View post" }), 'the "View post" link after publishing');
     });
 

@@ -40,7 +40,7 @@ test("a save based on an old revision shows who-saved-first and keeps the text",
     await step("tab 1 edits and saves", async () => {
       current = tab1;
       await tab1.getByLabel("Markdown", { exact: true }).fill(ONE);
-      await tab1.getByRole("button", { name: "Save", exact: true }).click();
+      await tab1.getByRole("button", { name: "Save draft", exact: true }).click();
       await eventually(
         async () => (await server.apiOk("GET", `/api/v1/posts/${post.id}`)).markdown === ONE,
         { what: "tab 1's text to be saved" },
@@ -50,7 +50,7 @@ test("a save based on an old revision shows who-saved-first and keeps the text",
     await step("tab 2 edits and saves", async () => {
       current = tab2;
       await tab2.getByLabel("Markdown", { exact: true }).fill(TWO);
-      await tab2.getByRole("button", { name: "Save", exact: true }).click();
+      await tab2.getByRole("button", { name: "Save draft", exact: true }).click();
     });
 
     await step("tab 2 shows an alert that someone else saved the post", async () => {

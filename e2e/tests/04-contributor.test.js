@@ -21,7 +21,7 @@ test("a contributor saves a draft, sees no publish controls, and cannot publish 
       await visible(page.getByRole("heading", { name: "New post", level: 1 }), "the New post heading");
     });
 
-    await step('there is no "Publish now" or "Schedule" control', async () => {
+    await step('there is no "Publish", "Publish now" or "Schedule" control', async () => {
       await visible(page.getByLabel("Title", { exact: true }), "the Title field");
       for (const name of [/publish now/i, /schedule/i]) {
         assert.equal(await page.getByRole("radio", { name }).count(), 0, `no radio named ${name}`);
@@ -29,13 +29,14 @@ test("a contributor saves a draft, sees no publish controls, and cannot publish 
         assert.equal(await page.getByLabel(name).count(), 0, `no control labelled ${name}`);
       }
       assert.equal(await page.getByLabel("Publish at").count(), 0, 'no "Publish at" field');
+      assert.equal(await page.getByRole("button", { name: "Publish", exact: true }).count(), 0, 'no "Publish" button');
       await visible(page.getByText(/an editor will publish/i), "the note that an editor will publish it");
     });
 
     await step("write and save", async () => {
       await page.getByLabel("Title", { exact: true }).fill(TITLE);
       await page.getByLabel("Markdown", { exact: true }).fill("Please publish me, editor.\n");
-      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByRole("button", { name: "Save draft", exact: true }).click();
       await hasText(page.getByRole("status").filter({ hasText: /saved/i }), /^Saved at/i, "the editor's save status line");
     });
 

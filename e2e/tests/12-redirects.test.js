@@ -37,7 +37,8 @@ test("a changed slug and a redirect added on the Redirects screen both lead read
       await page.getByRole("link", { name: TITLE }).click();
       await visible(page.getByRole("heading", { name: "Edit post", level: 1 }), "the Edit post heading");
       await page.getByLabel("Slug", { exact: true }).fill("we-have-moved");
-      await page.getByRole("button", { name: "Save", exact: true }).click();
+      // A live post's save is its Update.
+      await page.getByRole("button", { name: "Update", exact: true }).click();
       await eventually(async () => (await server.apiOk("GET", `/api/v1/posts/${post.id}`)).slug === "we-have-moved", {
         what: "the new slug saved",
       });

@@ -20,8 +20,7 @@ test("the owner makes an About page from the posts list", { timeout: 90_000 }, a
     await step("write it and publish it", async () => {
       await page.getByLabel("Title", { exact: true }).fill("About");
       await page.getByLabel("Markdown", { exact: true }).fill("We write about *harbours*.\n");
-      await page.getByRole("radio", { name: "Publish now" }).check();
-      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByRole("button", { name: "Publish", exact: true }).click();
       await visible(page.getByRole("heading", { name: "Edit page", level: 1 }), "the Edit page heading");
       await shot(page, "editor-page");
     });

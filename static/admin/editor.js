@@ -1,11 +1,13 @@
 // The post editor (`#/posts/new`, `#/posts/{id}`): writing with a live preview, saving
-// (by hand, Ctrl+S, and autosave for drafts), publishing, conflicts, revisions and deletion.
+// (by hand, Ctrl+S, and autosave for drafts), publishing (or submitting for review),
+// conflicts, revisions and deletion. The toolbar and its aids live in toolbar.js.
 
 import { api } from "./api.js";
 import { h, field, say, toast, confirmDialog, formatDate, toSiteInput, fromSiteInput, siteZoneName } from "./ui.js";
 import { pickMedium, describeForPost } from "./media.js";
 import { pickPost } from "./links.js";
 import { showHistory, askRestore, restoredTags } from "./history.js";
+import { createToolbar } from "./toolbar.js";
 
 const AUTOSAVE_MS = 3000;
 const PREVIEW_MS = 400;
@@ -93,8 +95,10 @@ export async function render(main, ctx, params) {
   excerpt.value = excerptGiven;
   if (post && !excerptGiven) excerpt.placeholder = post.excerpt;
 
-  const insertButton = h("button", { type: "button", class: "secondary small", onclick: insertImage }, "Insert image");
-  const linkButton = h("button", { type: "button", class: "secondary small", onclick: insertLink }, "Insert link");
+  // Short words in the toolbar; the names say the whole of it.
+  const insertButton = h("button", { type: "button", class: "secondary small", onclick: insertImage, "aria-label": "Insert image", title: "Insert an image from the library" }, "Image");
+  const linkButton = h("button", { type: "button", class: "secondary small", onclick: insertLink, "aria-label": "Insert link to a post", title: "Insert a link to a post or page" }, "Link to a post");
+  const writing = createToolbar(markdown, { imageButton: insertButton, postLinkButton: linkButton });
 
   // ---- Preview ----
   const previewBody = h("div", { class: "preview-body" });
@@ -146,23 +150,41 @@ export async function render(main, ctx, params) {
     h("div", { class: "field" }, h("span", { class: "label" }, "Social image"), socialView, h("div", { class: "row" }, chooseSocial, removeSocial)),
   );
 
-  // ---- Status ----
-  const statusBox = h("fieldset", { class: "editor-status" });
+  // ---- Publishing: one primary action that follows the post's state ----
+  // Save keeps the post as it is (a draft stays a draft, a live post is updated); the
+  // primary button changes what readers see: Publish, Schedule, Update — or, for a
+  // contributor, Submit for review. The line beside them says what is live.
   const publishAt = h("input", { type: "datetime-local", name: "publish_at" });
   const publishAtField = field("Publish at", publishAt, `The site's time (${siteZoneName()}, set in Settings).`);
-  let radios = [];
+  let scheduling = false;
+  const closeSchedule = h("button", { type: "button", class: "link small", onclick: () => setScheduling(false) }, "Don't schedule");
+  const scheduleBox = h("div", { class: "editor-schedule", hidden: true }, publishAtField, closeSchedule);
 
-  // ---- Actions ----
-  const saveButton = h("button", { type: "submit", class: "primary" }, "Save");
-  const line = h("span", { class: "muted editor-line", role: "status", "aria-live": "polite" });
+  const saveButton = h("button", { type: "submit", class: "secondary" }, "Save draft");
+  const primaryButton = h("button", { type: "button", class: "primary", onclick: primaryAction }, "Publish");
+  const scheduleButton = h("button", { type: "button", class: "secondary", "aria-expanded": "false", onclick: () => setScheduling(true) }, "Schedule…");
+  const draftButton = h("button", { type: "button", class: "secondary", onclick: switchToDraft }, "Switch to draft");
+  const withdrawButton = h("button", { type: "button", class: "secondary", onclick: () => save("manual", { review: false }) }, "Withdraw from review");
+  const liveText = h("span", {});
   const viewLink = h("a", { class: "editor-view", href: "#", target: "_blank", rel: "noopener", hidden: true }, "View post");
+  const liveLine = h("p", { class: "editor-live", id: "editor-live" }, liveText, viewLink);
+  const line = h("span", { class: "muted editor-line", role: "status", "aria-live": "polite" });
   const alertBox = h("div", { class: "editor-alert" });
   const actions = h(
     "div",
     { class: "editor-actions" },
-    h("div", { class: "row" }, saveButton, line, viewLink),
+    h(
+      "div",
+      { class: "editor-publish" },
+      h("div", { class: "editor-state" }, liveLine, line),
+      h("div", { class: "row editor-buttons" }, draftButton, withdrawButton, scheduleButton, saveButton, primaryButton),
+    ),
+    // Only for those who may publish: a contributor's screen has no time to pick.
+    canPublish ? scheduleBox : null,
     alertBox,
   );
+  // An editor opening a draft someone submitted is told so, above everything.
+  const reviewNotice = h("div", { class: "editor-review-notice", hidden: true });
 
   // ---- History and deletion (only once the post exists) ----
   const historyBody = h("div", { class: "history-body" });
@@ -190,9 +212,12 @@ export async function render(main, ctx, params) {
         field("Title", title),
         h(
           "div",
-          { class: "field" },
-          h("div", { class: "spread editor-md-head" }, h("label", { for: markdown.id }, "Markdown"), h("div", { class: "row" }, linkButton, insertButton)),
+          { class: "field editor-md" },
+          h("div", { class: "spread editor-md-head" }, h("label", { for: markdown.id }, "Markdown"), writing.focusButton),
+          writing.toolbar,
+          writing.uploads,
           markdown,
+          writing.counter,
         ),
       ),
       preview,
@@ -210,7 +235,7 @@ export async function render(main, ctx, params) {
         field("Excerpt", excerpt, "Shown in lists and feeds. Made from the first paragraph if left empty."),
         seoPanel,
       ),
-      h("div", { class: "editor-side" }, featureSet, statusBox),
+      h("div", { class: "editor-side" }, featureSet),
     ),
     actions,
   );
@@ -218,7 +243,7 @@ export async function render(main, ctx, params) {
   slug.setAttribute("aria-describedby", `${slug.getAttribute("aria-describedby")} slug-error`);
 
   const offer = h("div", { class: "editor-offer" });
-  main.replaceChildren(h("div", { class: "editor-page" }, heading, readOnlyNotice(), offer, form, post ? more : null));
+  main.replaceChildren(h("div", { class: "editor-page" }, heading, readOnlyNotice(), reviewNotice, offer, form, post ? more : null));
 
   function readOnlyNotice() {
     if (canEdit) return null;
@@ -231,8 +256,8 @@ export async function render(main, ctx, params) {
   if (!canEdit) {
     for (const control of [title, slug, markdown, tags, excerpt, metaTitle, metaDescription, canonical]) control.readOnly = true;
     chooseSocial.hidden = true;
-    insertButton.hidden = true;
-    linkButton.hidden = true;
+    writing.toolbar.hidden = true;
+    writing.focusButton.hidden = true;
     chooseFeature.hidden = true;
     actions.hidden = true;
     more.hidden = true;
@@ -260,9 +285,9 @@ export async function render(main, ctx, params) {
     if (socialImage) seo.social_image = socialImage;
     return seo;
   }
+  /** A scheduled post's time is part of what a save keeps; a draft's open picker is not yet a choice. */
   function choice() {
-    const checked = radios.find((r) => r.checked);
-    return { status: checked ? checked.value : null, at: checked && checked.value === "schedule" ? publishAt.value : "" };
+    return post && post.status === "scheduled" ? publishAt.value : null;
   }
   let savedContent = JSON.stringify(content());
   let savedChoice = JSON.stringify(choice());
@@ -378,49 +403,98 @@ export async function render(main, ctx, params) {
     );
   }
 
-  // ---- Status controls ----
+  // ---- Publishing controls ----
+  const waiting = () => Boolean(post && post.status === "draft" && post.review_requested_at);
+
+  /** Brings the controls in line with the post as the server holds it. */
   function buildStatus() {
-    radios = [];
-    const children = [h("legend", {}, "Status")];
     const status = post ? post.status : "draft";
-    if (!canPublish) {
-      children.push(
-        h("p", {}, h("span", { class: `badge ${status}` }, status === "draft" ? "Draft" : status)),
-        h("p", { class: "hint" }, "You can save drafts; an editor will publish this post."),
-      );
-    } else if (status === "published") {
-      children.push(
-        h("p", { class: "row" },
-          h("span", { class: "badge published" }, "Published"),
-          post.published_at ? h("span", { class: "muted" }, formatDate(post.published_at)) : null),
-        h("p", { class: "hint" }, "Changes go live when you press Save."),
-        h("button", { type: "button", class: "secondary", onclick: unpublish }, "Unpublish"),
-      );
+    // The picker starts closed; a scheduled post's time waits in it, to be changed.
+    scheduling = false;
+    publishAt.value = status === "scheduled" ? toSiteInput(post.publish_at) : "";
+    if (status === "published") {
+      liveText.textContent = `Published ${formatDate(post.published_at || post.updated_at)} · `;
+    } else if (status === "scheduled") {
+      liveText.textContent = `Scheduled for ${formatDate(post.publish_at)} — not on the site yet`;
+    } else if (waiting()) {
+      liveText.textContent = `Draft — waiting for review since ${formatDate(post.review_requested_at)}`;
+    } else if (!canPublish) {
+      liveText.textContent = "Draft — an editor will publish it once you submit it for review";
     } else {
-      const name = "editor-status-choice";
-      const radio = (value, label) => {
-        const input = h("input", { type: "radio", name, value, onchange: () => { publishAtField.hidden = choice().status !== "schedule"; changed(); } });
-        radios.push(input);
-        return h("label", { class: "radio" }, input, ` ${label}`);
-      };
-      const options = h("div", { class: "editor-radios" }, radio("draft", "Draft"), radio("now", "Publish now"), radio("schedule", "Schedule"));
-      const selected = status === "scheduled" ? "schedule" : "draft";
-      radios.find((r) => r.value === selected).checked = true;
-      publishAt.value = status === "scheduled" ? toSiteInput(post.publish_at) : "";
-      publishAtField.hidden = selected !== "schedule";
-      children.push(
-        status === "scheduled"
-          ? h("p", { class: "row" }, h("span", { class: "badge scheduled" }, "Scheduled"), h("span", { class: "muted" }, formatDate(post.publish_at)))
-          : null,
-        options,
-        publishAtField,
-        h("p", { class: "hint" }, "Takes effect when you press Save."),
-      );
+      liveText.textContent = "Draft — not on the site";
     }
-    statusBox.replaceChildren(...children.filter(Boolean));
-    viewLink.hidden = !(post && post.status === "published");
+    viewLink.hidden = status !== "published";
     if (post) viewLink.href = `/${post.slug}/`;
     viewLink.textContent = `View ${noun()}`;
+    showReviewNotice();
+    controls();
+  }
+
+  /** Which buttons show, and what the primary one says, for the state and the open picker. */
+  function controls() {
+    const status = post ? post.status : "draft";
+    const draft = status === "draft";
+    saveButton.hidden = !draft;
+    scheduleBox.hidden = !canPublish || !scheduling;
+    closeSchedule.textContent = draft ? "Don't schedule" : "Keep the time";
+    scheduleButton.textContent = draft ? "Schedule…" : "Change time…";
+    scheduleButton.hidden = !canPublish || status === "published" || scheduling;
+    scheduleButton.setAttribute("aria-expanded", String(scheduling));
+    draftButton.hidden = !canPublish || draft;
+    withdrawButton.hidden = !(own && waiting());
+    let label = null;
+    if (!canPublish) label = draft && !waiting() ? "Submit for review" : null;
+    else if (draft) label = scheduling ? "Schedule" : "Publish";
+    else label = "Update";
+    primaryButton.hidden = label === null;
+    if (label) primaryButton.textContent = label;
+    // Where Save is the only action left (a contributor's submitted draft), it leads.
+    saveButton.className = label === null ? "primary" : "secondary";
+  }
+
+  function setScheduling(on) {
+    scheduling = on;
+    if (!on) {
+      publishAt.value = post && post.status === "scheduled" ? toSiteInput(post.publish_at) : "";
+      changed();
+    }
+    controls();
+    if (on) publishAt.focus();
+    else scheduleButton.focus();
+  }
+
+  function primaryAction() {
+    const status = post ? post.status : "draft";
+    if (!canPublish) return save("manual", { review: true });
+    if (status === "draft") return save("manual", { status: scheduling ? "scheduled" : "published" });
+    // Update: a live post saves as it is; a scheduled one keeps (or moves to) the picked time.
+    return save("manual", status === "scheduled" ? { status: "scheduled" } : null);
+  }
+
+  async function switchToDraft() {
+    if (post && post.status === "published") {
+      const sure = await confirmDialog(`Switch to draft? The ${noun()} leaves the site; your changes here are saved with it.`, "Switch to draft");
+      if (!sure) return;
+    }
+    save("manual", { status: "draft" });
+  }
+
+  /** For those who may publish it: a draft someone submitted, and since when. */
+  async function showReviewNotice() {
+    if (!canPublish || !waiting()) {
+      reviewNotice.hidden = true;
+      reviewNotice.replaceChildren();
+      return;
+    }
+    const since = formatDate(post.review_requested_at);
+    const who = post.author === me.id ? "You" : (await authorName(post.author)) || "Its writer";
+    if (destroyed || !waiting()) return;
+    reviewNotice.replaceChildren(
+      h("p", { class: "card notice-box" },
+        h("strong", {}, "Waiting for review. "),
+        `${who} submitted this draft on ${since}. Publishing it (or scheduling it) answers the request.`),
+    );
+    reviewNotice.hidden = false;
   }
 
   // ---- Feature image ----
@@ -622,20 +696,21 @@ export async function render(main, ctx, params) {
   }
 
   /**
-   * `kind` is "auto" (content only, drafts only) or "manual" (also the status choice).
-   * `status` forces a status (Unpublish). Saves never overlap: one that comes
-   * while another is on its way runs after it, on the new revision.
+   * `kind` is "auto" (content only, drafts only) or "manual". `intent` is what the
+   * button asked for besides saving: `{status}` (publish, schedule, switch to draft) or
+   * `{review}` (submit for review, withdraw). Saves never overlap: one that comes while
+   * another is on its way runs after it, on the new revision.
    */
-  async function save(kind, status = null) {
+  async function save(kind, intent = null) {
     if (destroyed || !canEdit) return;
     if (inFlight) {
-      if (kind === "manual") queued = { kind, status };
-      else if (!queued) queued = { kind, status };
+      if (kind === "manual") queued = { kind, intent };
+      else if (!queued) queued = { kind, intent };
       return;
     }
     clearTimeout(autosaveTimer);
     if (kind === "auto" && (!autosaves() || !contentDirty())) return;
-    inFlight = attempt(kind, status);
+    inFlight = attempt(kind, intent);
     let ok = false;
     try {
       ok = await inFlight;
@@ -645,19 +720,23 @@ export async function render(main, ctx, params) {
     if (destroyed) return;
     const next = queued;
     queued = null;
-    if (next) save(next.kind, next.status);
+    if (next) save(next.kind, next.intent);
     // After a failure autosave waits for the next edit instead of retrying every few seconds.
     else if (ok) changed();
   }
 
-  async function attempt(kind, forcedStatus) {
+  async function attempt(kind, intent) {
     const values = content();
-    const picked = choice();
+    const status = intent && intent.status ? intent.status : null;
+    // Ctrl+S on a scheduled post keeps it scheduled, at the time the picker shows.
+    const schedule = status === "scheduled" || (!status && kind === "manual" && canPublish && post && post.status === "scheduled");
     if (kind === "manual") {
       if (!values.title) return problem("Give the post a title before saving.", title);
       if (!checkSlug()) return problem("The slug isn't valid: use lowercase letters, digits and single hyphens.", slug);
-      if (!forcedStatus && picked.status === "schedule" && (!picked.at || Number.isNaN(fromSiteInput(picked.at).getTime()))) {
-        return problem("Choose the date and time to publish at, or pick another status.", publishAt);
+      if (schedule) {
+        const at = publishAt.value ? fromSiteInput(publishAt.value) : null;
+        if (!at || Number.isNaN(at.getTime())) return problem("Choose the date and time to publish at.", publishAt);
+        if (at.getTime() <= Date.now()) return problem("That time has passed: choose a later one, or publish now.", publishAt);
       }
     }
     const creating = !post;
@@ -671,18 +750,20 @@ export async function render(main, ctx, params) {
     };
     if (values.slug) body.slug = values.slug;
     if (values.excerpt !== savedExcerpt) body.excerpt = values.excerpt || null;
-    let status = forcedStatus;
-    if (!status && kind === "manual" && canPublish && picked.status) {
-      status = { draft: "draft", now: "published", schedule: "scheduled" }[picked.status];
-      if (status === "scheduled") body.publish_at = fromSiteInput(picked.at).toISOString();
+    if (schedule) {
+      body.status = "scheduled";
+      body.publish_at = fromSiteInput(publishAt.value).toISOString();
+    } else if (status) {
+      body.status = status;
     }
-    if (status) body.status = status;
+    if (intent && typeof intent.review === "boolean") body.review = intent.review;
     if (!creating) body.revision = post.revision;
     // The history labels it, and keeps a few minutes of autosaves as one revision.
     if (kind === "auto") body.autosave = true;
 
     setLine("Saving…");
     const before = post ? post.status : "draft";
+    const wasWaiting = waiting();
     let saved;
     try {
       saved = creating
@@ -710,24 +791,35 @@ export async function render(main, ctx, params) {
     if (!contentDirty()) dropBackup();
     savedExcerpt = values.excerpt;
     if (kind === "manual" || post.status !== before) {
-      // The status controls now show what the server holds.
+      // The controls now show what the server holds.
       buildStatus();
       savedChoice = JSON.stringify(choice());
     }
     say(alertBox, null);
     setLine(`Saved at ${clock()}`);
-    if (post.status !== before) {
-      if (post.status === "published") toast("Published.");
+    if (post.status !== before || (post.status === "scheduled" && schedule)) {
+      if (post.status === "published") toast(`Published. It is on the site now.`);
       else if (post.status === "scheduled") toast(`Scheduled for ${formatDate(post.publish_at)}.`);
-      else if (before === "published") toast("Unpublished: it is a draft again.");
+      else if (before === "published") toast("Switched to draft: it is no longer on the site.");
+      else if (before === "scheduled") toast("Switched to draft: it will not be published.");
+    } else if (waiting() && !wasWaiting) {
+      toast("Submitted for review. Editors see it in their list.");
+    } else if (wasWaiting && !waiting()) {
+      toast("Withdrawn from review.");
     }
     if (historyPanel.open) loadHistory();
     return true;
   }
 
-  async function unpublish() {
-    const sure = await confirmDialog("Unpublish this post? It leaves the site and becomes a draft; your changes here are saved with it.", "Unpublish");
-    if (sure) save("manual", "draft");
+  let writers = null;
+  /** A writer's name, for the review notice; the list of authors is asked for once. */
+  async function authorName(id) {
+    if (!writers) {
+      writers = api("GET", "/api/v1/authors")
+        .then((list) => new Map(list.map((a) => [a.id, a.name])))
+        .catch(() => new Map());
+    }
+    return (await writers).get(id);
   }
 
   // ---- History (history.js draws it; restoring changes this editor's fields) ----
@@ -871,6 +963,13 @@ export async function render(main, ctx, params) {
   });
   slug.addEventListener("input", checkSlug);
   publishAt.addEventListener("input", changed);
+  // Enter in the time field schedules, as a form's Enter would submit.
+  publishAt.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      primaryAction();
+    }
+  });
 
   function onKey(event) {
     if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "s") {
@@ -882,7 +981,6 @@ export async function render(main, ctx, params) {
 
   buildStatus();
   savedChoice = JSON.stringify(choice());
-  if (!canEdit) statusBox.disabled = true;
   setLine(post ? `Last saved ${formatDate(post.updated_at)}` : "Not saved yet");
   loadFeature();
   loadSocial();
@@ -899,5 +997,6 @@ export async function render(main, ctx, params) {
     clearTimeout(autosaveTimer);
     clearTimeout(previewTimer);
     document.removeEventListener("keydown", onKey);
+    writing.destroy();
   };
 }

@@ -1,4 +1,5 @@
-// The posts list (`#/posts`): filters, one page of posts as a table, and paging.
+// The posts list (`#/posts`): filters, one page of posts as a table, and paging; for
+// editors, the drafts waiting for their review.
 
 import { api } from "./api.js";
 import { h, field, say, formatDate } from "./ui.js";
@@ -8,6 +9,8 @@ const STATUSES = [
   ["draft", "Draft"],
   ["scheduled", "Scheduled"],
   ["published", "Published"],
+  // Not a status of its own: drafts whose writer asked for a review (`?review=waiting`).
+  ["review", "Waiting for review"],
 ];
 const STATUS_LABEL = { draft: "Draft", scheduled: "Scheduled", published: "Published" };
 
@@ -62,6 +65,7 @@ export async function render(main, ctx, params = {}) {
   const author = h("select", { name: "author" }, option("", "Any author", filters.author));
 
   const summary = h("p", { class: "muted posts-summary", role: "status", "aria-live": "polite" });
+  const reviewBox = h("div", { class: "posts-review", hidden: true });
   const feedback = h("div", { class: "feedback" });
   const results = h("div", { class: "posts-results" });
   const previous = h("button", { type: "button", class: "secondary", disabled: true, onclick: () => go(filters.page - 1) }, "Previous");
@@ -86,6 +90,7 @@ export async function render(main, ctx, params = {}) {
       field("Tag", tag),
       field("Author", author),
     ),
+    reviewBox,
     summary,
     feedback,
     results,
@@ -102,7 +107,8 @@ export async function render(main, ctx, params = {}) {
     // The API refuses empty values (`status=`), so only chosen filters are sent.
     for (const key of ["status", "type", "tag", "author", "q"]) {
       const value = key === "q" ? filters.q.trim() : filters[key];
-      if (value) query.set(key, value);
+      if (key === "status" && value === "review") query.set("review", "waiting");
+      else if (value) query.set(key, value);
     }
     query.set("page", String(filters.page));
     // The address follows the filters without adding a history entry per keystroke.
@@ -180,7 +186,9 @@ export async function render(main, ctx, params = {}) {
             h("td", { class: "posts-title", role: "cell" },
               h("a", { href: `#/posts/${post.id}` }, post.title || "(untitled)"),
               post.type === "page" ? h("span", { class: "muted posts-kind" }, " · page") : null),
-            h("td", { class: "posts-status", role: "cell" }, h("span", { class: `badge ${post.status}` }, STATUS_LABEL[post.status] || post.status)),
+            h("td", { class: "posts-status", role: "cell" },
+              h("span", { class: `badge ${post.status}` }, STATUS_LABEL[post.status] || post.status),
+              post.review_requested_at && post.status === "draft" ? h("span", { class: "badge review" }, "Waiting for review") : null),
             h("td", { class: "posts-author", role: "cell" }, names.get(post.author) || (post.author === ctx.me.id ? ctx.me.name : "—")),
             h("td", { class: `posts-tags${post.tags.length ? "" : " none"}`, role: "cell" }, post.tags.length ? post.tags.map((t) => t.name).join(", ") : h("span", { class: "muted" }, "—")),
             h("td", { class: "posts-date", role: "cell" }, when(post)),
@@ -244,7 +252,30 @@ export async function render(main, ctx, params = {}) {
     filters.author = author.value;
     Object.assign(remembered, filters);
   }
-  await load();
+  await Promise.all([load(), loadWaiting()]);
+
+  /** For those who publish others' posts: how many drafts wait for them, one click from the list. */
+  async function loadWaiting() {
+    if (!ctx.can("edit_any")) return;
+    let waiting = 0;
+    try {
+      waiting = (await api("GET", "/api/v1/posts?review=waiting&per_page=1")).total;
+    } catch {
+      // Only a pointer: the list itself says what went wrong, if anything did.
+      return;
+    }
+    if (!waiting || filters.status === "review") {
+      reviewBox.hidden = true;
+      return;
+    }
+    reviewBox.replaceChildren(
+      h("p", { class: "card posts-review-box" },
+        h("strong", {}, `Waiting for review (${waiting.toLocaleString("en")})`),
+        ` ${waiting === 1 ? "A draft is" : "Drafts are"} waiting for an editor to publish ${waiting === 1 ? "it" : "them"}. `,
+        h("a", { href: "#/posts?status=review" }, waiting === 1 ? "Show it" : "Show them")),
+    );
+    reviewBox.hidden = false;
+  }
 
   return () => clearTimeout(debounce);
 }

@@ -1,7 +1,7 @@
 //! The posts store's migrations: posts and pages, tags, revisions, and
 //! what keeps listings and counts fast at 100,000 posts; redirects; where
 //! imported posts came from; preview links; the site's settings; what made
-//! each revision.
+//! each revision; which drafts wait for review.
 
 pub use sea_orm_migration;
 use sea_orm_migration::prelude::*;
@@ -18,6 +18,7 @@ mod m20261205_000013_tag_descriptions;
 mod m20261205_000014_post_seo;
 mod m20261205_000016_revision_kinds;
 mod m20261205_000017_post_media;
+mod m20261205_000018_review_requests;
 
 pub struct PostsMigrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for PostsMigrator {
             Box::new(m20261205_000014_post_seo::Migration),
             Box::new(m20261205_000016_revision_kinds::Migration),
             Box::new(m20261205_000017_post_media::Migration),
+            Box::new(m20261205_000018_review_requests::Migration),
         ]
     }
 

@@ -118,6 +118,9 @@ pub(super) struct PostIn {
     feature_image: Option<Option<String>>,
     /// Search and sharing details; replaces what the post had (`{}` clears them).
     seo: Option<PostSeo>,
+    /// `true`: submit the draft for an editor's review; `false`: take the
+    /// request back. Publishing or scheduling clears it.
+    review: Option<bool>,
     /// The revision this save is based on (required on PATCH).
     revision: Option<i32>,
     /// True when the editor saved on its own (not the writer's choice): the
@@ -145,6 +148,7 @@ impl PostIn {
             publish_at: self.publish_at,
             feature_image: self.feature_image,
             seo: self.seo,
+            review: self.review,
         };
         (fields, self.revision)
     }
@@ -166,6 +170,9 @@ pub(super) struct ListQuery {
     author: Option<UserId>,
     /// Words that must appear in the title.
     q: Option<String>,
+    /// `waiting`: only drafts waiting for an editor's review.
+    #[param(inline)]
+    review: Option<ReviewQuery>,
     /// The page, from 1 (the default).
     page: Option<u32>,
     /// Posts per page: 20 by default, at most 100.
@@ -174,6 +181,13 @@ pub(super) struct ListQuery {
     /// carries summaries (with `words`, for a reading time) and no bodies.
     #[param(inline)]
     include: Option<Include>,
+}
+
+/// Which posts a list shows by their review.
+#[derive(Deserialize, utoipa::ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum ReviewQuery {
+    Waiting,
 }
 
 /// What a list may carry besides summaries.
@@ -215,6 +229,7 @@ async fn list(
         page: query.page.unwrap_or(1),
         per_page: query.per_page.unwrap_or(0),
         include_body: query.include == Some(Include::Body),
+        awaiting_review: query.review == Some(ReviewQuery::Waiting),
     };
     let page = services
         .posts

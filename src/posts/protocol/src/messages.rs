@@ -347,6 +347,10 @@ pub struct PostView {
     /// that differs from its title, excerpt, address and feature image.
     #[serde(default)]
     pub seo: PostSeo,
+    /// When its writer asked for it to be reviewed (a draft waiting for an
+    /// editor to publish it); `None` when nothing waits.
+    #[serde(default)]
+    pub review_requested_at: Option<DateTime<Utc>>,
 }
 
 /// A post's own search and sharing details; each one left out falls back to
@@ -399,6 +403,9 @@ pub struct PostSummary {
     /// The sanitised HTML; only when the body was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
+    /// When its writer asked for it to be reviewed; `None` when nothing waits.
+    #[serde(default)]
+    pub review_requested_at: Option<DateTime<Utc>>,
 }
 
 /// One page of post summaries, newest first.
@@ -444,6 +451,11 @@ pub struct PostFields {
     /// Replaces the post's search and sharing details as a whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seo: Option<PostSeo>,
+    /// `Some(true)`: the draft waits for an editor's review (a contributor's
+    /// "submit for review"); `Some(false)`: it no longer does. Publishing or
+    /// scheduling clears it anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -484,6 +496,9 @@ pub struct ListPosts {
     /// Each post's Markdown and HTML too (lists carry summaries otherwise).
     #[serde(default)]
     pub include_body: bool,
+    /// Only drafts waiting for an editor's review (in the list's usual order).
+    #[serde(default)]
+    pub awaiting_review: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

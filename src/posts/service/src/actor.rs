@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
 use super::PostsError;
@@ -170,6 +170,7 @@ fn new_draft(
         seo: PostSeo::default(),
         created_at,
         updated_at,
+        review_requested_at: None,
     }
 }
 
@@ -338,9 +339,13 @@ impl PostsDeps {
         Ok(())
     }
 
-    /// Moves `post` to `status`, setting the publication times.
+    /// Moves `post` to `status`, setting the publication times. Publishing
+    /// or scheduling answers a request for review: the mark goes.
     fn set_status(post: &mut PostRecord, status: PostStatus) -> Result<(), PostsError> {
         let now = Utc::now();
+        if status != PostStatus::Draft {
+            post.review_requested_at = None;
+        }
         match status {
             PostStatus::Draft => {
                 post.published_at = None;
@@ -365,6 +370,25 @@ impl PostsDeps {
         Ok(())
     }
 
+    /// Marks `post` as waiting for review, or not. Whoever may save the post
+    /// may ask (a contributor their own draft, an editor anyone's): the
+    /// caller checked that. Only a draft waits; asking again keeps the time
+    /// of the first request, which is how long it has waited.
+    fn set_review(post: &mut PostRecord, review: bool) -> Result<(), PostsError> {
+        if !review {
+            post.review_requested_at = None;
+        } else if post.status != PostStatus::Draft {
+            return Err(PostsError::invalid(
+                "only a draft can wait for review; this one is already decided",
+            ));
+        } else if post.review_requested_at.is_none() {
+            // Microseconds, as PostgreSQL keeps them: the reply then says
+            // what every later read says.
+            post.review_requested_at = Some(Utc::now().trunc_subsecs(6));
+        }
+        Ok(())
+    }
+
     async fn create(&self, msg: CreatePost, caller: &Caller) -> Result<PostView, PostsError> {
         let (principal, user) = writer(caller)?;
         if !may(principal, Action::WriteOwnDrafts) {
@@ -379,6 +403,7 @@ impl PostsDeps {
         if status != PostStatus::Draft {
             check_publish(principal, user, user)?;
         }
+        let review = fields.review;
         let derived = fields.slug.is_none();
         let base = Slug::derive(title.as_str());
         let slug = match &fields.slug {
@@ -400,6 +425,9 @@ impl PostsDeps {
         )
         .await?;
         Self::set_status(&mut post, status)?;
+        if let Some(review) = review {
+            Self::set_review(&mut post, review)?;
+        }
         // Parallel creates with one title all find the same free slug; the
         // store's unique index lets one have it, and the others look again.
         let mut attempts = 0;
@@ -432,7 +460,7 @@ impl PostsDeps {
                 current: before.revision,
             });
         }
-        let status = msg.fields.status;
+        let (status, review) = (msg.fields.status, msg.fields.review);
         let mut post = before.clone();
         self.apply(&mut post, msg.fields, caller).await?;
         if let Some(status) =
@@ -442,6 +470,9 @@ impl PostsDeps {
                 check_publish(principal, user, before.author)?;
             }
             Self::set_status(&mut post, status)?;
+        }
+        if let Some(review) = review {
+            Self::set_review(&mut post, review)?;
         }
         let kind = saved_kind(&post, msg.autosave);
         self.save_next(before, post, user, kind, caller).await
@@ -488,6 +519,7 @@ impl PostsDeps {
             author: msg.author,
             search: msg.search,
             visible_to: None,
+            awaiting_review: msg.awaiting_review,
         };
         match &caller.principal {
             Some(principal) if may(principal, Action::ManageAllPosts) => {}
@@ -657,6 +689,7 @@ impl PostsDeps {
             let mut post = before.clone();
             post.status = PostStatus::Published;
             post.published_at = post.publish_at.or(Some(Utc::now()));
+            post.review_requested_at = None;
             let author = post.author;
             let change = change_of(Some(&before), Some(&post));
             let kind = RevisionKind::Published;
@@ -772,6 +805,8 @@ impl PostsDeps {
             PostFields {
                 slug: None,
                 status: None,
+                // An imported post is the source site's, decided there.
+                review: None,
                 ..fields
             },
             caller,

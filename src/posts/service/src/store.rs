@@ -58,6 +58,7 @@ mod post {
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
         pub words: i32,
+        pub review_requested_at: Option<ChronoDateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -299,6 +300,8 @@ pub struct PostRecord {
     pub seo: PostSeo,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the writer asked an editor to review this draft.
+    pub review_requested_at: Option<DateTime<Utc>>,
 }
 
 /// How a post's search and sharing details are kept: none when it has none.
@@ -346,6 +349,7 @@ impl PostRecord {
             updated_at: self.updated_at,
             words: word_count(&self.markdown),
             seo: self.seo.clone(),
+            review_requested_at: self.review_requested_at,
         }
     }
 
@@ -383,6 +387,8 @@ pub struct Filter {
     pub search: Option<String>,
     /// Only posts that are published or written by this user.
     pub visible_to: Option<UserId>,
+    /// Only posts waiting for review.
+    pub awaiting_review: bool,
 }
 
 /// A [`Filter`] in the terms of the indexes: equality on status, kind, author
@@ -406,6 +412,9 @@ struct Plan {
     /// for `quokka` (and its trigram index serves ILIKE too).
     ilike: bool,
     published_or_own: Option<Uuid>,
+    /// Only posts waiting for review: the counts don't know them, so such
+    /// a list is counted by a scan (of its own index: few posts wait).
+    awaiting_review: bool,
 }
 
 /// Which way a page of ids is read.
@@ -667,6 +676,7 @@ impl PostsStore {
                     seo,
                     created_at: model.created_at,
                     updated_at: model.updated_at,
+                    review_requested_at: model.review_requested_at,
                 }
             })
             .collect())
@@ -710,6 +720,7 @@ impl PostsStore {
                     words: u32::try_from(model.words).unwrap_or(0),
                     markdown,
                     html,
+                    review_requested_at: model.review_requested_at,
                 }
             })
             .collect())
@@ -838,6 +849,7 @@ impl PostsStore {
             candidates: None,
             ilike: self.db.get_database_backend() == DbBackend::Postgres,
             published_or_own: None,
+            awaiting_review: filter.awaiting_review,
         };
         // "Published or own" folds into the equality filters whenever another
         // filter decides it, so only a plain list keeps the OR (and a scan).
@@ -926,6 +938,9 @@ impl PostsStore {
                     .add(post::Column::Status.eq(PostStatus::Published.as_str()))
                     .add(post::Column::AuthorId.eq(user)),
             );
+        }
+        if plan.awaiting_review {
+            on_posts = on_posts.add(post::Column::ReviewRequestedAt.is_not_null());
         }
         if let Some(rowids) = &plan.candidates {
             return Self::candidates_query(plan, rowids, on_posts);
@@ -1042,9 +1057,10 @@ impl PostsStore {
 
     /// How many posts `plan` selects, read from the counts: any mix of
     /// status, kind, author, tag and "published or own". `None` for a title
-    /// search, which only a scan can count ([`Self::count_scan`]).
+    /// search or the posts waiting for review, which only a scan can count
+    /// ([`Self::count_scan`]).
     async fn counted(&self, plan: &Plan) -> Result<Option<u64>, PostsError> {
-        if !plan.words.is_empty() {
+        if !plan.words.is_empty() || plan.awaiting_review {
             return Ok(None);
         }
         // The two count tables share their status, kind and author columns.
@@ -1153,7 +1169,8 @@ impl PostsStore {
         };
         let offset = u64::from(page.saturating_sub(1)) * u64::from(per_page);
         let Some(total) = self.counted(&plan).await? else {
-            // A title search: its page is read first. A page that comes back
+            // A title search (or the few posts waiting for review): its page
+            // is read first. A page that comes back
             // short is the last one and tells the total by itself, which
             // saves the second scan exactly when the words are rare (and the
             // page query scans every title to find them); a full page means
@@ -1402,6 +1419,7 @@ impl PostsStore {
             created_at: Set(record.created_at),
             updated_at: Set(record.updated_at),
             words: Set(i32::try_from(word_count(&record.markdown)).unwrap_or(i32::MAX)),
+            review_requested_at: Set(record.review_requested_at),
         };
         let body = post_body::ActiveModel {
             post_id: Set(id),

@@ -1053,6 +1053,7 @@ mod tests {
             updated_at: at,
             words: 0,
             seo: Default::default(),
+            review_requested_at: None,
         }
     }
 
