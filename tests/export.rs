@@ -193,7 +193,10 @@ async fn an_export_imported_into_an_empty_site_gives_back_the_same_site() {
     let page = second.get("/blocks-and-bikes/").await.text().await.unwrap();
     // The medium's own alt text (the attachment's, brought over) is what
     // pages show: the library's words win over the post's copy.
-    assert!(page.contains("alt=\"A red bicycle against a wall\""), "{page}");
+    assert!(
+        page.contains("alt=\"A red bicycle against a wall\""),
+        "{page}"
+    );
     assert!(page.contains("srcset=\"/media/"), "{page}");
     for old in ["/block-post/", "/?p=20", "/2024/02/riding-to-work/"] {
         let response = second.get(old).await;
