@@ -749,6 +749,7 @@ fn a_review_request_round_trips_and_an_older_peer_is_still_understood() {
                 review: Some(true),
                 ..posts::PostFields::default()
             },
+            autosave: false,
         },
         view.clone(),
     );
