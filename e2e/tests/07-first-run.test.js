@@ -61,6 +61,17 @@ test("the one-time setup link creates the owner, who is then signed in to the ad
       assert.match(feed, /<title>Field Notes<\/title>/);
     });
 
+    await step("signed out, then a wrong password: the newer message replaces the older", async () => {
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await visible(page.getByText("You are signed out."), "the signed-out notice");
+      await page.getByLabel("Email", { exact: true }).fill("fiona@example.com");
+      await page.getByLabel("Password", { exact: true }).fill("not the password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await visible(page.getByText("That email and password don't match an account."), "the refusal");
+      assert.equal(await page.getByText("You are signed out.").count(), 0, "the older message is gone");
+      assert.equal(await page.getByRole("note").count(), 0, "no setup hint once an account exists");
+    });
+
     await step("the link works once", async () => {
       const again = await page.goto(link);
       assert.equal(again.status(), 404, "a used setup link is refused, not an error");
