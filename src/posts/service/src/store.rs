@@ -2037,7 +2037,6 @@ impl PostsStore {
         from: Uuid,
         to: Uuid,
     ) -> Result<u64, PostsError> {
-        use sea_orm::sea_query::IntoColumnRef;
         // The counts are counted again from the rows: the batch's new posts
         // must be among them, and their deltas not added on top afterwards.
         later.flush(txn).await?;
@@ -2084,44 +2083,7 @@ impl PostsStore {
         txn.execute(&insert)
             .await
             .map_err(unexpected("recounting posts"))?;
-        tag_count::Entity::delete_many()
-            .filter(tag_count::Column::AuthorId.is_in([from, to]))
-            .exec(txn)
-            .await
-            .map_err(unexpected("recounting tags"))?;
-        let grouped = [
-            (post_tag::Entity, post_tag::Column::TagId).into_column_ref(),
-            (post::Entity, post::Column::AuthorId).into_column_ref(),
-            (post_tag::Entity, post_tag::Column::Status).into_column_ref(),
-            (post_tag::Entity, post_tag::Column::Kind).into_column_ref(),
-        ];
-        let mut recount = Query::select();
-        recount
-            .columns(grouped.clone())
-            .expr(Expr::cust("COUNT(*)"))
-            .from(post_tag::Entity)
-            .inner_join(
-                post::Entity,
-                Expr::col((post::Entity, post::Column::Id))
-                    .equals((post_tag::Entity, post_tag::Column::PostId)),
-            )
-            .and_where(post::Column::AuthorId.is_in([from, to]))
-            .group_by_columns(grouped);
-        let mut insert = Query::insert();
-        insert
-            .into_table(tag_count::Entity)
-            .columns([
-                tag_count::Column::TagId,
-                tag_count::Column::AuthorId,
-                tag_count::Column::Status,
-                tag_count::Column::Kind,
-                tag_count::Column::N,
-            ])
-            .select_from(recount)
-            .map_err(|error| PostsError::unexpected(format!("recounting tags: {error}")))?;
-        txn.execute(&insert)
-            .await
-            .map_err(unexpected("recounting tags"))?;
+        Self::recount_tags(txn, tag_edits::Recount::Authors(&[from, to])).await?;
         Ok(result.rows_affected)
     }
 

@@ -159,7 +159,7 @@ impl PostsStore {
             .exec(txn)
             .await
             .map_err(unexpected("merging tags"))?;
-        Self::recount_tags(txn, &[source.id, target.id]).await?;
+        Self::recount_tags(txn, Recount::Tags(&[source.id, target.id])).await?;
         tag::Entity::delete_by_id(source.id)
             .exec(txn)
             .await
@@ -189,7 +189,7 @@ impl PostsStore {
                         .exec(txn)
                         .await
                         .map_err(unexpected("untagging posts"))?;
-                    Self::recount_tags(txn, &[tag.id]).await?;
+                    Self::recount_tags(txn, Recount::Tags(&[tag.id])).await?;
                     tag::Entity::delete_by_id(tag.id)
                         .exec(txn)
                         .await
@@ -249,11 +249,26 @@ impl PostsStore {
         })
     }
 
-    /// Counts the posts of `tags` again from their links (by author, status
-    /// and kind): a rare operation, and exact whatever else commits meanwhile.
-    async fn recount_tags(txn: &DatabaseTransaction, tags: &[Uuid]) -> Result<(), PostsError> {
+    /// Counts the posts of some tags, or of some authors' tags, again from
+    /// their links (by tag, author, status and kind): rare operations (a
+    /// merge, a deletion, a reassignment), and exact whatever else commits
+    /// meanwhile.
+    pub(super) async fn recount_tags(
+        txn: &DatabaseTransaction,
+        scope: Recount<'_>,
+    ) -> Result<(), PostsError> {
+        let (kept, linked) = match scope {
+            Recount::Tags(tags) => (
+                tag_count::Column::TagId.is_in(tags.iter().copied()),
+                Expr::col((post_tag::Entity, post_tag::Column::TagId)).is_in(tags.iter().copied()),
+            ),
+            Recount::Authors(authors) => (
+                tag_count::Column::AuthorId.is_in(authors.iter().copied()),
+                Expr::col((post::Entity, post::Column::AuthorId)).is_in(authors.iter().copied()),
+            ),
+        };
         tag_count::Entity::delete_many()
-            .filter(tag_count::Column::TagId.is_in(tags.iter().copied()))
+            .filter(kept)
             .exec(txn)
             .await
             .map_err(unexpected("recounting tags"))?;
@@ -273,9 +288,7 @@ impl PostsStore {
                 Expr::col((post::Entity, post::Column::Id))
                     .equals((post_tag::Entity, post_tag::Column::PostId)),
             )
-            .and_where(
-                Expr::col((post_tag::Entity, post_tag::Column::TagId)).is_in(tags.iter().copied()),
-            )
+            .and_where(linked)
             .group_by_columns(grouped);
         let mut insert = Query::insert();
         insert
@@ -346,6 +359,12 @@ impl PostsStore {
             .map_err(unexpected("keeping a tag's old address"))?;
         Ok(())
     }
+}
+
+/// Whose tag counts to count again.
+pub(super) enum Recount<'a> {
+    Tags(&'a [Uuid]),
+    Authors(&'a [Uuid]),
 }
 
 /// Drops every tag id kept by slug: a slug may now name another tag, or none.
