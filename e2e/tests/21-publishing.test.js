@@ -174,3 +174,25 @@ test("a contributor submits for review; an editor finds it waiting and publishes
     });
   }, server);
 });
+
+test("an editor sends a submitted draft back to its writer", { timeout: 90_000 }, async () => {
+  const { server, browser } = env;
+  const writer = await server.addUser("contributor");
+  const token = server.tokenFor(writer.email);
+  const draft = await server.apiOk("POST", "/api/v1/posts", { title: "Not quite ready", markdown: "Almost there.\n" }, { token, expected: 201 });
+  await server.apiOk("PATCH", `/api/v1/posts/${draft.id}`, { revision: draft.revision, review: true }, { token });
+  const page = await newPage(browser);
+  await steps(() => page, "send-back", async (step) => {
+    await step("the editor opens the waiting draft and sends it back", async () => {
+      await signIn(page, server.base, OWNER.email, OWNER.password);
+      await page.goto(`${server.base}/admin/#/posts/${draft.id}`);
+      await hasText(page.locator(".editor-review-notice"), /Waiting for review\./, "the notice in the editor");
+      await page.getByRole("button", { name: "Send back to the writer" }).click();
+      await hasText(page.getByRole("status").filter({ hasText: "Sent back" }), /Sent back to the writer/, "the sent-back notice");
+      assert.ok(await page.locator(".editor-review-notice").isHidden(), "the notice is gone");
+      const now = await server.apiOk("GET", `/api/v1/posts/${draft.id}`);
+      assert.equal(now.status, "draft", "still a draft");
+      assert.equal(now.review_requested_at, null, "no longer waiting");
+    });
+  }, server);
+});

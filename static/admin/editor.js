@@ -489,10 +489,16 @@ export async function render(main, ctx, params) {
     const since = formatDate(post.review_requested_at);
     const who = post.author === me.id ? "You" : (await authorName(post.author)) || "Its writer";
     if (destroyed || !waiting()) return;
+    // Not ready yet: the editor hands it back (the writer sees it is no longer waiting).
+    const sendBack = post.author === me.id
+      ? null
+      : h("button", { type: "button", class: "secondary small", onclick: () => save("manual", { review: false }) }, "Send back to the writer");
     reviewNotice.replaceChildren(
-      h("p", { class: "card notice-box" },
-        h("strong", {}, "Waiting for review. "),
-        `${who} submitted this draft on ${since}. Publishing it (or scheduling it) answers the request.`),
+      h("div", { class: "card notice-box" },
+        h("p", {},
+          h("strong", {}, "Waiting for review. "),
+          `${who} submitted this draft on ${since}. Publishing it (or scheduling it) answers the request; or send it back for more work.`),
+        sendBack),
     );
     reviewNotice.hidden = false;
   }
@@ -805,7 +811,7 @@ export async function render(main, ctx, params) {
     } else if (waiting() && !wasWaiting) {
       toast("Submitted for review. Editors see it in their list.");
     } else if (wasWaiting && !waiting()) {
-      toast("Withdrawn from review.");
+      toast(canPublish && post.author !== me.id ? "Sent back to the writer: a draft again, no longer waiting for review." : "Withdrawn from review.");
     }
     if (historyPanel.open) loadHistory();
     return true;
