@@ -2136,3 +2136,36 @@ async fn null_clears_a_feature_image_an_excerpt_and_a_schedule_over_any_transpor
     assert_eq!(saved["excerpt"], "Body.", "back to the first paragraph");
     assert_eq!(saved["publish_at"], Value::Null);
 }
+
+#[tokio::test]
+async fn saving_an_earlier_revision_brought_back_into_the_editor_is_labelled_a_restore() {
+    let app = TestApp::spawn().await;
+    let (status, post) = create(
+        &app,
+        json!({ "title": "Tides", "markdown": "first words", "status": "published" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = post["id"].as_str().unwrap();
+    let (_, second) = patch(
+        &app,
+        id,
+        json!({ "revision": post["revision"], "markdown": "second words" }),
+    )
+    .await;
+    // The writer loads revision 1 into the editor and saves it (the live post
+    // changes only now, by their save).
+    let (status, saved) = patch(
+        &app,
+        id,
+        json!({ "revision": second["revision"], "markdown": "first words", "restored": true }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["status"], "published");
+    let (_, revisions) = app.get_json(&format!("/api/v1/posts/{id}/revisions")).await;
+    let newest = &revisions.as_array().unwrap()[0];
+    assert_eq!(newest["revision"], saved["revision"]);
+    assert_eq!(newest["kind"], "restored", "{revisions}");
+    assert_eq!(revisions.as_array().unwrap()[1]["kind"], "published");
+}

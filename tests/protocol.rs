@@ -581,6 +581,14 @@ fn every_message_and_reply_round_trips_through_serde() {
         revision: 8,
         fields: posts::PostFields::default(),
         autosave: true,
+        restored: false,
+    });
+    round_trips(posts::UpdatePost {
+        id: post_id,
+        revision: 9,
+        fields: posts::PostFields::default(),
+        autosave: false,
+        restored: true,
     });
     round_trips(posts::CreatePost {
         fields: posts::PostFields::default(),
@@ -750,6 +758,7 @@ fn a_review_request_round_trips_and_an_older_peer_is_still_understood() {
                 ..posts::PostFields::default()
             },
             autosave: false,
+            restored: false,
         },
         view.clone(),
     );

@@ -107,6 +107,8 @@ test("restoring an old revision of a published post keeps its tags and picture, 
       assert.deepEqual(stored.tags.map((t) => t.name), ["boats", "sea"]);
       assert.equal(stored.feature_image, picture.id);
       assert.match(await livePage(server), /Old words from the first draft/);
+      const [newest] = await server.apiOk("GET", `/api/v1/posts/${post.id}/revisions`);
+      assert.equal(newest.kind, "restored", "saving a revision brought back is labelled a restore");
     });
 
     await step("restore and publish revision 2 at once: labelled restored", async () => {

@@ -71,6 +71,8 @@ export async function render(main, ctx, params) {
   let previewSequence = 0;
   let inFlight = null;
   let queued = null;
+  // An earlier revision was loaded into the editor and not yet saved by hand.
+  let restoredPending = false;
   let featureImage = post ? post.feature_image : null;
 
   // ---- Fields ----
@@ -766,6 +768,8 @@ export async function render(main, ctx, params) {
     if (!creating) body.revision = post.revision;
     // The history labels it, and keeps a few minutes of autosaves as one revision.
     if (kind === "auto") body.autosave = true;
+    // Saving what an earlier revision brought back: the history calls it a restore.
+    else if (restoredPending && !creating) body.restored = true;
 
     setLine("Saving…");
     const before = post ? post.status : "draft";
@@ -793,6 +797,7 @@ export async function render(main, ctx, params) {
     // Fill in what the server decided (a slug made from the title) unless it was edited meanwhile.
     if (slug.value.trim() === values.slug) slug.value = post.slug;
     savedContent = JSON.stringify({ ...values, slug: post.slug });
+    if (body.restored) restoredPending = false;
     if (creating) dropBackup("folio.unsaved.new");
     if (!contentDirty()) dropBackup();
     savedExcerpt = values.excerpt;
@@ -862,6 +867,7 @@ export async function render(main, ctx, params) {
 
   /** A revision into the editor as unsaved changes (a published post stays as it is until saved). */
   function loadRevision(revision) {
+    restoredPending = true;
     title.value = revision.title;
     markdown.value = revision.markdown;
     excerpt.value = revision.excerpt || "";

@@ -127,6 +127,9 @@ pub(super) struct PostIn {
     /// revision is labelled an autosave, and the same person's autosaves a
     /// few minutes apart are kept as one.
     autosave: Option<bool>,
+    /// True when the text saved is an earlier revision the writer brought
+    /// back into the editor: the revision is labelled a restore (PATCH only).
+    restored: Option<bool>,
 }
 
 impl PostIn {
@@ -325,6 +328,7 @@ async fn update(
     let id = parse_id(&id)?;
     let body = body.into_inner();
     let autosave = body.autosave();
+    let restored = body.restored.unwrap_or(false);
     let (fields, revision) = body.fields();
     let revision = revision.ok_or_else(|| {
         ApiError::invalid("send the revision this edit is based on (\"revision\"), so a newer save is never overwritten")
@@ -337,6 +341,7 @@ async fn update(
                 revision,
                 fields,
                 autosave,
+                restored,
             },
             identity.meta(),
         )

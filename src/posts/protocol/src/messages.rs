@@ -476,6 +476,10 @@ pub struct UpdatePost {
     /// autosaves by one person a few minutes apart are kept as one.
     #[serde(default)]
     pub autosave: bool,
+    /// The writer brought an earlier revision back into the editor and saves
+    /// it: the revision is labelled a restore, whatever else it does.
+    #[serde(default)]
+    pub restored: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -474,7 +474,11 @@ impl PostsDeps {
         if let Some(review) = review {
             Self::set_review(&mut post, review)?;
         }
-        let kind = saved_kind(&post, msg.autosave);
+        let kind = if msg.restored {
+            RevisionKind::Restored
+        } else {
+            saved_kind(&post, msg.autosave)
+        };
         self.save_next(before, post, user, kind, caller).await
     }
 
