@@ -694,11 +694,11 @@ fn every_message_and_reply_round_trips_through_serde() {
     };
     message_round_trips(posts::GetSiteSettings, settings.clone());
     message_round_trips(
-        posts::UpdateSiteSettings {
+        posts::UpdateSiteSettings(posts::SiteSettings {
             title: settings.title.clone(),
             primary_menu: Some(Vec::new()),
-            ..posts::UpdateSiteSettings::default()
-        },
+            ..posts::SiteSettings::default()
+        }),
         settings,
     );
     message_round_trips(

@@ -526,7 +526,7 @@ async fn update_settings(
         logo,
         icon,
     } = body.into_inner();
-    let changes = UpdateSiteSettings {
+    let changes = UpdateSiteSettings(SiteSettings {
         title,
         description,
         primary_menu,
@@ -541,7 +541,7 @@ async fn update_settings(
         code_foot,
         logo,
         icon,
-    };
+    });
     let saved = services.posts.call(changes, identity.meta()).await?;
     // This gateway shows them from now on; others follow the event.
     adopt(&services, &saved, &request_id.to_string()).await;

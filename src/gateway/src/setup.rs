@@ -13,7 +13,7 @@ use folio_auth_protocol::AuthError;
 use folio_auth_protocol::domain::{DisplayName, Email, Password, Secret};
 use folio_auth_protocol::messages::{CheckSetup, CompleteSetup};
 use folio_posts_protocol::domain::{SiteDescription, SiteTitle};
-use folio_posts_protocol::messages::UpdateSiteSettings;
+use folio_posts_protocol::messages::{SiteSettings, UpdateSiteSettings};
 use folio_runtime::{CallMeta, Principal, Role, UserId};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
@@ -86,11 +86,11 @@ async fn name_the_site(
     if let Err(error) = services
         .posts
         .call(
-            UpdateSiteSettings {
+            UpdateSiteSettings(SiteSettings {
                 title,
                 description,
-                ..UpdateSiteSettings::default()
-            },
+                ..SiteSettings::default()
+            }),
             meta,
         )
         .await

@@ -165,11 +165,11 @@ fn site_of(services: &Services, info: SiteInfo) -> Site {
     }
 }
 
-fn facts(services: &Services) -> SiteFacts<'_> {
-    let site = services.site.get();
+/// What link previews say of the site, from the settings the page is built with.
+fn facts<'a>(services: &'a Services, site: &SiteInfo) -> SiteFacts<'a> {
     SiteFacts {
-        title: site.title,
-        description: site.description,
+        title: site.title.clone(),
+        description: site.description.clone(),
         public_url: &services.public_url,
     }
 }
@@ -474,7 +474,7 @@ async fn post_page_of(
                 .map(|image| SocialImage::of(&image.source, &services.public_url))
         }),
     }
-    .meta(&facts(services));
+    .meta(&facts(services, &info));
     let context = minijinja::context! {
         site => site_of(services, info),
         meta => page_meta,
@@ -601,7 +601,7 @@ async fn build_listing(
     };
     let canonical = seo::absolute(&services.public_url, &page_url(page_number));
     let mut page_meta = if listing.kind == "home" {
-        PageMeta::home(&facts(services), canonical)
+        PageMeta::home(&facts(services, &info), canonical)
     } else {
         PageMeta::listing(
             format!("{} — {}", listing.title, info.title),

@@ -174,43 +174,12 @@ pub struct SocialAccount {
 /// Accounts the site lists at most.
 pub const SOCIAL_ACCOUNTS: usize = 10;
 
-/// Only the fields given change. For the owner and administrators.
+/// Changes to the settings: only the fields given (`Some`) change; the
+/// reply is every setting as saved. For the owner and administrators. The
+/// same shape as the settings themselves (a newtype: on the wire it is just
+/// the settings object).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UpdateSiteSettings {
-    pub title: Option<SiteTitle>,
-    pub description: Option<SiteDescription>,
-    #[serde(default)]
-    pub primary_menu: Option<Vec<MenuItem>>,
-    #[serde(default)]
-    pub secondary_menu: Option<Vec<MenuItem>>,
-    /// The site's timezone (IANA name): dates on pages and feeds.
-    #[serde(default)]
-    pub timezone: Option<SiteTimezone>,
-    #[serde(default)]
-    pub date_format: Option<DateFormat>,
-    /// A BCP 47 tag: the pages' `lang`.
-    #[serde(default)]
-    pub language: Option<SiteLanguage>,
-    /// Posts on each listing page (1 to 50).
-    #[serde(default)]
-    pub posts_per_page: Option<PostsPerPage>,
-    /// `#rrggbb`: links, buttons and highlights of the theme.
-    #[serde(default)]
-    pub accent_colour: Option<AccentColour>,
-    /// Accounts elsewhere, in order (at most 10).
-    #[serde(default)]
-    pub social_accounts: Option<Vec<SocialAccount>>,
-    /// HTML added at the end of every public page's head. Trusted.
-    #[serde(default)]
-    pub code_head: Option<InjectedCode>,
-    /// HTML added at the end of every public page's body. Trusted.
-    #[serde(default)]
-    pub code_foot: Option<InjectedCode>,
-    #[serde(default)]
-    pub logo: Option<SiteImage>,
-    #[serde(default)]
-    pub icon: Option<SiteImage>,
-}
+pub struct UpdateSiteSettings(pub SiteSettings);
 
 /// A private link to a post or page, for whoever may edit it: a new one
 /// replaces the last (which stops working).

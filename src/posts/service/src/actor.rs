@@ -1205,7 +1205,7 @@ impl PostsDeps {
             }
             None => return Err(PostsError::unauthenticated()),
         }
-        for menu in [&msg.primary_menu, &msg.secondary_menu]
+        for menu in [&msg.0.primary_menu, &msg.0.secondary_menu]
             .into_iter()
             .flatten()
         {
@@ -1216,6 +1216,7 @@ impl PostsDeps {
             }
         }
         if msg
+            .0
             .social_accounts
             .as_ref()
             .is_some_and(|accounts| accounts.len() > SOCIAL_ACCOUNTS)

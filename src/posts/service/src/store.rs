@@ -2740,7 +2740,7 @@ impl PostsStore {
         &self,
         changes: UpdateSiteSettings,
     ) -> Result<(), PostsError> {
-        let UpdateSiteSettings {
+        let UpdateSiteSettings(SiteSettings {
             title,
             description,
             primary_menu,
@@ -2755,7 +2755,7 @@ impl PostsStore {
             code_foot,
             logo,
             icon,
-        } = changes;
+        }) = changes;
         let given = [
             ("title", to_setting(title)),
             ("description", to_setting(description)),
